@@ -1,0 +1,115 @@
+// Package logintokens is the domain of the login token service: tokens, the
+// people they sign in (contacts, customers), staff, API keys, grants and the
+// audit trail, with the rules that decide a token's status and a redeem's
+// outcome. It imports nothing of the project; adapters (sqlstore, httpapi,
+// cmd/logintokens) import it.
+package logintokens
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Error codes. They are the `code` of the API's problem documents, so they
+// are part of the contract and never change.
+const (
+	EINVALID         = "INVALID_INPUT"
+	EUNAUTHENTICATED = "UNAUTHENTICATED"
+	EFORBIDDEN       = "FORBIDDEN"
+	ENOTFOUND        = "NOT_FOUND"
+	ECONFLICT        = "CONFLICT"
+	ETOOLARGE        = "PAYLOAD_TOO_LARGE"
+	ERATELIMITED     = "RATE_LIMITED"
+	EINTERNAL        = "INTERNAL"
+
+	// Redeem outcomes (CONTRACT §5 "Redeem outcomes").
+	ETOKENINVALID = "TOKEN_INVALID"
+	ETOKENUSED    = "TOKEN_USED"
+	ETOKENEXPIRED = "TOKEN_EXPIRED"
+	EUSERDISABLED = "USER_DISABLED"
+)
+
+// FieldError names one invalid input field.
+type FieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// Error is the one error type the domain and its adapters return for
+// anything a caller can act on. Anything else is an internal error.
+type Error struct {
+	Code    string
+	Message string
+	Fields  []FieldError
+}
+
+func (e *Error) Error() string { return e.Message }
+
+// Errorf returns an *Error with the code and a formatted message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Invalid returns an INVALID_INPUT error naming one field.
+func Invalid(field, format string, args ...any) *Error {
+	msg := fmt.Sprintf(format, args...)
+	return &Error{Code: EINVALID, Message: field + ": " + msg, Fields: []FieldError{{Field: field, Message: msg}}}
+}
+
+// ErrorCode returns the code of err if it is (or wraps) an *Error, and
+// EINTERNAL for any other non-nil error.
+func ErrorCode(err error) string {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return EINTERNAL
+}
+
+// ErrorMessage returns the human message of an *Error; internal errors get a
+// generic message so that no driver text reaches a caller.
+func ErrorMessage(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return "internal error"
+}
+
+// Validation collects field errors so that one response names every bad field.
+type Validation struct{ fields []FieldError }
+
+// Add records that field is invalid.
+func (v *Validation) Add(field, format string, args ...any) {
+	v.fields = append(v.fields, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+}
+
+// Merge adds the fields of err when it is an INVALID_INPUT *Error, and
+// returns false (recording nothing) for any other error.
+func (v *Validation) Merge(err error) bool {
+	var e *Error
+	if !errors.As(err, &e) || e.Code != EINVALID {
+		return false
+	}
+	if len(e.Fields) == 0 {
+		v.fields = append(v.fields, FieldError{Message: e.Message})
+	}
+	v.fields = append(v.fields, e.Fields...)
+	return true
+}
+
+// Err returns nil when nothing was added, else one INVALID_INPUT error.
+func (v *Validation) Err() error {
+	if len(v.fields) == 0 {
+		return nil
+	}
+	parts := make([]string, len(v.fields))
+	for i, f := range v.fields {
+		parts[i] = f.Field + ": " + f.Message
+	}
+	return &Error{Code: EINVALID, Message: strings.Join(parts, "; "), Fields: v.fields}
+}

@@ -1,0 +1,517 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	lt "github.com/logintokens/logintokens"
+)
+
+// Companies, contacts and customers are never removed: DELETE sets
+// deleted_at, so tokens and their history keep their user.
+
+func notFound(what string, id int64) error {
+	return &lt.Error{Code: lt.ENOTFOUND, Message: fmt.Sprintf("%s %d not found", what, id)}
+}
+
+// likePattern makes a case-insensitive substring pattern for LIKE ... ESCAPE '\'.
+func likePattern(q string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return "%" + r.Replace(strings.ToLower(q)) + "%"
+}
+
+func pageArgs(page, size int) (limit, offset int) {
+	if size < 1 {
+		size = lt.DefaultPageSize
+	}
+	if page < 1 {
+		page = 1
+	}
+	return size, (page - 1) * size
+}
+
+// --- companies
+
+const companySelect = `SELECT id, name, external_id, created_at, updated_at FROM companies`
+
+func scanCompany(r rowScanner) (*lt.Company, error) {
+	c := &lt.Company{}
+	var ext sql.NullString
+	if err := r.Scan(&c.ID, &c.Name, &ext, dbTime{&c.CreatedAt}, dbTime{&c.UpdatedAt}); err != nil {
+		return nil, err
+	}
+	if ext.Valid {
+		c.ExternalID = &ext.String
+	}
+	return c, nil
+}
+
+// CreateCompany creates c and sets its id and times.
+func (s *Store) CreateCompany(ctx context.Context, c *lt.Company) error {
+	if err := lt.ValidateCompany(&c.Name, &c.ExternalID); err != nil {
+		return err
+	}
+	now := s.now()
+	return s.write(ctx, func(tx *tx) error {
+		c.CreatedAt, c.UpdatedAt = now, now
+		return conflictField(tx.queryRow(ctx, `INSERT INTO companies (name, external_id, created_at, updated_at) VALUES (?, ?, ?, ?) RETURNING id`,
+			c.Name, c.ExternalID, now, now).Scan(&c.ID), tx.d, "externalId", "a company with this externalId exists")
+	})
+}
+
+// conflictField names the field of a unique violation.
+func conflictField(err error, d dialect, field, msg string) error {
+	err = d.translate(err)
+	if lt.ErrorCode(err) == lt.ECONFLICT {
+		return &lt.Error{Code: lt.ECONFLICT, Message: field + ": " + msg, Fields: []lt.FieldError{{Field: field, Message: msg}}}
+	}
+	return err
+}
+
+// FindCompanyByID returns a company that is not deleted.
+func (s *Store) FindCompanyByID(ctx context.Context, id int64) (*lt.Company, error) {
+	var c *lt.Company
+	err := s.read(ctx, func(tx *tx) error {
+		var err error
+		c, err = scanCompany(tx.queryRow(ctx, companySelect+` WHERE id = ? AND deleted_at IS NULL`, id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound("company", id)
+		}
+		return err
+	})
+	return c, err
+}
+
+// FindCompanies lists companies by name, with the total.
+func (s *Store) FindCompanies(ctx context.Context, f lt.DirectoryFilter) ([]*lt.Company, int, error) {
+	where, args := `deleted_at IS NULL`, []any{}
+	if f.Q != "" {
+		where += ` AND (lower(name) LIKE ? ESCAPE '\' OR lower(COALESCE(external_id, '')) LIKE ? ESCAPE '\')`
+		p := likePattern(f.Q)
+		args = append(args, p, p)
+	}
+	var out []*lt.Company
+	var total int
+	err := s.read(ctx, func(tx *tx) error {
+		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM companies WHERE `+where, args...).Scan(&total); err != nil {
+			return err
+		}
+		limit, offset := pageArgs(f.Page, f.PageSize)
+		rows, err := tx.query(ctx, companySelect+` WHERE `+where+` ORDER BY lower(name), id LIMIT ? OFFSET ?`, append(args, limit, offset)...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			c, err := scanCompany(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, c)
+		}
+		return rows.Err()
+	})
+	return out, total, err
+}
+
+// UpdateCompany patches a company; its contacts' tokens follow a new name.
+func (s *Store) UpdateCompany(ctx context.Context, id int64, upd lt.CompanyUpdate) (*lt.Company, error) {
+	var c *lt.Company
+	err := s.write(ctx, func(tx *tx) error {
+		var err error
+		c, err = scanCompany(tx.queryRow(ctx, companySelect+` WHERE id = ? AND deleted_at IS NULL`, id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound("company", id)
+		} else if err != nil {
+			return err
+		}
+		if upd.Name != nil {
+			c.Name = *upd.Name
+		}
+		if upd.ExternalID != nil {
+			c.ExternalID = *upd.ExternalID
+		}
+		if err := lt.ValidateCompany(&c.Name, &c.ExternalID); err != nil {
+			return err
+		}
+		c.UpdatedAt = s.now()
+		if _, err := tx.exec(ctx, `UPDATE companies SET name = ?, external_id = ?, updated_at = ? WHERE id = ?`,
+			c.Name, c.ExternalID, c.UpdatedAt, id); err != nil {
+			return conflictField(err, tx.d, "externalId", "a company with this externalId exists")
+		}
+		ids, err := queryIDs(ctx, tx, `SELECT id FROM contacts WHERE company_id = ?`, id)
+		if err != nil {
+			return err
+		}
+		return s.refreshTokenUsers(ctx, tx, lt.UserContact, ids...)
+	})
+	return c, err
+}
+
+// DeleteCompany soft-deletes a company without contacts (else CONFLICT).
+func (s *Store) DeleteCompany(ctx context.Context, id int64) error {
+	return s.write(ctx, func(tx *tx) error {
+		var n int
+		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM contacts WHERE company_id = ? AND deleted_at IS NULL`, id).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return lt.Errorf(lt.ECONFLICT, "company %d still has %d contacts: delete or move them first", id, n)
+		}
+		res, err := tx.exec(ctx, `UPDATE companies SET deleted_at = ?, updated_at = ? WHERE id = ? AND deleted_at IS NULL`, s.now(), s.now(), id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return notFound("company", id)
+		}
+		return nil
+	})
+}
+
+// --- contacts and customers share one shape; table says which.
+
+type personTable struct {
+	table string
+	kind  lt.UserType
+	what  string
+}
+
+var (
+	contactsTable  = personTable{"contacts", lt.UserContact, "contact"}
+	customersTable = personTable{"customers", lt.UserCustomer, "customer"}
+)
+
+func (p personTable) selectSQL() string {
+	company := "NULL"
+	if p.kind == lt.UserContact {
+		company = "company_id"
+	}
+	return `SELECT id, ` + company + `, first_name, last_name, email, external_id, disabled, created_at, updated_at FROM ` + p.table
+}
+
+func scanPerson(r rowScanner, c *lt.Contact) error {
+	var ext sql.NullString
+	var company sql.NullInt64
+	if err := r.Scan(&c.ID, &company, &c.FirstName, &c.LastName, &c.Email, &ext, &c.Disabled, dbTime{&c.CreatedAt}, dbTime{&c.UpdatedAt}); err != nil {
+		return err
+	}
+	c.CompanyID = company.Int64
+	if ext.Valid {
+		c.ExternalID = &ext.String
+	}
+	return nil
+}
+
+func (p personTable) find(ctx context.Context, tx *tx, id int64) (*lt.Contact, error) {
+	c := &lt.Contact{}
+	err := scanPerson(tx.queryRow(ctx, p.selectSQL()+` WHERE id = ? AND deleted_at IS NULL`, id), c)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound(p.what, id)
+	}
+	return c, err
+}
+
+func (p personTable) fields(c *lt.Contact) lt.PersonFields {
+	return lt.PersonFields{FirstName: c.FirstName, LastName: c.LastName, Email: c.Email, ExternalID: c.ExternalID}
+}
+
+func (p personTable) validate(ctx context.Context, tx *tx, c *lt.Contact) error {
+	f := p.fields(c)
+	f.Normalize()
+	c.FirstName, c.LastName, c.Email, c.ExternalID = f.FirstName, f.LastName, f.Email, f.ExternalID
+	var v lt.Validation
+	f.Validate(&v)
+	if p.kind == lt.UserContact {
+		var n int
+		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM companies WHERE id = ? AND deleted_at IS NULL`, c.CompanyID).Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			v.Add("companyId", "no company with id %d", c.CompanyID)
+		}
+	}
+	return v.Err()
+}
+
+// uniqueErr names the field a unique violation of a person is about.
+func (p personTable) uniqueErr(ctx context.Context, tx *tx, err error, c *lt.Contact) error {
+	err = tx.d.translate(err)
+	if lt.ErrorCode(err) != lt.ECONFLICT {
+		return err
+	}
+	if c.ExternalID != nil {
+		return conflictField(err, tx.d, "externalId", "a "+p.what+" with this externalId exists")
+	}
+	return conflictField(err, tx.d, "email", "a "+p.what+" with this email exists")
+}
+
+func (p personTable) create(ctx context.Context, s *Store, c *lt.Contact) error {
+	now := s.now()
+	return s.write(ctx, func(tx *tx) error {
+		if err := p.validate(ctx, tx, c); err != nil {
+			return err
+		}
+		c.CreatedAt, c.UpdatedAt = now, now
+		cols, vals := "", ""
+		args := []any{c.FirstName, c.LastName, c.Email, c.ExternalID, c.Disabled, now, now}
+		if p.kind == lt.UserContact {
+			cols, vals = "company_id, ", "?, "
+			args = append([]any{c.CompanyID}, args...)
+		}
+		err := tx.queryRow(ctx, `INSERT INTO `+p.table+` (`+cols+`first_name, last_name, email, external_id, disabled, created_at, updated_at)
+			VALUES (`+vals+`?, ?, ?, ?, ?, ?, ?) RETURNING id`, args...).Scan(&c.ID)
+		if err != nil {
+			return p.uniqueErr(ctx, tx, err, c)
+		}
+		return nil
+	})
+}
+
+func (p personTable) update(ctx context.Context, s *Store, id int64, upd lt.PersonUpdate) (*lt.Contact, error) {
+	var c *lt.Contact
+	err := s.write(ctx, func(tx *tx) error {
+		var err error
+		if c, err = p.find(ctx, tx, id); err != nil {
+			return err
+		}
+		f := upd.Apply(p.fields(c))
+		c.FirstName, c.LastName, c.Email, c.ExternalID = f.FirstName, f.LastName, f.Email, f.ExternalID
+		if upd.CompanyID != nil {
+			c.CompanyID = *upd.CompanyID
+		}
+		if upd.Disabled != nil {
+			c.Disabled = *upd.Disabled
+		}
+		if err := p.validate(ctx, tx, c); err != nil {
+			return err
+		}
+		c.UpdatedAt = s.now()
+		args := []any{c.FirstName, c.LastName, c.Email, c.ExternalID, c.Disabled, c.UpdatedAt}
+		set := ""
+		if p.kind == lt.UserContact {
+			set = ", company_id = ?"
+			args = append(args, c.CompanyID)
+		}
+		if _, err := tx.exec(ctx, `UPDATE `+p.table+` SET first_name = ?, last_name = ?, email = ?, external_id = ?, disabled = ?, updated_at = ?`+set+` WHERE id = ?`,
+			append(args, id)...); err != nil {
+			return p.uniqueErr(ctx, tx, err, c)
+		}
+		return s.refreshTokenUsers(ctx, tx, p.kind, id)
+	})
+	return c, err
+}
+
+func (p personTable) delete(ctx context.Context, s *Store, id int64) error {
+	return s.write(ctx, func(tx *tx) error {
+		now := s.now()
+		res, err := tx.exec(ctx, `UPDATE `+p.table+` SET deleted_at = ?, updated_at = ? WHERE id = ? AND deleted_at IS NULL`, now, now, id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return notFound(p.what, id)
+		}
+		return nil
+	})
+}
+
+func (p personTable) list(ctx context.Context, s *Store, f lt.DirectoryFilter) ([]*lt.Contact, int, error) {
+	where, args := `deleted_at IS NULL`, []any{}
+	if f.Q != "" {
+		where += ` AND (lower(first_name || ' ' || last_name) LIKE ? ESCAPE '\' OR email LIKE ? ESCAPE '\' OR lower(COALESCE(external_id, '')) LIKE ? ESCAPE '\')`
+		pat := likePattern(f.Q)
+		args = append(args, pat, pat, pat)
+	}
+	if f.CompanyID != nil && p.kind == lt.UserContact {
+		where += ` AND company_id = ?`
+		args = append(args, *f.CompanyID)
+	}
+	var out []*lt.Contact
+	var total int
+	err := s.read(ctx, func(tx *tx) error {
+		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM `+p.table+` WHERE `+where, args...).Scan(&total); err != nil {
+			return err
+		}
+		limit, offset := pageArgs(f.Page, f.PageSize)
+		rows, err := tx.query(ctx, p.selectSQL()+` WHERE `+where+` ORDER BY lower(last_name), lower(first_name), id LIMIT ? OFFSET ?`, append(args, limit, offset)...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			c := &lt.Contact{}
+			if err := scanPerson(rows, c); err != nil {
+				return err
+			}
+			out = append(out, c)
+		}
+		return rows.Err()
+	})
+	return out, total, err
+}
+
+// refreshTokenUsers rewrites the denormalised name and search text of the
+// tokens of the given users.
+func (s *Store) refreshTokenUsers(ctx context.Context, tx *tx, kind lt.UserType, ids ...int64) error {
+	col := "contact_id"
+	if kind == lt.UserCustomer {
+		col = "customer_id"
+	}
+	for _, id := range ids {
+		u, err := s.findUser(ctx, tx, kind, id, true)
+		if err != nil {
+			return err
+		}
+		search, sortName := userSearch(u)
+		if _, err := tx.exec(ctx, `UPDATE login_tokens SET sort_name = ?, user_search = ? WHERE `+col+` = ?`, sortName, search, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func queryIDs(ctx context.Context, tx *tx, q string, args ...any) ([]int64, error) {
+	rows, err := tx.query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// CreateContact creates c and sets its id and times.
+func (s *Store) CreateContact(ctx context.Context, c *lt.Contact) error {
+	return contactsTable.create(ctx, s, c)
+}
+
+// FindContactByID returns a contact that is not deleted.
+func (s *Store) FindContactByID(ctx context.Context, id int64) (*lt.Contact, error) {
+	var c *lt.Contact
+	err := s.read(ctx, func(tx *tx) error {
+		var err error
+		c, err = contactsTable.find(ctx, tx, id)
+		return err
+	})
+	return c, err
+}
+
+// FindContacts lists contacts by name, with the total.
+func (s *Store) FindContacts(ctx context.Context, f lt.DirectoryFilter) ([]*lt.Contact, int, error) {
+	return contactsTable.list(ctx, s, f)
+}
+
+// UpdateContact patches a contact; its tokens follow.
+func (s *Store) UpdateContact(ctx context.Context, id int64, upd lt.PersonUpdate) (*lt.Contact, error) {
+	return contactsTable.update(ctx, s, id, upd)
+}
+
+// DeleteContact soft-deletes a contact: its tokens then fail with USER_DISABLED.
+func (s *Store) DeleteContact(ctx context.Context, id int64) error {
+	return contactsTable.delete(ctx, s, id)
+}
+
+func toCustomer(c *lt.Contact) *lt.Customer {
+	if c == nil {
+		return nil
+	}
+	return &lt.Customer{ID: c.ID, FirstName: c.FirstName, LastName: c.LastName, Email: c.Email, ExternalID: c.ExternalID,
+		Disabled: c.Disabled, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
+}
+
+// CreateCustomer creates c and sets its id and times.
+func (s *Store) CreateCustomer(ctx context.Context, c *lt.Customer) error {
+	p := &lt.Contact{FirstName: c.FirstName, LastName: c.LastName, Email: c.Email, ExternalID: c.ExternalID, Disabled: c.Disabled}
+	if err := customersTable.create(ctx, s, p); err != nil {
+		return err
+	}
+	*c = *toCustomer(p)
+	return nil
+}
+
+// FindCustomerByID returns a customer that is not deleted.
+func (s *Store) FindCustomerByID(ctx context.Context, id int64) (*lt.Customer, error) {
+	var c *lt.Contact
+	err := s.read(ctx, func(tx *tx) error {
+		var err error
+		c, err = customersTable.find(ctx, tx, id)
+		return err
+	})
+	return toCustomer(c), err
+}
+
+// FindCustomers lists customers by name, with the total.
+func (s *Store) FindCustomers(ctx context.Context, f lt.DirectoryFilter) ([]*lt.Customer, int, error) {
+	f.CompanyID = nil
+	list, n, err := customersTable.list(ctx, s, f)
+	out := make([]*lt.Customer, len(list))
+	for i, c := range list {
+		out[i] = toCustomer(c)
+	}
+	return out, n, err
+}
+
+// UpdateCustomer patches a customer; its tokens follow.
+func (s *Store) UpdateCustomer(ctx context.Context, id int64, upd lt.PersonUpdate) (*lt.Customer, error) {
+	upd.CompanyID = nil
+	c, err := customersTable.update(ctx, s, id, upd)
+	return toCustomer(c), err
+}
+
+// DeleteCustomer soft-deletes a customer: its tokens then fail with USER_DISABLED.
+func (s *Store) DeleteCustomer(ctx context.Context, id int64) error {
+	return customersTable.delete(ctx, s, id)
+}
+
+// SearchUsers finds contacts and customers for the user picker by name,
+// email or company name; at most limit hits, contacts and customers mixed
+// by name.
+func (s *Store) SearchUsers(ctx context.Context, q string, limit int) ([]*lt.UserRef, error) {
+	if limit < 1 || limit > 100 {
+		limit = 20
+	}
+	pat := likePattern(strings.TrimSpace(q))
+	var out []*lt.UserRef
+	err := s.read(ctx, func(tx *tx) error {
+		rows, err := tx.query(ctx, `SELECT * FROM (
+			SELECT 'contact' AS type, c.id, c.first_name, c.last_name, c.email, co.id AS company_id, co.name AS company_name
+			FROM contacts c JOIN companies co ON co.id = c.company_id
+			WHERE c.deleted_at IS NULL AND (lower(c.first_name || ' ' || c.last_name) LIKE ? ESCAPE '\' OR c.email LIKE ? ESCAPE '\' OR lower(co.name) LIKE ? ESCAPE '\')
+			UNION ALL
+			SELECT 'customer', cu.id, cu.first_name, cu.last_name, cu.email, NULL, NULL
+			FROM customers cu
+			WHERE cu.deleted_at IS NULL AND (lower(cu.first_name || ' ' || cu.last_name) LIKE ? ESCAPE '\' OR cu.email LIKE ? ESCAPE '\')
+		) u ORDER BY lower(first_name || ' ' || last_name), type, id LIMIT ?`, pat, pat, pat, pat, pat, limit)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			u := &lt.UserRef{}
+			var first, last string
+			var coID sql.NullInt64
+			var coName sql.NullString
+			if err := rows.Scan(&u.Type, &u.ID, &first, &last, &u.Email, &coID, &coName); err != nil {
+				return err
+			}
+			u.Name = lt.FullName(first, last)
+			if coID.Valid {
+				u.Company = &lt.CompanyRef{ID: coID.Int64, Name: coName.String}
+			}
+			out = append(out, u)
+		}
+		return rows.Err()
+	})
+	return out, err
+}

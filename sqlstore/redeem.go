@@ -1,0 +1,80 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	lt "github.com/logintokens/logintokens"
+)
+
+// Redeem checks a presented value and records the attempt, in one
+// transaction: the token row is locked (PostgreSQL) or the single writer
+// holds the database (SQLite), so a one-time token succeeds exactly once
+// however many clients present it at once. The outcome's order lives in
+// lt.RedeemCheck.Outcome. A result with a Code is a refusal, not an error.
+func (s *Store) Redeem(ctx context.Context, req lt.RedeemRequest) (lt.RedeemResult, error) {
+	id, secret, err := lt.ParseValue(lt.TokenPrefix, req.Value)
+	if err != nil {
+		return lt.RedeemResult{Code: lt.ETOKENINVALID}, nil
+	}
+	var res lt.RedeemResult
+	err = s.write(ctx, func(tx *tx) error {
+		var hash []byte
+		tok, userActive, err := s.scanToken(tx.queryRow(ctx, tokenSelectWithHash+` WHERE t.id = ?`+tx.d.lockRow(), id), &hash)
+		if errors.Is(err, sql.ErrNoRows) {
+			res = lt.RedeemResult{Code: lt.ETOKENINVALID}
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		check := lt.RedeemCheck{SecretOK: lt.SecretMatches(hash, id, secret), Token: tok, UserActive: userActive}
+		code := check.Outcome(now)
+		counter := "successful_attempts"
+		if code != "" {
+			counter = "failed_attempts"
+		}
+		if _, err := tx.exec(ctx, `UPDATE login_tokens SET `+counter+` = `+counter+` + 1, last_accessed_at = ? WHERE id = ?`, now, id); err != nil {
+			return fmt.Errorf("count attempt: %w", err)
+		}
+		details := map[string]any{}
+		if req.UserAgent != "" {
+			details["userAgent"] = truncate(req.UserAgent, 300)
+		}
+		if req.Impersonator != "" {
+			details["impersonator"] = req.Impersonator
+		}
+		event := lt.EventTokenRedeemed
+		if code != "" {
+			event = lt.EventTokenRejected
+			details["reason"] = code
+		}
+		if err := s.audit(ctx, tx, lt.Actor{Name: req.Actor, ClientIP: req.ClientIP}, event, id, details); err != nil {
+			return err
+		}
+		if code == "" {
+			tok.SuccessfulAttempts++
+		} else {
+			tok.FailedAttempts++
+		}
+		tok.LastAccessedAt = &now
+		tok.Status = tok.StatusAt(now)
+		res = lt.RedeemResult{Code: code, Token: tok}
+		if code == lt.ETOKENINVALID {
+			// A wrong secret learns nothing about the token.
+			res.Token = nil
+		}
+		return nil
+	})
+	return res, err
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}

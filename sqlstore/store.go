@@ -1,0 +1,289 @@
+// Package sqlstore is the one store of the service, over database/sql, for
+// SQLite (modernc.org/sqlite, no cgo) and PostgreSQL (pgx). Queries are
+// written once with ? placeholders; the dialect rebinds them, converts
+// times and translates driver errors into domain errors, each in one place.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+
+	lt "github.com/logintokens/logintokens"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// Store keeps everything the service knows.
+type Store struct {
+	db   *sql.DB // writes (and reads inside write transactions)
+	rdb  *sql.DB // reads; the same pool as db on PostgreSQL
+	d    dialect
+	keys *lt.Keyring
+
+	// Now is the store's clock; tests replace it. Times are written from Go
+	// in UTC so that both databases agree.
+	Now func() time.Time
+}
+
+// Kind names the database behind a URL: "sqlite" or "postgres".
+func Kind(databaseURL string) (string, error) {
+	switch {
+	case strings.HasPrefix(databaseURL, "sqlite:"):
+		return "sqlite", nil
+	case strings.HasPrefix(databaseURL, "postgres://"), strings.HasPrefix(databaseURL, "postgresql://"):
+		return "postgres", nil
+	}
+	return "", fmt.Errorf("database URL must start with sqlite: or postgres://")
+}
+
+// SQLitePath returns the file path of a sqlite: URL: sqlite:relative/path.db,
+// sqlite:/abs/path.db or sqlite:///abs/path.db; query parameters are ignored.
+func SQLitePath(databaseURL string) (string, error) {
+	rest, ok := strings.CutPrefix(databaseURL, "sqlite:")
+	if !ok {
+		return "", fmt.Errorf("not a sqlite: URL")
+	}
+	if strings.HasPrefix(rest, "//") {
+		rest = rest[2:]
+	}
+	rest, _, _ = strings.Cut(rest, "?")
+	if rest == "" || rest == ":memory:" {
+		return "", fmt.Errorf("sqlite URL needs a file path, such as sqlite:logintokens-data/logintokens.db")
+	}
+	return rest, nil
+}
+
+// Open connects to the database named by databaseURL. keys encrypts token
+// values for reveal. It does not migrate: call Migrate.
+func Open(ctx context.Context, databaseURL string, keys *lt.Keyring) (*Store, error) {
+	kind, err := Kind(databaseURL)
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{keys: keys, Now: time.Now}
+	switch kind {
+	case "sqlite":
+		s.d = sqliteDialect{}
+		path, err := SQLitePath(databaseURL)
+		if err != nil {
+			return nil, err
+		}
+		if dir := filepath.Dir(path); dir != "." {
+			if err := os.MkdirAll(dir, 0o700); err != nil {
+				return nil, fmt.Errorf("create database folder: %w", err)
+			}
+		}
+		// One writer connection: SQLite allows one writer at a time, and a
+		// queue in Go is fairer and faster than busy-waiting in SQLite.
+		// Readers run in parallel under WAL.
+		s.db, err = sql.Open("sqlite", sqliteDSN(path, false))
+		if err != nil {
+			return nil, err
+		}
+		s.db.SetMaxOpenConns(1)
+		s.db.SetConnMaxIdleTime(0)
+		s.rdb, err = sql.Open("sqlite", sqliteDSN(path, true))
+		if err != nil {
+			s.db.Close()
+			return nil, err
+		}
+		n := max(4, runtime.NumCPU())
+		s.rdb.SetMaxOpenConns(n)
+		s.rdb.SetMaxIdleConns(n)
+	case "postgres":
+		s.d = postgresDialect{}
+		s.db, err = sql.Open("pgx", databaseURL)
+		if err != nil {
+			return nil, err
+		}
+		s.db.SetMaxOpenConns(32)
+		s.db.SetMaxIdleConns(32)
+		s.db.SetConnMaxIdleTime(5 * time.Minute)
+		s.rdb = s.db
+	}
+	if err := s.Ping(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("connect to %s: %w", kind, err)
+	}
+	return s, nil
+}
+
+func sqliteDSN(path string, readOnly bool) string {
+	v := url.Values{}
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(1)"} {
+		v.Add("_pragma", p)
+	}
+	if readOnly {
+		v.Add("_pragma", "query_only(1)")
+	} else {
+		v.Set("_txlock", "immediate")
+	}
+	return "file:" + path + "?" + v.Encode()
+}
+
+// Dialect names the database: "sqlite" or "postgres".
+func (s *Store) Dialect() string { return s.d.name() }
+
+// DB is the underlying writer pool, for tests and tools that read raw rows.
+func (s *Store) DB() *sql.DB { return s.db }
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.db.PingContext(ctx); err != nil {
+		return err
+	}
+	if s.rdb != s.db {
+		return s.rdb.PingContext(ctx)
+	}
+	return nil
+}
+
+// Close closes the pools.
+func (s *Store) Close() error {
+	err := s.db.Close()
+	if s.rdb != nil && s.rdb != s.db {
+		err = errors.Join(err, s.rdb.Close())
+	}
+	return err
+}
+
+// Migrate applies the embedded migrations that are not yet applied.
+func (s *Store) Migrate(ctx context.Context) error {
+	sub, err := fs.Sub(migrations, "migrations/"+s.d.name())
+	if err != nil {
+		return err
+	}
+	var opts []goose.ProviderOption
+	gd := goose.DialectSQLite3
+	if s.d.name() == "postgres" {
+		gd = goose.DialectPostgres
+		// Several instances may start at once: one migrates, the others wait.
+		locker, err := lock.NewPostgresSessionLocker()
+		if err != nil {
+			return err
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	p, err := goose.NewProvider(gd, s.db, sub, opts...)
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+func (s *Store) now() time.Time { return s.Now().UTC().Truncate(time.Microsecond) }
+
+// tx wraps a transaction so that queries are written once with ?.
+type tx struct {
+	*sql.Tx
+	d dialect
+}
+
+func (t *tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return t.ExecContext(ctx, t.d.rebind(q), t.d.args(args)...)
+}
+
+func (t *tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return t.QueryContext(ctx, t.d.rebind(q), t.d.args(args)...)
+}
+
+func (t *tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	return t.QueryRowContext(ctx, t.d.rebind(q), t.d.args(args)...)
+}
+
+// write runs fn in a read-write transaction and commits it when fn returns
+// nil. Driver errors leave it translated into domain errors.
+func (s *Store) write(ctx context.Context, fn func(*tx) error) error {
+	return s.inTx(ctx, s.db, false, fn)
+}
+
+// read runs fn in a read-only transaction on the reader pool.
+func (s *Store) read(ctx context.Context, fn func(*tx) error) error {
+	return s.inTx(ctx, s.rdb, true, fn)
+}
+
+func (s *Store) inTx(ctx context.Context, db *sql.DB, readOnly bool, fn func(*tx) error) error {
+	var opts *sql.TxOptions
+	if readOnly && s.d.name() == "postgres" {
+		opts = &sql.TxOptions{ReadOnly: true}
+	}
+	sqlTx, err := db.BeginTx(ctx, opts)
+	if err != nil {
+		return s.d.translate(err)
+	}
+	if err := fn(&tx{Tx: sqlTx, d: s.d}); err != nil {
+		sqlTx.Rollback()
+		return s.d.translate(err)
+	}
+	return s.d.translate(sqlTx.Commit())
+}
+
+// dbTime scans a time from either database: TIMESTAMPTZ arrives as
+// time.Time, SQLite's TEXT as a string.
+type dbTime struct{ t *time.Time }
+
+func (d dbTime) Scan(src any) error {
+	switch v := src.(type) {
+	case nil:
+		*d.t = time.Time{}
+	case time.Time:
+		*d.t = v.UTC()
+	case string:
+		return d.parse(v)
+	case []byte:
+		return d.parse(string(v))
+	default:
+		return fmt.Errorf("cannot scan %T into a time", src)
+	}
+	return nil
+}
+
+func (d dbTime) parse(s string) error {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return fmt.Errorf("bad time %q in database: %w", s, err)
+	}
+	*d.t = t.UTC()
+	return nil
+}
+
+// nullTime scans a nullable time into a *time.Time field.
+type nullTime struct{ p **time.Time }
+
+func (n nullTime) Scan(src any) error {
+	if src == nil {
+		*n.p = nil
+		return nil
+	}
+	var t time.Time
+	if err := (dbTime{&t}).Scan(src); err != nil {
+		return err
+	}
+	*n.p = &t
+	return nil
+}
+
+// optTime is a nullable time argument.
+func optTime(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return *t
+}

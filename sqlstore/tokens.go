@@ -1,0 +1,466 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	lt "github.com/logintokens/logintokens"
+)
+
+// tokenSelect reads a token with its user. The user columns come from
+// whichever of contact or customer the token is for.
+const tokenSelect = `SELECT t.id, t.type, t.expires_at, t.one_time_use, t.extra,
+  t.successful_attempts, t.failed_attempts, t.last_accessed_at, t.created_at, t.updated_at, t.created_by,
+  COALESCE(c.id, cu.id), COALESCE(c.first_name, cu.first_name), COALESCE(c.last_name, cu.last_name),
+  COALESCE(c.email, cu.email), co.id, co.name,
+  CASE WHEN COALESCE(c.disabled, cu.disabled) OR COALESCE(c.deleted_at, cu.deleted_at) IS NOT NULL THEN 0 ELSE 1 END
+FROM login_tokens t
+LEFT JOIN contacts c ON c.id = t.contact_id
+LEFT JOIN companies co ON co.id = c.company_id
+LEFT JOIN customers cu ON cu.id = t.customer_id`
+
+type rowScanner interface{ Scan(dest ...any) error }
+
+// scanToken reads one row of tokenSelect (plus extra trailing columns).
+// userActive is false when the token's user is disabled or deleted.
+func (s *Store) scanToken(r rowScanner, more ...any) (tok *lt.LoginToken, userActive bool, err error) {
+	tok = &lt.LoginToken{}
+	var (
+		extra                       string
+		userID, companyID           sql.NullInt64
+		first, last, email, company sql.NullString
+		active                      int
+	)
+	dest := []any{&tok.ID, &tok.Type, nullTime{&tok.ExpiresAt}, &tok.OneTimeUse, &extra,
+		&tok.SuccessfulAttempts, &tok.FailedAttempts, nullTime{&tok.LastAccessedAt},
+		dbTime{&tok.CreatedAt}, dbTime{&tok.UpdatedAt}, &tok.CreatedBy,
+		&userID, &first, &last, &email, &companyID, &company, &active}
+	if err := r.Scan(append(dest, more...)...); err != nil {
+		return nil, false, err
+	}
+	if err := json.Unmarshal([]byte(extra), &tok.Extra); err != nil {
+		return nil, false, fmt.Errorf("token %s: bad extra in database: %w", tok.ID, err)
+	}
+	if tok.Extra == nil {
+		tok.Extra = []string{}
+	}
+	if userID.Valid && tok.Type != lt.UserAnonymous {
+		tok.User = &lt.UserRef{Type: tok.Type, ID: userID.Int64, Name: lt.FullName(first.String, last.String), Email: email.String}
+		if companyID.Valid {
+			tok.User.Company = &lt.CompanyRef{ID: companyID.Int64, Name: company.String}
+		}
+	}
+	tok.Status = tok.StatusAt(s.now())
+	return tok, active == 1, nil
+}
+
+// userSearch is the denormalised text that q searches for a user, and
+// sortName the key the list sorts by name with (nil for anonymous).
+func userSearch(u *lt.UserRef) (search string, sortName any) {
+	if u == nil {
+		return "", nil
+	}
+	parts := []string{u.Name, u.Email}
+	if u.Company != nil {
+		parts = append(parts, u.Company.Name)
+	}
+	return strings.ToLower(strings.Join(parts, "\n")), strings.ToLower(u.Name)
+}
+
+func extraSearch(extra []string) string { return strings.ToLower(strings.Join(extra, "\n")) }
+
+func extraJSON(extra []string) string {
+	if extra == nil {
+		extra = []string{}
+	}
+	b, _ := json.Marshal(extra)
+	return string(b)
+}
+
+// FindTokenByID returns one token, or NOT_FOUND.
+func (s *Store) FindTokenByID(ctx context.Context, id string) (*lt.LoginToken, error) {
+	var tok *lt.LoginToken
+	err := s.read(ctx, func(tx *tx) error {
+		var err error
+		tok, err = s.findToken(ctx, tx, id)
+		return err
+	})
+	return tok, err
+}
+
+func (s *Store) findToken(ctx context.Context, tx *tx, id string) (*lt.LoginToken, error) {
+	tok, _, err := s.scanToken(tx.queryRow(ctx, tokenSelect+` WHERE t.id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, tokenNotFound(id)
+	}
+	return tok, err
+}
+
+func tokenNotFound(id string) error {
+	return &lt.Error{Code: lt.ENOTFOUND, Message: fmt.Sprintf("login token %s not found", id)}
+}
+
+// findUser loads the user a token is to be bound to; deleted users cannot
+// get new tokens, so they are found only with includeDeleted.
+func (s *Store) findUser(ctx context.Context, tx *tx, typ lt.UserType, id int64, includeDeleted bool) (*lt.UserRef, error) {
+	alive := " AND deleted_at IS NULL"
+	if includeDeleted {
+		alive = ""
+	}
+	u := &lt.UserRef{Type: typ, ID: id}
+	var first, last string
+	var err error
+	switch typ {
+	case lt.UserContact:
+		var coID int64
+		var coName string
+		err = tx.queryRow(ctx, `SELECT c.first_name, c.last_name, c.email, co.id, co.name FROM contacts c
+			JOIN companies co ON co.id = c.company_id WHERE c.id = ?`+strings.Replace(alive, "deleted_at", "c.deleted_at", 1), id).
+			Scan(&first, &last, &u.Email, &coID, &coName)
+		u.Company = &lt.CompanyRef{ID: coID, Name: coName}
+	case lt.UserCustomer:
+		err = tx.queryRow(ctx, `SELECT first_name, last_name, email FROM customers WHERE id = ?`+alive, id).
+			Scan(&first, &last, &u.Email)
+	default:
+		return nil, nil
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, lt.Invalid(string(typ)+"Id", "no %s with id %d", typ, id)
+	}
+	u.Name = lt.FullName(first, last)
+	return u, err
+}
+
+// newSecret makes a new value for token id: its hash to check it by and its
+// ciphertext to reveal it with.
+func (s *Store) newSecret(id string) (value string, hash []byte, keyID string, sealed []byte) {
+	secret := lt.NewSecret()
+	value = lt.FormatValue(lt.TokenPrefix, id, secret)
+	keyID, sealed = s.keys.Seal([]byte(value), []byte(id))
+	return value, lt.HashSecret(id, secret), keyID, sealed
+}
+
+// CreateToken creates a token and answers it with its value.
+func (s *Store) CreateToken(ctx context.Context, actor lt.Actor, n lt.NewToken) (*lt.IssuedToken, error) {
+	now := s.now()
+	n.Extra = lt.NormalizeExtra(n.Extra)
+	if err := n.Validate(now); err != nil {
+		return nil, err
+	}
+	if n.ExpiresAt != nil {
+		e := n.ExpiresAt.UTC().Truncate(time.Microsecond)
+		n.ExpiresAt = &e
+	}
+	var issued *lt.IssuedToken
+	err := s.write(ctx, func(tx *tx) error {
+		typ := n.Type()
+		var userID int64
+		switch typ {
+		case lt.UserContact:
+			userID = *n.ContactID
+		case lt.UserCustomer:
+			userID = *n.CustomerID
+		}
+		user, err := s.findUser(ctx, tx, typ, userID, false)
+		if err != nil {
+			return err
+		}
+		id := lt.NewID()
+		value, hash, keyID, sealed := s.newSecret(id)
+		search, sortName := userSearch(user)
+		_, err = tx.exec(ctx, `INSERT INTO login_tokens (id, type, contact_id, customer_id, expires_at, one_time_use, extra,
+			created_at, updated_at, created_by, secret_hash, value_enc, value_key_id, sort_name, user_search, extra_search)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			id, string(typ), n.ContactID, n.CustomerID, optTime(n.ExpiresAt), n.OneTimeUse, extraJSON(n.Extra),
+			now, now, actor.Name, hash, sealed, keyID, sortName, search, extraSearch(n.Extra))
+		if err != nil {
+			return fmt.Errorf("insert token: %w", err)
+		}
+		if err := s.audit(ctx, tx, actor, lt.EventTokenCreated, id, map[string]any{"type": typ, "oneTimeUse": n.OneTimeUse, "expiresAt": n.ExpiresAt}); err != nil {
+			return err
+		}
+		tok, err := s.findToken(ctx, tx, id)
+		issued = &lt.IssuedToken{LoginToken: tok, Value: value}
+		return err
+	})
+	return issued, err
+}
+
+// UpdateToken applies a merge patch. When the user changes the value is
+// regenerated and answered; else value is "".
+func (s *Store) UpdateToken(ctx context.Context, actor lt.Actor, id string, upd lt.TokenUpdate) (tok *lt.LoginToken, value string, err error) {
+	if upd.Extra != nil {
+		e := lt.NormalizeExtra(*upd.Extra)
+		upd.Extra = &e
+	}
+	if err := upd.Validate(); err != nil {
+		return nil, "", err
+	}
+	now := s.now()
+	err = s.write(ctx, func(tx *tx) error {
+		old, err := s.findToken(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		sets := []string{}
+		args := []any{}
+		var changed []string
+		set := func(field, col string, v any) {
+			sets = append(sets, col+" = ?")
+			args = append(args, v)
+			if !slices.Contains(changed, field) {
+				changed = append(changed, field)
+			}
+		}
+		if upd.ExpiresAtSet {
+			var e *time.Time
+			if upd.ExpiresAt != nil {
+				t := upd.ExpiresAt.UTC().Truncate(time.Microsecond)
+				e = &t
+			}
+			if !timeEqual(old.ExpiresAt, e) {
+				set("expiresAt", "expires_at", optTime(e))
+			}
+		}
+		if upd.OneTimeUse != nil && *upd.OneTimeUse != old.OneTimeUse {
+			set("oneTimeUse", "one_time_use", *upd.OneTimeUse)
+		}
+		if upd.Extra != nil && !slices.Equal(*upd.Extra, old.Extra) {
+			set("extra", "extra", extraJSON(*upd.Extra))
+			set("extra", "extra_search", extraSearch(*upd.Extra))
+		}
+		if upd.ChangesUser() {
+			typ, userID := lt.UserAnonymous, int64(0)
+			var contactID, customerID *int64
+			switch {
+			case upd.ContactID != nil:
+				typ, userID, contactID = lt.UserContact, *upd.ContactID, upd.ContactID
+			case upd.CustomerID != nil:
+				typ, userID, customerID = lt.UserCustomer, *upd.CustomerID, upd.CustomerID
+			}
+			sameUser := typ == old.Type && (typ == lt.UserAnonymous || (old.User != nil && old.User.ID == userID))
+			if !sameUser {
+				user, err := s.findUser(ctx, tx, typ, userID, false)
+				if err != nil {
+					return err
+				}
+				search, sortName := userSearch(user)
+				set("user", "type", string(typ))
+				set("user", "contact_id", contactID)
+				set("user", "customer_id", customerID)
+				set("user", "sort_name", sortName)
+				set("user", "user_search", search)
+				var hash, sealed []byte
+				var keyID string
+				value, hash, keyID, sealed = s.newSecret(id)
+				set("user", "secret_hash", hash)
+				set("user", "value_enc", sealed)
+				set("user", "value_key_id", keyID)
+			}
+		}
+		if len(changed) == 0 {
+			tok = old
+			return nil
+		}
+		sets = append(sets, "updated_at = ?")
+		args = append(args, now, id)
+		if _, err := tx.exec(ctx, `UPDATE login_tokens SET `+strings.Join(sets, ", ")+` WHERE id = ?`, args...); err != nil {
+			return fmt.Errorf("update token: %w", err)
+		}
+		details := map[string]any{"changed": changed}
+		if value != "" {
+			details["regenerated"] = true
+		}
+		if err := s.audit(ctx, tx, actor, lt.EventTokenUpdated, id, details); err != nil {
+			return err
+		}
+		tok, err = s.findToken(ctx, tx, id)
+		return err
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return tok, value, nil
+}
+
+func timeEqual(a, b *time.Time) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Equal(*b)
+}
+
+// RegenerateToken gives a token a new secret; the old value stops working
+// at once.
+func (s *Store) RegenerateToken(ctx context.Context, actor lt.Actor, id string) (*lt.IssuedToken, error) {
+	now := s.now()
+	var issued *lt.IssuedToken
+	err := s.write(ctx, func(tx *tx) error {
+		value, hash, keyID, sealed := s.newSecret(id)
+		res, err := tx.exec(ctx, `UPDATE login_tokens SET secret_hash = ?, value_enc = ?, value_key_id = ?, updated_at = ? WHERE id = ?`,
+			hash, sealed, keyID, now, id)
+		if err != nil {
+			return fmt.Errorf("regenerate token: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return tokenNotFound(id)
+		}
+		if err := s.audit(ctx, tx, actor, lt.EventTokenRegenerated, id, nil); err != nil {
+			return err
+		}
+		tok, err := s.findToken(ctx, tx, id)
+		issued = &lt.IssuedToken{LoginToken: tok, Value: value}
+		return err
+	})
+	return issued, err
+}
+
+// DeleteToken removes a token; its audit trail stays.
+func (s *Store) DeleteToken(ctx context.Context, actor lt.Actor, id string) error {
+	_, err := s.DeleteTokens(ctx, actor, []string{id})
+	var e *lt.Error
+	if errors.As(err, &e) && e.Code == lt.ENOTFOUND {
+		return tokenNotFound(id)
+	}
+	return err
+}
+
+// DeleteTokens removes 1 to 1000 tokens, all or nothing: when an id is
+// unknown nothing is deleted and the error names the unknown ids.
+func (s *Store) DeleteTokens(ctx context.Context, actor lt.Actor, ids []string) (int, error) {
+	ids = uniqueStrings(ids)
+	if len(ids) == 0 || len(ids) > lt.MaxBulkDeleteIDs {
+		return 0, lt.Invalid("ids", "give 1 to %d token ids", lt.MaxBulkDeleteIDs)
+	}
+	var v lt.Validation
+	for _, id := range ids {
+		if !lt.ValidID(id) {
+			v.Add("ids", "%q is not a token id", id)
+		}
+	}
+	if err := v.Err(); err != nil {
+		return 0, err
+	}
+	err := s.write(ctx, func(tx *tx) error {
+		found := map[string]bool{}
+		in, args := inList(ids)
+		rows, err := tx.query(ctx, `SELECT id FROM login_tokens WHERE id IN (`+in+`)`, args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			found[id] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		var missing []string
+		for _, id := range ids {
+			if !found[id] {
+				missing = append(missing, id)
+			}
+		}
+		if len(missing) > 0 {
+			return &lt.Error{Code: lt.ENOTFOUND, Message: "unknown login token ids: " + strings.Join(missing, ", "),
+				Fields: []lt.FieldError{{Field: "ids", Message: "unknown: " + strings.Join(missing, ", ")}}}
+		}
+		if _, err := tx.exec(ctx, `DELETE FROM login_tokens WHERE id IN (`+in+`)`, args...); err != nil {
+			return fmt.Errorf("delete tokens: %w", err)
+		}
+		for _, id := range ids {
+			if err := s.audit(ctx, tx, actor, lt.EventTokenDeleted, id, nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return len(ids), nil
+}
+
+func uniqueStrings(in []string) []string {
+	out := make([]string, 0, len(in))
+	for _, s := range in {
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// inList returns "?, ?, ?" and the arguments for an IN list.
+func inList[T any](vals []T) (string, []any) {
+	args := make([]any, len(vals))
+	for i, v := range vals {
+		args[i] = v
+	}
+	return strings.TrimSuffix(strings.Repeat("?, ", len(vals)), ", "), args
+}
+
+// RevealToken decrypts a token's value for an editor; audited.
+func (s *Store) RevealToken(ctx context.Context, actor lt.Actor, id string, purpose string) (string, error) {
+	var value string
+	err := s.write(ctx, func(tx *tx) error {
+		var keyID string
+		var sealed []byte
+		err := tx.queryRow(ctx, `SELECT value_key_id, value_enc FROM login_tokens WHERE id = ?`, id).Scan(&keyID, &sealed)
+		if errors.Is(err, sql.ErrNoRows) {
+			return tokenNotFound(id)
+		}
+		if err != nil {
+			return err
+		}
+		plain, err := s.keys.Open(keyID, sealed, []byte(id))
+		if err != nil {
+			return fmt.Errorf("reveal token %s: %w", id, err)
+		}
+		value = string(plain)
+		var details map[string]any
+		if purpose != "" {
+			details = map[string]any{"purpose": purpose}
+		}
+		return s.audit(ctx, tx, actor, lt.EventTokenRevealed, id, details)
+	})
+	return value, err
+}
+
+// tokenSelectWithHash is tokenSelect plus the secret hash as last column.
+var tokenSelectWithHash = strings.Replace(tokenSelect, "\nFROM login_tokens t", ", t.secret_hash\nFROM login_tokens t", 1)
+
+// LookupToken finds the token a value belongs to ("which token is this?").
+// A value whose secret does not match is NOT_FOUND, as an unknown one is.
+func (s *Store) LookupToken(ctx context.Context, value string) (*lt.LoginToken, error) {
+	notFound := &lt.Error{Code: lt.ENOTFOUND, Message: "no login token has this value"}
+	id, secret, err := lt.ParseValue(lt.TokenPrefix, value)
+	if err != nil {
+		return nil, notFound
+	}
+	var tok *lt.LoginToken
+	err = s.read(ctx, func(tx *tx) error {
+		var hash []byte
+		var err error
+		tok, _, err = s.scanToken(tx.queryRow(ctx, tokenSelectWithHash+` WHERE t.id = ?`, id), &hash)
+		if errors.Is(err, sql.ErrNoRows) || (err == nil && !lt.SecretMatches(hash, id, secret)) {
+			return notFound
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return tok, nil
+}

@@ -1,0 +1,212 @@
+package logintokens
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Area is what a grant is about.
+type Area string
+
+const (
+	AreaConfiguration Area = "configuration"
+	AreaUsers         Area = "users"
+)
+
+// Level orders what a grant allows; a higher level includes the lower ones.
+type Level int
+
+const (
+	LevelNone Level = iota
+	LevelViewer
+	LevelEditor
+	LevelOwner
+)
+
+var levelNames = map[Level]string{LevelViewer: "viewer", LevelEditor: "editor", LevelOwner: "owner"}
+
+func (l Level) String() string { return levelNames[l] }
+
+// Grant is one AREA:LEVEL permission.
+type Grant struct {
+	Area  Area
+	Level Level
+}
+
+func (g Grant) String() string { return string(g.Area) + ":" + g.Level.String() }
+
+// ParseGrant parses "configuration:editor" and the like.
+func ParseGrant(s string) (Grant, error) {
+	area, level, ok := strings.Cut(strings.TrimSpace(s), ":")
+	if !ok {
+		return Grant{}, fmt.Errorf("grant %q: want AREA:LEVEL, such as configuration:editor", s)
+	}
+	g := Grant{Area: Area(area)}
+	if g.Area != AreaConfiguration && g.Area != AreaUsers {
+		return Grant{}, fmt.Errorf("grant %q: area must be configuration or users", s)
+	}
+	for l, name := range levelNames {
+		if name == level {
+			g.Level = l
+		}
+	}
+	if g.Level == LevelNone {
+		return Grant{}, fmt.Errorf("grant %q: level must be viewer, editor or owner", s)
+	}
+	return g, nil
+}
+
+// Grants is a set of grants, at most one level per area.
+type Grants map[Area]Level
+
+// ParseGrants parses a list of grant strings; the highest level per area wins.
+func ParseGrants(list []string) (Grants, error) {
+	gs := Grants{}
+	for _, s := range list {
+		g, err := ParseGrant(s)
+		if err != nil {
+			return nil, err
+		}
+		gs.Add(g)
+	}
+	return gs, nil
+}
+
+// Add adds g, keeping the higher level of an area.
+func (gs Grants) Add(g Grant) {
+	if g.Level > gs[g.Area] {
+		gs[g.Area] = g.Level
+	}
+}
+
+// Allows reports whether the grants include the area at least at level.
+func (gs Grants) Allows(area Area, level Level) bool { return gs[area] >= level }
+
+// Strings lists the grants sorted, as "area:level".
+func (gs Grants) Strings() []string {
+	out := make([]string, 0, len(gs))
+	for a, l := range gs {
+		if l > LevelNone {
+			out = append(out, Grant{a, l}.String())
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// AllGrants is every area at owner level, as the first admin has.
+func AllGrants() Grants {
+	return Grants{AreaConfiguration: LevelOwner, AreaUsers: LevelOwner}
+}
+
+// Staff is a backoffice user.
+type Staff struct {
+	ID                 int64      `json:"id"`
+	Email              string     `json:"email"`
+	Name               string     `json:"name"`
+	Grants             Grants     `json:"-"`
+	MustChangePassword bool       `json:"mustChangePassword"`
+	Disabled           bool       `json:"disabled"`
+	CreatedAt          time.Time  `json:"createdAt"`
+	UpdatedAt          time.Time  `json:"updatedAt"`
+	LastSignInAt       *time.Time `json:"lastSignInAt"`
+}
+
+// Actor names staff in the audit trail and in createdBy.
+func (s *Staff) Actor() string { return fmt.Sprintf("staff:%d", s.ID) }
+
+// NewStaff holds what a staff member is created from; Password is hashed by
+// the store and never kept.
+type NewStaff struct {
+	Email              string
+	Name               string
+	Grants             Grants
+	Password           string
+	MustChangePassword bool
+}
+
+// APIKeyKind says what an API key is for.
+type APIKeyKind string
+
+const (
+	// KeyAdmin keys call the admin API with their grants.
+	KeyAdmin APIKeyKind = "admin"
+	// KeyWebshop keys may only redeem tokens.
+	KeyWebshop APIKeyKind = "webshop"
+)
+
+// APIKey is an API key without its secret.
+type APIKey struct {
+	ID         string     `json:"id"`
+	Name       string     `json:"name"`
+	Kind       APIKeyKind `json:"kind"`
+	Grants     Grants     `json:"-"`
+	CreatedAt  time.Time  `json:"createdAt"`
+	CreatedBy  string     `json:"createdBy"`
+	LastUsedAt *time.Time `json:"lastUsedAt"`
+	RevokedAt  *time.Time `json:"revokedAt"`
+}
+
+// Actor names the key in the audit trail.
+func (k *APIKey) Actor() string { return "apikey:" + k.ID }
+
+// NewAPIKey holds what an API key is created from.
+type NewAPIKey struct {
+	Name      string
+	Kind      APIKeyKind
+	Grants    Grants
+	CreatedBy string
+}
+
+// Validate checks a new key: webshop keys carry no grants, admin keys some.
+func (n *NewAPIKey) Validate() error {
+	var v Validation
+	n.Name = strings.TrimSpace(n.Name)
+	if n.Name == "" {
+		v.Add("name", "is required")
+	}
+	checkLen(&v, "name", n.Name)
+	switch n.Kind {
+	case KeyWebshop:
+		if len(n.Grants) > 0 {
+			v.Add("grants", "a webshop key may only redeem tokens and takes no grants")
+		}
+	case KeyAdmin:
+		if len(n.Grants) == 0 {
+			v.Add("grants", "an admin key needs at least one grant")
+		}
+	default:
+		v.Add("kind", "must be admin or webshop")
+	}
+	return v.Err()
+}
+
+// ValidateStaff normalizes and checks a new staff member.
+func (n *NewStaff) Validate() error {
+	var v Validation
+	p := PersonFields{LastName: n.Name, Email: n.Email}
+	p.Normalize()
+	n.Email, n.Name = p.Email, p.LastName
+	if n.Name == "" {
+		n.Name = n.Email
+	}
+	if n.Email == "" {
+		v.Add("email", "is required")
+	} else if !strings.Contains(n.Email, "@") || strings.ContainsAny(n.Email, " <>") {
+		v.Add("email", "is not an email address")
+	}
+	checkLen(&v, "name", n.Name)
+	if len(n.Password) < MinPasswordLen {
+		v.Add("password", "must be at least %d characters", MinPasswordLen)
+	}
+	if slices.Contains([]string{"password", "changeme"}, strings.ToLower(n.Password)) {
+		v.Add("password", "is too common")
+	}
+	return v.Err()
+}
+
+// MinPasswordLen is the shortest staff password accepted.
+const MinPasswordLen = 12

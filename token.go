@@ -1,0 +1,264 @@
+package logintokens
+
+import (
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// UserType says whom a token signs in.
+type UserType string
+
+const (
+	UserContact   UserType = "contact"
+	UserCustomer  UserType = "customer"
+	UserAnonymous UserType = "anonymous"
+)
+
+// Valid reports whether t is one of the three user types.
+func (t UserType) Valid() bool {
+	return t == UserContact || t == UserCustomer || t == UserAnonymous
+}
+
+// TokenStatus is derived from a token and the time; it is never stored.
+type TokenStatus string
+
+const (
+	StatusActive  TokenStatus = "active"
+	StatusExpired TokenStatus = "expired"
+	StatusUsed    TokenStatus = "used"
+)
+
+// Valid reports whether s is one of the three statuses.
+func (s TokenStatus) Valid() bool {
+	return s == StatusActive || s == StatusExpired || s == StatusUsed
+}
+
+// Limits on what a token carries.
+const (
+	MaxExtraLines    = 50
+	MaxExtraLineLen  = 500
+	MaxBulkDeleteIDs = 1000
+)
+
+// LoginToken is a token as the API shows it: never its value.
+type LoginToken struct {
+	ID                 string      `json:"id"`
+	Type               UserType    `json:"type"`
+	User               *UserRef    `json:"user"`
+	ExpiresAt          *time.Time  `json:"expiresAt"`
+	OneTimeUse         bool        `json:"oneTimeUse"`
+	Extra              []string    `json:"extra"`
+	Status             TokenStatus `json:"status"`
+	SuccessfulAttempts int64       `json:"successfulAttempts"`
+	FailedAttempts     int64       `json:"failedAttempts"`
+	LastAccessedAt     *time.Time  `json:"lastAccessedAt"`
+	CreatedAt          time.Time   `json:"createdAt"`
+	UpdatedAt          time.Time   `json:"updatedAt"`
+	CreatedBy          string      `json:"createdBy"`
+}
+
+// StatusAt is the token's status at now: used (one-time and used once),
+// else expired (expiresAt reached), else active.
+func (t *LoginToken) StatusAt(now time.Time) TokenStatus {
+	switch {
+	case t.OneTimeUse && t.SuccessfulAttempts > 0:
+		return StatusUsed
+	case ExpiredAt(t.ExpiresAt, now):
+		return StatusExpired
+	default:
+		return StatusActive
+	}
+}
+
+// ExpiredAt reports whether an expiry has been reached at now. A token
+// expires at the instant expiresAt, so setting expiresAt to now revokes it.
+func ExpiredAt(expiresAt *time.Time, now time.Time) bool {
+	return expiresAt != nil && !now.Before(*expiresAt)
+}
+
+// RedeemCheck is what the store knows about a presented token once the id
+// was found; Outcome applies CONTRACT §5's order to it.
+type RedeemCheck struct {
+	SecretOK   bool
+	Token      *LoginToken
+	UserActive bool // false when the token's contact or customer is deleted or disabled
+}
+
+// Outcome returns "" for a success, else the redeem error code, checked in
+// the contract's order: secret, used, expired, user disabled.
+func (c RedeemCheck) Outcome(now time.Time) string {
+	switch {
+	case !c.SecretOK:
+		return ETOKENINVALID
+	case c.Token.OneTimeUse && c.Token.SuccessfulAttempts > 0:
+		return ETOKENUSED
+	case ExpiredAt(c.Token.ExpiresAt, now):
+		return ETOKENEXPIRED
+	case c.Token.Type != UserAnonymous && !c.UserActive:
+		return EUSERDISABLED
+	}
+	return ""
+}
+
+// RedeemOutcomeMessage explains a redeem failure to a person.
+func RedeemOutcomeMessage(code string) string {
+	switch code {
+	case ETOKENINVALID:
+		return "the login token is not valid"
+	case ETOKENUSED:
+		return "the login token was for one use only and has been used"
+	case ETOKENEXPIRED:
+		return "the login token has expired"
+	case EUSERDISABLED:
+		return "the account of this login token is disabled"
+	case ERATELIMITED:
+		return "too many failed attempts; try again in a minute"
+	}
+	return code
+}
+
+// NewToken holds what a new token is created from.
+type NewToken struct {
+	ContactID  *int64     `json:"contactId"`
+	CustomerID *int64     `json:"customerId"`
+	ExpiresAt  *time.Time `json:"expiresAt"`
+	OneTimeUse bool       `json:"oneTimeUse"`
+	Extra      []string   `json:"extra"`
+	CreatedBy  string     `json:"-"`
+}
+
+// Validate checks a new token at now: at most one user, an expiry in the
+// future, a bounded extra.
+func (n *NewToken) Validate(now time.Time) error {
+	var v Validation
+	if n.ContactID != nil && n.CustomerID != nil {
+		v.Add("customerId", "give contactId or customerId, not both")
+	}
+	if n.ContactID != nil && *n.ContactID <= 0 {
+		v.Add("contactId", "must be a positive id")
+	}
+	if n.CustomerID != nil && *n.CustomerID <= 0 {
+		v.Add("customerId", "must be a positive id")
+	}
+	if n.ExpiresAt != nil && !n.ExpiresAt.After(now) {
+		v.Add("expiresAt", "must be in the future")
+	}
+	validateExtra(&v, n.Extra)
+	return v.Err()
+}
+
+// Type is the user type the new token will have.
+func (n *NewToken) Type() UserType {
+	switch {
+	case n.ContactID != nil:
+		return UserContact
+	case n.CustomerID != nil:
+		return UserCustomer
+	}
+	return UserAnonymous
+}
+
+func validateExtra(v *Validation, extra []string) {
+	if len(extra) > MaxExtraLines {
+		v.Add("extra", "at most %d lines", MaxExtraLines)
+	}
+	for i, line := range extra {
+		switch {
+		case !utf8.ValidString(line):
+			v.Add("extra", "line %d is not valid UTF-8", i+1)
+		case utf8.RuneCountInString(line) > MaxExtraLineLen:
+			v.Add("extra", "line %d is longer than %d characters", i+1, MaxExtraLineLen)
+		case strings.ContainsAny(line, "\r\n"):
+			v.Add("extra", "line %d holds a line break: give one entry per line", i+1)
+		}
+	}
+}
+
+// NormalizeExtra trims lines and drops empty ones: the backoffice edits
+// extra one entry per line, so blank lines carry nothing.
+func NormalizeExtra(extra []string) []string {
+	out := make([]string, 0, len(extra))
+	for _, line := range extra {
+		if line = strings.TrimSpace(line); line != "" {
+			out = append(out, line)
+		}
+	}
+	return out
+}
+
+// TokenUpdate is a merge patch of a token: nil fields stay as they are.
+// ExpiresAtSet with a nil ExpiresAt means "never expires".
+type TokenUpdate struct {
+	ExpiresAtSet bool
+	ExpiresAt    *time.Time
+	OneTimeUse   *bool
+	Extra        *[]string
+	// The user: at most one of these; changing the user regenerates the value.
+	ContactID  *int64
+	CustomerID *int64
+	Anonymous  bool
+}
+
+// Validate checks the update.
+func (u *TokenUpdate) Validate() error {
+	var v Validation
+	n := 0
+	if u.ContactID != nil {
+		n++
+		if *u.ContactID <= 0 {
+			v.Add("contactId", "must be a positive id")
+		}
+	}
+	if u.CustomerID != nil {
+		n++
+		if *u.CustomerID <= 0 {
+			v.Add("customerId", "must be a positive id")
+		}
+	}
+	if u.Anonymous {
+		n++
+	}
+	if n > 1 {
+		v.Add("user", "give only one of contactId, customerId and anonymous")
+	}
+	if u.Extra != nil {
+		validateExtra(&v, *u.Extra)
+	}
+	return v.Err()
+}
+
+// ChangesUser reports whether the update names a user.
+func (u *TokenUpdate) ChangesUser() bool {
+	return u.ContactID != nil || u.CustomerID != nil || u.Anonymous
+}
+
+// IssuedToken is a token together with its value, answered only when a value
+// is created, regenerated or revealed.
+type IssuedToken struct {
+	*LoginToken
+	Value string `json:"value"`
+}
+
+// TokenValue is the answer of a reveal.
+type TokenValue struct {
+	ID    string
+	Value string
+}
+
+// RedeemRequest is one presentation of a token value.
+type RedeemRequest struct {
+	Value     string
+	ClientIP  string
+	UserAgent string
+	Actor     string // who presents it: "apikey:<id>", or "login" for the browser flow
+	// Impersonator, when staff open the shop as the token's user.
+	Impersonator string
+}
+
+// RedeemResult is the outcome of a redeem. Code is "" on success; Token is
+// set whenever the id existed (success or failure).
+type RedeemResult struct {
+	Code  string
+	Token *LoginToken
+}

@@ -1,0 +1,177 @@
+package logintokens
+
+import (
+	"net/mail"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Company is a B2B customer organisation; contacts belong to one.
+type Company struct {
+	ID         int64      `json:"id"`
+	Name       string     `json:"name"`
+	ExternalID *string    `json:"externalId"`
+	CreatedAt  time.Time  `json:"createdAt"`
+	UpdatedAt  time.Time  `json:"updatedAt"`
+	DeletedAt  *time.Time `json:"-"`
+}
+
+// Contact is a B2B user of one company.
+type Contact struct {
+	ID         int64      `json:"id"`
+	CompanyID  int64      `json:"companyId"`
+	FirstName  string     `json:"firstName"`
+	LastName   string     `json:"lastName"`
+	Email      string     `json:"email"`
+	ExternalID *string    `json:"externalId"`
+	Disabled   bool       `json:"disabled"`
+	CreatedAt  time.Time  `json:"createdAt"`
+	UpdatedAt  time.Time  `json:"updatedAt"`
+	DeletedAt  *time.Time `json:"-"`
+}
+
+// Customer is a B2C user; the same as a contact without a company.
+type Customer struct {
+	ID         int64      `json:"id"`
+	FirstName  string     `json:"firstName"`
+	LastName   string     `json:"lastName"`
+	Email      string     `json:"email"`
+	ExternalID *string    `json:"externalId"`
+	Disabled   bool       `json:"disabled"`
+	CreatedAt  time.Time  `json:"createdAt"`
+	UpdatedAt  time.Time  `json:"updatedAt"`
+	DeletedAt  *time.Time `json:"-"`
+}
+
+// CompanyRef is a company as a token's user shows it.
+type CompanyRef struct {
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+}
+
+// UserRef is a token's user, or a user search hit.
+type UserRef struct {
+	Type    UserType    `json:"type"`
+	ID      int64       `json:"id"`
+	Name    string      `json:"name"`
+	Email   string      `json:"email"`
+	Company *CompanyRef `json:"company"`
+}
+
+// FullName joins first and last name.
+func FullName(first, last string) string {
+	return strings.TrimSpace(strings.TrimSpace(first) + " " + strings.TrimSpace(last))
+}
+
+// Limits on directory fields.
+const maxNameLen = 200
+
+// PersonFields are the editable fields shared by contacts and customers.
+type PersonFields struct {
+	FirstName  string
+	LastName   string
+	Email      string
+	ExternalID *string
+}
+
+// Normalize trims the fields and lowercases the email.
+func (p *PersonFields) Normalize() {
+	p.FirstName = strings.TrimSpace(p.FirstName)
+	p.LastName = strings.TrimSpace(p.LastName)
+	p.Email = strings.ToLower(strings.TrimSpace(p.Email))
+	p.ExternalID = trimOptional(p.ExternalID)
+}
+
+// Validate checks a person after Normalize.
+func (p *PersonFields) Validate(v *Validation) {
+	if p.FirstName == "" && p.LastName == "" {
+		v.Add("lastName", "a first or last name is required")
+	}
+	checkLen(v, "firstName", p.FirstName)
+	checkLen(v, "lastName", p.LastName)
+	if p.Email == "" {
+		v.Add("email", "is required")
+	} else if a, err := mail.ParseAddress(p.Email); err != nil || a.Address != p.Email {
+		v.Add("email", "is not an email address")
+	}
+	if p.ExternalID != nil {
+		checkLen(v, "externalId", *p.ExternalID)
+	}
+}
+
+// ValidateCompany normalizes and checks a company's fields.
+func ValidateCompany(name *string, externalID **string) error {
+	var v Validation
+	*name = strings.TrimSpace(*name)
+	*externalID = trimOptional(*externalID)
+	if *name == "" {
+		v.Add("name", "is required")
+	}
+	checkLen(&v, "name", *name)
+	if *externalID != nil {
+		checkLen(&v, "externalId", **externalID)
+	}
+	return v.Err()
+}
+
+func checkLen(v *Validation, field, s string) {
+	if !utf8.ValidString(s) {
+		v.Add(field, "is not valid UTF-8")
+	} else if utf8.RuneCountInString(s) > maxNameLen {
+		v.Add(field, "is longer than %d characters", maxNameLen)
+	}
+}
+
+func trimOptional(s *string) *string {
+	if s == nil {
+		return nil
+	}
+	t := strings.TrimSpace(*s)
+	if t == "" {
+		return nil
+	}
+	return &t
+}
+
+// DirectoryFilter selects companies, contacts or customers.
+type DirectoryFilter struct {
+	Q         string // case-insensitive text in name, email or external id
+	CompanyID *int64 // contacts only
+	Page      int
+	PageSize  int
+}
+
+// CompanyUpdate is a patch of a company: nil fields stay.
+type CompanyUpdate struct {
+	Name       *string
+	ExternalID **string
+}
+
+// PersonUpdate is a patch of a contact or customer: nil fields stay.
+// CompanyID applies to contacts only.
+type PersonUpdate struct {
+	CompanyID  *int64
+	FirstName  *string
+	LastName   *string
+	Email      *string
+	ExternalID **string
+	Disabled   *bool
+}
+
+// Apply returns p with the update's fields set.
+func (u PersonUpdate) Apply(p PersonFields) PersonFields {
+	if u.FirstName != nil {
+		p.FirstName = *u.FirstName
+	}
+	if u.LastName != nil {
+		p.LastName = *u.LastName
+	}
+	if u.Email != nil {
+		p.Email = *u.Email
+	}
+	if u.ExternalID != nil {
+		p.ExternalID = *u.ExternalID
+	}
+	return p
+}
