@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -40,7 +41,8 @@ func (sqliteDialect) rebind(q string) string { return q }
 // writer connection, so they are serialized already.
 func (sqliteDialect) lockRow() string { return "" }
 
-func (sqliteDialect) args(args []any) []any {
+func (sqliteDialect) args(in []any) []any {
+	args := slices.Clone(in)
 	for i, a := range args {
 		if t, ok := a.(time.Time); ok {
 			args[i] = t.UTC().Format(sqliteTimeFormat)
@@ -95,7 +97,8 @@ func (postgresDialect) rebind(q string) string {
 	return b.String()
 }
 
-func (postgresDialect) args(args []any) []any {
+func (postgresDialect) args(in []any) []any {
+	args := slices.Clone(in)
 	for i, a := range args {
 		if t, ok := a.(time.Time); ok {
 			args[i] = t.UTC()

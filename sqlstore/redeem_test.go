@@ -44,7 +44,7 @@ func TestRedeemOutcomesInContractOrder(t *testing.T) {
 
 		cases := []struct {
 			name, value, code string
-			counted          bool
+			counted           bool
 		}{
 			{"malformed", "not-a-token", lt.ETOKENINVALID, false},
 			{"unknown id", "lt_zzzzzzzzzzzzzzzz_" + strings.Repeat("A", 32), lt.ETOKENINVALID, false},

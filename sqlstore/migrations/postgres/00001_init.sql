@@ -78,6 +78,13 @@ CREATE INDEX login_tokens_sort_name ON login_tokens (sort_name, id);
 CREATE INDEX login_tokens_type ON login_tokens (type, id);
 CREATE INDEX login_tokens_one_time_use ON login_tokens (one_time_use, id);
 CREATE INDEX login_tokens_contact ON login_tokens (contact_id);
+-- The token list sorts empty values last in both directions. A plain index
+-- read backwards gives DESC NULLS FIRST, so each nullable sort column needs
+-- a second index for DESC NULLS LAST; without it a descending sort by name,
+-- expiry or last access sorts the whole table for every page.
+CREATE INDEX login_tokens_sort_name_desc ON login_tokens (sort_name DESC NULLS LAST, id DESC);
+CREATE INDEX login_tokens_expires_at_desc ON login_tokens (expires_at DESC NULLS LAST, id DESC);
+CREATE INDEX login_tokens_last_accessed_at_desc ON login_tokens (last_accessed_at DESC NULLS LAST, id DESC);
 CREATE INDEX login_tokens_customer ON login_tokens (customer_id);
 
 CREATE TABLE staff (
