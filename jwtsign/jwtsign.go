@@ -1,0 +1,190 @@
+// Package jwtsign issues the sign-in assertions: ES256 JWTs whose keys are
+// published at /.well-known/jwks.json. Keys are made once and shared by
+// every instance on one database (the store keeps them encrypted with the
+// server key); a retired key stays published until the last JWT it signed
+// has expired.
+package jwtsign
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/base64"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
+
+	lt "github.com/logintokens/logintokens"
+)
+
+// refreshEvery bounds how long an instance takes to notice a key another
+// instance made.
+const refreshEvery = time.Minute
+
+// Signer issues assertions; it implements lt.AssertionIssuer.
+type Signer struct {
+	store    lt.SigningKeyStore
+	issuer   string
+	audience string
+	lifetime time.Duration
+	Now      func() time.Time
+
+	mu        sync.RWMutex
+	current   *signingKey
+	published []jose.JSONWebKey
+	loadedAt  time.Time
+}
+
+type signingKey struct {
+	kid    string
+	key    *ecdsa.PrivateKey
+	signer jose.Signer
+}
+
+// New returns a signer for tokens issued by issuer (the public URL) to
+// audience (the shop). Call Load before use.
+func New(store lt.SigningKeyStore, issuer, audience string) *Signer {
+	return &Signer{store: store, issuer: issuer, audience: audience, lifetime: lt.MaxAssertionLifetime, Now: time.Now}
+}
+
+// Load reads the keys, making the first one if the database has none.
+func (s *Signer) Load(ctx context.Context) error {
+	for range 3 {
+		keys, err := s.store.SigningKeys(ctx, s.Now().Add(-s.lifetime))
+		if err != nil {
+			return fmt.Errorf("load signing keys: %w", err)
+		}
+		if len(keys) > 0 && keys[0].RetiredAt == nil {
+			return s.install(keys)
+		}
+		k, err := NewKey(s.Now())
+		if err != nil {
+			return err
+		}
+		if _, err := s.store.AddSigningKey(ctx, k); err != nil {
+			return fmt.Errorf("store signing key: %w", err)
+		}
+		// Another instance may have stored its key first: read again.
+	}
+	return fmt.Errorf("no current signing key after three tries")
+}
+
+// NewKey makes a new P-256 signing key.
+func NewKey(now time.Time) (lt.SigningKey, error) {
+	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return lt.SigningKey{}, err
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(priv)
+	if err != nil {
+		return lt.SigningKey{}, err
+	}
+	b := make([]byte, 12)
+	rand.Read(b)
+	return lt.SigningKey{ID: base64.RawURLEncoding.EncodeToString(b), Private: der, CreatedAt: now.UTC()}, nil
+}
+
+func (s *Signer) install(keys []lt.SigningKey) error {
+	var cur *signingKey
+	published := make([]jose.JSONWebKey, 0, len(keys))
+	for i, k := range keys {
+		parsed, err := x509.ParsePKCS8PrivateKey(k.Private)
+		if err != nil {
+			return fmt.Errorf("signing key %s: %w", k.ID, err)
+		}
+		priv, ok := parsed.(*ecdsa.PrivateKey)
+		if !ok || priv.Curve != elliptic.P256() {
+			return fmt.Errorf("signing key %s is not a P-256 key", k.ID)
+		}
+		published = append(published, jose.JSONWebKey{Key: &priv.PublicKey, KeyID: k.ID, Algorithm: string(jose.ES256), Use: "sig"})
+		if i == 0 {
+			signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: jose.JSONWebKey{Key: priv, KeyID: k.ID}},
+				(&jose.SignerOptions{}).WithType("JWT"))
+			if err != nil {
+				return err
+			}
+			cur = &signingKey{kid: k.ID, key: priv, signer: signer}
+		}
+	}
+	s.mu.Lock()
+	s.current, s.published, s.loadedAt = cur, published, s.Now()
+	s.mu.Unlock()
+	return nil
+}
+
+// refresh reloads the keys when they are older than refreshEvery; a failed
+// reload keeps the keys it has (the database may be down for a moment).
+func (s *Signer) refresh(ctx context.Context) (*signingKey, []jose.JSONWebKey, error) {
+	s.mu.RLock()
+	cur, pub, at := s.current, s.published, s.loadedAt
+	s.mu.RUnlock()
+	if cur != nil && s.Now().Sub(at) < refreshEvery {
+		return cur, pub, nil
+	}
+	if err := s.Load(ctx); err != nil && cur == nil {
+		return nil, nil, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.current, s.published, nil
+}
+
+// JWKS returns the public keys a shop verifies assertions with.
+func (s *Signer) JWKS(ctx context.Context) (jose.JSONWebKeySet, error) {
+	_, pub, err := s.refresh(ctx)
+	return jose.JSONWebKeySet{Keys: pub}, err
+}
+
+// Claims are the assertion's claims beyond the registered ones (CONTRACT §6).
+type Claims struct {
+	jwt.Claims
+	LoginToken string            `json:"loginToken"`
+	UserType   lt.UserType       `json:"userType"`
+	Name       string            `json:"name,omitempty"`
+	Email      string            `json:"email,omitempty"`
+	Company    *lt.CompanyRef    `json:"company,omitempty"`
+	Extra      []string          `json:"extra"`
+	OCI        map[string]string `json:"oci,omitempty"`
+	Act        *lt.Impersonator  `json:"act,omitempty"`
+}
+
+// Issue signs an assertion for a successful redeem.
+func (s *Signer) Issue(ctx context.Context, a lt.Assertion) (string, error) {
+	cur, _, err := s.refresh(ctx)
+	if err != nil {
+		return "", err
+	}
+	now := s.Now()
+	jti := make([]byte, 16)
+	rand.Read(jti)
+	tok := a.Token
+	c := Claims{
+		Claims: jwt.Claims{
+			Issuer:   s.issuer,
+			Audience: jwt.Audience{s.audience},
+			IssuedAt: jwt.NewNumericDate(now),
+			Expiry:   jwt.NewNumericDate(now.Add(s.lifetime)),
+			ID:       base64.RawURLEncoding.EncodeToString(jti),
+		},
+		LoginToken: tok.ID,
+		UserType:   tok.Type,
+		Extra:      tok.Extra,
+		OCI:        a.OCI,
+		Act:        a.Act,
+	}
+	if tok.User != nil {
+		c.Subject = fmt.Sprintf("%s:%d", tok.Type, tok.User.ID)
+		c.Name, c.Email, c.Company = tok.User.Name, tok.User.Email, tok.User.Company
+	} else {
+		c.Subject = "anonymous:" + tok.ID
+	}
+	if c.Extra == nil {
+		c.Extra = []string{}
+	}
+	return jwt.Signed(cur.signer).Claims(c).Serialize()
+}

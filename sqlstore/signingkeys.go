@@ -1,0 +1,68 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+
+	"time"
+
+	lt "github.com/logintokens/logintokens"
+)
+
+func signingAAD(id string) []byte { return []byte("signing key\x00" + id) }
+
+// SigningKeys returns the current signing key and the keys retired after
+// since, newest first, decrypted.
+func (s *Store) SigningKeys(ctx context.Context, since time.Time) ([]lt.SigningKey, error) {
+	var out []lt.SigningKey
+	err := s.read(ctx, func(tx *tx) error {
+		rows, err := tx.query(ctx, `SELECT id, private_enc, server_key, created_at, retired_at FROM signing_keys
+			WHERE retired_at IS NULL OR retired_at > ? ORDER BY retired_at IS NOT NULL, created_at DESC, id`, since)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var k lt.SigningKey
+			var sealed []byte
+			var serverKey string
+			if err := rows.Scan(&k.ID, &sealed, &serverKey, dbTime{&k.CreatedAt}, nullTime{&k.RetiredAt}); err != nil {
+				return err
+			}
+			if k.Private, err = s.keys.Open(serverKey, sealed, signingAAD(k.ID)); err != nil {
+				return fmt.Errorf("signing key %s: %w (is LOGINTOKENS_SECRET_KEY the key this database was made with?)", k.ID, err)
+			}
+			out = append(out, k)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// AddSigningKey stores k as the current key unless there is one already.
+func (s *Store) AddSigningKey(ctx context.Context, k lt.SigningKey) (bool, error) {
+	serverKey, sealed := s.keys.Seal(k.Private, signingAAD(k.ID))
+	err := s.write(ctx, func(tx *tx) error {
+		_, err := tx.exec(ctx, `INSERT INTO signing_keys (id, private_enc, server_key, slot, created_at) VALUES (?, ?, ?, 'current', ?)`,
+			k.ID, sealed, serverKey, k.CreatedAt)
+		return err
+	})
+	if lt.ErrorCode(err) == lt.ECONFLICT {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// RotateSigningKey retires the current key and makes k the current one.
+// The retired key stays published until its last assertion has expired.
+func (s *Store) RotateSigningKey(ctx context.Context, k lt.SigningKey) error {
+	serverKey, sealed := s.keys.Seal(k.Private, signingAAD(k.ID))
+	return s.write(ctx, func(tx *tx) error {
+		if _, err := tx.exec(ctx, `UPDATE signing_keys SET slot = NULL, retired_at = ? WHERE slot = 'current'`, s.now()); err != nil {
+			return err
+		}
+		_, err := tx.exec(ctx, `INSERT INTO signing_keys (id, private_enc, server_key, slot, created_at) VALUES (?, ?, ?, 'current', ?)`,
+			k.ID, sealed, serverKey, k.CreatedAt)
+		return err
+	})
+}
