@@ -2,9 +2,9 @@ package jwtsign_test
 
 import (
 	"context"
-	"errors"
 	"crypto/ecdsa"
 	"encoding/json"
+	"errors"
 	"testing"
 	"time"
 

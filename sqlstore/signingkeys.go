@@ -14,6 +14,9 @@ func signingAAD(id string) []byte { return []byte("signing key\x00" + id) }
 // SigningKeys returns the current signing key and the keys retired after
 // since, newest first, decrypted.
 func (s *Store) SigningKeys(ctx context.Context, since time.Time) ([]lt.SigningKey, error) {
+	if s.keys == nil {
+		return nil, errNoKey
+	}
 	var out []lt.SigningKey
 	err := s.read(ctx, func(tx *tx) error {
 		rows, err := tx.query(ctx, `SELECT id, private_enc, server_key, created_at, retired_at FROM signing_keys
@@ -41,6 +44,9 @@ func (s *Store) SigningKeys(ctx context.Context, since time.Time) ([]lt.SigningK
 
 // AddSigningKey stores k as the current key unless there is one already.
 func (s *Store) AddSigningKey(ctx context.Context, k lt.SigningKey) (bool, error) {
+	if s.keys == nil {
+		return false, errNoKey
+	}
 	serverKey, sealed := s.keys.Seal(k.Private, signingAAD(k.ID))
 	err := s.write(ctx, func(tx *tx) error {
 		_, err := tx.exec(ctx, `INSERT INTO signing_keys (id, private_enc, server_key, slot, created_at) VALUES (?, ?, ?, 'current', ?)`,
@@ -56,6 +62,9 @@ func (s *Store) AddSigningKey(ctx context.Context, k lt.SigningKey) (bool, error
 // RotateSigningKey retires the current key and makes k the current one.
 // The retired key stays published until its last assertion has expired.
 func (s *Store) RotateSigningKey(ctx context.Context, k lt.SigningKey) error {
+	if s.keys == nil {
+		return errNoKey
+	}
 	serverKey, sealed := s.keys.Seal(k.Private, signingAAD(k.ID))
 	return s.write(ctx, func(tx *tx) error {
 		if _, err := tx.exec(ctx, `UPDATE signing_keys SET slot = NULL, retired_at = ? WHERE slot = 'current'`, s.now()); err != nil {

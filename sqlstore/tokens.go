@@ -137,6 +137,10 @@ func (s *Store) findUser(ctx context.Context, tx *tx, typ lt.UserType, id int64,
 	return u, err
 }
 
+// errNoKey refuses work that needs the server key on a store opened
+// without one (commands such as migrate need none).
+var errNoKey = errors.New("this needs the server key (LOGINTOKENS_SECRET_KEY)")
+
 // newSecret makes a new value for token id: its hash to check it by and its
 // ciphertext to reveal it with.
 func (s *Store) newSecret(id string) (value string, hash []byte, keyID string, sealed []byte) {
@@ -148,6 +152,9 @@ func (s *Store) newSecret(id string) (value string, hash []byte, keyID string, s
 
 // CreateToken creates a token and answers it with its value.
 func (s *Store) CreateToken(ctx context.Context, actor lt.Actor, n lt.NewToken) (*lt.IssuedToken, error) {
+	if s.keys == nil {
+		return nil, errNoKey
+	}
 	now := s.now()
 	n.Extra = lt.NormalizeExtra(n.Extra)
 	if err := n.Validate(now); err != nil {
@@ -195,6 +202,9 @@ func (s *Store) CreateToken(ctx context.Context, actor lt.Actor, n lt.NewToken) 
 // UpdateToken applies a merge patch. When the user changes the value is
 // regenerated and answered; else value is "".
 func (s *Store) UpdateToken(ctx context.Context, actor lt.Actor, id string, upd lt.TokenUpdate) (tok *lt.LoginToken, value string, err error) {
+	if s.keys == nil {
+		return nil, "", errNoKey
+	}
 	if upd.Extra != nil {
 		e := lt.NormalizeExtra(*upd.Extra)
 		upd.Extra = &e
@@ -299,6 +309,9 @@ func timeEqual(a, b *time.Time) bool {
 // RegenerateToken gives a token a new secret; the old value stops working
 // at once.
 func (s *Store) RegenerateToken(ctx context.Context, actor lt.Actor, id string) (*lt.IssuedToken, error) {
+	if s.keys == nil {
+		return nil, errNoKey
+	}
 	now := s.now()
 	var issued *lt.IssuedToken
 	err := s.write(ctx, func(tx *tx) error {
@@ -413,6 +426,9 @@ func inList[T any](vals []T) (string, []any) {
 
 // RevealToken decrypts a token's value for an editor; audited.
 func (s *Store) RevealToken(ctx context.Context, actor lt.Actor, id string, purpose string) (string, error) {
+	if s.keys == nil {
+		return "", errNoKey
+	}
 	var value string
 	err := s.write(ctx, func(tx *tx) error {
 		var keyID string

@@ -1,0 +1,111 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	lt "github.com/logintokens/logintokens"
+)
+
+func runAPIKeyCreate(ctx context.Context, c *cli, args []string) error {
+	fs := newFlagSet("apikey create")
+	cf := addConfigFlags(fs)
+	name := fs.String("name", "", "`NAME`: what the key is for, such as \"ERP import\"")
+	webshop := fs.Bool("webshop", false, "a webshop key: it may only redeem tokens")
+	var grants listFlag
+	fs.Var(&grants, "grant", "`AREA:LEVEL` of an admin key (repeatable)")
+	asJSON := fs.Bool("json", false, "print one JSON object")
+	positional, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := noArgs(positional); err != nil {
+		return err
+	}
+	if strings.TrimSpace(*name) == "" {
+		return usagef("--name is required")
+	}
+	n := lt.NewAPIKey{Name: *name, Kind: lt.KeyAdmin, CreatedBy: cliActor.Name}
+	switch {
+	case *webshop && len(grants) > 0:
+		return usagef("give --webshop or --grant, not both: a webshop key may only redeem tokens and takes no grants")
+	case *webshop:
+		n.Kind = lt.KeyWebshop
+	case len(grants) == 0:
+		return usagef("give --webshop for a webshop key, or --grant AREA:LEVEL for an admin key")
+	default:
+		if n.Grants, err = parseGrantFlags(grants); err != nil {
+			return err
+		}
+	}
+	cfg, err := cf.resolve(c.getenv)
+	if err != nil {
+		return err
+	}
+	keys, err := configuredKeyring(cfg)
+	if err != nil {
+		return err
+	}
+	store, err := openStore(ctx, cfg, keys)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	k, value, err := store.CreateAPIKey(ctx, n)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return writeJSON(c, apiKeyJSON{APIKey: k, Grants: k.Grants.Strings(), Value: value})
+	}
+	fmt.Fprintln(c.stdout, value)
+	fmt.Fprintf(c.stderr, "created %s API key %s %q; the key is shown only now\n", k.Kind, k.ID, k.Name)
+	return nil
+}
+
+// apiKeyJSON is a new API key as --json prints it, with its value.
+type apiKeyJSON struct {
+	*lt.APIKey
+	Grants []string `json:"grants"`
+	Value  string   `json:"value"`
+}
+
+func runAPIKeyRevoke(ctx context.Context, c *cli, args []string) error {
+	fs := newFlagSet("apikey revoke")
+	cf := addConfigFlags(fs)
+	positional, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	switch len(positional) {
+	case 0:
+		return usagef("give the id of the key to revoke: apikey revoke ID")
+	case 1:
+	default:
+		return usagef("unexpected argument %q: revoke one key at a time", positional[1])
+	}
+	id := positional[0]
+	if kid, _, err := lt.ParseValue(lt.APIKeyPrefix, id); err == nil {
+		id = kid // the whole key was given: its id is the part after ltk_
+	}
+	cfg, err := cf.resolve(c.getenv)
+	if err != nil {
+		return err
+	}
+	keys, err := configuredKeyring(cfg)
+	if err != nil {
+		return err
+	}
+	store, err := openStore(ctx, cfg, keys)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if err := store.RevokeAPIKey(ctx, id); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stderr, "revoked API key %s\n", id)
+	return nil
+}

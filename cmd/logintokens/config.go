@@ -1,0 +1,337 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"net"
+	"net/netip"
+	"net/url"
+	"strconv"
+	"strings"
+
+	lt "github.com/logintokens/logintokens"
+	"github.com/logintokens/logintokens/sqlstore"
+)
+
+// Defaults of CONTRACT §7.
+const (
+	defaultAddr                    = ":8080"
+	defaultDatabaseURL             = "sqlite:logintokens-data/logintokens.db"
+	defaultRedeemFailuresPerMinute = 20
+	envPrefix                      = "LOGINTOKENS_"
+)
+
+// config is the service's configuration after flags, environment and
+// defaults, validated.
+type config struct {
+	Addr         string
+	DatabaseURL  string
+	DatabaseKind string // "sqlite" or "postgres"
+	// SecretKey is the server key, nil when neither flag nor environment
+	// gives one (see loadKeyring).
+	SecretKey []byte
+	// PublicURL is nil when unset: it is then http://localhost:<port>.
+	PublicURL *url.URL
+	LogFormat string // "text" or "json"
+	// AdminPassword is the first staff member's password; "" generates one.
+	AdminPassword string
+	// ShopCallbackURL is nil when unset: serve --demo then uses its demo shop.
+	ShopCallbackURL         *url.URL
+	ShopAudience            string // "" = the callback's origin
+	OCIHookAllow            []*url.URL
+	RedeemFailuresPerMinute int
+	LinkAutosubmit          bool
+	TrustedProxies          []netip.Prefix
+}
+
+// setting is one configuration value that a flag or a LOGINTOKENS_*
+// variable sets; the flag wins.
+type setting struct {
+	flag   string // "database-url"
+	help   string
+	isBool bool
+	val    string
+	set    bool
+}
+
+func (s *setting) String() string     { return s.val }
+func (s *setting) Set(v string) error { s.val, s.set = v, true; return nil }
+func (s *setting) IsBoolFlag() bool   { return s.isBool }
+
+// env is the variable behind the flag: LOGINTOKENS_DATABASE_URL.
+func (s *setting) env() string {
+	return envPrefix + strings.ToUpper(strings.ReplaceAll(s.flag, "-", "_"))
+}
+
+// configFlags are the settings of a command that touches the database.
+type configFlags struct {
+	addr            setting
+	databaseURL     setting
+	secretKey       setting
+	publicURL       setting
+	logFormat       setting
+	adminPassword   setting
+	shopCallbackURL setting
+	shopAudience    setting
+	ociHookAllow    setting
+	redeemFailures  setting
+	linkAutosubmit  setting
+	trustedProxies  setting
+}
+
+func (cf *configFlags) all() []*setting {
+	return []*setting{&cf.addr, &cf.databaseURL, &cf.secretKey, &cf.publicURL, &cf.logFormat, &cf.adminPassword,
+		&cf.shopCallbackURL, &cf.shopAudience, &cf.ociHookAllow, &cf.redeemFailures, &cf.linkAutosubmit, &cf.trustedProxies}
+}
+
+// addConfigFlags registers every configuration flag on fs.
+func addConfigFlags(fs *flag.FlagSet) *configFlags {
+	cf := &configFlags{
+		addr:            setting{flag: "addr", help: "`HOST:PORT` to listen on (default " + defaultAddr + ")"},
+		databaseURL:     setting{flag: "database-url", help: "`URL`: sqlite:PATH or postgres://... (default " + defaultDatabaseURL + ")"},
+		secretKey:       setting{flag: "secret-key", help: "server `KEY`, base64 of 32 bytes; required with PostgreSQL"},
+		publicURL:       setting{flag: "public-url", help: "`URL` that links are built from (default http://localhost:<port>)"},
+		logFormat:       setting{flag: "log-format", help: "`FORMAT`: text or json (default text)"},
+		adminPassword:   setting{flag: "admin-password", help: "`PASSWORD` of admin@localhost, created on first start"},
+		shopCallbackURL: setting{flag: "shop-callback-url", help: "`URL` where sign-in posts the assertion"},
+		shopAudience:    setting{flag: "shop-audience", help: "`AUDIENCE` (aud) of the assertion (default the callback's origin)"},
+		ociHookAllow:    setting{flag: "oci-hook-allow", help: "`URLS`: comma-separated OCI HOOK_URL prefixes; empty = OCI off"},
+		redeemFailures:  setting{flag: "redeem-failures-per-minute", help: "`N` failed redeems per client address and minute (default 20)"},
+		linkAutosubmit:  setting{flag: "link-autosubmit", help: "let the login page submit itself", isBool: true},
+		trustedProxies:  setting{flag: "trusted-proxies", help: "`ADDRS`: comma-separated proxy addresses or CIDRs whose X-Forwarded-For is trusted"},
+	}
+	for _, s := range cf.all() {
+		fs.Var(s, s.flag, s.help+" ["+s.env()+"]")
+	}
+	return cf
+}
+
+// value returns the setting's value and where it came from (the flag or
+// the variable, for error messages); source is "" when neither sets it.
+func (s *setting) value(getenv func(string) string) (val, source string) {
+	if s.set {
+		return s.val, "--" + s.flag
+	}
+	if v := getenv(s.env()); v != "" {
+		return v, s.env()
+	}
+	return "", ""
+}
+
+// resolve merges flags, environment and defaults and validates them.
+func (cf *configFlags) resolve(getenv func(string) string) (*config, error) {
+	cfg := &config{Addr: defaultAddr, DatabaseURL: defaultDatabaseURL, LogFormat: "text",
+		RedeemFailuresPerMinute: defaultRedeemFailuresPerMinute}
+
+	if v, src := cf.addr.value(getenv); src != "" {
+		if _, err := portOf(v); err != nil {
+			return nil, usagef("%s %q: %s", src, v, err)
+		}
+		cfg.Addr = v
+	}
+
+	if v, src := cf.databaseURL.value(getenv); src != "" {
+		cfg.DatabaseURL = v
+	}
+	kind, err := sqlstore.Kind(cfg.DatabaseURL)
+	if err == nil && kind == "sqlite" {
+		_, err = sqlstore.SQLitePath(cfg.DatabaseURL)
+	}
+	if err != nil {
+		_, src := cf.databaseURL.value(getenv)
+		return nil, usagef("%s: %s", orName(src, "--database-url"), err)
+	}
+	cfg.DatabaseKind = kind
+
+	if v, src := cf.secretKey.value(getenv); src != "" {
+		key, err := lt.ParseKey(v)
+		if err != nil {
+			// Never repeat the value: it is a secret.
+			return nil, usagef("%s: %s; make one with: openssl rand -base64 32", src, err)
+		}
+		cfg.SecretKey = key
+	}
+
+	if v, src := cf.publicURL.value(getenv); src != "" {
+		u, err := parseHTTPURL(v)
+		if err != nil {
+			return nil, usagef("%s %q: %s", src, v, err)
+		}
+		if u.RawQuery != "" || u.Fragment != "" {
+			return nil, usagef("%s %q: want a URL without query or fragment", src, v)
+		}
+		u.Path = strings.TrimSuffix(u.Path, "/")
+		cfg.PublicURL = u
+	}
+
+	if v, src := cf.logFormat.value(getenv); src != "" {
+		if v != "text" && v != "json" {
+			return nil, usagef("%s %q: want text or json", src, v)
+		}
+		cfg.LogFormat = v
+	}
+
+	if v, src := cf.adminPassword.value(getenv); src != "" {
+		if len(v) < lt.MinPasswordLen {
+			return nil, usagef("%s: must be at least %d characters", src, lt.MinPasswordLen)
+		}
+		cfg.AdminPassword = v
+	}
+
+	if v, src := cf.shopCallbackURL.value(getenv); src != "" {
+		u, err := parseHTTPURL(v)
+		if err != nil {
+			return nil, usagef("%s %q: %s", src, v, err)
+		}
+		cfg.ShopCallbackURL = u
+	}
+
+	if v, src := cf.shopAudience.value(getenv); src != "" {
+		cfg.ShopAudience = strings.TrimSpace(v)
+	}
+
+	if v, src := cf.ociHookAllow.value(getenv); src != "" {
+		for _, s := range splitList(v) {
+			u, err := parseHTTPURL(s)
+			if err != nil {
+				return nil, usagef("%s: %q: %s", src, s, err)
+			}
+			if u.RawQuery != "" || u.Fragment != "" {
+				return nil, usagef("%s: %q: want scheme, host, port and path, without query or fragment", src, s)
+			}
+			if !strings.HasSuffix(u.Path, "/") {
+				// The path is a prefix that ends at a "/" (CONTRACT §6).
+				u.Path += "/"
+			}
+			cfg.OCIHookAllow = append(cfg.OCIHookAllow, u)
+		}
+	}
+
+	if v, src := cf.redeemFailures.value(getenv); src != "" {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || n < 1 || n > 1_000_000 {
+			return nil, usagef("%s %q: want a whole number from 1 to 1000000", src, v)
+		}
+		cfg.RedeemFailuresPerMinute = n
+	}
+
+	if v, src := cf.linkAutosubmit.value(getenv); src != "" {
+		b, err := strconv.ParseBool(strings.TrimSpace(v))
+		if err != nil {
+			return nil, usagef("%s %q: want true or false", src, v)
+		}
+		cfg.LinkAutosubmit = b
+	}
+
+	if v, src := cf.trustedProxies.value(getenv); src != "" {
+		for _, s := range splitList(v) {
+			p, err := parsePrefix(s)
+			if err != nil {
+				return nil, usagef("%s: %q is not an IP address or CIDR range, such as 10.0.0.0/8", src, s)
+			}
+			cfg.TrustedProxies = append(cfg.TrustedProxies, p)
+		}
+	}
+	return cfg, nil
+}
+
+func orName(src, name string) string {
+	if src == "" {
+		return name
+	}
+	return src
+}
+
+// portOf returns the port of a listen address such as ":8080".
+func portOf(addr string) (string, error) {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", fmt.Errorf("want host:port, such as :8080 or 127.0.0.1:8080")
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return "", fmt.Errorf("the port must be a number from 0 to 65535")
+	}
+	return port, nil
+}
+
+// publicURL is where links point: the configured URL, else localhost on
+// the given port.
+func (cfg *config) publicURL(port string) string {
+	if cfg.PublicURL != nil {
+		return cfg.PublicURL.String()
+	}
+	return "http://localhost:" + port
+}
+
+// cliPublicURL is the public URL for commands that do not listen: the port
+// is the one of the configured address.
+func (cfg *config) cliPublicURL() string {
+	port, _ := portOf(cfg.Addr) // validated in resolve
+	return cfg.publicURL(port)
+}
+
+// shop returns the callback sign-in posts to and the audience of its
+// assertions. With demo and no callback configured, the demo shop's.
+func (cfg *config) shop(publicURL string, demo bool) (callback, audience string) {
+	if cfg.ShopCallbackURL != nil {
+		callback = cfg.ShopCallbackURL.String()
+	} else if demo {
+		callback = publicURL + "/shop/callback"
+	}
+	audience = cfg.ShopAudience
+	if audience == "" && callback != "" {
+		if u, err := url.Parse(callback); err == nil {
+			audience = u.Scheme + "://" + u.Host
+		}
+	}
+	return callback, audience
+}
+
+func parseHTTPURL(s string) (*url.URL, error) {
+	u, err := url.Parse(strings.TrimSpace(s))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("want an absolute http or https URL, such as https://login.example.com")
+	}
+	if u.User != nil {
+		return nil, fmt.Errorf("want a URL without user or password")
+	}
+	return u, nil
+}
+
+func parsePrefix(s string) (netip.Prefix, error) {
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		return p.Masked(), err
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	return netip.PrefixFrom(a, a.BitLen()), nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// openStore opens and migrates the database. keys may be nil for commands
+// that never encrypt a token value. Every command migrates, so that
+// "staff create" works on a new database before the first "serve".
+func openStore(ctx context.Context, cfg *config, keys *lt.Keyring) (*sqlstore.Store, error) {
+	store, err := sqlstore.Open(ctx, cfg.DatabaseURL, keys)
+	if err != nil {
+		return nil, err
+	}
+	if err := store.Migrate(ctx); err != nil {
+		store.Close()
+		return nil, err
+	}
+	return store, nil
+}

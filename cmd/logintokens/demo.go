@@ -1,0 +1,115 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	lt "github.com/logintokens/logintokens"
+	"github.com/logintokens/logintokens/sqlstore"
+)
+
+// demoActor creates the sample data, so its audit trail says where it
+// came from.
+var demoActor = lt.Actor{Name: "demo"}
+
+type demoPerson struct{ company, first, last, email string }
+
+var (
+	demoCompanies = []struct{ name, externalID string }{
+		{"Acme GmbH", "ACME"},
+		{"Globex AG", "GLOBEX"},
+		{"Initech Ltd", "INITECH"},
+	}
+	demoContacts = []demoPerson{
+		{"Acme GmbH", "Jane", "Doe", "jane.doe@acme.test"},
+		{"Acme GmbH", "John", "Roe", "john.roe@acme.test"},
+		{"Globex AG", "Maria", "Rossi", "maria.rossi@globex.test"},
+		{"Initech Ltd", "Peter", "Gibbons", "peter.gibbons@initech.test"},
+		{"Initech Ltd", "Samir", "Nagheenanajar", "samir@initech.test"},
+	}
+	demoCustomers = []demoPerson{
+		{"", "Erika", "Mustermann", "erika@example.test"},
+		{"", "Max", "Power", "max.power@example.test"},
+		{"", "Lena", "Berg", "lena.berg@example.test"},
+	}
+)
+
+// seedDemo fills a new database with sample companies, contacts, customers
+// and tokens of every kind, once: a database that has any company is left
+// alone. It prints the login link of one token to stderr.
+func seedDemo(ctx context.Context, store *sqlstore.Store, publicURL string, stderr io.Writer, log *slog.Logger) error {
+	_, companies, err := store.FindCompanies(ctx, lt.DirectoryFilter{PageSize: 1})
+	if err != nil {
+		return fmt.Errorf("demo data: %w", err)
+	}
+	if companies > 0 {
+		log.Info("demo data: the database has companies already; seeding nothing")
+		return nil
+	}
+	companyIDs := map[string]int64{}
+	for _, c := range demoCompanies {
+		co := &lt.Company{Name: c.name, ExternalID: &c.externalID}
+		if err := store.CreateCompany(ctx, co); err != nil {
+			return fmt.Errorf("demo company %s: %w", c.name, err)
+		}
+		companyIDs[c.name] = co.ID
+	}
+	contacts := map[string]int64{}
+	for _, p := range demoContacts {
+		c := &lt.Contact{CompanyID: companyIDs[p.company], FirstName: p.first, LastName: p.last, Email: p.email}
+		if err := store.CreateContact(ctx, c); err != nil {
+			return fmt.Errorf("demo contact %s: %w", p.email, err)
+		}
+		contacts[p.first] = c.ID
+	}
+	customers := map[string]int64{}
+	for _, p := range demoCustomers {
+		c := &lt.Customer{FirstName: p.first, LastName: p.last, Email: p.email}
+		if err := store.CreateCustomer(ctx, c); err != nil {
+			return fmt.Errorf("demo customer %s: %w", p.email, err)
+		}
+		customers[p.first] = c.ID
+	}
+
+	now := time.Now()
+	in := func(d time.Duration) *time.Time { t := now.Add(d); return &t }
+	day := 24 * time.Hour
+	tokens := []lt.NewToken{
+		{ContactID: new(contacts["Jane"]), ExpiresAt: in(30 * day), Extra: []string{"Demo: Jane at Acme"}},
+		{ContactID: new(contacts["John"]), ExpiresAt: in(day), OneTimeUse: true},
+		{ContactID: new(contacts["Maria"]), OneTimeUse: true, Extra: []string{"OCI for Globex SAP SRM"}},
+		{ContactID: new(contacts["Peter"]), ExpiresAt: in(7 * day)},
+		{ContactID: new(contacts["Samir"])},
+		{CustomerID: new(customers["Erika"])},
+		{CustomerID: new(customers["Max"]), ExpiresAt: in(time.Hour), OneTimeUse: true},
+		{CustomerID: new(customers["Lena"]), ExpiresAt: in(day)},
+		{ExpiresAt: in(7 * day), Extra: []string{"Guest access for the spring fair"}},
+		{OneTimeUse: true, Extra: []string{"One guest visit"}},
+	}
+	var link string
+	for i, n := range tokens {
+		tok, err := store.CreateToken(ctx, demoActor, n)
+		if err != nil {
+			return fmt.Errorf("demo token: %w", err)
+		}
+		switch {
+		case i == 0:
+			link = loginURL(publicURL, tok.Value)
+		case n.CustomerID != nil && *n.CustomerID == customers["Lena"]:
+			// Lena's token shows what an expired one looks like: expiring
+			// it now is how staff revoke a token.
+			upd := lt.TokenUpdate{ExpiresAtSet: true, ExpiresAt: new(time.Now())}
+			if _, _, err := store.UpdateToken(ctx, demoActor, tok.ID, upd); err != nil {
+				return fmt.Errorf("demo token: %w", err)
+			}
+		}
+	}
+	log.Info("demo data created", "companies", len(demoCompanies), "contacts", len(demoContacts),
+		"customers", len(demoCustomers), "loginTokens", len(tokens))
+	// The link is printed, not logged: logs redact token values.
+	fmt.Fprintf(stderr, "Demo login link for Jane Doe (Acme GmbH): %s\n", link)
+	return nil
+}

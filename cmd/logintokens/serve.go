@@ -1,0 +1,147 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	lt "github.com/logintokens/logintokens"
+	"github.com/logintokens/logintokens/sqlstore"
+)
+
+// shutdownTimeout is how long serve drains in-flight requests after
+// SIGTERM; below the 30 s most orchestrators wait before SIGKILL.
+const shutdownTimeout = 20 * time.Second
+
+// The first staff member, created when there is none.
+const (
+	firstStaffEmail = "admin@localhost"
+	firstStaffName  = "Administrator"
+)
+
+func runServe(ctx context.Context, c *cli, args []string) error {
+	fs := newFlagSet("serve")
+	cf := addConfigFlags(fs)
+	demo := fs.Bool("demo", false, "seed sample data on a new database (and, later, the demo shop)")
+	positional, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := noArgs(positional); err != nil {
+		return err
+	}
+	cfg, err := cf.resolve(c.getenv)
+	if err != nil {
+		return err
+	}
+	log := newLogger(c.stderr, cfg.LogFormat)
+
+	// SIGTERM or SIGINT, like a cancelled ctx, starts a graceful shutdown.
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	keys, createdKey, err := loadKeyring(cfg)
+	if err != nil {
+		return err
+	}
+	if createdKey != "" {
+		log.Info("created the server key; back it up with the database, or revealing existing tokens fails", "file", createdKey)
+	}
+	store, err := openStore(ctx, cfg, keys)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	log.Info("database ready", "kind", cfg.DatabaseKind)
+
+	if err := ensureFirstStaff(ctx, store, cfg, c.stderr, log); err != nil {
+		return err
+	}
+
+	ln, err := new(net.ListenConfig).Listen(ctx, "tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	defer ln.Close()
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	publicURL := cfg.publicURL(port)
+
+	if *demo {
+		if err := seedDemo(ctx, store, publicURL, c.stderr, log); err != nil {
+			return err
+		}
+	}
+
+	srv := &http.Server{
+		Handler: newServer(serverDeps{Store: store, Log: log, Config: cfg, PublicURL: publicURL, Demo: *demo}),
+		// Bounds against slow clients; the API reads small bodies.
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	log.Info("listening", "addr", ln.Addr().String(), "url", publicURL)
+
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	// A second signal now ends the process at once.
+	stop()
+	log.Info("shutting down", "timeout", shutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		log.Warn("requests still running at the shutdown timeout were cut off", "err", err)
+		srv.Close()
+	}
+	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// ensureFirstStaff creates admin@localhost with every grant when there is
+// no staff member yet, so that someone can sign in to the backoffice. A
+// generated password is printed once, outside the log, and must be changed
+// at the first sign-in.
+func ensureFirstStaff(ctx context.Context, store *sqlstore.Store, cfg *config, stderr io.Writer, log *slog.Logger) error {
+	n, err := store.CountStaff(ctx)
+	if err != nil {
+		return fmt.Errorf("count staff: %w", err)
+	}
+	if n > 0 {
+		return nil
+	}
+	password, generated := cfg.AdminPassword, false
+	if password == "" {
+		password, generated = lt.GeneratePassword(), true
+	}
+	st, err := store.CreateStaff(ctx, lt.NewStaff{Email: firstStaffEmail, Name: firstStaffName, Grants: lt.AllGrants(),
+		Password: password, MustChangePassword: generated})
+	if lt.ErrorCode(err) == lt.ECONFLICT {
+		return nil // another instance starting at the same time created it
+	}
+	if err != nil {
+		return fmt.Errorf("create the first staff member: %w", err)
+	}
+	log.Info("created the first staff member", "email", st.Email, "staff", st.Actor())
+	if generated {
+		fmt.Fprintf(stderr, "First sign-in: %s with password %s (shown only now; it must be changed at the first sign-in)\n", st.Email, password)
+	}
+	return nil
+}

@@ -1,0 +1,253 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	lt "github.com/logintokens/logintokens"
+)
+
+// logWatch is serve's stderr in a test: it keeps everything and reports
+// the address from the "listening" line, text or JSON, as soon as it is
+// written, so no test sleeps to wait for the server.
+type logWatch struct {
+	mu      sync.Mutex
+	all     bytes.Buffer
+	partial []byte
+	addr    chan string
+}
+
+func newLogWatch() *logWatch { return &logWatch{addr: make(chan string, 1)} }
+
+var listeningTextRE = regexp.MustCompile(`msg=listening addr=(\S+)`)
+
+func (w *logWatch) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.all.Write(p)
+	w.partial = append(w.partial, p...)
+	for {
+		i := bytes.IndexByte(w.partial, '\n')
+		if i < 0 {
+			return len(p), nil
+		}
+		line := string(w.partial[:i])
+		w.partial = w.partial[i+1:]
+		var rec struct{ Msg, Addr string }
+		if m := listeningTextRE.FindStringSubmatch(line); m != nil {
+			w.addr <- m[1]
+		} else if json.Unmarshal([]byte(line), &rec) == nil && rec.Msg == "listening" {
+			w.addr <- rec.Addr
+		}
+	}
+}
+
+func (w *logWatch) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.all.String()
+}
+
+// serving is a serve command running in the test.
+type serving struct {
+	addr   string
+	stderr *logWatch
+	cancel context.CancelFunc
+	done   chan int
+}
+
+// startServe runs "serve" with args until the test stops it (or ends),
+// and returns once it listens.
+func startServe(t *testing.T, env map[string]string, args ...string) *serving {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &serving{stderr: newLogWatch(), cancel: cancel, done: make(chan int, 1)}
+	go func() {
+		s.done <- run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), strings.NewReader(""), io.Discard, s.stderr, mapEnv(env))
+	}()
+	t.Cleanup(func() { s.stop(t) })
+	select {
+	case s.addr = <-s.stderr.addr:
+		return s
+	case code := <-s.done:
+		t.Fatalf("serve exited %d before listening:\n%s", code, s.stderr)
+	case <-time.After(60 * time.Second):
+		t.Fatalf("serve did not listen within a minute:\n%s", s.stderr)
+	}
+	return nil
+}
+
+// stop cancels serve's context, as SIGTERM does, and returns its exit code.
+func (s *serving) stop(t *testing.T) int {
+	t.Helper()
+	s.cancel()
+	select {
+	case code := <-s.done:
+		s.done <- code // a second stop sees the same code
+		return code
+	case <-time.After(60 * time.Second):
+		t.Fatalf("serve did not stop within a minute:\n%s", s.stderr)
+		return -1
+	}
+}
+
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
+func TestServeAnswersHealthAndReadinessAndStopsCleanly(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *testDB) {
+		srv := startServe(t, db.env)
+		if !strings.HasPrefix(srv.addr, "127.0.0.1:") || strings.HasSuffix(srv.addr, ":0") {
+			t.Fatalf("listening addr = %q, want the port actually bound", srv.addr)
+		}
+		_, port, _ := strings.Cut(srv.addr, ":")
+		if !strings.Contains(srv.stderr.String(), "url=http://localhost:"+port) {
+			t.Errorf("the listening line does not give the public URL on the bound port:\n%s", srv.stderr)
+		}
+		for _, path := range []string{"/healthz", "/readyz"} {
+			if code, body := get(t, "http://"+srv.addr+path); code != http.StatusOK || strings.TrimSpace(body) != "ok" {
+				t.Errorf("GET %s = %d %q, want 200 ok", path, code, body)
+			}
+		}
+		if code := srv.stop(t); code != 0 {
+			t.Fatalf("serve exited %d after cancel, want 0:\n%s", code, srv.stderr)
+		}
+		if _, err := http.Get("http://" + srv.addr + "/healthz"); err == nil {
+			t.Error("still serving after shutdown")
+		}
+	})
+}
+
+func TestServeCreatesTheFirstStaffMemberOnce(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *testDB) {
+		srv := startServe(t, db.env)
+		srv.stop(t)
+		m := regexp.MustCompile(`admin@localhost with password (\S+)`).FindStringSubmatch(srv.stderr.String())
+		if m == nil {
+			t.Fatalf("no generated password on stderr:\n%s", srv.stderr)
+		}
+		if strings.Count(srv.stderr.String(), m[1]) != 1 {
+			t.Error("the generated password appears more than once")
+		}
+		s := db.open(t)
+		st, err := s.AuthenticateStaff(context.Background(), "admin@localhost", m[1])
+		if err != nil {
+			t.Fatalf("sign in with the printed password: %v", err)
+		}
+		if !st.MustChangePassword || !st.Grants.Allows(lt.AreaConfiguration, lt.LevelOwner) || !st.Grants.Allows(lt.AreaUsers, lt.LevelOwner) {
+			t.Errorf("first staff = %+v %v, want every grant and a forced change", st, st.Grants.Strings())
+		}
+
+		again := startServe(t, db.env)
+		again.stop(t)
+		if strings.Contains(again.stderr.String(), "admin@localhost with password") {
+			t.Error("a second start printed a password again")
+		}
+		if n, _ := s.CountStaff(context.Background()); n != 1 {
+			t.Errorf("%d staff after two starts, want 1", n)
+		}
+	})
+}
+
+func TestServeUsesTheAdminPasswordFromTheEnvironment(t *testing.T) {
+	db := newSQLiteDB(t)
+	const password = "admin password from env"
+	srv := startServe(t, db.withEnv("LOGINTOKENS_ADMIN_PASSWORD", password, "LOGINTOKENS_LOG_FORMAT", "json"))
+	srv.stop(t)
+	if strings.Contains(srv.stderr.String(), password) {
+		t.Error("the configured password is printed")
+	}
+	st, err := db.open(t).AuthenticateStaff(context.Background(), "admin@localhost", password)
+	if err != nil {
+		t.Fatalf("sign in with LOGINTOKENS_ADMIN_PASSWORD: %v", err)
+	}
+	if st.MustChangePassword {
+		t.Error("a configured password need not be changed")
+	}
+	// JSON logs: every line is one JSON object.
+	for _, line := range strings.Split(strings.TrimSpace(srv.stderr.String()), "\n") {
+		if !json.Valid([]byte(line)) {
+			t.Errorf("not a JSON log line: %q", line)
+		}
+	}
+}
+
+func TestServeDemoSeedsOnceAndPrintsALoginLink(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *testDB) {
+		env := db.withEnv("LOGINTOKENS_PUBLIC_URL", "https://demo.example.test")
+		srv := startServe(t, env, "--demo")
+		srv.stop(t)
+		m := regexp.MustCompile(`https://demo\.example\.test/login\?token=(lt_\S+)`).FindStringSubmatch(srv.stderr.String())
+		if m == nil {
+			t.Fatalf("no login link on stderr:\n%s", srv.stderr)
+		}
+		ctx := context.Background()
+		s := db.open(t)
+		tok, err := s.LookupToken(ctx, m[1])
+		if err != nil || tok.Status != lt.StatusActive {
+			t.Fatalf("the demo link's token: %+v, %v; want an active token", tok, err)
+		}
+		_, companies, _ := s.FindCompanies(ctx, lt.DirectoryFilter{})
+		_, contacts, _ := s.FindContacts(ctx, lt.DirectoryFilter{})
+		_, customers, _ := s.FindCustomers(ctx, lt.DirectoryFilter{})
+		if companies == 0 || contacts == 0 || customers == 0 {
+			t.Errorf("demo data: %d companies, %d contacts, %d customers", companies, contacts, customers)
+		}
+
+		again := startServe(t, env, "--demo")
+		again.stop(t)
+		if strings.Contains(again.stderr.String(), "/login?token=") {
+			t.Error("the second start seeded again")
+		}
+		if _, n, _ := s.FindCompanies(ctx, lt.DirectoryFilter{}); n != companies {
+			t.Errorf("%d companies after the second start, want %d", n, companies)
+		}
+	})
+}
+
+func TestReadyzFailsWhenTheDatabaseDoesNot(t *testing.T) {
+	db := newSQLiteDB(t)
+	s := db.open(t)
+	var logs bytes.Buffer
+	h := newServer(serverDeps{Store: s, Log: slog.New(slog.NewTextHandler(&logs, nil))})
+	s.Close()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/readyz", nil))
+	if rec.Code != http.StatusServiceUnavailable {
+		t.Errorf("readyz with a closed database = %d, want 503", rec.Code)
+	}
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/healthz", nil))
+	if rec.Code != http.StatusOK {
+		t.Errorf("healthz = %d, want 200 whatever the database", rec.Code)
+	}
+}
+
+func TestRequestLogsCarryNoQuery(t *testing.T) {
+	db := newSQLiteDB(t)
+	var logs bytes.Buffer
+	h := newServer(serverDeps{Store: db.open(t), Log: newLogger(&logs, "text")})
+	value := "lt_abcdefghijkl0123_ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/login?token="+value, nil))
+	if !strings.Contains(logs.String(), "path=/login") || strings.Contains(logs.String(), "ABCDEFGHIJ") {
+		t.Errorf("request log = %q, want the path without the token", logs.String())
+	}
+}
