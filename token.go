@@ -262,3 +262,12 @@ type RedeemResult struct {
 	Code  string
 	Token *LoginToken
 }
+
+// IsRedeemCode reports whether code is one of the redeem refusals.
+func IsRedeemCode(code string) bool {
+	switch code {
+	case ETOKENINVALID, ETOKENUSED, ETOKENEXPIRED, EUSERDISABLED, ERATELIMITED:
+		return true
+	}
+	return false
+}

@@ -175,3 +175,31 @@ func (u PersonUpdate) Apply(p PersonFields) PersonFields {
 	}
 	return p
 }
+
+// ContactImport is one row of a contact or customer import. Rows upsert by
+// externalId, else by email. Contacts name their company by CompanyID or
+// CompanyExternalID; customers leave both empty.
+type ContactImport struct {
+	Row               int     `json:"-"`
+	CompanyID         *int64  `json:"companyId"`
+	CompanyExternalID *string `json:"companyExternalId"`
+	FirstName         string  `json:"firstName"`
+	LastName          string  `json:"lastName"`
+	Email             string  `json:"email"`
+	ExternalID        *string `json:"externalId"`
+	Disabled          *bool   `json:"disabled"`
+}
+
+// ImportFailure is a row an import could not take; rows count from 1, the
+// first data row (a CSV header is not counted).
+type ImportFailure struct {
+	Row     int    `json:"row"`
+	Message string `json:"message"`
+}
+
+// ImportResult sums up an import.
+type ImportResult struct {
+	Created int             `json:"created"`
+	Updated int             `json:"updated"`
+	Failed  []ImportFailure `json:"failed"`
+}

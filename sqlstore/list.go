@@ -202,3 +202,35 @@ func tokenOrder(sort lt.Sort) (string, error) {
 	}
 	return ` ORDER BY ` + c.col + dir + nulls + `, t.id` + dir, nil
 }
+
+// StreamTokens calls fn for every token matching f, in f's order, without
+// paging (for exports).
+func (s *Store) StreamTokens(ctx context.Context, f lt.TokenFilter, fn func(*lt.LoginToken) error) error {
+	now := s.now()
+	where, args, err := tokenWhere(f, now)
+	if err != nil {
+		return err
+	}
+	order, err := tokenOrder(f.Sort)
+	if err != nil {
+		return err
+	}
+	return s.read(ctx, func(tx *tx) error {
+		rows, err := tx.query(ctx, tokenSelect+where+order, args...)
+		if err != nil {
+			return fmt.Errorf("export tokens: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			tok, _, err := s.scanToken(rows)
+			if err != nil {
+				return err
+			}
+			tok.Status = tok.StatusAt(now)
+			if err := fn(tok); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
+	})
+}

@@ -1,0 +1,77 @@
+package httpapi
+
+import (
+	"net/http"
+	"strings"
+
+	lt "github.com/logintokens/logintokens"
+)
+
+// access is what a route requires of its caller.
+type access struct {
+	public  bool       // no key at all (ops routes, the JWKS, the API docs)
+	webshop bool       // a webshop key, and only a webshop key
+	anyOf   []lt.Grant // an admin key with at least one of these grants
+}
+
+func public() access                     { return access{public: true} }
+func webshop() access                    { return access{webshop: true} }
+func grant(a lt.Area, l lt.Level) access { return access{anyOf: []lt.Grant{{Area: a, Level: l}}} }
+func anyGrant(gs ...lt.Grant) access     { return access{anyOf: gs} }
+func (a access) String() string          { return describeAccess(a) }
+func describeAccess(a access) string {
+	switch {
+	case a.public:
+		return "public"
+	case a.webshop:
+		return "webshop key"
+	}
+	parts := make([]string, len(a.anyOf))
+	for i, g := range a.anyOf {
+		parts[i] = g.String()
+	}
+	return strings.Join(parts, " or ")
+}
+
+var (
+	errUnauthenticated = &lt.Error{Code: lt.EUNAUTHENTICATED, Message: "send a valid API key: Authorization: Bearer ltk_..."}
+)
+
+// authorize checks the bearer key against the route's access: 401 only for
+// a missing or bad key, 403 for a key without the grant. The backoffice's
+// session cookie is never accepted here.
+func (s *Server) authorize(r *http.Request, a access) (*caller, error) {
+	c := &caller{actor: lt.Actor{ClientIP: s.clientAddress(r)}}
+	if a.public {
+		return c, nil
+	}
+	auth := r.Header.Get("Authorization")
+	scheme, value, ok := strings.Cut(auth, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || value == "" {
+		return nil, errUnauthenticated
+	}
+	key, err := s.Store.AuthenticateAPIKey(r.Context(), strings.TrimSpace(value))
+	if err != nil {
+		if lt.ErrorCode(err) == lt.EUNAUTHENTICATED {
+			return nil, errUnauthenticated
+		}
+		return nil, err
+	}
+	c.key = key
+	c.actor.Name = key.Actor()
+	if a.webshop {
+		if key.Kind != lt.KeyWebshop {
+			return nil, lt.Errorf(lt.EFORBIDDEN, "only a webshop key may redeem tokens")
+		}
+		return c, nil
+	}
+	if key.Kind == lt.KeyWebshop {
+		return nil, lt.Errorf(lt.EFORBIDDEN, "a webshop key may only redeem tokens")
+	}
+	for _, g := range a.anyOf {
+		if key.Grants.Allows(g.Area, g.Level) {
+			return c, nil
+		}
+	}
+	return nil, lt.Errorf(lt.EFORBIDDEN, "this key lacks the grant %s", describeAccess(a))
+}

@@ -1,0 +1,216 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	lt "github.com/logintokens/logintokens"
+)
+
+// Body size limits: JSON requests are small; imports may be larger.
+const (
+	maxBody       = 64 << 10
+	maxImportBody = 8 << 20
+)
+
+// object is a decoded JSON object whose fields are read one by one, so
+// that every error names its field and unknown fields are refused.
+type object struct {
+	fields map[string]json.RawMessage
+	v      lt.Validation
+}
+
+// readBody reads a size-limited body; too large is PAYLOAD_TOO_LARGE.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		var maxErr *http.MaxBytesError
+		if errors.As(err, &maxErr) {
+			return nil, err
+		}
+		return nil, lt.Errorf(lt.EINVALID, "could not read the request body")
+	}
+	return b, nil
+}
+
+// decodeObject reads a JSON object body whose fields are all in allowed;
+// readOnly fields are named as such.
+func decodeObject(w http.ResponseWriter, r *http.Request, allowed []string, readOnly ...string) (*object, error) {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, _ := mime.ParseMediaType(ct)
+		if mt != "application/json" && mt != "application/merge-patch+json" {
+			return nil, lt.Invalid("Content-Type", "send application/json")
+		}
+	}
+	b, err := readBody(w, r, maxBody)
+	if err != nil {
+		return nil, err
+	}
+	o := &object{}
+	if len(bytes.TrimSpace(b)) == 0 {
+		b = []byte("{}")
+	}
+	if err := json.Unmarshal(b, &o.fields); err != nil || o.fields == nil {
+		return nil, lt.Invalid("body", "must be a JSON object")
+	}
+	var names []string
+	for name := range o.fields {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		switch {
+		case slices.Contains(readOnly, name):
+			o.v.Add(name, "is read-only")
+		case !slices.Contains(allowed, name):
+			o.v.Add(name, "unknown field")
+		}
+	}
+	return o, nil
+}
+
+// has reports whether the field is present (null included).
+func (o *object) has(name string) bool { _, ok := o.fields[name]; return ok }
+
+// isNull reports whether the field is present and null.
+func (o *object) isNull(name string) bool {
+	raw, ok := o.fields[name]
+	return ok && string(bytes.TrimSpace(raw)) == "null"
+}
+
+func (o *object) decode(name string, dst any, want string) bool {
+	raw, ok := o.fields[name]
+	if !ok || o.isNull(name) {
+		return false
+	}
+	if err := json.Unmarshal(raw, dst); err != nil {
+		o.v.Add(name, "must be %s", want)
+		return false
+	}
+	return true
+}
+
+// int64Ptr reads a positive integer id (absent or null: nil).
+func (o *object) id(name string) *int64 {
+	var n int64
+	if !o.decode(name, &n, "a positive integer") {
+		return nil
+	}
+	if n <= 0 {
+		o.v.Add(name, "must be a positive integer")
+		return nil
+	}
+	return &n
+}
+
+func (o *object) boolPtr(name string) *bool {
+	var b bool
+	if !o.decode(name, &b, "true or false") {
+		return nil
+	}
+	return &b
+}
+
+func (o *object) str(name string) *string {
+	var s string
+	if !o.decode(name, &s, "a string") {
+		return nil
+	}
+	return &s
+}
+
+// optStr reads a string that may be null: the outer pointer says present.
+func (o *object) optStr(name string) **string {
+	if !o.has(name) {
+		return nil
+	}
+	var out *string
+	if !o.isNull(name) {
+		out = o.str(name)
+	}
+	return &out
+}
+
+func (o *object) strings(name string) *[]string {
+	var s []string
+	if !o.decode(name, &s, "a list of strings") {
+		if o.isNull(name) {
+			return &[]string{}
+		}
+		return nil
+	}
+	return &s
+}
+
+func (o *object) time(name string) *time.Time {
+	var s string
+	if !o.decode(name, &s, "an RFC 3339 time string") {
+		return nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		o.v.Add(name, "must be an RFC 3339 time such as 2026-12-31T23:00:00Z")
+		return nil
+	}
+	t = t.UTC()
+	return &t
+}
+
+func (o *object) required(name string) {
+	if !o.has(name) || o.isNull(name) {
+		o.v.Add(name, "is required")
+	}
+}
+
+func (o *object) err() error { return o.v.Err() }
+
+// checkQuery refuses query parameters the route does not know.
+func checkQuery(q url.Values, allowed ...string) error {
+	var v lt.Validation
+	var names []string
+	for name := range q {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if !slices.Contains(allowed, name) {
+			v.Add(name, "unknown query parameter")
+		}
+	}
+	return v.Err()
+}
+
+// pathID reads an integer path id; a malformed id cannot name anything, so
+// it is NOT_FOUND like an unknown one.
+func pathID(r *http.Request, what string) (int64, error) {
+	s := r.PathValue("id")
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, &lt.Error{Code: lt.ENOTFOUND, Message: fmt.Sprintf("%s %q not found", what, s)}
+	}
+	return n, nil
+}
+
+// tokenPathID reads a token id from the path. Values never belong in
+// paths: one is refused without being echoed.
+func tokenPathID(r *http.Request) (string, error) {
+	id := r.PathValue("id")
+	if strings.HasPrefix(id, lt.TokenPrefix+"_") {
+		return "", lt.Invalid("id", "pass the token id, not its value: the id is the part between lt_ and the second _")
+	}
+	if !lt.ValidID(id) {
+		return "", &lt.Error{Code: lt.ENOTFOUND, Message: "login token not found"}
+	}
+	return id, nil
+}

@@ -1,0 +1,147 @@
+package httpapi
+
+import (
+	"net/http"
+
+	lt "github.com/logintokens/logintokens"
+)
+
+// route is one entry of the route table. The mux, the authorization test
+// and the OpenAPI document are all built from this one table, so they
+// cannot drift apart.
+type route struct {
+	method, path string
+	access       access
+	handle       func(w http.ResponseWriter, r *http.Request, c *caller) error
+	doc          doc
+}
+
+// doc describes a route for the OpenAPI document.
+type doc struct {
+	summary string
+	tag     string
+	// query lists the query parameters the route reads (others are 400s).
+	query []param
+	// body names the request schema (a key of schemas), with its media
+	// types; "" means no body.
+	body      string
+	bodyTypes []string
+	// ok is the success status; resp names its schema ("" = no body) and
+	// respType its media type (default application/json).
+	ok       int
+	resp     string
+	respType string
+	// errors lists the problem statuses the route can answer beyond
+	// 400/401/403/500, which every authenticated route may.
+	errors []int
+}
+
+// param is a query parameter.
+type param struct {
+	name, typ, desc string // typ: string, integer, boolean, array
+}
+
+var (
+	cfgViewer   = grant(lt.AreaConfiguration, lt.LevelViewer)
+	cfgEditor   = grant(lt.AreaConfiguration, lt.LevelEditor)
+	cfgOwner    = grant(lt.AreaConfiguration, lt.LevelOwner)
+	usersViewer = grant(lt.AreaUsers, lt.LevelViewer)
+	usersEditor = grant(lt.AreaUsers, lt.LevelEditor)
+	pickerUsers = anyGrant(lt.Grant{Area: lt.AreaConfiguration, Level: lt.LevelViewer}, lt.Grant{Area: lt.AreaUsers, Level: lt.LevelViewer})
+)
+
+var pagingParams = []param{
+	{"page", "integer", "1-based page"},
+	{"pageSize", "integer", "items per page, 1 to 500 (default 25)"},
+}
+
+var directoryListParams = append([]param{{"q", "string", "case-insensitive text in name, email or external id"}}, pagingParams...)
+
+// tokenFilterParams documents the token list's filters (CONTRACT §5).
+var tokenFilterParams = []param{
+	{"ids", "array", "token ids (never values); repeat or comma-separate"},
+	{"contactIds", "array", "contact ids"},
+	{"customerIds", "array", "customer ids"},
+	{"type", "array", "contact, customer, anonymous"},
+	{"expiresAtFrom", "string", "RFC 3339 time or YYYY-MM-DD (inclusive)"},
+	{"expiresAtTo", "string", "RFC 3339 time or YYYY-MM-DD (inclusive)"},
+	{"createdAtFrom", "string", "RFC 3339 time or YYYY-MM-DD (inclusive)"},
+	{"createdAtTo", "string", "RFC 3339 time or YYYY-MM-DD (inclusive)"},
+	{"updatedAtFrom", "string", "RFC 3339 time or YYYY-MM-DD (inclusive)"},
+	{"updatedAtTo", "string", "RFC 3339 time or YYYY-MM-DD (inclusive)"},
+	{"successfulAttempts", "string", "OP:N with OP one of eq ne lt le gt ge"},
+	{"failedAttempts", "string", "OP:N with OP one of eq ne lt le gt ge"},
+	{"oneTimeUse", "boolean", "true or false"},
+	{"status", "array", "active, expired, used"},
+	{"q", "string", "case-insensitive text in name, email, company or extra"},
+	{"sort", "string", "name type expiresAt lastAccessedAt successfulAttempts failedAttempts oneTimeUse createdAt updatedAt; - prefix for descending (default -createdAt)"},
+}
+
+func (s *Server) routeTable() []route {
+	tokens, dir, keys, ops := "Login tokens", "Directory", "API keys", "Operations"
+	nf := []int{http.StatusNotFound}
+	return []route{
+		// Login tokens.
+		{"GET", "/api/v1/login-tokens", cfgViewer, s.listTokens, doc{summary: "List login tokens", tag: tokens,
+			query: append(tokenFilterParams, pagingParams...), ok: 200, resp: "LoginTokenList"}},
+		{"POST", "/api/v1/login-tokens", cfgEditor, s.createToken, doc{summary: "Create a login token", tag: tokens,
+			body: "NewLoginToken", ok: 201, resp: "IssuedLoginToken"}},
+		{"GET", "/api/v1/login-tokens.csv", cfgViewer, s.exportTokens, doc{summary: "Export the filtered login tokens as CSV", tag: tokens,
+			query: tokenFilterParams, ok: 200, respType: "text/csv"}},
+		{"POST", "/api/v1/login-tokens/lookup", cfgViewer, s.lookupToken, doc{summary: "Find the login token a value belongs to", tag: tokens,
+			body: "TokenValue", ok: 200, resp: "LoginToken", errors: nf}},
+		{"POST", "/api/v1/login-tokens/delete", cfgEditor, s.deleteTokens, doc{summary: "Delete login tokens, all or nothing", tag: tokens,
+			body: "TokenIDs", ok: 200, resp: "Deleted", errors: nf}},
+		{"POST", "/api/v1/login-tokens/redeem", webshop(), s.redeemToken, doc{summary: "Redeem a login token (webshop key)", tag: tokens,
+			body: "RedeemRequest", ok: 200, resp: "RedeemResponse", errors: []int{http.StatusTooManyRequests}}},
+		{"GET", "/api/v1/login-tokens/{id}", cfgViewer, s.getToken, doc{summary: "Get a login token", tag: tokens,
+			ok: 200, resp: "LoginToken", errors: nf}},
+		{"PATCH", "/api/v1/login-tokens/{id}", cfgEditor, s.updateToken, doc{summary: "Update a login token (merge patch)", tag: tokens,
+			body: "LoginTokenPatch", bodyTypes: []string{"application/merge-patch+json", "application/json"}, ok: 200, resp: "UpdatedLoginToken", errors: nf}},
+		{"DELETE", "/api/v1/login-tokens/{id}", cfgEditor, s.deleteToken, doc{summary: "Delete a login token", tag: tokens,
+			ok: 204, errors: nf}},
+		{"POST", "/api/v1/login-tokens/{id}/regenerate", cfgEditor, s.regenerateToken, doc{summary: "Give a login token a new value", tag: tokens,
+			ok: 200, resp: "IssuedLoginToken", errors: nf}},
+		{"GET", "/api/v1/login-tokens/{id}/value", cfgEditor, s.revealToken, doc{summary: "Reveal a login token's value (audited)", tag: tokens,
+			ok: 200, resp: "RevealedValue", errors: nf}},
+		{"GET", "/api/v1/login-tokens/{id}/events", cfgViewer, s.tokenEvents, doc{summary: "A login token's audit trail, newest first", tag: tokens,
+			query: pagingParams, ok: 200, resp: "EventList"}},
+
+		// Directory.
+		{"GET", "/api/v1/companies", usersViewer, s.listCompanies, doc{summary: "List companies", tag: dir, query: directoryListParams, ok: 200, resp: "CompanyList"}},
+		{"POST", "/api/v1/companies", usersEditor, s.createCompany, doc{summary: "Create a company", tag: dir, body: "CompanyInput", ok: 201, resp: "Company", errors: []int{409}}},
+		{"GET", "/api/v1/companies/{id}", usersViewer, s.getCompany, doc{summary: "Get a company", tag: dir, ok: 200, resp: "Company", errors: nf}},
+		{"PATCH", "/api/v1/companies/{id}", usersEditor, s.updateCompany, doc{summary: "Update a company", tag: dir, body: "CompanyInput", ok: 200, resp: "Company", errors: []int{404, 409}}},
+		{"DELETE", "/api/v1/companies/{id}", usersEditor, s.deleteCompany, doc{summary: "Delete a company without contacts", tag: dir, ok: 204, errors: []int{404, 409}}},
+		{"GET", "/api/v1/contacts", usersViewer, s.listContacts, doc{summary: "List contacts", tag: dir,
+			query: append([]param{{"companyId", "integer", "only the contacts of this company"}}, directoryListParams...), ok: 200, resp: "ContactList"}},
+		{"POST", "/api/v1/contacts", usersEditor, s.createContact, doc{summary: "Create a contact", tag: dir, body: "ContactInput", ok: 201, resp: "Contact", errors: []int{409}}},
+		{"POST", "/api/v1/contacts/import", usersEditor, s.importContacts, doc{summary: "Import contacts (upsert by externalId, else email)", tag: dir,
+			body: "ContactImport", bodyTypes: []string{"application/json", "text/csv"}, ok: 200, resp: "ImportResult", errors: []int{413}}},
+		{"GET", "/api/v1/contacts/{id}", usersViewer, s.getContact, doc{summary: "Get a contact", tag: dir, ok: 200, resp: "Contact", errors: nf}},
+		{"PATCH", "/api/v1/contacts/{id}", usersEditor, s.updateContact, doc{summary: "Update a contact", tag: dir, body: "ContactInput", ok: 200, resp: "Contact", errors: []int{404, 409}}},
+		{"DELETE", "/api/v1/contacts/{id}", usersEditor, s.deleteContact, doc{summary: "Delete a contact (soft: its tokens then fail with USER_DISABLED)", tag: dir, ok: 204, errors: nf}},
+		{"GET", "/api/v1/customers", usersViewer, s.listCustomers, doc{summary: "List customers", tag: dir, query: directoryListParams, ok: 200, resp: "CustomerList"}},
+		{"POST", "/api/v1/customers", usersEditor, s.createCustomer, doc{summary: "Create a customer", tag: dir, body: "CustomerInput", ok: 201, resp: "Customer", errors: []int{409}}},
+		{"POST", "/api/v1/customers/import", usersEditor, s.importCustomers, doc{summary: "Import customers (upsert by externalId, else email)", tag: dir,
+			body: "CustomerImport", bodyTypes: []string{"application/json", "text/csv"}, ok: 200, resp: "ImportResult", errors: []int{413}}},
+		{"GET", "/api/v1/customers/{id}", usersViewer, s.getCustomer, doc{summary: "Get a customer", tag: dir, ok: 200, resp: "Customer", errors: nf}},
+		{"PATCH", "/api/v1/customers/{id}", usersEditor, s.updateCustomer, doc{summary: "Update a customer", tag: dir, body: "CustomerInput", ok: 200, resp: "Customer", errors: []int{404, 409}}},
+		{"DELETE", "/api/v1/customers/{id}", usersEditor, s.deleteCustomer, doc{summary: "Delete a customer (soft: its tokens then fail with USER_DISABLED)", tag: dir, ok: 204, errors: nf}},
+		{"GET", "/api/v1/users/search", pickerUsers, s.searchUsers, doc{summary: "Search contacts and customers for the user picker", tag: dir,
+			query: []param{{"q", "string", "name, email or company"}, {"limit", "integer", "at most this many hits, 1 to 100 (default 20)"}}, ok: 200, resp: "UserHits"}},
+
+		// API keys.
+		{"GET", "/api/v1/api-keys", cfgOwner, s.listAPIKeys, doc{summary: "List API keys", tag: keys, ok: 200, resp: "APIKeyList"}},
+		{"POST", "/api/v1/api-keys", cfgOwner, s.createAPIKey, doc{summary: "Create an API key (its value is shown once)", tag: keys, body: "NewAPIKey", ok: 201, resp: "IssuedAPIKey"}},
+		{"DELETE", "/api/v1/api-keys/{id}", cfgOwner, s.revokeAPIKey, doc{summary: "Revoke an API key", tag: keys, ok: 204, errors: nf}},
+
+		// Operations and documents.
+		{"GET", "/healthz", public(), s.healthz, doc{summary: "Liveness", tag: ops, ok: 200, respType: "text/plain"}},
+		{"GET", "/readyz", public(), s.readyz, doc{summary: "Readiness: the database answers", tag: ops, ok: 200, respType: "text/plain", errors: []int{503}}},
+		{"GET", "/metrics", public(), s.metrics, doc{summary: "Prometheus metrics", tag: ops, ok: 200, respType: "text/plain"}},
+		{"GET", "/.well-known/jwks.json", public(), s.jwks, doc{summary: "Public keys of the sign-in JWTs", tag: ops, ok: 200, resp: "JWKS"}},
+		{"GET", "/api/openapi.json", public(), s.openapi, doc{summary: "This document", tag: ops, ok: 200, resp: "OpenAPI"}},
+		{"GET", "/api/docs", public(), s.docs, doc{summary: "The API reference, readable offline", tag: ops, ok: 200, respType: "text/html"}},
+	}
+}

@@ -1,0 +1,133 @@
+// Package httpapi is the JSON admin API (CONTRACT §5): login tokens, the
+// directory, API keys and redeem, with API-key authorization by grant,
+// problem+json errors, the OpenAPI document generated from the same route
+// table that the mux is built from, and the ops routes.
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"strings"
+	"time"
+
+	lt "github.com/logintokens/logintokens"
+	"github.com/logintokens/logintokens/redeem"
+)
+
+// Store is what the API needs of the store (sqlstore.Store implements it).
+type Store interface {
+	Ping(ctx context.Context) error
+
+	FindTokens(ctx context.Context, f lt.TokenFilter) ([]*lt.LoginToken, int, error)
+	StreamTokens(ctx context.Context, f lt.TokenFilter, fn func(*lt.LoginToken) error) error
+	FindTokenByID(ctx context.Context, id string) (*lt.LoginToken, error)
+	CreateToken(ctx context.Context, actor lt.Actor, n lt.NewToken) (*lt.IssuedToken, error)
+	UpdateToken(ctx context.Context, actor lt.Actor, id string, upd lt.TokenUpdate) (*lt.LoginToken, string, error)
+	RegenerateToken(ctx context.Context, actor lt.Actor, id string) (*lt.IssuedToken, error)
+	DeleteToken(ctx context.Context, actor lt.Actor, id string) error
+	DeleteTokens(ctx context.Context, actor lt.Actor, ids []string) (int, error)
+	RevealToken(ctx context.Context, actor lt.Actor, id string, purpose string) (string, error)
+	LookupToken(ctx context.Context, value string) (*lt.LoginToken, error)
+	FindTokenEvents(ctx context.Context, tokenID string, page, size int) ([]*lt.Event, int, error)
+
+	CreateCompany(ctx context.Context, c *lt.Company) error
+	FindCompanyByID(ctx context.Context, id int64) (*lt.Company, error)
+	FindCompanies(ctx context.Context, f lt.DirectoryFilter) ([]*lt.Company, int, error)
+	UpdateCompany(ctx context.Context, id int64, upd lt.CompanyUpdate) (*lt.Company, error)
+	DeleteCompany(ctx context.Context, id int64) error
+	CreateContact(ctx context.Context, c *lt.Contact) error
+	FindContactByID(ctx context.Context, id int64) (*lt.Contact, error)
+	FindContacts(ctx context.Context, f lt.DirectoryFilter) ([]*lt.Contact, int, error)
+	UpdateContact(ctx context.Context, id int64, upd lt.PersonUpdate) (*lt.Contact, error)
+	DeleteContact(ctx context.Context, id int64) error
+	CreateCustomer(ctx context.Context, c *lt.Customer) error
+	FindCustomerByID(ctx context.Context, id int64) (*lt.Customer, error)
+	FindCustomers(ctx context.Context, f lt.DirectoryFilter) ([]*lt.Customer, int, error)
+	UpdateCustomer(ctx context.Context, id int64, upd lt.PersonUpdate) (*lt.Customer, error)
+	DeleteCustomer(ctx context.Context, id int64) error
+	ImportContacts(ctx context.Context, rows []lt.ContactImport) (lt.ImportResult, error)
+	ImportCustomers(ctx context.Context, rows []lt.ContactImport) (lt.ImportResult, error)
+	SearchUsers(ctx context.Context, q string, limit int) ([]*lt.UserRef, error)
+
+	AuthenticateAPIKey(ctx context.Context, value string) (*lt.APIKey, error)
+	CreateAPIKey(ctx context.Context, n lt.NewAPIKey) (*lt.APIKey, string, error)
+	FindAPIKeys(ctx context.Context) ([]*lt.APIKey, error)
+	RevokeAPIKey(ctx context.Context, id string) error
+}
+
+// JWKS publishes the assertion signing keys.
+type JWKS interface {
+	JWKS(ctx context.Context) (any, error)
+}
+
+// Config is what the API is built from; cmd/logintokens fills it.
+type Config struct {
+	Store  Store
+	Redeem *redeem.Service
+	Keys   JWKS
+	// PublicURL builds links; never the Host header.
+	PublicURL      string
+	TrustedProxies []netip.Prefix
+	Logger         *slog.Logger
+	Metrics        *Metrics
+}
+
+// Server serves the API.
+type Server struct {
+	Config
+	log    *slog.Logger
+	routes []route
+}
+
+// New returns the API server.
+func New(cfg Config) *Server {
+	s := &Server{Config: cfg, log: cfg.Logger}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.Metrics == nil {
+		s.Metrics = NewMetrics(nil)
+	}
+	s.PublicURL = strings.TrimRight(s.PublicURL, "/")
+	s.routes = s.routeTable()
+	return s
+}
+
+// Register adds every API and ops route to mux.
+func (s *Server) Register(mux *http.ServeMux) {
+	for _, rt := range s.routes {
+		mux.Handle(rt.method+" "+rt.path, s.Metrics.instrument(rt.method+" "+rt.path, s.handler(rt)))
+	}
+}
+
+// caller is who calls an API route.
+type caller struct {
+	key   *lt.APIKey // nil on public routes
+	actor lt.Actor
+}
+
+func (s *Server) handler(rt route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := s.authorize(r, rt.access)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if err := rt.handle(w, r, c); err != nil {
+			s.writeError(w, r, err)
+		}
+	})
+}
+
+// clientAddress is the address of the end user's connection.
+func (s *Server) clientAddress(r *http.Request) string {
+	return redeem.ClientAddress(r, s.TrustedProxies)
+}
+
+func (s *Server) loginURL(value string) string { return s.PublicURL + "/login?token=" + value }
+func (s *Server) ociURL(value string) string   { return s.PublicURL + "/oci/login?token=" + value }
+
+// requestTimeout bounds one API request's work.
+const requestTimeout = 30 * time.Second
