@@ -28,6 +28,7 @@ var _ httpapi.Store = (*sqlstore.Store)(nil)
 type testAPI struct {
 	t      *testing.T
 	URL    string
+	API    *httpapi.Server
 	Store  *sqlstore.Store
 	Signer *jwtsign.Signer
 	Logs   *syncBuffer // every log line of the server
@@ -68,7 +69,7 @@ func newAPI(t *testing.T, kind string, failuresPerMinute int) *testAPI {
 	api.Register(mux)
 	srv := httptest.NewServer(httpapi.Middleware(mux, logger))
 	t.Cleanup(srv.Close)
-	a := &testAPI{t: t, URL: srv.URL, Store: st, Signer: signer, Logs: logs, Keys: map[string]string{}}
+	a := &testAPI{t: t, URL: srv.URL, API: api, Store: st, Signer: signer, Logs: logs, Keys: map[string]string{}}
 	roles := map[string]lt.NewAPIKey{
 		"webshop": {Name: "shop", Kind: lt.KeyWebshop},
 		"all":     {Name: "all", Kind: lt.KeyAdmin, Grants: lt.AllGrants()},

@@ -131,3 +131,18 @@ func (s *Server) ociURL(value string) string   { return s.PublicURL + "/oci/logi
 
 // requestTimeout bounds one API request's work.
 const requestTimeout = 30 * time.Second
+
+// RouteInfo describes one route: for tests and tools that must cover every
+// route (the authorization table, the OpenAPI document).
+type RouteInfo struct {
+	Method, Path, Access string
+}
+
+// Routes lists every route the server registers.
+func (s *Server) Routes() []RouteInfo {
+	out := make([]RouteInfo, len(s.routes))
+	for i, rt := range s.routes {
+		out[i] = RouteInfo{Method: rt.method, Path: rt.path, Access: rt.access.String()}
+	}
+	return out
+}
