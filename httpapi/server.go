@@ -109,9 +109,18 @@ type caller struct {
 }
 
 func (s *Server) handler(rt route) http.Handler {
+	known := make([]string, len(rt.doc.query))
+	for i, p := range rt.doc.query {
+		known[i] = p.name
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, err := s.authorize(r, rt.access)
 		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		// Every route refuses query parameters it does not document.
+		if err := checkQuery(r.URL.Query(), known...); err != nil {
 			s.writeError(w, r, err)
 			return
 		}

@@ -275,8 +275,10 @@ func TestListTokensFiltersSortsAndPages(t *testing.T) {
 		if list.ItemsFound != 2 || list.Items[0].ID != ids[0] || list.Items[1].ID != ids[2] {
 			t.Fatalf("filtered: %+v", list)
 		}
-		p := a.problem("configuration:viewer", "GET", "/api/v1/login-tokens?sort=secret&limit=5", nil, 400, lt.EINVALID)
+		p := a.problem("configuration:viewer", "GET", "/api/v1/login-tokens?sort=secret&type=staff", nil, 400, lt.EINVALID)
 		wantFieldError(t, p, "sort")
-		wantFieldError(t, p, "limit")
+		wantFieldError(t, p, "type")
+		wantFieldError(t, a.problem("configuration:viewer", "GET", "/api/v1/login-tokens?limit=5", nil, 400, lt.EINVALID), "limit")
+		wantFieldError(t, a.problem("configuration:editor", "POST", "/api/v1/login-tokens?debug=1", "{}", 400, lt.EINVALID), "debug")
 	})
 }
