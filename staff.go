@@ -210,3 +210,37 @@ func (n *NewStaff) Validate() error {
 
 // MinPasswordLen is the shortest staff password accepted.
 const MinPasswordLen = 12
+
+// Session is a signed-in staff member's backoffice session.
+type Session struct {
+	Staff      *Staff
+	CreatedAt  time.Time
+	ExpiresAt  time.Time
+	LastSeenAt time.Time
+}
+
+// Session lifetimes: a session ends after SessionIdle without use, and
+// after SessionMax in any case.
+const (
+	SessionIdle = 2 * time.Hour
+	SessionMax  = 12 * time.Hour
+)
+
+// StaffUpdate is a patch of a staff member: nil fields stay.
+type StaffUpdate struct {
+	Name     *string
+	Grants   *Grants
+	Disabled *bool
+}
+
+// Audit event types about staff and keys (token_id empty).
+const (
+	EventStaffSignedIn     = "staff.signed_in"
+	EventStaffSignInFailed = "staff.sign_in_failed"
+	EventStaffSignedOut    = "staff.signed_out"
+	EventStaffPassword     = "staff.password_changed"
+	EventStaffCreated      = "staff.created"
+	EventStaffUpdated      = "staff.updated"
+	EventAPIKeyCreated     = "apikey.created"
+	EventAPIKeyRevoked     = "apikey.revoked"
+)
