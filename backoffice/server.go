@@ -1,0 +1,192 @@
+// Package backoffice is the staff UI under /admin/: sign-in, Users > Login
+// Tokens, the directory screens and the settings, rendered on the server
+// with html/template. Every state-changing request needs a session, the
+// right grant and a CSRF token; pages carry a CSP without inline script.
+package backoffice
+
+import (
+	"context"
+	"errors"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strings"
+	"time"
+
+	lt "github.com/logintokens/logintokens"
+	"github.com/logintokens/logintokens/redeem"
+)
+
+// Store is what the backoffice needs of the store.
+type Store interface {
+	AuthenticateStaff(ctx context.Context, email, password string) (*lt.Staff, error)
+	SetStaffPassword(ctx context.Context, id int64, password string, mustChange bool) error
+	CreateSession(ctx context.Context, staffID int64, clientIP, userAgent string) (string, error)
+	FindSession(ctx context.Context, value string) (*lt.Session, error)
+	DeleteSession(ctx context.Context, value string) error
+	DeleteStaffSessions(ctx context.Context, staffID int64, keep string) error
+	AuditEvent(ctx context.Context, actor lt.Actor, typ string, details map[string]any) error
+	FindStaff(ctx context.Context) ([]*lt.Staff, error)
+	FindStaffByID(ctx context.Context, id int64) (*lt.Staff, error)
+	CreateStaff(ctx context.Context, n lt.NewStaff) (*lt.Staff, error)
+	UpdateStaff(ctx context.Context, id int64, upd lt.StaffUpdate) (*lt.Staff, error)
+
+	FindTokens(ctx context.Context, f lt.TokenFilter) ([]*lt.LoginToken, int, error)
+	StreamTokens(ctx context.Context, f lt.TokenFilter, fn func(*lt.LoginToken) error) error
+	FindTokenByID(ctx context.Context, id string) (*lt.LoginToken, error)
+	CreateToken(ctx context.Context, actor lt.Actor, n lt.NewToken) (*lt.IssuedToken, error)
+	UpdateToken(ctx context.Context, actor lt.Actor, id string, upd lt.TokenUpdate) (*lt.LoginToken, string, error)
+	RegenerateToken(ctx context.Context, actor lt.Actor, id string) (*lt.IssuedToken, error)
+	DeleteTokens(ctx context.Context, actor lt.Actor, ids []string) (int, error)
+	RevealToken(ctx context.Context, actor lt.Actor, id string, purpose string) (string, error)
+	FindTokenEvents(ctx context.Context, tokenID string, page, size int) ([]*lt.Event, int, error)
+
+	CreateCompany(ctx context.Context, c *lt.Company) error
+	FindCompanyByID(ctx context.Context, id int64) (*lt.Company, error)
+	FindCompanies(ctx context.Context, f lt.DirectoryFilter) ([]*lt.Company, int, error)
+	UpdateCompany(ctx context.Context, id int64, upd lt.CompanyUpdate) (*lt.Company, error)
+	DeleteCompany(ctx context.Context, id int64) error
+	CreateContact(ctx context.Context, c *lt.Contact) error
+	FindContactByID(ctx context.Context, id int64) (*lt.Contact, error)
+	FindContacts(ctx context.Context, f lt.DirectoryFilter) ([]*lt.Contact, int, error)
+	UpdateContact(ctx context.Context, id int64, upd lt.PersonUpdate) (*lt.Contact, error)
+	DeleteContact(ctx context.Context, id int64) error
+	CreateCustomer(ctx context.Context, c *lt.Customer) error
+	FindCustomerByID(ctx context.Context, id int64) (*lt.Customer, error)
+	FindCustomers(ctx context.Context, f lt.DirectoryFilter) ([]*lt.Customer, int, error)
+	UpdateCustomer(ctx context.Context, id int64, upd lt.PersonUpdate) (*lt.Customer, error)
+	DeleteCustomer(ctx context.Context, id int64) error
+	ImportContacts(ctx context.Context, rows []lt.ContactImport) (lt.ImportResult, error)
+	ImportCustomers(ctx context.Context, rows []lt.ContactImport) (lt.ImportResult, error)
+	SearchUsers(ctx context.Context, q string, limit int) ([]*lt.UserRef, error)
+
+	CreateAPIKey(ctx context.Context, n lt.NewAPIKey) (*lt.APIKey, string, error)
+	FindAPIKeys(ctx context.Context) ([]*lt.APIKey, error)
+	RevokeAPIKey(ctx context.Context, id string) error
+}
+
+// Config is what the backoffice is built from.
+type Config struct {
+	Store Store
+	// PublicURL builds links and decides whether cookies are Secure.
+	PublicURL      string
+	TrustedProxies []netip.Prefix
+	Logger         *slog.Logger
+	// Now is the clock (tests replace it).
+	Now func() time.Time
+}
+
+// Server serves the backoffice.
+type Server struct {
+	Config
+	log      *slog.Logger
+	pages    map[string]*template.Template
+	assets   *assets
+	throttle *throttle
+	secure   bool
+}
+
+// New returns the backoffice.
+func New(cfg Config) (*Server, error) {
+	s := &Server{Config: cfg, log: cfg.Logger}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.Now == nil {
+		s.Now = time.Now
+	}
+	s.PublicURL = strings.TrimRight(s.PublicURL, "/")
+	if u, err := url.Parse(s.PublicURL); err == nil && u.Scheme == "https" {
+		s.secure = true
+	}
+	var err error
+	if s.assets, err = loadAssets(); err != nil {
+		return nil, err
+	}
+	if s.pages, err = s.parsePages(); err != nil {
+		return nil, err
+	}
+	s.throttle = newThrottle(s.Now)
+	return s, nil
+}
+
+// Register adds the backoffice routes to mux, behind cross-origin
+// protection and the security headers.
+func (s *Server) Register(mux *http.ServeMux) {
+	cop := http.NewCrossOriginProtection()
+	for _, rt := range s.routes() {
+		var h http.Handler = rt.handler
+		if !rt.public {
+			h = s.requireSession(rt.need, h)
+		}
+		mux.Handle(rt.pattern, securityHeaders(cop.Handler(h)))
+	}
+}
+
+// route is one backoffice route. need is the grant it requires (zero:
+// any signed-in staff member).
+type route struct {
+	pattern string
+	public  bool
+	need    lt.Grant
+	handler http.Handler
+}
+
+func (s *Server) clientAddress(r *http.Request) string {
+	return redeem.ClientAddress(r, s.TrustedProxies)
+}
+
+// securityHeaders are sent with every backoffice answer.
+func securityHeaders(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hd := w.Header()
+		hd.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
+			"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
+		hd.Set("X-Content-Type-Options", "nosniff")
+		hd.Set("X-Frame-Options", "DENY")
+		hd.Set("Referrer-Policy", "same-origin")
+		hd.Set("Cross-Origin-Opener-Policy", "same-origin")
+		if !strings.HasPrefix(r.URL.Path, "/admin/static/") {
+			hd.Set("Cache-Control", "no-store")
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// fail answers an error as a page: 403, 404, 400 with the message, or 500
+// with nothing of the cause.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	code := lt.ErrorCode(err)
+	status := http.StatusInternalServerError
+	switch code {
+	case lt.EINVALID:
+		status = http.StatusBadRequest
+	case lt.EFORBIDDEN:
+		status = http.StatusForbidden
+	case lt.ENOTFOUND:
+		status = http.StatusNotFound
+	case lt.ECONFLICT:
+		status = http.StatusConflict
+	case lt.EUNAUTHENTICATED:
+		status = http.StatusUnauthorized
+	}
+	if status == http.StatusInternalServerError {
+		s.log.ErrorContext(r.Context(), "backoffice error", "path", r.URL.Path, "err", err)
+	}
+	msg := lt.ErrorMessage(err)
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		status, msg = http.StatusRequestEntityTooLarge, "the upload is too large"
+	}
+	if wantsJSON(r) {
+		writeJSON(w, status, map[string]any{"error": msg, "code": code})
+		return
+	}
+	s.render(w, r, status, "error", &pageData{Title: http.StatusText(status), Message: msg, Status: status})
+}
+
+func wantsJSON(r *http.Request) bool {
+	return strings.Contains(r.Header.Get("Accept"), "application/json") && !strings.Contains(r.Header.Get("Accept"), "text/html")
+}

@@ -1,0 +1,118 @@
+package backoffice
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"net/http"
+	"net/url"
+	"strings"
+
+	lt "github.com/logintokens/logintokens"
+)
+
+const (
+	sessionCookie = "lt_session"
+	// loginCSRFCookie protects the sign-in form itself (before a session
+	// exists) as a double-submit token.
+	loginCSRFCookie = "lt_login_csrf"
+)
+
+var errNoSession = lt.Errorf(lt.EUNAUTHENTICATED, "sign in first")
+
+type ctxKey int
+
+const sessionKey ctxKey = 1
+
+// current is the signed-in staff member of a request.
+type current struct {
+	staff *lt.Staff
+	value string // the session cookie value
+	csrf  string
+}
+
+func currentFrom(ctx context.Context) *current {
+	c, _ := ctx.Value(sessionKey).(*current)
+	return c
+}
+
+// actor names the staff member in the audit trail.
+func (c *current) actor(r *http.Request, s *Server) lt.Actor {
+	return lt.Actor{Name: c.staff.Actor(), ClientIP: s.clientAddress(r)}
+}
+
+func (c *current) can(area lt.Area, level lt.Level) bool { return c.staff.Grants.Allows(area, level) }
+
+// csrfFor derives the session's CSRF token: an HMAC of a fixed label keyed
+// by the session value, so it needs no storage and dies with the session.
+func csrfFor(sessionValue string) string {
+	m := hmac.New(sha256.New, []byte(sessionValue))
+	m.Write([]byte("logintokens backoffice csrf"))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// requireSession lets a request through with a live session and the grant
+// need (zero = any staff member); state-changing methods also need the
+// CSRF token. Without a session, pages redirect to sign-in.
+func (s *Server) requireSession(need lt.Grant, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var sess *lt.Session
+		ck, err := r.Cookie(sessionCookie)
+		if err != nil {
+			ck, err = &http.Cookie{}, errNoSession
+		} else {
+			sess, err = s.Store.FindSession(r.Context(), ck.Value)
+		}
+		if err != nil {
+			if lt.ErrorCode(err) != lt.EUNAUTHENTICATED {
+				s.fail(w, r, err)
+				return
+			}
+			s.clearCookie(w, sessionCookie)
+			if r.Method == http.MethodGet && !wantsJSON(r) {
+				http.Redirect(w, r, "/admin/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+				return
+			}
+			s.fail(w, r, lt.Errorf(lt.EUNAUTHENTICATED, "sign in first"))
+			return
+		}
+		c := &current{staff: sess.Staff, value: ck.Value, csrf: csrfFor(ck.Value)}
+		r = r.WithContext(context.WithValue(r.Context(), sessionKey, c))
+		if !isSafe(r.Method) && !hmac.Equal([]byte(r.Header.Get("X-CSRF-Token")), []byte(c.csrf)) &&
+			!hmac.Equal([]byte(r.PostFormValue("csrf")), []byte(c.csrf)) {
+			s.fail(w, r, lt.Errorf(lt.EFORBIDDEN, "the form has expired or did not come from this site; reload the page and try again"))
+			return
+		}
+		// The first admin's generated password must be changed before
+		// anything else.
+		if sess.Staff.MustChangePassword && r.URL.Path != "/admin/password" && r.URL.Path != "/admin/logout" {
+			http.Redirect(w, r, "/admin/password", http.StatusSeeOther)
+			return
+		}
+		if need.Level != lt.LevelNone && !c.can(need.Area, need.Level) {
+			s.fail(w, r, lt.Errorf(lt.EFORBIDDEN, "this page needs the %s grant, which your account does not have; ask an owner", need))
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+func isSafe(method string) bool {
+	return method == http.MethodGet || method == http.MethodHead || method == http.MethodOptions
+}
+
+func (s *Server) setCookie(w http.ResponseWriter, name, value string, maxAge int) {
+	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: "/admin", MaxAge: maxAge,
+		HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode})
+}
+
+func (s *Server) clearCookie(w http.ResponseWriter, name string) { s.setCookie(w, name, "", -1) }
+
+// safeNext keeps a post-sign-in redirect inside the backoffice.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/admin/") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") {
+		return "/admin/login-tokens"
+	}
+	return next
+}
