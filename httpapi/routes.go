@@ -60,8 +60,8 @@ var directoryListParams = append([]param{{"q", "string", "case-insensitive text 
 // tokenFilterParams documents the token list's filters (CONTRACT §5).
 var tokenFilterParams = []param{
 	{"ids", "array", "token ids (never values); repeat or comma-separate"},
-	{"contactIds", "array", "contact ids"},
-	{"customerIds", "array", "customer ids"},
+	{"contactIds", "[]integer", "contact ids"},
+	{"customerIds", "[]integer", "customer ids"},
 	{"type", "array", "contact, customer, anonymous"},
 	{"expiresAtFrom", "string", "RFC 3339 time or YYYY-MM-DD (inclusive)"},
 	{"expiresAtTo", "string", "RFC 3339 time or YYYY-MM-DD (inclusive)"},
@@ -105,7 +105,7 @@ func (s *Server) routeTable() []route {
 		{"GET", "/api/v1/login-tokens/{id}/value", cfgEditor, s.revealToken, doc{summary: "Reveal a login token's value (audited)", tag: tokens,
 			ok: 200, resp: "RevealedValue", errors: nf}},
 		{"GET", "/api/v1/login-tokens/{id}/events", cfgViewer, s.tokenEvents, doc{summary: "A login token's audit trail, newest first", tag: tokens,
-			query: pagingParams, ok: 200, resp: "EventList"}},
+			query: pagingParams, ok: 200, resp: "EventList", errors: nf}},
 
 		// Directory.
 		{"GET", "/api/v1/companies", usersViewer, s.listCompanies, doc{summary: "List companies", tag: dir, query: directoryListParams, ok: 200, resp: "CompanyList"}},
@@ -140,7 +140,7 @@ func (s *Server) routeTable() []route {
 		{"GET", "/healthz", public(), s.healthz, doc{summary: "Liveness", tag: ops, ok: 200, respType: "text/plain"}},
 		{"GET", "/readyz", public(), s.readyz, doc{summary: "Readiness: the database answers", tag: ops, ok: 200, respType: "text/plain", errors: []int{503}}},
 		{"GET", "/metrics", public(), s.metrics, doc{summary: "Prometheus metrics", tag: ops, ok: 200, respType: "text/plain"}},
-		{"GET", "/.well-known/jwks.json", public(), s.jwks, doc{summary: "Public keys of the sign-in JWTs", tag: ops, ok: 200, resp: "JWKS"}},
+		{"GET", "/.well-known/jwks.json", public(), s.jwks, doc{summary: "Public keys of the sign-in JWTs", tag: ops, ok: 200, resp: "JWKS", errors: nf}},
 		{"GET", "/api/openapi.json", public(), s.openapi, doc{summary: "This document", tag: ops, ok: 200, resp: "OpenAPI"}},
 		{"GET", "/api/docs", public(), s.docs, doc{summary: "The API reference, readable offline", tag: ops, ok: 200, respType: "text/html"}},
 	}

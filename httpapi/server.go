@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
-	"time"
 
 	lt "github.com/logintokens/logintokens"
 	"github.com/logintokens/logintokens/redeem"
@@ -79,6 +78,7 @@ type Server struct {
 	Config
 	log    *slog.Logger
 	routes []route
+	apiDoc oaDocsOnce // the OpenAPI document and reference page, built once
 }
 
 // New returns the API server.
@@ -137,9 +137,6 @@ func (s *Server) clientAddress(r *http.Request) string {
 
 func (s *Server) loginURL(value string) string { return s.PublicURL + "/login?token=" + value }
 func (s *Server) ociURL(value string) string   { return s.PublicURL + "/oci/login?token=" + value }
-
-// requestTimeout bounds one API request's work.
-const requestTimeout = 30 * time.Second
 
 // RouteInfo describes one route: for tests and tools that must cover every
 // route (the authorization table, the OpenAPI document).

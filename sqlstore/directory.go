@@ -237,22 +237,40 @@ func (p personTable) validate(ctx context.Context, tx *tx, c *lt.Contact) error 
 	return v.Err()
 }
 
-// uniqueErr names the field a unique violation of a person is about.
-func (p personTable) uniqueErr(ctx context.Context, tx *tx, err error, c *lt.Contact) error {
-	err = tx.d.translate(err)
-	if lt.ErrorCode(err) != lt.ECONFLICT {
-		return err
+// taken checks the unique fields before a write, so the conflict names
+// the right field; the unique indexes stay the backstop under races.
+func (p personTable) taken(ctx context.Context, tx *tx, c *lt.Contact) error {
+	check := func(col, field string, val any) error {
+		var n int
+		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM `+p.table+` WHERE `+col+` = ? AND deleted_at IS NULL AND id <> ?`, val, c.ID).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			msg := "a " + p.what + " with this " + field + " exists"
+			return &lt.Error{Code: lt.ECONFLICT, Message: field + ": " + msg, Fields: []lt.FieldError{{Field: field, Message: msg}}}
+		}
+		return nil
 	}
 	if c.ExternalID != nil {
-		return conflictField(err, tx.d, "externalId", "a "+p.what+" with this externalId exists")
+		if err := check("external_id", "externalId", *c.ExternalID); err != nil {
+			return err
+		}
 	}
-	return conflictField(err, tx.d, "email", "a "+p.what+" with this email exists")
+	return check("email", "email", c.Email)
+}
+
+// uniqueErr names a unique violation that slipped past taken (a race).
+func (p personTable) uniqueErr(ctx context.Context, tx *tx, err error, c *lt.Contact) error {
+	return conflictField(err, tx.d, "email", "a "+p.what+" with this email or externalId exists")
 }
 
 func (p personTable) create(ctx context.Context, s *Store, c *lt.Contact) error {
 	now := s.now()
 	return s.write(ctx, func(tx *tx) error {
 		if err := p.validate(ctx, tx, c); err != nil {
+			return err
+		}
+		if err := p.taken(ctx, tx, c); err != nil {
 			return err
 		}
 		c.CreatedAt, c.UpdatedAt = now, now
@@ -287,6 +305,9 @@ func (p personTable) update(ctx context.Context, s *Store, id int64, upd lt.Pers
 			c.Disabled = *upd.Disabled
 		}
 		if err := p.validate(ctx, tx, c); err != nil {
+			return err
+		}
+		if err := p.taken(ctx, tx, c); err != nil {
 			return err
 		}
 		c.UpdatedAt = s.now()

@@ -133,3 +133,23 @@ func wantField(t *testing.T, err error, code, field string) {
 		t.Fatalf("got %v, want %s naming %s", err, code, field)
 	}
 }
+
+func TestConflictNamesTheFieldThatIsTaken(t *testing.T) {
+	sqlstoretest.Each(t, func(t *testing.T, s *sqlstore.Store) {
+		co := mustCompany(t, s, "Acme")
+		mustContact(t, s, co.ID, "Jane", "Doe", "jane@acme.test")
+		ext := "E-1"
+		err := s.CreateContact(ctx, &lt.Contact{CompanyID: co.ID, FirstName: "J", Email: "jane@acme.test", ExternalID: &ext})
+		wantField(t, err, lt.ECONFLICT, "email")
+		if err := s.CreateContact(ctx, &lt.Contact{CompanyID: co.ID, FirstName: "K", Email: "k@acme.test", ExternalID: &ext}); err != nil {
+			t.Fatal(err)
+		}
+		err = s.CreateContact(ctx, &lt.Contact{CompanyID: co.ID, FirstName: "L", Email: "l@acme.test", ExternalID: &ext})
+		wantField(t, err, lt.ECONFLICT, "externalId")
+		// Updating a row to its own values is no conflict.
+		cs, _, _ := s.FindContacts(ctx, lt.DirectoryFilter{Q: "k@acme"})
+		if _, err := s.UpdateContact(ctx, cs[0].ID, lt.PersonUpdate{Email: ptr("k@acme.test")}); err != nil {
+			t.Fatal(err)
+		}
+	})
+}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	lt "github.com/logintokens/logintokens"
+	"github.com/logintokens/logintokens/jwtsign"
 	"github.com/logintokens/logintokens/sqlstore"
 )
 
@@ -80,9 +81,21 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 		}
 	}
 
+	// The assertions' issuer is the public URL, so the signer is made once
+	// the port is bound.
+	_, audience := cfg.shop(publicURL, *demo)
+	if audience == "" {
+		audience = publicURL // no shop configured: the service is its own audience
+	}
+	signer := jwtsign.New(store, publicURL, audience)
+	if err := signer.Load(ctx); err != nil {
+		return err
+	}
+
 	srv := &http.Server{
-		Handler: newServer(serverDeps{Store: store, Log: log, Config: cfg, PublicURL: publicURL, Demo: *demo}),
-		// Bounds against slow clients; the API reads small bodies.
+		Handler: newServer(serverDeps{Store: store, Log: log, Config: cfg, PublicURL: publicURL, Demo: *demo, Signer: signer}),
+		// Bounds against slow clients: requests carry small bodies, and an
+		// answer (the CSV export included) is written within a minute.
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -92,7 +105,7 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
-	log.Info("listening", "addr", ln.Addr().String(), "url", publicURL)
+	log.Info("listening", "addr", ln.Addr().String(), "url", publicURL, "audience", audience)
 
 	select {
 	case err := <-served:

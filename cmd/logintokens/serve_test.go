@@ -9,27 +9,37 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	lt "github.com/logintokens/logintokens"
+	"github.com/logintokens/logintokens/jwtsign"
+	"github.com/logintokens/logintokens/sqlstore"
 )
 
-// logWatch is serve's stderr in a test: it keeps everything and reports
-// the address from the "listening" line, text or JSON, as soon as it is
-// written, so no test sleeps to wait for the server.
+// logWatch is serve's stderr in a test: it keeps everything, reports the
+// address from the "listening" line, text or JSON, as soon as it is
+// written, and tells when a message was logged, so no test sleeps to wait
+// for the server.
 type logWatch struct {
 	mu      sync.Mutex
 	all     bytes.Buffer
 	partial []byte
 	addr    chan string
+	msgs    map[string]chan struct{} // closed once the message is logged
 }
 
-func newLogWatch() *logWatch { return &logWatch{addr: make(chan string, 1)} }
+func newLogWatch() *logWatch {
+	return &logWatch{addr: make(chan string, 1), msgs: map[string]chan struct{}{}}
+}
 
-var listeningTextRE = regexp.MustCompile(`msg=listening addr=(\S+)`)
+var (
+	listeningTextRE = regexp.MustCompile(`msg=listening addr=(\S+)`)
+	msgTextRE       = regexp.MustCompile(`\bmsg=("(?:[^"\\]|\\.)*"|\S+)`)
+)
 
 func (w *logWatch) Write(p []byte) (int, error) {
 	w.mu.Lock()
@@ -44,11 +54,48 @@ func (w *logWatch) Write(p []byte) (int, error) {
 		line := string(w.partial[:i])
 		w.partial = w.partial[i+1:]
 		var rec struct{ Msg, Addr string }
-		if m := listeningTextRE.FindStringSubmatch(line); m != nil {
-			w.addr <- m[1]
-		} else if json.Unmarshal([]byte(line), &rec) == nil && rec.Msg == "listening" {
+		if json.Unmarshal([]byte(line), &rec) != nil {
+			if m := msgTextRE.FindStringSubmatch(line); m != nil {
+				rec.Msg = m[1]
+				if u, err := strconv.Unquote(m[1]); err == nil {
+					rec.Msg = u
+				}
+			}
+			if m := listeningTextRE.FindStringSubmatch(line); m != nil {
+				rec.Addr = m[1]
+			}
+		}
+		if rec.Msg == "listening" {
 			w.addr <- rec.Addr
 		}
+		if rec.Msg != "" {
+			w.seenLocked(rec.Msg)
+		}
+	}
+}
+
+// logged returns a channel closed once msg is logged.
+func (w *logWatch) logged(msg string) <-chan struct{} {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	ch, ok := w.msgs[msg]
+	if !ok {
+		ch = make(chan struct{})
+		w.msgs[msg] = ch
+	}
+	return ch
+}
+
+func (w *logWatch) seenLocked(msg string) {
+	ch, ok := w.msgs[msg]
+	if !ok {
+		ch = make(chan struct{})
+		w.msgs[msg] = ch
+	}
+	select {
+	case <-ch:
+	default:
+		close(ch)
 	}
 }
 
@@ -223,16 +270,32 @@ func TestServeDemoSeedsOnceAndPrintsALoginLink(t *testing.T) {
 	})
 }
 
+// handlerFor builds serve's handler on store with the default
+// configuration, as serve does once it listens.
+func handlerFor(t *testing.T, store *sqlstore.Store, log *slog.Logger) http.Handler {
+	t.Helper()
+	cfg, err := addConfigFlags(newFlagSet("x")).resolve(mapEnv(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const public = "http://localhost:8080"
+	signer := jwtsign.New(store, public, public)
+	if err := signer.Load(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return newServer(serverDeps{Store: store, Log: log, Config: cfg, PublicURL: public, Signer: signer})
+}
+
 func TestReadyzFailsWhenTheDatabaseDoesNot(t *testing.T) {
 	db := newSQLiteDB(t)
 	s := db.open(t)
 	var logs bytes.Buffer
-	h := newServer(serverDeps{Store: s, Log: slog.New(slog.NewTextHandler(&logs, nil))})
+	h := handlerFor(t, s, slog.New(slog.NewTextHandler(&logs, nil)))
 	s.Close()
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest("GET", "/readyz", nil))
-	if rec.Code != http.StatusServiceUnavailable {
-		t.Errorf("readyz with a closed database = %d, want 503", rec.Code)
+	if rec.Code != http.StatusServiceUnavailable || strings.TrimSpace(rec.Body.String()) != "database unreachable" {
+		t.Errorf("readyz with a closed database = %d %q, want 503 database unreachable", rec.Code, rec.Body)
 	}
 	rec = httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest("GET", "/healthz", nil))
@@ -241,13 +304,13 @@ func TestReadyzFailsWhenTheDatabaseDoesNot(t *testing.T) {
 	}
 }
 
-func TestRequestLogsCarryNoQuery(t *testing.T) {
+func TestRequestLogsRedactTheQuery(t *testing.T) {
 	db := newSQLiteDB(t)
 	var logs bytes.Buffer
-	h := newServer(serverDeps{Store: db.open(t), Log: newLogger(&logs, "text")})
+	h := handlerFor(t, db.open(t), newLogger(&logs, "text"))
 	value := "lt_abcdefghijkl0123_ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
 	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/login?token="+value, nil))
-	if !strings.Contains(logs.String(), "path=/login") || strings.Contains(logs.String(), "ABCDEFGHIJ") {
-		t.Errorf("request log = %q, want the path without the token", logs.String())
+	if !strings.Contains(logs.String(), `path="/login?token=…"`) || strings.Contains(logs.String(), "ABCDEFGHIJ") {
+		t.Errorf("request log = %q, want the path with the token cut", logs.String())
 	}
 }

@@ -1,0 +1,94 @@
+package httpapi
+
+import (
+	"net/http"
+	"strings"
+
+	lt "github.com/logintokens/logintokens"
+)
+
+// apiKeyJSON is an API key as the API shows it: grants as "area:level",
+// never the secret or its hash.
+type apiKeyJSON struct {
+	*lt.APIKey
+	Grants []string `json:"grants"`
+}
+
+func newAPIKeyJSON(k *lt.APIKey) apiKeyJSON {
+	return apiKeyJSON{APIKey: k, Grants: k.Grants.Strings()}
+}
+
+// issuedAPIKeyJSON is a new key with its value, answered this once.
+type issuedAPIKeyJSON struct {
+	apiKeyJSON
+	Value string `json:"value"`
+}
+
+// apiKeyList is the answer of the key list: not paged (a handful of keys),
+// but in the lists' envelope so that paging can come without a break.
+type apiKeyList struct {
+	Items []apiKeyJSON `json:"items"`
+}
+
+func (s *Server) listAPIKeys(w http.ResponseWriter, r *http.Request, c *caller) error {
+	keys, err := s.Store.FindAPIKeys(r.Context())
+	if err != nil {
+		return err
+	}
+	out := apiKeyList{Items: make([]apiKeyJSON, len(keys))}
+	for i, k := range keys {
+		out.Items[i] = newAPIKeyJSON(k)
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+var readOnlyAPIKeyFields = []string{"id", "createdAt", "createdBy", "lastUsedAt", "revokedAt", "value"}
+
+func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request, c *caller) error {
+	o, err := decodeObject(w, r, []string{"name", "kind", "grants"}, readOnlyAPIKeyFields...)
+	if err != nil {
+		return err
+	}
+	o.required("name")
+	o.required("kind")
+	n := lt.NewAPIKey{CreatedBy: c.actor.Name}
+	if name := o.str("name"); name != nil {
+		n.Name = *name
+	}
+	if kind := o.str("kind"); kind != nil {
+		n.Kind = lt.APIKeyKind(*kind)
+	}
+	if list := o.strings("grants"); list != nil {
+		gs, err := lt.ParseGrants(*list)
+		if err != nil {
+			o.v.Add("grants", "%s", err)
+		}
+		n.Grants = gs
+	}
+	if err := o.err(); err != nil {
+		return err
+	}
+	k, value, err := s.Store.CreateAPIKey(r.Context(), n)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, issuedAPIKeyJSON{apiKeyJSON: newAPIKeyJSON(k), Value: value})
+	return nil
+}
+
+func (s *Server) revokeAPIKey(w http.ResponseWriter, r *http.Request, c *caller) error {
+	id := r.PathValue("id")
+	if strings.HasPrefix(id, lt.APIKeyPrefix+"_") {
+		// A key value in a URL is a leaked key: refuse it without echoing it.
+		return lt.Invalid("id", "pass the key's id, not its value: the id is the part between ltk_ and the second _")
+	}
+	if !lt.ValidID(id) {
+		return &lt.Error{Code: lt.ENOTFOUND, Message: "API key not found"}
+	}
+	if err := s.Store.RevokeAPIKey(r.Context(), id); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

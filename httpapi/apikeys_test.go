@@ -1,0 +1,104 @@
+package httpapi_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	lt "github.com/logintokens/logintokens"
+)
+
+type apiKeyAnswer struct {
+	ID         string   `json:"id"`
+	Name       string   `json:"name"`
+	Kind       string   `json:"kind"`
+	Grants     []string `json:"grants"`
+	CreatedAt  string   `json:"createdAt"`
+	CreatedBy  string   `json:"createdBy"`
+	LastUsedAt *string  `json:"lastUsedAt"`
+	RevokedAt  *string  `json:"revokedAt"`
+	Value      *string  `json:"value"`
+}
+
+func TestAPIKeysAreCreatedShownOnceListedAndRevoked(t *testing.T) {
+	eachKind(t, func(t *testing.T, a *testAPI) {
+		ownerID, _, err := lt.ParseValue(lt.APIKeyPrefix, a.Keys["configuration:owner"])
+		if err != nil {
+			t.Fatal(err)
+		}
+		var k apiKeyAnswer
+		a.json("configuration:owner", "POST", "/api/v1/api-keys",
+			map[string]any{"name": " CRM sync ", "kind": "admin", "grants": []string{"users:viewer", "users:editor", "configuration:viewer"}}, 201, &k)
+		if k.Value == nil || !strings.HasPrefix(*k.Value, "ltk_"+k.ID+"_") || k.Name != "CRM sync" || k.Kind != "admin" ||
+			!slices.Equal(k.Grants, []string{"configuration:viewer", "users:editor"}) || k.CreatedBy != "apikey:"+ownerID ||
+			k.CreatedAt == "" || k.LastUsedAt != nil || k.RevokedAt != nil {
+			t.Fatalf("created %+v", k)
+		}
+		value := *k.Value
+		a.Keys["crm"] = value
+		a.json("crm", "GET", "/api/v1/contacts", nil, 200, nil)
+		a.problem("crm", "POST", "/api/v1/login-tokens", map[string]any{}, 403, lt.EFORBIDDEN)
+
+		var shop apiKeyAnswer
+		a.json("configuration:owner", "POST", "/api/v1/api-keys", map[string]any{"name": "shop 2", "kind": "webshop"}, 201, &shop)
+		if shop.Kind != "webshop" || shop.Grants == nil || len(shop.Grants) != 0 {
+			t.Fatalf("webshop key %+v", shop)
+		}
+
+		status, body := a.do("configuration:owner", "GET", "/api/v1/api-keys", nil)
+		if status != 200 || strings.Contains(string(body), value) || strings.Contains(string(body), `"value"`) {
+			t.Fatalf("list: %d %s", status, body)
+		}
+		var l struct{ Items []apiKeyAnswer }
+		a.json("configuration:owner", "GET", "/api/v1/api-keys", nil, 200, &l)
+		var listed *apiKeyAnswer
+		for i := range l.Items {
+			if l.Items[i].ID == k.ID {
+				listed = &l.Items[i]
+			}
+		}
+		// The role keys and the two new ones; the CRM key was used once.
+		if len(l.Items) != len(a.Keys)+1 || listed == nil || listed.Name != "CRM sync" || listed.LastUsedAt == nil ||
+			!slices.Equal(listed.Grants, k.Grants) || listed.CreatedBy != k.CreatedBy {
+			t.Fatalf("list %+v", l.Items)
+		}
+
+		if status, _ := a.do("configuration:owner", "DELETE", "/api/v1/api-keys/"+k.ID, nil); status != 204 {
+			t.Fatalf("revoke: %d", status)
+		}
+		a.problem("crm", "GET", "/api/v1/contacts", nil, 401, lt.EUNAUTHENTICATED)
+		a.json("configuration:owner", "GET", "/api/v1/api-keys", nil, 200, &l)
+		for _, it := range l.Items {
+			if it.ID == k.ID && it.RevokedAt == nil {
+				t.Fatalf("revoked key listed without revokedAt: %+v", it)
+			}
+		}
+		a.problem("configuration:owner", "DELETE", "/api/v1/api-keys/"+k.ID, nil, 404, lt.ENOTFOUND)
+		a.problem("configuration:owner", "DELETE", "/api/v1/api-keys/aaaaaaaaaaaaaaaa", nil, 404, lt.ENOTFOUND)
+		a.problem("configuration:owner", "DELETE", "/api/v1/api-keys/NOT-AN-ID", nil, 404, lt.ENOTFOUND)
+		p := a.problem("configuration:owner", "DELETE", "/api/v1/api-keys/"+value, nil, 400, lt.EINVALID)
+		if strings.Contains(p.Detail, value) {
+			t.Fatalf("the refusal echoes the key: %s", p.Detail)
+		}
+	})
+}
+
+func TestCreatingAnAPIKeyNamesTheBadFields(t *testing.T) {
+	eachKind(t, func(t *testing.T, a *testAPI) {
+		for _, c := range []struct {
+			body   map[string]any
+			fields []string
+		}{
+			{map[string]any{"kind": "admin", "grants": []string{"users:viewer"}}, []string{"name"}},
+			{map[string]any{"name": "x", "kind": "root", "grants": []string{"users:viewer"}}, []string{"kind"}},
+			{map[string]any{"name": "x", "kind": "admin", "grants": []string{"users:god"}}, []string{"grants"}},
+			{map[string]any{"name": "x", "kind": "admin"}, []string{"grants"}},
+			{map[string]any{"name": "x", "kind": "webshop", "grants": []string{"users:viewer"}}, []string{"grants"}},
+			{map[string]any{"name": "x", "kind": "webshop", "value": "ltk_a_b", "scopes": []string{}}, []string{"value", "scopes"}},
+		} {
+			p := a.problem("configuration:owner", "POST", "/api/v1/api-keys", c.body, 400, lt.EINVALID)
+			wantFields(t, p.Errors, c.fields...)
+		}
+		a.problem("configuration:editor", "POST", "/api/v1/api-keys", map[string]any{"name": "x", "kind": "webshop"}, 403, lt.EFORBIDDEN)
+	})
+}

@@ -1,0 +1,189 @@
+package httpapi
+
+import (
+	"maps"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	lt "github.com/logintokens/logintokens"
+)
+
+// jsonFields lists the JSON names a Go type encodes, following embedded
+// structs, and which of them are always present (no omitempty).
+func jsonFields(t reflect.Type) (names, always []string) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		tag := f.Tag.Get("json")
+		if tag == "-" || (!f.IsExported() && !f.Anonymous) {
+			continue
+		}
+		name, opts, _ := strings.Cut(tag, ",")
+		if f.Anonymous && name == "" {
+			n, a := jsonFields(f.Type)
+			names, always = append(names, n...), append(always, a...)
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		names = append(names, name)
+		if !strings.Contains(opts, "omitempty") {
+			always = append(always, name)
+		}
+	}
+	return names, always
+}
+
+// TestOpenAPISchemasMatchTheGoTypes compares each answer schema with the
+// Go type the handlers encode: the same fields, required exactly when the
+// encoder always writes them. A field added to a type without the document
+// fails here.
+func TestOpenAPISchemasMatchTheGoTypes(t *testing.T) {
+	schemas := oaSchemaCatalog()
+	get := func(path string) *oaSchema {
+		t.Helper()
+		parts := strings.Split(path, ".")
+		s, ok := schemas.get(parts[0])
+		for _, p := range parts[1:] {
+			if !ok {
+				break
+			}
+			if p == "[]" {
+				s, ok = s.Items, s.Items != nil
+				continue
+			}
+			s, ok = s.Properties.get(p)
+		}
+		if !ok {
+			t.Fatalf("no schema %s", path)
+		}
+		return s
+	}
+	for _, tc := range []struct {
+		schema string
+		value  any
+		input  bool // request: the names must match, required is the handler's business
+	}{
+		{"Problem", Problem{}, false},
+		{"FieldError", lt.FieldError{}, false},
+		{"CompanyRef", lt.CompanyRef{}, false},
+		{"UserRef", lt.UserRef{}, false},
+		{"LoginToken", lt.LoginToken{}, false},
+		{"LoginTokenList", page[*lt.LoginToken]{}, false},
+		{"IssuedLoginToken", issuedJSON{}, false},
+		{"UpdatedLoginToken", updatedJSON{}, false},
+		{"RevealedValue", revealed{}, false},
+		{"RedeemResponse", redeemResponse{}, false},
+		{"Event", lt.Event{}, false},
+		{"EventList", page[*lt.Event]{}, false},
+		{"Company", lt.Company{}, false},
+		{"CompanyList", page[*lt.Company]{}, false},
+		{"Contact", lt.Contact{}, false},
+		{"ContactList", page[*lt.Contact]{}, false},
+		{"Customer", lt.Customer{}, false},
+		{"CustomerList", page[*lt.Customer]{}, false},
+		{"ImportResult", lt.ImportResult{}, false},
+		{"ImportResult.failed.[]", lt.ImportFailure{}, false},
+		{"ContactImport.[]", lt.ContactImport{}, true},
+		{"APIKey", apiKeyJSON{}, false},
+		{"APIKeyList", apiKeyList{}, false},
+		{"IssuedAPIKey", issuedAPIKeyJSON{}, false},
+	} {
+		s := get(tc.schema)
+		names, always := jsonFields(reflect.TypeOf(tc.value))
+		var props []string
+		for _, e := range s.Properties {
+			props = append(props, e.Key)
+		}
+		slices.Sort(names)
+		slices.Sort(props)
+		if !slices.Equal(names, props) {
+			t.Errorf("%s: the schema has %v, the Go type %T encodes %v", tc.schema, props, tc.value, names)
+		}
+		if tc.input {
+			continue
+		}
+		req := slices.Sorted(slices.Values(s.Required))
+		slices.Sort(always)
+		if !slices.Equal(req, always) {
+			t.Errorf("%s: the schema requires %v, the Go type %T always writes %v", tc.schema, req, tc.value, always)
+		}
+	}
+}
+
+// The request schemas name the fields the handlers accept.
+func TestOpenAPIRequestSchemasNameTheAcceptedFields(t *testing.T) {
+	schemas := oaSchemaCatalog()
+	for name, fields := range map[string][]string{
+		"NewLoginToken":   newTokenFields,
+		"CompanyInput":    companyFields,
+		"ContactInput":    contactFields,
+		"CustomerInput":   customerFields,
+		"ContactImport":   contactImportFields,
+		"CustomerImport":  customerImportFields,
+		"LoginTokenPatch": {"expiresAt", "oneTimeUse", "extra", "contactId", "customerId", "anonymous"},
+	} {
+		s, _ := schemas.get(name)
+		if s.Items != nil {
+			s = s.Items
+		}
+		var props []string
+		for _, e := range s.Properties {
+			props = append(props, e.Key)
+		}
+		if !slices.Equal(slices.Sorted(slices.Values(props)), slices.Sorted(slices.Values(fields))) {
+			t.Errorf("%s: the schema has %v, the handler accepts %v", name, props, fields)
+		}
+		if s.AdditionalProperties == nil || *s.AdditionalProperties {
+			t.Errorf("%s: the schema allows unknown fields, the handler refuses them", name)
+		}
+	}
+}
+
+func TestOpenAPIProblemCodesAreTheStatusTable(t *testing.T) {
+	var codes []string
+	for _, p := range oaProblemCodes {
+		if p.Meaning == "" {
+			t.Errorf("%s has no meaning", p.Code)
+		}
+		codes = append(codes, p.Code)
+	}
+	if want := slices.Sorted(maps.Keys(statusOf)); !slices.Equal(slices.Sorted(slices.Values(codes)), want) {
+		t.Errorf("the documented codes %v are not the status table's %v", codes, want)
+	}
+}
+
+func TestOpenAPIOperationIDsNameTheHandlers(t *testing.T) {
+	s := New(Config{PublicURL: "https://lt.example.test/"})
+	ids := oaOperationIDs(s.routes)
+	if len(ids) != len(s.routes) {
+		t.Fatalf("%d ids for %d routes", len(ids), len(s.routes))
+	}
+	seen := map[string]bool{}
+	for i, id := range ids {
+		if seen[id] || !oaIsIdent(id) {
+			t.Errorf("%s %s: operationId %q is a duplicate or not an identifier", s.routes[i].method, s.routes[i].path, id)
+		}
+		seen[id] = true
+	}
+	if ids[0] != "listTokens" {
+		t.Errorf("the first route's operationId is %q, want its handler's name listTokens", ids[0])
+	}
+	// Two routes served by one handler get names from method and path.
+	shared := []route{
+		{method: "GET", path: "/a/{id}", handle: s.healthz},
+		{method: "GET", path: "/b", handle: s.healthz},
+		{method: "GET", path: "/c", handle: s.readyz},
+	}
+	if got := oaOperationIDs(shared); !slices.Equal(got, []string{"getAById", "getB", "readyz"}) {
+		t.Errorf("shared handler ids = %v", got)
+	}
+	if doc := s.buildOpenAPI(); doc.Servers[0].URL != "https://lt.example.test" {
+		t.Errorf("servers = %v, want the public URL", doc.Servers)
+	}
+}
