@@ -92,8 +92,12 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 
+	handler, err := newServer(serverDeps{Store: store, Log: log, Config: cfg, PublicURL: publicURL, Demo: *demo, Signer: signer})
+	if err != nil {
+		return err
+	}
 	srv := &http.Server{
-		Handler: newServer(serverDeps{Store: store, Log: log, Config: cfg, PublicURL: publicURL, Demo: *demo, Signer: signer}),
+		Handler: handler,
 		// Bounds against slow clients: requests carry small bodies, and an
 		// answer (the CSV export included) is written within a minute.
 		ReadHeaderTimeout: 10 * time.Second,

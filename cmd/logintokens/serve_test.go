@@ -283,7 +283,11 @@ func handlerFor(t *testing.T, store *sqlstore.Store, log *slog.Logger) http.Hand
 	if err := signer.Load(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	return newServer(serverDeps{Store: store, Log: log, Config: cfg, PublicURL: public, Signer: signer})
+	h, err := newServer(serverDeps{Store: store, Log: log, Config: cfg, PublicURL: public, Signer: signer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
 }
 
 func TestReadyzFailsWhenTheDatabaseDoesNot(t *testing.T) {

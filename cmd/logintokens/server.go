@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/logintokens/logintokens/backoffice"
 	"github.com/logintokens/logintokens/httpapi"
 	"github.com/logintokens/logintokens/jwtsign"
 	"github.com/logintokens/logintokens/redeem"
@@ -28,7 +29,7 @@ type serverDeps struct {
 // behind httpapi.Middleware (request ids, security headers, panics,
 // redacted request logs). The redeem service, and so the per-address
 // failure limit, is one for every sign-in path.
-func newServer(deps serverDeps) http.Handler {
+func newServer(deps serverDeps) (http.Handler, error) {
 	cfg := deps.Config
 	mux := http.NewServeMux()
 	redeemer := &redeem.Service{
@@ -46,7 +47,18 @@ func newServer(deps serverDeps) http.Handler {
 		Metrics:        httpapi.NewMetrics(nil),
 	})
 	api.Register(mux)
-	return httpapi.Middleware(mux, deps.Log, cfg.TrustedProxies...)
+	office, err := backoffice.New(backoffice.Config{
+		Store:          deps.Store,
+		PublicURL:      deps.PublicURL,
+		TrustedProxies: cfg.TrustedProxies,
+		Logger:         deps.Log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	office.Register(mux)
+	mux.Handle("GET /{$}", http.RedirectHandler("/admin/", http.StatusSeeOther))
+	return httpapi.Middleware(mux, deps.Log, cfg.TrustedProxies...), nil
 }
 
 // jwks serves the signer's key set through httpapi.JWKS, which knows no
