@@ -251,7 +251,7 @@ type RedeemRequest struct {
 	Value     string
 	ClientIP  string
 	UserAgent string
-	Actor     string // who presents it: "apikey:<id>", or "login" for the browser flow
+	Actor     string // who presents it: "apikey:<id>", "login" (the browser's /login) or "oci" (the punchout entry)
 	// Impersonator, when staff open the shop as the token's user.
 	Impersonator string
 }

@@ -18,7 +18,7 @@ import (
 	lt "github.com/logintokens/logintokens"
 )
 
-//go:embed templates static
+//go:embed all:templates static
 var files embed.FS
 
 // pageData is what every page template gets; screens put their own data

@@ -184,7 +184,9 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		writeJSON(w, status, map[string]any{"error": msg, "code": code})
 		return
 	}
-	s.render(w, r, status, "error", &pageData{Title: http.StatusText(status), Message: msg, Status: status})
+	p := s.page(r, http.StatusText(status), "")
+	p.Message = msg
+	s.render(w, r, status, "error", p)
 }
 
 func wantsJSON(r *http.Request) bool {

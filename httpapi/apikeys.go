@@ -73,6 +73,10 @@ func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request, c *caller)
 	if err != nil {
 		return err
 	}
+	if err := s.Store.AuditEvent(r.Context(), c.actor, lt.EventAPIKeyCreated,
+		map[string]any{"apiKey": k.ID, "name": k.Name, "kind": k.Kind, "grants": k.Grants.Strings()}); err != nil {
+		return err
+	}
 	writeJSON(w, http.StatusCreated, issuedAPIKeyJSON{apiKeyJSON: newAPIKeyJSON(k), Value: value})
 	return nil
 }
@@ -87,6 +91,9 @@ func (s *Server) revokeAPIKey(w http.ResponseWriter, r *http.Request, c *caller)
 		return &lt.Error{Code: lt.ENOTFOUND, Message: "API key not found"}
 	}
 	if err := s.Store.RevokeAPIKey(r.Context(), id); err != nil {
+		return err
+	}
+	if err := s.Store.AuditEvent(r.Context(), c.actor, lt.EventAPIKeyRevoked, map[string]any{"apiKey": id}); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

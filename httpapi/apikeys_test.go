@@ -102,3 +102,29 @@ func TestCreatingAnAPIKeyNamesTheBadFields(t *testing.T) {
 		a.problem("configuration:editor", "POST", "/api/v1/api-keys", map[string]any{"name": "x", "kind": "webshop"}, 403, lt.EFORBIDDEN)
 	})
 }
+
+func TestAPIKeyChangesAreAudited(t *testing.T) {
+	a := newAPI(t, "sqlite", 0)
+	var k struct{ ID string }
+	a.json("configuration:owner", "POST", "/api/v1/api-keys", map[string]any{"name": "erp", "kind": "webshop"}, 201, &k)
+	if status, _ := a.do("configuration:owner", "DELETE", "/api/v1/api-keys/"+k.ID, nil); status != 204 {
+		t.Fatalf("revoke: %d", status)
+	}
+	rows, err := a.Store.DB().Query(`SELECT type, actor, details FROM audit_events WHERE type LIKE 'apikey.%' ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var got []string
+	for rows.Next() {
+		var typ, actor, details string
+		rows.Scan(&typ, &actor, &details)
+		if !strings.HasPrefix(actor, "apikey:") || !strings.Contains(details, k.ID) {
+			t.Errorf("event %s by %s: %s", typ, actor, details)
+		}
+		got = append(got, typ)
+	}
+	if strings.Join(got, ",") != "apikey.created,apikey.revoked" {
+		t.Fatalf("events %v", got)
+	}
+}

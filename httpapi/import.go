@@ -1,21 +1,15 @@
 package httpapi
 
 import (
-	"bytes"
-	"cmp"
 	"context"
-	"encoding/csv"
 	"encoding/json"
-	"errors"
-	"io"
 	"maps"
 	"mime"
 	"net/http"
 	"slices"
-	"strconv"
-	"strings"
 
 	lt "github.com/logintokens/logintokens"
+	"github.com/logintokens/logintokens/importcsv"
 )
 
 // Imports (CONTRACT §5 "Directory") take a JSON array of objects or CSV
@@ -32,8 +26,8 @@ import (
 // import).
 
 var (
-	customerImportFields = []string{"firstName", "lastName", "email", "externalId", "disabled"}
-	contactImportFields  = append([]string{"companyId", "companyExternalId"}, customerImportFields...)
+	customerImportFields = importcsv.CustomerFields
+	contactImportFields  = importcsv.ContactFields
 )
 
 func (s *Server) importContacts(w http.ResponseWriter, r *http.Request, c *caller) error {
@@ -44,12 +38,8 @@ func (s *Server) importCustomers(w http.ResponseWriter, r *http.Request, c *call
 	return s.runImport(w, r, customerImportFields, s.Store.ImportCustomers)
 }
 
-// importRow is one row as read; err says why its values could not be
-// read (a companyId that is no number), and then the row fails alone.
-type importRow struct {
-	row lt.ContactImport
-	err error
-}
+// importRow is one row as read (importcsv reads CSV, this file JSON).
+type importRow = importcsv.Row
 
 func (s *Server) runImport(w http.ResponseWriter, r *http.Request, fields []string,
 	store func(context.Context, []lt.ContactImport) (lt.ImportResult, error)) error {
@@ -57,24 +47,9 @@ func (s *Server) runImport(w http.ResponseWriter, r *http.Request, fields []stri
 	if err != nil {
 		return err
 	}
-	var good []lt.ContactImport
-	var bad []lt.ImportFailure
-	for i, row := range rows {
-		if row.err != nil {
-			bad = append(bad, lt.ImportFailure{Row: i + 1, Message: lt.ErrorMessage(row.err)})
-			continue
-		}
-		row.row.Row = i + 1
-		good = append(good, row.row)
-	}
-	res, err := store(r.Context(), good)
+	res, err := importcsv.Apply(r.Context(), rows, store)
 	if err != nil {
 		return err
-	}
-	res.Failed = append(res.Failed, bad...)
-	slices.SortStableFunc(res.Failed, func(a, b lt.ImportFailure) int { return cmp.Compare(a.Row, b.Row) })
-	if res.Failed == nil {
-		res.Failed = []lt.ImportFailure{}
 	}
 	writeJSON(w, http.StatusOK, res)
 	return nil
@@ -91,7 +66,7 @@ func readImport(w http.ResponseWriter, r *http.Request, fields []string) ([]impo
 	case "application/json":
 		read = readJSONImport
 	case "text/csv":
-		read = readCSVImport
+		read = importcsv.Read
 	default:
 		return nil, lt.Invalid("Content-Type", "send application/json (an array of objects) or text/csv (with a header row)")
 	}
@@ -113,7 +88,7 @@ func readJSONImport(b []byte, fields []string) ([]importRow, error) {
 	for i, elem := range raw {
 		o := &object{}
 		if err := json.Unmarshal(elem, &o.fields); err != nil || o.fields == nil {
-			rows[i].err = lt.Invalid("row", "must be a JSON object")
+			rows[i].Err = lt.Invalid("row", "must be a JSON object")
 			continue
 		}
 		for _, name := range slices.Sorted(maps.Keys(o.fields)) {
@@ -122,7 +97,7 @@ func readJSONImport(b []byte, fields []string) ([]importRow, error) {
 				v.Add(name, "unknown field (first in row %d)", i+1)
 			}
 		}
-		row := &rows[i].row
+		row := &rows[i].Import
 		row.CompanyID = o.id("companyId")
 		row.CompanyExternalID = o.str("companyExternalId")
 		row.ExternalID = o.str("externalId")
@@ -135,124 +110,7 @@ func readJSONImport(b []byte, fields []string) ([]importRow, error) {
 				*f.dst = *s
 			}
 		}
-		rows[i].err = o.err()
+		rows[i].Err = o.err()
 	}
 	return rows, v.Err()
-}
-
-// readCSVImport reads CSV with a header row. Column names match the JSON
-// fields ignoring case and surrounding spaces; a byte order mark (as Excel
-// writes) is skipped, and a header with semicolons and no commas (as
-// spreadsheets write in much of Europe) makes ; the separator. Empty cells
-// are absent values.
-func readCSVImport(b []byte, fields []string) ([]importRow, error) {
-	b = bytes.TrimPrefix(b, []byte("\uFEFF"))
-	cr := csv.NewReader(bytes.NewReader(b))
-	firstLine, _, _ := bytes.Cut(b, []byte("\n"))
-	if bytes.ContainsRune(firstLine, ';') && !bytes.ContainsRune(firstLine, ',') {
-		cr.Comma = ';'
-	}
-	cr.FieldsPerRecord = -1 // a row of the wrong width fails alone
-	header, err := cr.Read()
-	if errors.Is(err, io.EOF) {
-		return nil, lt.Invalid("body", "the CSV needs a header row naming its columns")
-	} else if err != nil {
-		return nil, csvError(err)
-	}
-	var v lt.Validation
-	cols := make([]string, len(header))
-	for i, h := range header {
-		name := strings.TrimSpace(h)
-		for _, f := range fields {
-			if strings.EqualFold(name, f) {
-				cols[i] = f
-			}
-		}
-		switch {
-		case cols[i] == "":
-			v.Add(name, "unknown column; the columns are %s", strings.Join(fields, ", "))
-		case slices.Contains(cols[:i], cols[i]):
-			v.Add(name, "the column is given twice")
-		}
-	}
-	if !slices.Contains(cols, "email") {
-		v.Add("email", "the CSV needs an email column")
-	}
-	if err := v.Err(); err != nil {
-		return nil, err
-	}
-	var rows []importRow
-	for {
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			return rows, nil
-		} else if err != nil {
-			return nil, csvError(err)
-		}
-		rows = append(rows, csvRow(cols, rec))
-	}
-}
-
-// csvRow reads one record by the header's columns.
-func csvRow(cols, rec []string) importRow {
-	var r importRow
-	if len(rec) != len(cols) {
-		r.err = lt.Invalid("row", "has %d cells, the header has %d", len(rec), len(cols))
-		return r
-	}
-	var v lt.Validation
-	for i, col := range cols {
-		cell := strings.TrimSpace(rec[i])
-		if cell == "" {
-			continue
-		}
-		switch col {
-		case "firstName":
-			r.row.FirstName = cell
-		case "lastName":
-			r.row.LastName = cell
-		case "email":
-			r.row.Email = cell
-		case "externalId":
-			r.row.ExternalID = &cell
-		case "companyExternalId":
-			r.row.CompanyExternalID = &cell
-		case "companyId":
-			n, err := strconv.ParseInt(cell, 10, 64)
-			if err != nil || n <= 0 {
-				v.Add(col, "must be a positive integer")
-				continue
-			}
-			r.row.CompanyID = &n
-		case "disabled":
-			b, ok := csvBool(cell)
-			if !ok {
-				v.Add(col, "must be true or false")
-				continue
-			}
-			r.row.Disabled = &b
-		}
-	}
-	r.err = v.Err()
-	return r
-}
-
-// csvBool reads the booleans spreadsheets and people write.
-func csvBool(s string) (bool, bool) {
-	switch strings.ToLower(s) {
-	case "true", "yes", "y", "1":
-		return true, true
-	case "false", "no", "n", "0":
-		return false, true
-	}
-	return false, false
-}
-
-// csvError says where CSV that cannot be parsed goes wrong.
-func csvError(err error) error {
-	var pe *csv.ParseError
-	if errors.As(err, &pe) {
-		return lt.Invalid("body", "not valid CSV at line %d: %v", pe.Line, pe.Err)
-	}
-	return lt.Invalid("body", "not valid CSV: %v", err)
 }

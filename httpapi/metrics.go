@@ -61,8 +61,8 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	return m
 }
 
-// redeemed counts one redeem: code is "" on success, else the refusal's.
-func (m *Metrics) redeemed(code string) {
+// Redeemed counts one redeem: code is "" on success, else the refusal's.
+func (m *Metrics) Redeemed(code string) {
 	switch {
 	case code == "":
 		code = "success"

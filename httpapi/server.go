@@ -54,6 +54,7 @@ type Store interface {
 	CreateAPIKey(ctx context.Context, n lt.NewAPIKey) (*lt.APIKey, string, error)
 	FindAPIKeys(ctx context.Context) ([]*lt.APIKey, error)
 	RevokeAPIKey(ctx context.Context, id string) error
+	AuditEvent(ctx context.Context, actor lt.Actor, typ string, details map[string]any) error
 }
 
 // JWKS publishes the assertion signing keys.

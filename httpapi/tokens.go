@@ -279,7 +279,7 @@ func (s *Server) redeemToken(w http.ResponseWriter, r *http.Request, c *caller) 
 	if err != nil {
 		return err
 	}
-	s.Metrics.redeemed(res.Code)
+	s.Metrics.Redeemed(res.Code)
 	switch {
 	case res.Code == lt.ERATELIMITED:
 		return &rateLimited{wait: res.RetryAfter}

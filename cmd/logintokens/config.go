@@ -277,7 +277,7 @@ func (cfg *config) shop(publicURL string, demo bool) (callback, audience string)
 	if cfg.ShopCallbackURL != nil {
 		callback = cfg.ShopCallbackURL.String()
 	} else if demo {
-		callback = publicURL + "/shop/callback"
+		callback = publicURL + demoShopPath + "/callback"
 	}
 	audience = cfg.ShopAudience
 	if audience == "" && callback != "" {
@@ -286,6 +286,15 @@ func (cfg *config) shop(publicURL string, demo bool) (callback, audience string)
 		}
 	}
 	return callback, audience
+}
+
+// audience is the aud of the assertions: the shop's, else, with no shop
+// configured, the service itself.
+func (cfg *config) audience(publicURL string, demo bool) string {
+	if _, aud := cfg.shop(publicURL, demo); aud != "" {
+		return aud
+	}
+	return publicURL
 }
 
 func parseHTTPURL(s string) (*url.URL, error) {

@@ -31,7 +31,7 @@ const (
 func runServe(ctx context.Context, c *cli, args []string) error {
 	fs := newFlagSet("serve")
 	cf := addConfigFlags(fs)
-	demo := fs.Bool("demo", false, "seed sample data on a new database (and, later, the demo shop)")
+	demo := fs.Bool("demo", false, "serve the demo shop at /shop/ and seed sample data on a new database")
 	positional, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -83,16 +83,21 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 
 	// The assertions' issuer is the public URL, so the signer is made once
 	// the port is bound.
-	_, audience := cfg.shop(publicURL, *demo)
-	if audience == "" {
-		audience = publicURL // no shop configured: the service is its own audience
-	}
+	callback, _ := cfg.shop(publicURL, *demo)
+	audience := cfg.audience(publicURL, *demo)
 	signer := jwtsign.New(store, publicURL, audience)
 	if err := signer.Load(ctx); err != nil {
 		return err
 	}
+	if callback == "" {
+		log.Warn("no shop callback is configured: sign-ins succeed but have no shop to continue to; set LOGINTOKENS_SHOP_CALLBACK_URL")
+	}
+	if len(cfg.OCIHookAllow) == 0 {
+		log.Info("OCI punchout is off: LOGINTOKENS_OCI_HOOK_ALLOW is empty")
+	}
 
-	handler, err := newServer(serverDeps{Store: store, Log: log, Config: cfg, PublicURL: publicURL, Demo: *demo, Signer: signer})
+	handler, err := newServer(serverDeps{Store: store, Log: log, Config: cfg, PublicURL: publicURL, Demo: *demo,
+		ServiceURL: localURL(ln.Addr()), Signer: signer})
 	if err != nil {
 		return err
 	}
@@ -109,7 +114,10 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
-	log.Info("listening", "addr", ln.Addr().String(), "url", publicURL, "audience", audience)
+	log.Info("listening", "addr", ln.Addr().String(), "url", publicURL, "audience", audience, "shopCallback", callback)
+	if *demo {
+		fmt.Fprintf(c.stderr, "Demo shop: %s%s/\n", publicURL, demoShopPath)
+	}
 
 	select {
 	case err := <-served:
@@ -130,6 +138,19 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// localURL is the service's bound address as an http URL; an unspecified
+// address (":8080") is reached on the loopback.
+func localURL(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return ""
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }
 
 // ensureFirstStaff creates admin@localhost with every grant when there is

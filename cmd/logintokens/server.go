@@ -4,13 +4,20 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/logintokens/logintokens/backoffice"
+	"github.com/logintokens/logintokens/demoshop"
 	"github.com/logintokens/logintokens/httpapi"
 	"github.com/logintokens/logintokens/jwtsign"
 	"github.com/logintokens/logintokens/redeem"
+	"github.com/logintokens/logintokens/signin"
 	"github.com/logintokens/logintokens/sqlstore"
 )
+
+// demoShopPath is where serve --demo mounts the demo shop; its callback is
+// demoShopPath + "/callback".
+const demoShopPath = "/shop"
 
 // serverDeps is what the HTTP side of serve is built from.
 type serverDeps struct {
@@ -20,7 +27,13 @@ type serverDeps struct {
 	// PublicURL is known only once the listener is bound when it defaults
 	// to http://localhost:<port>: links and the assertions' iss use it.
 	PublicURL string
-	Demo      bool
+	// Demo adds the demo shop under /shop/.
+	Demo bool
+	// ServiceURL is where the demo shop reaches the service over HTTP for
+	// its keys, as an independent shop would: the bound address, which
+	// answers even where the public URL is a proxy's that this host cannot
+	// reach. The public URL when empty.
+	ServiceURL string
 	// Signer signs assertions and publishes the JWKS; loaded by the caller.
 	Signer *jwtsign.Signer
 }
@@ -28,7 +41,8 @@ type serverDeps struct {
 // newServer returns the service's HTTP handler: every route on one mux,
 // behind httpapi.Middleware (request ids, security headers, panics,
 // redacted request logs). The redeem service, and so the per-address
-// failure limit, is one for every sign-in path.
+// failure limit, is one for every sign-in path: the API's redeem, /login
+// and the OCI entry.
 func newServer(deps serverDeps) (http.Handler, error) {
 	cfg := deps.Config
 	mux := http.NewServeMux()
@@ -37,6 +51,7 @@ func newServer(deps serverDeps) (http.Handler, error) {
 		Issuer:  deps.Signer,
 		Limiter: redeem.NewLimiter(cfg.RedeemFailuresPerMinute, nil),
 	}
+	metrics := httpapi.NewMetrics(nil)
 	api := httpapi.New(httpapi.Config{
 		Store:          deps.Store,
 		Redeem:         redeemer,
@@ -44,7 +59,7 @@ func newServer(deps serverDeps) (http.Handler, error) {
 		PublicURL:      deps.PublicURL,
 		TrustedProxies: cfg.TrustedProxies,
 		Logger:         deps.Log,
-		Metrics:        httpapi.NewMetrics(nil),
+		Metrics:        metrics,
 	})
 	api.Register(mux)
 	office, err := backoffice.New(backoffice.Config{
@@ -57,6 +72,42 @@ func newServer(deps serverDeps) (http.Handler, error) {
 		return nil, err
 	}
 	office.Register(mux)
+
+	callback, _ := cfg.shop(deps.PublicURL, deps.Demo)
+	login, err := signin.New(signin.Config{
+		Redeem:          redeemer,
+		ShopCallbackURL: callback,
+		OCIHookAllow:    cfg.OCIHookAllow,
+		LinkAutosubmit:  cfg.LinkAutosubmit,
+		TrustedProxies:  cfg.TrustedProxies,
+		Metrics:         metrics,
+		Logger:          deps.Log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	login.Register(mux)
+
+	if deps.Demo {
+		serviceURL := deps.ServiceURL
+		if serviceURL == "" {
+			serviceURL = deps.PublicURL
+		}
+		shop, err := demoshop.New(demoshop.Config{
+			ServiceURL:    serviceURL,
+			Issuer:        deps.PublicURL,
+			Audience:      cfg.audience(deps.PublicURL, deps.Demo),
+			BasePath:      demoShopPath,
+			SecureCookies: strings.HasPrefix(deps.PublicURL, "https://"),
+			Logger:        deps.Log,
+		})
+		if err != nil {
+			return nil, err
+		}
+		// The shop serves its full paths: no prefix is stripped.
+		mux.Handle(demoShopPath+"/", shop)
+	}
+
 	mux.Handle("GET /{$}", http.RedirectHandler("/admin/", http.StatusSeeOther))
 	return httpapi.Middleware(mux, deps.Log, cfg.TrustedProxies...), nil
 }

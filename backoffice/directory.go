@@ -1,0 +1,241 @@
+package backoffice
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	lt "github.com/logintokens/logintokens"
+)
+
+// Users > Contacts, Customers and Companies (CONTRACT §4: users:viewer to
+// look, users:editor to change). Each screen is a list whose search and
+// page live in the URL, and a form page per record; forms post, and
+// either redirect (with a done= notice) or re-render with the messages
+// next to their fields.
+
+func (s *Server) directoryRoutes() []route {
+	var rts []route
+	for _, k := range []*personKind{s.contactKind(), s.customerKind()} {
+		rts = append(rts,
+			route{pattern: "GET " + k.path, need: usersViewer, handler: s.listPeople(k)},
+			route{pattern: "GET " + k.path + "/new", need: usersEditor, handler: s.newPerson(k)},
+			route{pattern: "POST " + k.path, need: usersEditor, handler: s.createPerson(k)},
+			route{pattern: "GET " + k.path + "/{id}", need: usersViewer, handler: s.showPerson(k)},
+			route{pattern: "POST " + k.path + "/{id}", need: usersEditor, handler: s.updatePerson(k)},
+			route{pattern: "POST " + k.path + "/{id}/disable", need: usersEditor, handler: s.setPersonDisabled(k, true)},
+			route{pattern: "POST " + k.path + "/{id}/enable", need: usersEditor, handler: s.setPersonDisabled(k, false)},
+			route{pattern: "POST " + k.path + "/{id}/delete", need: usersEditor, handler: s.deletePerson(k)},
+			route{pattern: "GET " + k.path + "/import", need: usersEditor, handler: s.showImport(k)},
+			// The upload checks the session itself, after its body is
+			// limited: the session check reads the form for the CSRF token.
+			route{pattern: "POST " + k.path + "/import", public: true, handler: s.limitUpload(usersEditor, s.runImport(k))},
+		)
+	}
+	return append(rts,
+		route{pattern: "GET /admin/companies", need: usersViewer, handler: http.HandlerFunc(s.listCompanies)},
+		route{pattern: "GET /admin/companies/new", need: usersEditor, handler: http.HandlerFunc(s.newCompany)},
+		route{pattern: "POST /admin/companies", need: usersEditor, handler: http.HandlerFunc(s.createCompany)},
+		route{pattern: "GET /admin/companies/{id}", need: usersViewer, handler: http.HandlerFunc(s.showCompany)},
+		route{pattern: "POST /admin/companies/{id}", need: usersEditor, handler: http.HandlerFunc(s.updateCompany)},
+		route{pattern: "POST /admin/companies/{id}/delete", need: usersEditor, handler: http.HandlerFunc(s.deleteCompany)},
+	)
+}
+
+// dirMaxSearch bounds the search text of the lists, as the API does.
+const dirMaxSearch = 200
+
+// dirPageSizes are the sizes the lists offer; any size from 1 to
+// lt.MaxPageSize works in the URL.
+var dirPageSizes = []int{25, 50, 100}
+
+// dirQuery is a list's state as its URL carries it.
+type dirQuery struct {
+	Q         string
+	Page      int
+	PageSize  int
+	CompanyID int64 // contacts only; 0 = any
+}
+
+// readDirQuery reads q, page and pageSize leniently: a hand-edited URL
+// with a bad number shows the first page rather than an error.
+func readDirQuery(r *http.Request) dirQuery {
+	q := r.URL.Query()
+	lq := dirQuery{Q: strings.TrimSpace(q.Get("q")), Page: 1, PageSize: lt.DefaultPageSize}
+	if utf8.RuneCountInString(lq.Q) > dirMaxSearch {
+		lq.Q = string([]rune(lq.Q)[:dirMaxSearch])
+	}
+	if n, err := strconv.Atoi(q.Get("page")); err == nil && n >= 1 {
+		lq.Page = n
+	}
+	if n, err := strconv.Atoi(q.Get("pageSize")); err == nil && n >= 1 && n <= lt.MaxPageSize {
+		lq.PageSize = n
+	}
+	if n, err := strconv.ParseInt(q.Get("companyId"), 10, 64); err == nil && n > 0 {
+		lq.CompanyID = n
+	}
+	return lq
+}
+
+func (lq dirQuery) filter() lt.DirectoryFilter {
+	f := lt.DirectoryFilter{Q: lq.Q, Page: lq.Page, PageSize: lq.PageSize}
+	if lq.CompanyID > 0 {
+		f.CompanyID = &lq.CompanyID
+	}
+	return f
+}
+
+// dirPager is what the pagination under a list shows.
+type dirPager struct {
+	Total, Page, Pages int
+	From, To           int    // the rows shown, counted from 1; From > To past the end
+	Prev, Next         string // URLs; "" at either end
+	Sizes              []int
+	Size               int
+}
+
+func newDirPager(u *url.URL, lq dirQuery, total int) dirPager {
+	p := dirPager{Total: total, Page: lq.Page, Size: lq.PageSize, Sizes: dirPageSizes,
+		Pages: max(1, (total+lq.PageSize-1)/lq.PageSize),
+		From:  (lq.Page-1)*lq.PageSize + 1, To: min(total, lq.Page*lq.PageSize)}
+	if !slices.Contains(p.Sizes, p.Size) {
+		p.Sizes = slices.Sorted(slices.Values(append([]int{p.Size}, p.Sizes...)))
+	}
+	at := func(page int) string {
+		q := u.Query()
+		q.Del("done")
+		q.Set("page", strconv.Itoa(page))
+		return u.Path + "?" + q.Encode()
+	}
+	if lq.Page > 1 {
+		p.Prev = at(min(lq.Page-1, p.Pages))
+	}
+	if lq.Page < p.Pages {
+		p.Next = at(lq.Page + 1)
+	}
+	return p
+}
+
+// Count says how many rows the list has: "1 contact", "12 contacts".
+func (p dirPager) Count(one, many string) string { return dirCount(p.Total, one, many) }
+
+// doneNotices are the messages a redirect asks for with done=; a URL can
+// only pick one of these, never put text of its own on the page.
+var doneNotices = map[string]string{
+	"created":  "Created.",
+	"saved":    "Saved.",
+	"deleted":  "Deleted.",
+	"disabled": "Disabled: their login tokens stop working until they are enabled again.",
+	"enabled":  "Enabled: their login tokens work again.",
+	"revoked":  "The API key is revoked: it stops working at once.",
+}
+
+func doneNotice(r *http.Request) string { return doneNotices[r.URL.Query().Get("done")] }
+
+// withDone returns target with done=what added.
+func withDone(target, what string) string {
+	u, err := url.Parse(target)
+	if err != nil {
+		return target
+	}
+	q := u.Query()
+	q.Set("done", what)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// dirBack is where a form posted from a list returns: the list with its
+// search and page (the form's next field) when that stays on the screen
+// at base, else base itself.
+func dirBack(r *http.Request, base string) string {
+	next := r.PostFormValue("next")
+	if (next == base || strings.HasPrefix(next, base+"?") || strings.HasPrefix(next, base+"/")) && !strings.ContainsAny(next, "\r\n") {
+		return next
+	}
+	return base
+}
+
+// dirBackToList is dirBack for a record that is gone: never its own page.
+func dirBackToList(r *http.Request, base string) string {
+	if back := dirBack(r, base); !strings.HasPrefix(back, base+"/") {
+		return back
+	}
+	return base
+}
+
+// dirPathID reads the {id} of a route; a bad one is a 404, as an unknown one.
+func dirPathID(r *http.Request, what string) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, lt.Errorf(lt.ENOTFOUND, "%s %s not found", what, r.PathValue("id"))
+	}
+	return id, nil
+}
+
+// fieldMessages turns a validation or conflict error into messages by field
+// for the form, each readable on its own ("Email is required"); ok is
+// false for any other error, which the caller fails with.
+func fieldMessages(err error, labels map[string]string) (map[string]string, int, bool) {
+	var e *lt.Error
+	if !errors.As(err, &e) || (e.Code != lt.EINVALID && e.Code != lt.ECONFLICT) {
+		return nil, 0, false
+	}
+	status := http.StatusBadRequest
+	if e.Code == lt.ECONFLICT {
+		status = http.StatusConflict
+	}
+	out := map[string]string{}
+	if len(e.Fields) == 0 {
+		out[""] = asSentence(e.Message)
+	}
+	for _, f := range e.Fields {
+		label, ok := labels[f.Field]
+		msg := f.Message
+		switch {
+		case !ok:
+			// A field the form does not show: say it above the form.
+			out[""] = strings.TrimSpace(out[""] + " " + asSentence(f.Field+": "+msg))
+			continue
+		case strings.HasPrefix(msg, "is ") || strings.HasPrefix(msg, "must "):
+			msg = label + " " + msg
+		}
+		if out[f.Field] == "" {
+			out[f.Field] = asSentence(msg)
+		}
+	}
+	return out, status, true
+}
+
+// asSentence starts s with a capital and ends it with a full stop.
+func asSentence(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return s
+	}
+	r, n := utf8.DecodeRuneInString(s)
+	s = string(unicode.ToUpper(r)) + s[n:]
+	if !strings.HasSuffix(s, ".") {
+		s += "."
+	}
+	return s
+}
+
+// optional is nil for an empty form value.
+func optionalValue(s string) *string {
+	if s = strings.TrimSpace(s); s == "" {
+		return nil
+	}
+	return &s
+}
+
+func derefString(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}

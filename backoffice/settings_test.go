@@ -1,0 +1,276 @@
+package backoffice_test
+
+import (
+	"fmt"
+	"html"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	lt "github.com/logintokens/logintokens"
+	"github.com/logintokens/logintokens/sqlstore/sqlstoretest"
+)
+
+// auditTypes lists the types of the audit events not about a token, oldest
+// first, with their details.
+func (o *testOffice) auditTypes() []string {
+	o.t.Helper()
+	rows, err := o.Store.DB().QueryContext(ctx, `SELECT type, details FROM audit_events WHERE token_id IS NULL AND type NOT LIKE 'staff.sign%' ORDER BY id`)
+	if err != nil {
+		o.t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var typ, details string
+		if err := rows.Scan(&typ, &details); err != nil {
+			o.t.Fatal(err)
+		}
+		out = append(out, typ+" "+details)
+	}
+	return out
+}
+
+var keyValue = regexp.MustCompile(`id="api-key-value" value="([^"]+)"`)
+
+func TestAPIKeysCreateShowsTheKeyOnceAndRevokeWorks(t *testing.T) {
+	for _, kind := range sqlstoretest.Kinds {
+		t.Run(kind, func(t *testing.T) {
+			o := newOffice(t, kind)
+			owner := o.staff("owner@shop.test", "configuration:owner")
+			b := o.browser()
+			b.signIn("owner@shop.test")
+
+			status, body, _ := b.get("/admin/settings/api-keys")
+			wantStatus(t, "list", status, 200, body)
+			mustContain(t, "list", body, `id="new-api-key"`, "No API keys yet", `aria-current="page">API keys`)
+			status, body, _ = b.get("/admin/settings/api-keys/new")
+			wantStatus(t, "form", status, 200, body)
+			for _, id := range []string{"api-key-name", "grant-configuration-viewer", "grant-users-owner"} {
+				mustContain(t, "form", body, `for="`+id+`"`, `id="`+id+`"`)
+			}
+			mustContain(t, "form", body, `id="api-key-kind-admin" checked`, `<legend>Grants</legend>`)
+
+			// An admin key without grants, and no name: both said at once.
+			status, body, _ = b.post("/admin/settings/api-keys", url.Values{"kind": {"admin"}})
+			wantStatus(t, "invalid", status, http.StatusBadRequest, body)
+			mustContain(t, "invalid", body, `id="api-key-name-error">Name is required.`, `id="api-key-grants-error">An admin key needs at least one grant.`)
+			status, body, _ = b.post("/admin/settings/api-keys", url.Values{"name": {"Shop"}, "kind": {"webshop"}, "grants": {"users:viewer"}})
+			wantStatus(t, "webshop with grants", status, http.StatusBadRequest, body)
+			mustContain(t, "webshop with grants", body, "A webshop key may only redeem tokens and takes no grants.", `id="api-key-kind-webshop" checked`,
+				`id="grant-users-viewer" data-grant-area="users" data-grant-level="1" checked`)
+
+			status, body, _ = b.post("/admin/settings/api-keys", url.Values{"name": {"ERP sync"}, "kind": {"admin"},
+				"grants": {"users:viewer", "users:editor", "configuration:viewer"}})
+			wantStatus(t, "create", status, http.StatusCreated, body)
+			m := keyValue.FindStringSubmatch(body)
+			if m == nil {
+				t.Fatalf("no key on the page\n%s", body)
+			}
+			value := html.UnescapeString(m[1])
+			mustContain(t, "create", body, `data-copy-from="api-key-value"`, "shown only this once", "configuration:viewer, users:editor")
+			key, err := o.Store.AuthenticateAPIKey(ctx, value)
+			if err != nil || key.Name != "ERP sync" || key.Kind != lt.KeyAdmin || !key.Grants.Allows(lt.AreaUsers, lt.LevelEditor) ||
+				key.Grants.Allows(lt.AreaUsers, lt.LevelOwner) || key.CreatedBy != owner.Actor() {
+				t.Fatalf("the key: %+v %v", key, err)
+			}
+
+			// The list never shows the value again.
+			_, body, _ = b.get("/admin/settings/api-keys")
+			mustContain(t, "list", body, "ERP sync", key.ID, "owner@shop.test", `id="revoke-`+key.ID+`"`)
+			mustNotContain(t, "list", body, value)
+
+			status, body, h := b.post("/admin/settings/api-keys/"+key.ID+"/revoke", url.Values{})
+			wantStatus(t, "revoke", status, http.StatusSeeOther, body)
+			if h.Get("Location") != "/admin/settings/api-keys?done=revoked" {
+				t.Fatalf("revoke went to %s", h.Get("Location"))
+			}
+			if _, err := o.Store.AuthenticateAPIKey(ctx, value); lt.ErrorCode(err) != lt.EUNAUTHENTICATED {
+				t.Fatalf("a revoked key still works: %v", err)
+			}
+			_, body, _ = b.get(h.Get("Location"))
+			mustContain(t, "after revoke", body, "stops working at once", `<span class="badge disabled">Revoked</span>`)
+			mustNotContain(t, "after revoke", body, `id="revoke-`+key.ID+`"`)
+			if status, _, _ := b.post("/admin/settings/api-keys/"+key.ID+"/revoke", url.Values{}); status != http.StatusNotFound {
+				t.Fatalf("revoke twice: %d", status)
+			}
+
+			events := o.auditTypes()
+			if len(events) != 2 || !strings.HasPrefix(events[0], lt.EventAPIKeyCreated) || !strings.Contains(events[0], key.ID) ||
+				!strings.HasPrefix(events[1], lt.EventAPIKeyRevoked) || strings.Contains(strings.Join(events, " "), value) {
+				t.Fatalf("audit: %q", events)
+			}
+		})
+	}
+}
+
+var staffPassword = regexp.MustCompile(`id="staff-password" value="([^"]+)"`)
+
+func TestStaffCreateEditDisableAndResetPassword(t *testing.T) {
+	for _, kind := range sqlstoretest.Kinds {
+		t.Run(kind, func(t *testing.T) {
+			o := newOffice(t, kind)
+			me := o.staff("owner@shop.test", "configuration:owner", "users:viewer")
+			b := o.browser()
+			b.signIn("owner@shop.test")
+
+			status, body, _ := b.get("/admin/settings/staff")
+			wantStatus(t, "list", status, 200, body)
+			mustContain(t, "list", body, `id="new-staff"`, "owner@shop.test", "(you)", "configuration:owner, users:viewer")
+			mustNotContain(t, "list", body, fmt.Sprintf(`/admin/settings/staff/%d/disable`, me.ID))
+
+			status, body, _ = b.post("/admin/settings/staff", url.Values{"email": {"nope"}})
+			wantStatus(t, "invalid", status, http.StatusBadRequest, body)
+			mustContain(t, "invalid", body, `id="staff-email-error">Email is not an email address.`)
+
+			status, body, _ = b.post("/admin/settings/staff", url.Values{"email": {"Ann@Shop.test"}, "name": {"Ann"}, "grants": {"configuration:viewer", "configuration:editor"}})
+			wantStatus(t, "create", status, http.StatusCreated, body)
+			m := staffPassword.FindStringSubmatch(body)
+			if m == nil {
+				t.Fatalf("no password on the page\n%s", body)
+			}
+			password := html.UnescapeString(m[1])
+			mustContain(t, "create", body, "shown only this once", "first sign-in", `data-copy-from="staff-password"`)
+			ann, err := o.Store.AuthenticateStaff(ctx, "ann@shop.test", password)
+			if err != nil || !ann.MustChangePassword || ann.Name != "Ann" || !ann.Grants.Allows(lt.AreaConfiguration, lt.LevelEditor) || ann.Grants.Allows(lt.AreaUsers, lt.LevelViewer) {
+				t.Fatalf("the new staff member: %+v %v", ann, err)
+			}
+			status, body, _ = b.post("/admin/settings/staff", url.Values{"email": {"ann@shop.test"}})
+			wantStatus(t, "same email", status, http.StatusConflict, body)
+			mustContain(t, "same email", body, "A staff member with this email exists.")
+
+			// Ann signs in; then her grants change and her account is disabled.
+			ab := o.browser()
+			ab.get("/admin/login")
+			if status, _, h := ab.post("/admin/login", url.Values{"email": {"ann@shop.test"}, "password": {password}}); status != http.StatusSeeOther || h.Get("Location") != "/admin/password" {
+				t.Fatalf("ann signs in: %d %s", status, h.Get("Location"))
+			}
+
+			annPage := fmt.Sprintf("/admin/settings/staff/%d", ann.ID)
+			_, body, _ = b.get(annPage)
+			mustContain(t, "edit page", body, `id="staff-email" value="ann@shop.test" readonly`, `id="grant-configuration-editor" data-grant-area="configuration" data-grant-level="2" checked`,
+				`id="staff-disable"`, `id="staff-reset-password"`, "Must change password")
+			status, body, h := b.post(annPage, url.Values{"name": {"Ann Smith"}, "grants": {"users:owner"}})
+			wantStatus(t, "edit", status, http.StatusSeeOther, body)
+			if h.Get("Location") != annPage+"?done=saved" {
+				t.Fatalf("edit went to %s", h.Get("Location"))
+			}
+			ann, _ = o.Store.FindStaffByID(ctx, ann.ID)
+			if ann.Name != "Ann Smith" || ann.Grants.Allows(lt.AreaConfiguration, lt.LevelViewer) || !ann.Grants.Allows(lt.AreaUsers, lt.LevelOwner) {
+				t.Fatalf("after edit: %+v", ann)
+			}
+
+			status, body, h = b.post(annPage+"/disable", url.Values{"next": {"/admin/settings/staff"}})
+			wantStatus(t, "disable", status, http.StatusSeeOther, body)
+			if h.Get("Location") != "/admin/settings/staff?done=disabled" {
+				t.Fatalf("disable went to %s", h.Get("Location"))
+			}
+			if _, err := o.Store.AuthenticateStaff(ctx, "ann@shop.test", password); err == nil {
+				t.Fatal("a disabled staff member signs in")
+			}
+			if status, _, _ := ab.get("/admin/password"); status != http.StatusSeeOther {
+				t.Fatalf("a disabled staff member's session still works: %d", status)
+			}
+			_, body, _ = b.get(h.Get("Location"))
+			mustContain(t, "disabled", body, "cannot sign in", `<span class="badge disabled">Disabled</span>`)
+			b.post(annPage+"/enable", url.Values{})
+			if _, err := o.Store.AuthenticateStaff(ctx, "ann@shop.test", password); err != nil {
+				t.Fatalf("enabled again: %v", err)
+			}
+
+			// A reset gives a new generated password, shown once.
+			status, body, _ = b.post(annPage+"/password", url.Values{})
+			wantStatus(t, "reset", status, http.StatusOK, body)
+			m = staffPassword.FindStringSubmatch(body)
+			if m == nil {
+				t.Fatalf("no new password\n%s", body)
+			}
+			if _, err := o.Store.AuthenticateStaff(ctx, "ann@shop.test", password); err == nil {
+				t.Fatal("the old password still works")
+			}
+			if st, err := o.Store.AuthenticateStaff(ctx, "ann@shop.test", html.UnescapeString(m[1])); err != nil || !st.MustChangePassword {
+				t.Fatalf("the new password: %+v %v", st, err)
+			}
+
+			// Owners cannot lock themselves out.
+			mePage := fmt.Sprintf("/admin/settings/staff/%d", me.ID)
+			_, body, _ = b.get(mePage)
+			mustNotContain(t, "own page", body, `id="staff-disable"`, `id="staff-reset-password"`)
+			if status, body, _ := b.post(mePage+"/disable", url.Values{}); status != http.StatusBadRequest || !strings.Contains(body, "cannot disable your own account") {
+				t.Fatalf("disable yourself: %d\n%s", status, body)
+			}
+			status, body, _ = b.post(mePage, url.Values{"name": {"Me"}, "grants": {"configuration:editor"}})
+			wantStatus(t, "drop own owner grant", status, http.StatusBadRequest, body)
+			mustContain(t, "drop own owner grant", body, "You cannot take away your own configuration:owner grant")
+			if st, _ := o.Store.FindStaffByID(ctx, me.ID); st.Disabled || !st.Grants.Allows(lt.AreaConfiguration, lt.LevelOwner) {
+				t.Fatalf("the owner locked themselves out: %+v", st)
+			}
+
+			events := strings.Join(o.auditTypes(), "\n")
+			for _, want := range []string{lt.EventStaffCreated, `"grants":["users:owner"]`, `"disabled":true`, `"disabled":false`, `"password":"reset"`} {
+				if !strings.Contains(events, want) {
+					t.Fatalf("audit has no %s:\n%s", want, events)
+				}
+			}
+			if strings.Contains(events, password) {
+				t.Fatal("a password in the audit trail")
+			}
+		})
+	}
+}
+
+func TestSettingsNeedConfigurationOwner(t *testing.T) {
+	for _, kind := range sqlstoretest.Kinds {
+		t.Run(kind, func(t *testing.T) {
+			o := newOffice(t, kind)
+			other := o.staff("other@shop.test", "users:viewer")
+			key, _, err := o.Store.CreateAPIKey(ctx, lt.NewAPIKey{Name: "Shop", Kind: lt.KeyWebshop})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, grants := range [][]string{{"configuration:viewer"}, {"configuration:editor", "users:owner"}} {
+				email := strings.ReplaceAll(strings.Join(grants, "."), ":", "-") + "@shop.test"
+				o.staff(email, grants...)
+				b := o.browser()
+				b.signIn(email)
+				b.get("/admin/password") // a page with the CSRF token
+				for _, path := range []string{"/admin/settings/api-keys", "/admin/settings/api-keys/new", "/admin/settings/staff",
+					"/admin/settings/staff/new", fmt.Sprintf("/admin/settings/staff/%d", other.ID)} {
+					status, body, _ := b.get(path)
+					wantStatus(t, strings.Join(grants, ",")+" GET "+path, status, http.StatusForbidden, body)
+					mustContain(t, path, body, "configuration:owner")
+				}
+				for _, path := range []string{"/admin/settings/api-keys", "/admin/settings/api-keys/" + key.ID + "/revoke", "/admin/settings/staff",
+					fmt.Sprintf("/admin/settings/staff/%d", other.ID), fmt.Sprintf("/admin/settings/staff/%d/disable", other.ID),
+					fmt.Sprintf("/admin/settings/staff/%d/password", other.ID)} {
+					status, body, _ := b.post(path, url.Values{"name": {"x"}, "kind": {"webshop"}, "email": {"x@shop.test"}, "grants": {"configuration:owner"}})
+					wantStatus(t, strings.Join(grants, ",")+" POST "+path, status, http.StatusForbidden, body)
+				}
+				_, body, _ := b.get("/admin/password")
+				mustNotContain(t, "navigation", body, "/admin/settings/")
+			}
+			if keys, _ := o.Store.FindAPIKeys(ctx); len(keys) != 1 || keys[0].RevokedAt != nil {
+				t.Fatalf("keys changed: %+v", keys)
+			}
+			if st, _ := o.Store.FindStaffByID(ctx, other.ID); st.Disabled || st.MustChangePassword {
+				t.Fatalf("staff changed: %+v", st)
+			}
+
+			// An owner's POST without the CSRF token is refused too.
+			o.staff("owner@shop.test", "configuration:owner")
+			b := o.browser()
+			b.signIn("owner@shop.test")
+			b.get("/admin/settings/staff")
+			for _, path := range []string{"/admin/settings/api-keys", "/admin/settings/api-keys/" + key.ID + "/revoke", fmt.Sprintf("/admin/settings/staff/%d/disable", other.ID)} {
+				if status, body, _ := b.post(path, url.Values{"csrf": {"forged"}, "name": {"x"}, "kind": {"webshop"}}); status != http.StatusForbidden {
+					t.Fatalf("POST %s with a forged CSRF token: %d\n%s", path, status, body)
+				}
+			}
+			if keys, _ := o.Store.FindAPIKeys(ctx); len(keys) != 1 || keys[0].RevokedAt != nil {
+				t.Fatalf("keys changed: %+v", keys)
+			}
+		})
+	}
+}

@@ -1,0 +1,352 @@
+package backoffice
+
+// Users > Login Tokens: the list with its filters, sort, paging and CSV
+// export. The filter state lives in the URL under the admin API's own
+// parameter names and is read by lt.ParseTokenFilter, so a link to the
+// screen is a link to the same selection as the API's list. Token values
+// never reach a URL: a value pasted into Ids is cut down to its id, in the
+// browser and again here.
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	lt "github.com/logintokens/logintokens"
+	"github.com/logintokens/logintokens/tokencsv"
+)
+
+const tokensPath = "/admin/login-tokens"
+
+func (s *Server) tokenRoutes() []route {
+	h := func(f http.HandlerFunc) http.Handler { return f }
+	return []route{
+		{pattern: "GET " + tokensPath, need: cfgViewer, handler: h(s.listTokens)},
+		{pattern: "GET " + tokensPath + ".csv", need: cfgViewer, handler: h(s.exportTokens)},
+		{pattern: "POST " + tokensPath + "/filter", need: cfgViewer, handler: h(s.filterTokens)},
+		{pattern: "GET " + tokensPath + "/filters", need: cfgViewer, handler: h(s.showFilters)},
+		{pattern: "GET " + tokensPath + "/new", need: cfgEditor, handler: h(s.newToken)},
+		{pattern: "POST " + tokensPath, need: cfgEditor, handler: h(s.createToken)},
+		{pattern: "POST " + tokensPath + "/delete", need: cfgEditor, handler: h(s.deleteTokens)},
+		{pattern: "GET " + tokensPath + "/{id}", need: cfgViewer, handler: h(s.showToken)},
+		{pattern: "POST " + tokensPath + "/{id}", need: cfgEditor, handler: h(s.updateToken)},
+		{pattern: "POST " + tokensPath + "/{id}/reveal", need: cfgEditor, handler: h(s.revealToken)},
+		{pattern: "POST " + tokensPath + "/{id}/regenerate", need: cfgEditor, handler: h(s.regenerateToken)},
+		// The user picker; its grant check is in the handler (either of two).
+		{pattern: "GET /admin/users/search", need: anyStaff, handler: h(s.searchUsers)},
+	}
+}
+
+// listURL is the list's address with the parameters q.
+func listURL(q url.Values) string {
+	if e := q.Encode(); e != "" {
+		return tokensPath + "?" + e
+	}
+	return tokensPath
+}
+
+// without copies q without the keys.
+func without(q url.Values, keys ...string) url.Values {
+	out := url.Values{}
+	for k, v := range q {
+		if !slices.Contains(keys, k) {
+			out[k] = slices.Clone(v)
+		}
+	}
+	return out
+}
+
+// splitList splits a multi-value field on commas, white space and line
+// breaks, as one pastes ids from a spreadsheet or a mail.
+func splitList(vals []string) []string {
+	var out []string
+	for _, raw := range vals {
+		for _, s := range strings.FieldsFunc(raw, func(r rune) bool {
+			return r == ',' || r == ';' || r == ' ' || r == '\t' || r == '\n' || r == '\r'
+		}) {
+			if !slices.Contains(out, s) {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
+// reduceIDs cuts token values (lt_<id>_<secret>) down to their ids. Any
+// entry that starts like a value but holds no valid id is dropped and
+// counted, so that nothing of it can reach a URL.
+func reduceIDs(vals []string) (ids []string, dropped int) {
+	for _, s := range splitList(vals) {
+		if rest, ok := strings.CutPrefix(s, lt.TokenPrefix+"_"); ok {
+			id, _, _ := strings.Cut(rest, "_")
+			if !lt.ValidID(id) {
+				dropped++
+				continue
+			}
+			s = id
+		}
+		if !slices.Contains(ids, s) {
+			ids = append(ids, s)
+		}
+	}
+	return ids, dropped
+}
+
+// holdsValue reports whether an ids parameter carries something shaped
+// like a token value.
+func holdsValue(vals []string) bool {
+	return slices.ContainsFunc(splitList(vals), func(v string) bool { return strings.HasPrefix(v, lt.TokenPrefix+"_") })
+}
+
+func (s *Server) listTokens(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	// A value typed into the address bar or an old link leaves the URL at
+	// once, before anything shows it.
+	if holdsValue(q["ids"]) {
+		ids, dropped := reduceIDs(q["ids"])
+		q = without(q, "ids", "page")
+		if len(ids) > 0 {
+			q.Set("ids", strings.Join(ids, ","))
+		}
+		if dropped > 0 {
+			s.setFlash(w, flashDropped, dropped)
+		}
+		http.Redirect(w, r, listURL(q), http.StatusSeeOther)
+		return
+	}
+	c := currentFrom(r.Context())
+	v := &tokensView{Query: q, Editor: c.can(lt.AreaConfiguration, lt.LevelEditor), CSRF: c.csrf}
+	v.Flash, v.FlashOK = s.takeFlash(w, r)
+	status := http.StatusOK
+	f, err := lt.ParseTokenFilter(q)
+	if err == nil {
+		var items []*lt.LoginToken
+		items, v.Found, err = s.Store.FindTokens(r.Context(), f)
+		for _, t := range items {
+			v.Items = append(v.Items, tokenRow{t})
+		}
+	}
+	if err != nil {
+		if lt.ErrorCode(err) != lt.EINVALID {
+			s.fail(w, r, err)
+			return
+		}
+		status = http.StatusBadRequest
+		v.Invalid = invalidFilters(err)
+		f.Sort = lt.DefaultSort
+	}
+	v.Sort = f.Sort
+	v.Page, v.PageSize = f.Paging()
+	v.Pages = lt.Pages(v.Found, v.PageSize)
+	v.Filters = s.filterForm(r, q)
+	if v.Editor {
+		v.New = s.newTokenForm(c)
+	}
+	p := s.page(r, "Login Tokens", "login-tokens")
+	p.Data = v
+	s.render(w, r, status, "tokens", p)
+}
+
+// showFilters is the filter panel as a page of its own, for browsers
+// without JavaScript (with it, the panel is a dialog on the list).
+func (s *Server) showFilters(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	if holdsValue(q["ids"]) {
+		ids, _ := reduceIDs(q["ids"])
+		q = without(q, "ids")
+		if len(ids) > 0 {
+			q.Set("ids", strings.Join(ids, ","))
+		}
+		http.Redirect(w, r, tokensPath+"/filters?"+q.Encode(), http.StatusSeeOther)
+		return
+	}
+	c := currentFrom(r.Context())
+	v := &tokensView{Query: q, CSRF: c.csrf, Filters: s.filterForm(r, q)}
+	p := s.page(r, "Filter login tokens", "login-tokens")
+	p.Data = v
+	s.render(w, r, http.StatusOK, "tokens_filters", p)
+}
+
+// filterLabels name the list parameters as the filter panel does.
+var filterLabels = map[string]string{
+	"ids": "Ids", "contactIds": "Contact or Customer", "customerIds": "Contact or Customer", "type": "Type",
+	"expiresAtFrom": "Expires At (from)", "expiresAtTo": "Expires At (to)",
+	"createdAtFrom": "Date Created (from)", "createdAtTo": "Date Created (to)",
+	"updatedAtFrom": "Date Updated (from)", "updatedAtTo": "Date Updated (to)",
+	"successfulAttempts": "Successful Attempt", "failedAttempts": "Failed Attempt",
+	"oneTimeUse": "One time use", "status": "Status", "q": "Search", "sort": "Sort", "page": "Page", "pageSize": "Page size",
+}
+
+// invalidFilters lists what is wrong with the parameters, field by field.
+func invalidFilters(err error) []string {
+	var e *lt.Error
+	if !errors.As(err, &e) || len(e.Fields) == 0 {
+		return []string{lt.ErrorMessage(err)}
+	}
+	var out []string
+	for _, f := range e.Fields {
+		label := filterLabels[f.Field]
+		if label == "" {
+			label = f.Field
+		}
+		out = append(out, label+": "+f.Message)
+	}
+	return out
+}
+
+// filterTokens turns the filter panel's form into the list's URL. The form
+// comes by POST so that a pasted token value travels in a body, never in a
+// URL; with JavaScript, tokens.js builds the same URL in the browser.
+func (s *Server) filterTokens(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 256<<10)
+	if err := r.ParseForm(); err != nil {
+		s.fail(w, r, lt.Errorf(lt.EINVALID, "the filter form could not be read"))
+		return
+	}
+	form := r.PostForm
+	q := url.Values{}
+	ids, dropped := reduceIDs(form["ids"])
+	if len(ids) > 0 {
+		q.Set("ids", strings.Join(ids, ","))
+	}
+	var contacts, customers []string
+	for _, key := range form["user"] {
+		if typ, id, ok := parseUserKey(key); ok {
+			if typ == lt.UserContact {
+				contacts = append(contacts, strconv.FormatInt(id, 10))
+			} else {
+				customers = append(customers, strconv.FormatInt(id, 10))
+			}
+		}
+	}
+	// Without JavaScript the picker is a text field: one match is taken.
+	if typed := strings.TrimSpace(form.Get("userQuery")); typed != "" {
+		hits, err := s.Store.SearchUsers(r.Context(), typed, 2)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		switch len(hits) {
+		case 0:
+			s.setFlash(w, flashUserNone, 0)
+		case 1:
+			if hits[0].Type == lt.UserContact {
+				contacts = append(contacts, strconv.FormatInt(hits[0].ID, 10))
+			} else {
+				customers = append(customers, strconv.FormatInt(hits[0].ID, 10))
+			}
+		default:
+			s.setFlash(w, flashUserMany, 0)
+		}
+	}
+	if len(contacts) > 0 {
+		q.Set("contactIds", strings.Join(contacts, ","))
+	}
+	if len(customers) > 0 {
+		q.Set("customerIds", strings.Join(customers, ","))
+	}
+	for _, key := range []string{"type", "status"} {
+		if vals := splitList(form[key]); len(vals) > 0 {
+			q.Set(key, strings.Join(vals, ","))
+		}
+	}
+	for _, key := range []string{"expiresAtFrom", "expiresAtTo", "createdAtFrom", "createdAtTo", "updatedAtFrom", "updatedAtTo",
+		"oneTimeUse", "q", "sort", "pageSize"} {
+		if v := strings.TrimSpace(form.Get(key)); v != "" {
+			q.Set(key, v)
+		}
+	}
+	for _, key := range []string{"successfulAttempts", "failedAttempts"} {
+		op, n := form.Get(key+"Op"), strings.TrimSpace(form.Get(key+"N"))
+		if op != "" && n != "" {
+			q.Set(key, op+":"+n)
+		}
+	}
+	if q.Get("pageSize") == strconv.Itoa(lt.DefaultPageSize) {
+		q.Del("pageSize")
+	}
+	if dropped > 0 {
+		s.setFlash(w, flashDropped, dropped)
+	}
+	http.Redirect(w, r, listURL(q), http.StatusSeeOther)
+}
+
+// exportTokens answers the list's selection, every page of it, as the API's
+// CSV. Paging parameters are taken (the screen's links carry them) and
+// ignored: an export is the whole selection.
+func (s *Server) exportTokens(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	if holdsValue(q["ids"]) {
+		s.fail(w, r, lt.Invalid("ids", "pass token ids, not token values"))
+		return
+	}
+	f, err := lt.ParseTokenFilter(q)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	f.Page, f.PageSize = 0, 0
+	started, err := tokencsv.Write(w, func(each func(*lt.LoginToken) error) error {
+		return s.Store.StreamTokens(r.Context(), f, each)
+	})
+	if err != nil {
+		if started {
+			s.log.ErrorContext(r.Context(), "export login tokens", "err", err)
+			panic(http.ErrAbortHandler)
+		}
+		s.fail(w, r, err)
+	}
+}
+
+// Flash messages survive the redirect after a POST in a short-lived
+// cookie. They are a kind and a count, never text from a request.
+const flashCookie = "lt_tokens_flash"
+
+const (
+	flashDeleted  = "deleted"
+	flashDropped  = "dropped"
+	flashUserNone = "usernone"
+	flashUserMany = "usermany"
+	flashGone     = "gone"
+)
+
+func (s *Server) setFlash(w http.ResponseWriter, kind string, n int) {
+	s.setCookie(w, flashCookie, kind+"."+strconv.Itoa(n), 60)
+}
+
+// takeFlash reads and clears the flash; ok says whether it reports a success.
+func (s *Server) takeFlash(w http.ResponseWriter, r *http.Request) (msg string, ok bool) {
+	ck, err := r.Cookie(flashCookie)
+	if err != nil {
+		return "", false
+	}
+	s.clearCookie(w, flashCookie)
+	kind, num, _ := strings.Cut(ck.Value, ".")
+	n, _ := strconv.Atoi(num)
+	switch kind {
+	case flashDeleted:
+		return "Deleted " + countNoun(n, "login token", "login tokens") + ".", true
+	case flashDropped:
+		return countNoun(n, "entry", "entries") + " in Ids looked like a token value but held no valid token id, so " +
+			plural(n, "it was", "they were") + " left out.", false
+	case flashUserNone:
+		return "No contact or customer matches what you typed in Contact or Customer.", false
+	case flashUserMany:
+		return "Several contacts and customers match what you typed in Contact or Customer; type more of the name or email.", false
+	case flashGone:
+		return "Nothing was deleted: some of the selected login tokens no longer exist. The list below is up to date; select again.", false
+	}
+	return "", false
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+func countNoun(n int, one, many string) string { return strconv.Itoa(n) + " " + plural(n, one, many) }

@@ -1,0 +1,476 @@
+package backoffice
+
+// What the login tokens templates are given: the list, its columns, the
+// filter panel's state and the links that change one thing of the
+// selection. The templates only print; every URL is built here.
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	lt "github.com/logintokens/logintokens"
+)
+
+// tokensView is the list page.
+type tokensView struct {
+	Query   url.Values // the list's parameters as given
+	Invalid []string   // why the parameters are refused, when they are
+	Flash   string
+	FlashOK bool
+	Items   []tokenRow
+	Found   int
+	Page    int
+	// PageSize and Pages follow the parameters (defaults filled in).
+	PageSize int
+	Pages    int
+	Sort     lt.Sort
+	Editor   bool
+	CSRF     string
+	Filters  *filterForm
+	New      *tokenForm // the New Login Token dialog (editors)
+}
+
+// NewView is the New Login Token dialog before saving.
+func (v *tokensView) NewView() *newTokenView { return &newTokenView{Form: v.New} }
+
+// Intro is the help page's first sentence on the screen.
+const tokensIntro = "Login tokens allow contacts and customers to access the webshop without a password. " +
+	"You can set tokens to expire on a specific date and restrict them to one-time use."
+
+func (v *tokensView) Intro() string { return tokensIntro }
+
+// Self is the address of the list as shown.
+func (v *tokensView) Self() string { return listURL(v.Query) }
+
+// Total is "N login tokens".
+func (v *tokensView) Total() string { return countNoun(v.Found, "login token", "login tokens") }
+
+// LastPage is at least 1, so an empty list is "page 1 of 1".
+func (v *tokensView) LastPage() int { return max(v.Pages, 1) }
+
+// PastEnd reports a page beyond the last one (after deleting its rows).
+func (v *tokensView) PastEnd() bool { return len(v.Items) == 0 && v.Found > 0 }
+
+func (v *tokensView) pageURL(n int) string {
+	q := without(v.Query, "page")
+	if n > 1 {
+		q.Set("page", strconv.Itoa(n))
+	}
+	return listURL(q)
+}
+
+// PrevURL and NextURL are "" at either end.
+func (v *tokensView) PrevURL() string {
+	if v.Page <= 1 {
+		return ""
+	}
+	return v.pageURL(min(v.Page-1, v.LastPage()))
+}
+
+func (v *tokensView) NextURL() string {
+	if v.Page >= v.Pages {
+		return ""
+	}
+	return v.pageURL(v.Page + 1)
+}
+
+func (v *tokensView) LastPageURL() string { return v.pageURL(v.LastPage()) }
+
+// ExportURL is the CSV of the whole selection, every page of it.
+func (v *tokensView) ExportURL() string {
+	q := without(v.Query, "page", "pageSize")
+	if e := q.Encode(); e != "" {
+		return tokensPath + ".csv?" + e
+	}
+	return tokensPath + ".csv"
+}
+
+// ClearURL keeps the sort and page size but drops every filter.
+func (v *tokensView) ClearURL() string {
+	q := url.Values{}
+	for _, k := range []string{"sort", "pageSize"} {
+		if val := v.Query.Get(k); val != "" {
+			q.Set(k, val)
+		}
+	}
+	return listURL(q)
+}
+
+// field is a hidden form field.
+type field struct{ Name, Value string }
+
+// Hidden are the current parameters except the keys, as hidden fields of
+// the forms that change one part of the selection (search, page size).
+func (v *tokensView) Hidden(except ...string) []field {
+	var out []field
+	keys := make([]string, 0, len(v.Query))
+	for k := range v.Query {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		if slices.Contains(except, k) {
+			continue
+		}
+		for _, val := range v.Query[k] {
+			out = append(out, field{k, val})
+		}
+	}
+	return out
+}
+
+// option is one choice of a select.
+type option struct {
+	Value, Label string
+	Selected     bool
+}
+
+// PageSizes are the page size choices, the current one selected.
+func (v *tokensView) PageSizes() []option {
+	sizes := []int{25, 50, 100, 500}
+	if !slices.Contains(sizes, v.PageSize) {
+		sizes = append(sizes, v.PageSize)
+		slices.Sort(sizes)
+	}
+	out := make([]option, len(sizes))
+	for i, n := range sizes {
+		out[i] = option{Value: strconv.Itoa(n), Label: strconv.Itoa(n), Selected: n == v.PageSize}
+	}
+	return out
+}
+
+// column is a header of the table.
+type column struct {
+	Label, Class string
+	// Sort is "ascending" or "descending" on the sorted column (aria-sort).
+	Sort string
+	// URL sorts by the column, the other way round when it is sorted already;
+	// "" for a column that does not sort.
+	URL string
+}
+
+// tokenColumns are the help page's columns with the API's sort keys.
+var tokenColumns = []struct{ label, key, class string }{
+	{"Name", lt.SortName, "col-name"},
+	{"Type", lt.SortType, "col-type"},
+	{"Expires At", lt.SortExpiresAt, "col-date"},
+	{"Last Accessed At", lt.SortLastAccessedAt, "col-date"},
+	{"Successful Attempts", lt.SortSuccessfulAttempts, "col-count num"},
+	{"Failed Attempts", lt.SortFailedAttempts, "col-count num"},
+	{"One Time Use", lt.SortOneTimeUse, "col-bool"},
+	{"Extra", "", "col-extra"},
+}
+
+func (v *tokensView) Columns() []column {
+	out := make([]column, len(tokenColumns))
+	for i, c := range tokenColumns {
+		col := column{Label: c.label, Class: c.class}
+		if c.key != "" {
+			next := lt.Sort{Key: c.key}
+			if v.Sort.Key == c.key {
+				col.Sort = "ascending"
+				if v.Sort.Desc {
+					col.Sort = "descending"
+				}
+				next.Desc = !v.Sort.Desc
+			}
+			q := without(v.Query, "sort", "page")
+			q.Set("sort", next.String())
+			col.URL = listURL(q)
+		}
+		out[i] = col
+	}
+	return out
+}
+
+// tokenRow is a token as the table shows it.
+type tokenRow struct{ *lt.LoginToken }
+
+// Name is the user's name; "" for an anonymous token.
+func (t tokenRow) Name() string {
+	if t.User == nil {
+		return ""
+	}
+	return t.User.Name
+}
+
+// Label names the row for screen readers ("Select …").
+func (t tokenRow) Label() string {
+	if t.User == nil {
+		return "anonymous login token " + t.ID
+	}
+	return "login token " + t.ID + " of " + t.User.Name
+}
+
+// TypeLabel is Contact, Customer or Anonymous.
+func (t tokenRow) TypeLabel() string { return typeLabel(t.Type) }
+
+// UserDetail is the email and company under the name.
+func (t tokenRow) UserDetail() string {
+	if t.User == nil {
+		return ""
+	}
+	return userDetail(t.User)
+}
+
+func typeLabel(t lt.UserType) string {
+	switch t {
+	case lt.UserContact:
+		return "Contact"
+	case lt.UserCustomer:
+		return "Customer"
+	}
+	return "Anonymous"
+}
+
+func userDetail(u *lt.UserRef) string {
+	parts := []string{}
+	if u.Email != "" {
+		parts = append(parts, u.Email)
+	}
+	if u.Company != nil && u.Company.Name != "" {
+		parts = append(parts, u.Company.Name)
+	}
+	return strings.Join(parts, " · ")
+}
+
+// pickedUser is a contact or customer chosen in a user picker.
+type pickedUser struct {
+	Key    string // "contact:12"
+	Name   string
+	Type   string // Contact or Customer
+	Detail string
+}
+
+func pickedFrom(u *lt.UserRef) pickedUser {
+	name := u.Name
+	if name == "" {
+		name = u.Email
+	}
+	return pickedUser{Key: userKey(u.Type, u.ID), Name: name, Type: typeLabel(u.Type), Detail: userDetail(u)}
+}
+
+// picker is a user picker: a combobox that searches /admin/users/search
+// and keeps its choice in hidden fields named Name.
+type picker struct {
+	ID, Label, Name, Hint, Error string
+	Multiple, Autofocus          bool
+	Selected                     []pickedUser
+	Query                        string // what was typed without choosing (no JavaScript)
+}
+
+// countOps are the attempt conditions in words.
+var countOps = []option{{Value: "eq", Label: "equals"}, {Value: "ne", Label: "does not equal"},
+	{Value: "gt", Label: "more than"}, {Value: "ge", Label: "at least"},
+	{Value: "lt", Label: "less than"}, {Value: "le", Label: "at most"}}
+
+func opLabel(op string) string {
+	for _, o := range countOps {
+		if o.Value == op {
+			return o.Label
+		}
+	}
+	return op
+}
+
+// dateRange is a date range filter.
+type dateRange struct {
+	Key, Label string
+	// From and To are what the date inputs show without JavaScript (the UTC
+	// day); FromRaw and ToRaw the parameters, which tokens.js shows as the
+	// viewer's local day.
+	From, To, FromRaw, ToRaw string
+}
+
+// countFilter is an attempt count condition.
+type countFilter struct {
+	Key, Label string
+	Op, N      string
+}
+
+// Ops are the conditions, the current one selected.
+func (c countFilter) Ops() []option {
+	out := slices.Clone(countOps)
+	for i := range out {
+		out[i].Selected = out[i].Value == c.Op
+	}
+	return out
+}
+
+// check is one checkbox or radio of a group.
+type check struct {
+	Value, Label string
+	Checked      bool
+}
+
+// filterForm is the filter panel.
+type filterForm struct {
+	IDs        string
+	Users      *picker
+	Types      []check
+	Ranges     []dateRange
+	Counts     []countFilter
+	OneTimeUse []check
+	Statuses   []check
+	Q          string
+	Sort       string
+	PageSize   string
+	Chips      []filterChip
+}
+
+// Active counts the filters in use.
+func (f *filterForm) Active() int { return len(f.Chips) }
+
+// filterChip is an active filter above the table, with a link without it.
+type filterChip struct {
+	Label string
+	Text  string
+	// Times are shown as the viewer's local days.
+	From, To  string
+	RemoveURL string
+}
+
+// filterForm reads the panel's state from the parameters, leniently: the
+// panel shows even parameters that the list refuses, to be corrected.
+func (s *Server) filterForm(r *http.Request, q url.Values) *filterForm {
+	f := &filterForm{Q: q.Get("q"), Sort: q.Get("sort"), PageSize: q.Get("pageSize")}
+	remove := func(keys ...string) string { return listURL(without(q, append(keys, "page")...)) }
+	chip := func(label, text string, keys ...string) {
+		f.Chips = append(f.Chips, filterChip{Label: label, Text: text, RemoveURL: remove(keys...)})
+	}
+
+	ids := splitList(q["ids"])
+	f.IDs = strings.Join(ids, "\n")
+	if len(ids) > 0 {
+		chip("Ids", strings.Join(ids, ", "), "ids")
+	}
+
+	f.Users = &picker{ID: "filter-user", Label: "Contact or Customer", Name: "user", Multiple: true,
+		Hint: "Type a name, email or company and choose; several are allowed."}
+	var names []string
+	for _, kind := range []struct {
+		key string
+		typ lt.UserType
+	}{{"contactIds", lt.UserContact}, {"customerIds", lt.UserCustomer}} {
+		for i, raw := range splitList(q[kind.key]) {
+			id, err := strconv.ParseInt(raw, 10, 64)
+			if err != nil || id <= 0 {
+				continue
+			}
+			u := &lt.UserRef{Type: kind.typ, ID: id, Name: typeLabel(kind.typ) + " " + raw}
+			if i < 50 {
+				u, _ = s.userRef(r, kind.typ, id)
+			}
+			p := pickedFrom(u)
+			f.Users.Selected = append(f.Users.Selected, p)
+			names = append(names, p.Name)
+		}
+	}
+	if len(names) > 0 {
+		chip("Contact or Customer", strings.Join(names, ", "), "contactIds", "customerIds")
+	}
+
+	types := splitList(q["type"])
+	for _, t := range []lt.UserType{lt.UserContact, lt.UserCustomer, lt.UserAnonymous} {
+		f.Types = append(f.Types, check{Value: string(t), Label: typeLabel(t), Checked: slices.Contains(types, string(t))})
+	}
+	if len(types) > 0 {
+		var labels []string
+		for _, t := range types {
+			labels = append(labels, typeLabel(lt.UserType(t)))
+		}
+		chip("Type", strings.Join(labels, ", "), "type")
+	}
+
+	for _, rg := range []struct{ key, label string }{{"expiresAt", "Expires At"}, {"createdAt", "Date Created"}, {"updatedAt", "Date Updated"}} {
+		d := dateRange{Key: rg.key, Label: rg.label, FromRaw: q.Get(rg.key + "From"), ToRaw: q.Get(rg.key + "To")}
+		d.From, d.To = utcDay(d.FromRaw), utcDay(d.ToRaw)
+		f.Ranges = append(f.Ranges, d)
+		if d.FromRaw != "" || d.ToRaw != "" {
+			f.Chips = append(f.Chips, filterChip{Label: rg.label, From: d.FromRaw, To: d.ToRaw,
+				RemoveURL: remove(rg.key+"From", rg.key+"To")})
+		}
+	}
+
+	for _, cf := range []struct{ key, label string }{{"successfulAttempts", "Successful Attempt"}, {"failedAttempts", "Failed Attempt"}} {
+		c := countFilter{Key: cf.key, Label: cf.label, Op: "gt"}
+		if raw := q.Get(cf.key); raw != "" {
+			op, n, _ := strings.Cut(raw, ":")
+			c.Op, c.N = op, n
+			chip(cf.label, opLabel(op)+" "+n, cf.key)
+		}
+		f.Counts = append(f.Counts, c)
+	}
+
+	otu := q.Get("oneTimeUse")
+	f.OneTimeUse = []check{{Value: "", Label: "Any", Checked: otu == ""}, {Value: "true", Label: "Yes", Checked: otu == "true"},
+		{Value: "false", Label: "No", Checked: otu == "false"}}
+	switch otu {
+	case "true":
+		chip("One time use", "Yes", "oneTimeUse")
+	case "false":
+		chip("One time use", "No", "oneTimeUse")
+	case "":
+	default:
+		chip("One time use", otu, "oneTimeUse")
+	}
+
+	statuses := splitList(q["status"])
+	for _, st := range []lt.TokenStatus{lt.StatusActive, lt.StatusExpired, lt.StatusUsed} {
+		f.Statuses = append(f.Statuses, check{Value: string(st), Label: titleCase(string(st)), Checked: slices.Contains(statuses, string(st))})
+	}
+	if len(statuses) > 0 {
+		chip("Status", strings.Join(statuses, ", "), "status")
+	}
+	if f.Q != "" {
+		chip("Search", f.Q, "q")
+	}
+	return f
+}
+
+// userRef loads a contact or customer for a picker; one that is gone shows
+// by its id (found is false).
+func (s *Server) userRef(r *http.Request, typ lt.UserType, id int64) (u *lt.UserRef, found bool) {
+	u = &lt.UserRef{Type: typ, ID: id, Name: typeLabel(typ) + " " + strconv.FormatInt(id, 10)}
+	switch typ {
+	case lt.UserContact:
+		c, err := s.Store.FindContactByID(r.Context(), id)
+		if err != nil || c.DeletedAt != nil {
+			return u, false
+		}
+		u.Name, u.Email = lt.FullName(c.FirstName, c.LastName), c.Email
+		if co, err := s.Store.FindCompanyByID(r.Context(), c.CompanyID); err == nil {
+			u.Company = &lt.CompanyRef{ID: co.ID, Name: co.Name}
+		}
+	case lt.UserCustomer:
+		c, err := s.Store.FindCustomerByID(r.Context(), id)
+		if err != nil || c.DeletedAt != nil {
+			return u, false
+		}
+		u.Name, u.Email = lt.FullName(c.FirstName, c.LastName), c.Email
+	}
+	return u, true
+}
+
+// utcDay is the YYYY-MM-DD a date input shows for a filter time.
+func utcDay(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	t, _, err := lt.ParseFilterTime(raw)
+	if err != nil {
+		return ""
+	}
+	return t.UTC().Format(time.DateOnly)
+}
+
+func titleCase(s string) string {
+	if s == "" {
+		return ""
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}

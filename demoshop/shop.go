@@ -1,0 +1,249 @@
+// Package demoshop is the demo webshop of `serve --demo`, under /shop/. It
+// trusts the login service exactly as an independent shop would: it knows
+// the service only by its URL, fetches the signing keys over HTTP from
+// /.well-known/jwks.json, verifies each posted assertion with golang-jwt (a
+// JOSE library other than the one the service signs with), refuses a
+// replayed jti and then keeps a session of its own. It shows who is signed
+// in, a small catalogue and a cart, and in an OCI punchout session returns
+// the cart to the procurement system through package oci.
+package demoshop
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"path"
+	"strings"
+	"time"
+)
+
+//go:embed templates static
+var files embed.FS
+
+// Config is what the shop is built from.
+type Config struct {
+	// ServiceURL is the base URL the shop reaches the login service at,
+	// such as http://127.0.0.1:8080; the keys come from
+	// ServiceURL + "/.well-known/jwks.json".
+	ServiceURL string
+	// Issuer is the iss the assertions must carry: the service's public URL.
+	Issuer string
+	// Audience is the aud the assertions must carry.
+	Audience string
+	// BasePath is where the shop is mounted, "/shop" when empty. The shop
+	// serves the full paths (/shop/...): mount it without stripping the
+	// prefix.
+	BasePath string
+	// SecureCookies marks the session cookie Secure; set it when the shop
+	// is reached over https.
+	SecureCookies bool
+	// HTTPClient fetches the keys; a client with a 10 s timeout when nil.
+	HTTPClient *http.Client
+	// Now is the clock (tests replace it); time.Now when nil.
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// shop serves the demo shop.
+type shop struct {
+	base     string
+	secure   bool
+	now      func() time.Time
+	log      *slog.Logger
+	verifier *verifier
+	sessions *sessions
+	pages    map[string]*template.Template
+	assets   map[string]string // "shop.css" -> "shop.1a2b3c4d.css"
+	files    map[string]string // "shop.1a2b3c4d.css" -> "static/shop.css"
+	mux      *http.ServeMux
+}
+
+// New returns the shop's handler. It fetches nothing yet: the keys are
+// fetched when the first assertion arrives, so the shop may be built
+// before the service listens.
+func New(cfg Config) (http.Handler, error) {
+	service, err := url.Parse(cfg.ServiceURL)
+	if err != nil || (service.Scheme != "http" && service.Scheme != "https") || service.Host == "" {
+		return nil, fmt.Errorf("demoshop: ServiceURL %q is not an absolute http or https URL", cfg.ServiceURL)
+	}
+	if cfg.Issuer == "" || cfg.Audience == "" {
+		return nil, errors.New("demoshop: Issuer and Audience are required")
+	}
+	base := cfg.BasePath
+	if base == "" {
+		base = "/shop"
+	}
+	if !strings.HasPrefix(base, "/") || strings.HasSuffix(base, "/") || path.Clean(base) != base {
+		return nil, fmt.Errorf("demoshop: BasePath %q must start with / and not end with one", base)
+	}
+	sh := &shop{base: base, secure: cfg.SecureCookies, now: cfg.Now, log: cfg.Logger,
+		sessions: &sessions{byID: map[string]*session{}}}
+	if sh.now == nil {
+		sh.now = time.Now
+	}
+	if sh.log == nil {
+		sh.log = slog.Default()
+	}
+	client := cfg.HTTPClient
+	if client == nil {
+		client = &http.Client{Timeout: 10 * time.Second}
+	}
+	keys := &keySet{url: strings.TrimRight(cfg.ServiceURL, "/") + "/.well-known/jwks.json", client: client, now: sh.now}
+	sh.verifier = newVerifier(cfg.Issuer, cfg.Audience, keys, sh.now)
+	if err := sh.loadAssets(); err != nil {
+		return nil, err
+	}
+	if sh.pages, err = sh.parsePages(); err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET "+base+"/{$}", sh.showHome)
+	mux.HandleFunc("POST "+base+"/callback", sh.signIn)
+	mux.HandleFunc("GET "+base+"/cart", sh.showCart)
+	mux.HandleFunc("POST "+base+"/cart", sh.updateCart)
+	mux.HandleFunc("POST "+base+"/cart/add", sh.addToCart)
+	mux.HandleFunc("POST "+base+"/cart/remove", sh.removeFromCart)
+	mux.HandleFunc("GET "+base+"/transfer", sh.showTransfer)
+	mux.HandleFunc("POST "+base+"/logout", sh.signOut)
+	mux.HandleFunc("GET "+base+"/static/{file}", sh.serveAsset)
+	sh.mux = mux
+	return sh, nil
+}
+
+func (sh *shop) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "same-origin")
+	// Pages set their own policy in render; this one covers the rest.
+	h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'self'")
+	sh.mux.ServeHTTP(w, r)
+}
+
+// pageData is what every page template gets.
+type pageData struct {
+	Title   string
+	Base    string
+	Session *session // nil when not signed in
+	Data    any
+}
+
+func (sh *shop) parsePages() (map[string]*template.Template, error) {
+	funcs := template.FuncMap{
+		"asset": func(name string) string { return sh.base + "/static/" + sh.assets[name] },
+		"money": func(cents int64) string { return "€" + price(cents).String() },
+		"mul":   func(cents int64, qty int) int64 { return cents * int64(qty) },
+	}
+	layout, err := fs.ReadFile(files, "templates/layout.html")
+	if err != nil {
+		return nil, err
+	}
+	names, err := fs.Glob(files, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	pages := map[string]*template.Template{}
+	for _, name := range names {
+		page := strings.TrimSuffix(path.Base(name), ".html")
+		if page == "layout" {
+			continue
+		}
+		t, err := template.New("layout").Funcs(funcs).Parse(string(layout))
+		if err != nil {
+			return nil, fmt.Errorf("demoshop: layout: %w", err)
+		}
+		if _, err := t.ParseFS(files, name); err != nil {
+			return nil, fmt.Errorf("demoshop: %s: %w", name, err)
+		}
+		pages[page] = t
+	}
+	return pages, nil
+}
+
+// render writes a page. The policy allows the shop's own scripts and
+// styles only. In an OCI session the procurement system may frame the shop,
+// so its origin joins frame-ancestors. Forms post to the shop only, except
+// on a page that postsAway (the cart transfer): browsers apply form-action
+// to the redirects after a post too, and where the procurement system
+// redirects is not the shop's to know.
+func (sh *shop) render(w http.ResponseWriter, status int, name string, p *pageData, postsAway bool) {
+	p.Base = sh.base
+	var buf bytes.Buffer
+	if err := sh.pages[name].ExecuteTemplate(&buf, "layout", p); err != nil {
+		sh.log.Error("demoshop: render", "page", name, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	ancestors := "'self'"
+	if p.Session != nil && p.Session.OCI != nil {
+		ancestors += " " + origin(p.Session.OCI.HookURL)
+	}
+	csp := "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; base-uri 'none'; frame-ancestors " + ancestors
+	if !postsAway {
+		csp += "; form-action 'self'"
+	}
+	h := w.Header()
+	h.Set("Content-Security-Policy", csp)
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// origin is scheme://host[:port] of an absolute URL.
+func origin(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return ""
+	}
+	return p.Scheme + "://" + p.Host
+}
+
+// fail shows the error page.
+func (sh *shop) fail(w http.ResponseWriter, r *http.Request, status int, title, message string) {
+	sess, ok := sh.current(r)
+	p := &pageData{Title: title, Data: errorPage{Message: message}}
+	if ok {
+		p.Session = &sess
+	}
+	sh.render(w, status, "error", p, false)
+}
+
+// loadAssets names each static file by a hash of its content, so it can be
+// cached for a year and a new build changes its URL.
+func (sh *shop) loadAssets() error {
+	sh.assets, sh.files = map[string]string{}, map[string]string{}
+	return fs.WalkDir(files, "static", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(files, p)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(b)
+		name := strings.TrimPrefix(p, "static/")
+		ext := path.Ext(name)
+		hashed := strings.TrimSuffix(name, ext) + "." + hex.EncodeToString(sum[:4]) + ext
+		sh.assets[name], sh.files[hashed] = hashed, p
+		return nil
+	})
+}
+
+func (sh *shop) serveAsset(w http.ResponseWriter, r *http.Request) {
+	p, ok := sh.files[r.PathValue("file")]
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	b, _ := fs.ReadFile(files, p)
+	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	http.ServeContent(w, r, p, time.Time{}, bytes.NewReader(b))
+}

@@ -1,0 +1,266 @@
+// Package signin is sign-in in the browser (CONTRACT §6): the login link's
+// page at /login, which looks nothing up until a person presses its
+// button, the redeem behind it, the OCI punchout entry at /oci/login, and
+// the hand-off page that form-posts the signed assertion to the shop.
+// Every redeem goes through the one redeem.Service the API uses, so the
+// outcomes and the per-address failure limit are the same everywhere.
+package signin
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"path"
+	"strings"
+	"time"
+
+	lt "github.com/logintokens/logintokens"
+	"github.com/logintokens/logintokens/redeem"
+)
+
+//go:embed templates static
+var files embed.FS
+
+// Metrics counts redeem outcomes: code is "" for a success, else the
+// refusal's code. The API's metrics implement it, so the browser's redeems
+// land in the same counter as the API's.
+type Metrics interface {
+	Redeemed(code string)
+}
+
+// Config is what sign-in is built from.
+type Config struct {
+	// Redeem is the service every sign-in path shares.
+	Redeem *redeem.Service
+	// ShopCallbackURL is where a success form-posts the assertion; ""
+	// means no shop is configured.
+	ShopCallbackURL string
+	// OCIHookAllow are the HOOK_URL prefixes the OCI entry accepts (see
+	// HookAllowed); empty turns OCI punchout off.
+	OCIHookAllow []*url.URL
+	// LinkAutosubmit lets the login link's page submit itself, for shops
+	// that accept that a mail scanner running JavaScript burns the link.
+	LinkAutosubmit bool
+	TrustedProxies []netip.Prefix
+	Metrics        Metrics // nil counts nothing
+	Logger         *slog.Logger
+}
+
+// Server serves the sign-in routes.
+type Server struct {
+	cfg      Config
+	log      *slog.Logger
+	pages    map[string]*template.Template
+	assets   map[string]string // "submit.js" -> "submit.1a2b3c4d.js"
+	files    map[string]string // "submit.1a2b3c4d.js" -> "static/submit.js"
+	callback *url.URL
+}
+
+// New returns the sign-in server.
+func New(cfg Config) (*Server, error) {
+	if cfg.Redeem == nil {
+		return nil, fmt.Errorf("signin: no redeem service")
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if cfg.ShopCallbackURL != "" {
+		u, err := url.Parse(cfg.ShopCallbackURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, fmt.Errorf("signin: the shop callback %q is not an absolute http or https URL", cfg.ShopCallbackURL)
+		}
+		s.callback = u
+	}
+	if err := s.loadAssets(); err != nil {
+		return nil, err
+	}
+	if err := s.parsePages(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// staticPrefix is where the pages' stylesheet and script are served.
+const staticPrefix = "/login/static/"
+
+// Register adds the sign-in routes to mux. A GET pattern also answers
+// HEAD.
+func (s *Server) Register(mux *http.ServeMux) {
+	mux.HandleFunc("GET /login", s.showLink)
+	mux.HandleFunc("POST /login", s.redeemLink)
+	mux.HandleFunc("GET /oci/login", s.punchout)
+	mux.HandleFunc("POST /oci/login", s.punchout)
+	mux.HandleFunc("GET "+staticPrefix+"{file}", s.serveAsset)
+}
+
+// page is what every page template gets.
+type page struct {
+	Title   string
+	Message string
+	Advice  string
+	// Form, when set, is the one form of the page.
+	Form *form
+	// NoShop: signed in, but there is no shop to hand the assertion to.
+	NoShop bool
+}
+
+// form is a page's form: its action, hidden fields in order, its button.
+type form struct {
+	Action string
+	Fields []field
+	Button string
+	// Auto marks the form for submit.js to submit once the page loads.
+	Auto bool
+}
+
+type field struct{ Name, Value string }
+
+// frame says who may frame a page: /login's pages nobody, the OCI
+// entry's anyone, since procurement systems open the shop in a frame.
+type frame int
+
+const (
+	noFrame frame = iota
+	anyFrame
+)
+
+// headers are sent with every sign-in page. The pages carry a token value
+// or an assertion, so nothing caches them and no Referer leaves them; the
+// CSP allows only the service's own script, never an inline one.
+// formAction is the origin the page's form may post to, "" for no
+// restriction: the hand-off to the shop posts to the callback, which may
+// answer with a redirect anywhere in the shop, and browsers apply
+// form-action to redirects too.
+func headers(w http.ResponseWriter, fr frame, formAction string) {
+	h := w.Header()
+	csp := "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; base-uri 'none'"
+	if formAction != "" {
+		csp += "; form-action " + formAction
+	}
+	if fr == noFrame {
+		csp += "; frame-ancestors 'none'"
+		h.Set("X-Frame-Options", "DENY")
+	}
+	h.Set("Content-Security-Policy", csp)
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Robots-Tag", "noindex")
+	h.Set("X-Content-Type-Options", "nosniff")
+}
+
+// render writes a page with status. A template that fails renders nothing
+// half-way: it goes to a buffer first.
+func (s *Server) render(w http.ResponseWriter, status int, name string, p *page) {
+	var buf bytes.Buffer
+	if err := s.pages[name].ExecuteTemplate(&buf, "layout", p); err != nil {
+		s.log.Error("render sign-in page", "page", name, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// parsePages parses each page template together with the layout.
+func (s *Server) parsePages() error {
+	layout, err := fs.ReadFile(files, "templates/layout.html")
+	if err != nil {
+		return err
+	}
+	names, err := fs.Glob(files, "templates/*.html")
+	if err != nil {
+		return err
+	}
+	s.pages = map[string]*template.Template{}
+	for _, name := range names {
+		base := strings.TrimSuffix(path.Base(name), ".html")
+		if base == "layout" {
+			continue
+		}
+		t := template.New("layout").Funcs(template.FuncMap{"asset": s.assetURL})
+		if _, err := t.Parse(string(layout)); err != nil {
+			return fmt.Errorf("signin layout: %w", err)
+		}
+		if _, err := t.ParseFS(files, name); err != nil {
+			return fmt.Errorf("signin %s: %w", name, err)
+		}
+		s.pages[base] = t
+	}
+	return nil
+}
+
+// loadAssets names each static file by a checksum of its content, so the
+// files can be cached for good: a new build changes their URLs.
+func (s *Server) loadAssets() error {
+	s.assets, s.files = map[string]string{}, map[string]string{}
+	return fs.WalkDir(files, "static", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(files, p)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(b)
+		name := strings.TrimPrefix(p, "static/")
+		ext := path.Ext(name)
+		hashed := strings.TrimSuffix(name, ext) + "." + hex.EncodeToString(sum[:4]) + ext
+		s.assets[name], s.files[hashed] = hashed, p
+		return nil
+	})
+}
+
+func (s *Server) assetURL(name string) (string, error) {
+	hashed, ok := s.assets[name]
+	if !ok {
+		return "", fmt.Errorf("no asset %q", name)
+	}
+	return staticPrefix + hashed, nil
+}
+
+func (s *Server) serveAsset(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.files[r.PathValue("file")]
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	b, _ := fs.ReadFile(files, p)
+	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	http.ServeContent(w, r, p, time.Time{}, bytes.NewReader(b))
+}
+
+// redeem presents value through the shared service with the request's
+// client address and user agent, and counts the outcome.
+func (s *Server) redeem(r *http.Request, value, actor string, oci map[string]string) (redeem.Result, error) {
+	ua := r.UserAgent()
+	if len(ua) > maxUserAgent {
+		ua = ua[:maxUserAgent]
+	}
+	res, err := s.cfg.Redeem.Redeem(r.Context(), redeem.Request{
+		RedeemRequest: lt.RedeemRequest{
+			Value:     value,
+			ClientIP:  redeem.ClientAddress(r, s.cfg.TrustedProxies),
+			UserAgent: ua,
+			Actor:     actor,
+		},
+		OCI: oci,
+	})
+	if err == nil && s.cfg.Metrics != nil {
+		s.cfg.Metrics.Redeemed(res.Code)
+	}
+	return res, err
+}
+
+// maxUserAgent is as much of the User-Agent as a redeem records, as the
+// API allows.
+const maxUserAgent = 1000
