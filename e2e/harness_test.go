@@ -22,6 +22,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
 
@@ -222,7 +223,13 @@ func newBrowser(t *testing.T) *browser {
 		chromedp.WindowSize(1400, 900),
 	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(actx)
+	// chromedp logs DOM events newer than its protocol tables; they are
+	// noise, anything else is worth seeing.
+	ctx, cancel := chromedp.NewContext(actx, chromedp.WithErrorf(func(format string, args ...any) {
+		if msg := fmt.Sprintf(format, args...); !strings.Contains(msg, "unhandled node event") {
+			t.Logf("chromedp: %s", msg)
+		}
+	}))
 	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
 	t.Cleanup(func() { cancelTimeout(); cancel(); cancelAlloc() })
 	if err := chromedp.Run(ctx); err != nil {
@@ -249,7 +256,9 @@ func (b *browser) run(actions ...chromedp.Action) {
 func (b *browser) shot(name string) {
 	b.t.Helper()
 	var png []byte
-	if err := chromedp.Run(b.ctx, chromedp.FullScreenshot(&png, 100)); err != nil {
+	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
+	defer cancel()
+	if err := chromedp.Run(ctx, chromedp.FullScreenshot(&png, 100)); err != nil {
 		b.t.Logf("screenshot %s: %v", name, err)
 		return
 	}
@@ -288,3 +297,22 @@ func (b *browser) location() string {
 	b.run(chromedp.Location(&u))
 	return u
 }
+
+// rows lists the token ids of the table's rows.
+func (b *browser) rows() []string {
+	b.t.Helper()
+	var ids []string
+	b.run(chromedp.Evaluate(`[...document.querySelectorAll("#tokens-table tbody tr[data-token-id]")].map(tr => tr.dataset.tokenId)`, &ids))
+	return ids
+}
+
+// exists reports whether an element matches sel now.
+func (b *browser) exists(sel string) bool {
+	b.t.Helper()
+	var ok bool
+	b.run(chromedp.Evaluate(fmt.Sprintf(`document.querySelector(%q) !== null`, sel), &ok))
+	return ok
+}
+
+// awaitPromise makes Evaluate wait for the promise the script returns.
+func awaitPromise(p *runtime.EvaluateParams) *runtime.EvaluateParams { return p.WithAwaitPromise(true) }
