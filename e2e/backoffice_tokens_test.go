@@ -157,7 +157,9 @@ func TestAnEditorWorksWithLoginTokensInTheBrowser(t *testing.T) {
 	if len(list.Items[0].Extra) != 2 || list.Items[0].Extra[1] != "second line" {
 		t.Fatalf("extra after save: %q", list.Items[0].Extra)
 	}
-	var events struct{ Items []struct{ Type, Actor string } }
+	var events struct {
+		Items []struct{ Type, Actor string }
+	}
 	svc.api(key, "GET", "/api/v1/login-tokens/"+id+"/events", nil, &events)
 	var types []string
 	for _, e := range events.Items {
