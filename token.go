@@ -56,6 +56,10 @@ type LoginToken struct {
 	CreatedAt          time.Time   `json:"createdAt"`
 	UpdatedAt          time.Time   `json:"updatedAt"`
 	CreatedBy          string      `json:"createdBy"`
+	// Act is the staff member the token was made for when staff open the
+	// shop as its user; the redeem puts them in the audit trail and the
+	// JWT's act claim. Not part of the API resource (CONTRACT §5).
+	Act *Impersonator `json:"-"`
 }
 
 // StatusAt is the token's status at now: used (one-time and used once),
@@ -126,6 +130,8 @@ type NewToken struct {
 	OneTimeUse bool       `json:"oneTimeUse"`
 	Extra      []string   `json:"extra"`
 	CreatedBy  string     `json:"-"`
+	// Act, when staff open the shop as the user: never from API input.
+	Act *Impersonator `json:"-"`
 }
 
 // Validate checks a new token at now: at most one user, an expiry in the
@@ -143,6 +149,9 @@ func (n *NewToken) Validate(now time.Time) error {
 	}
 	if n.ExpiresAt != nil && !n.ExpiresAt.After(now) {
 		v.Add("expiresAt", "must be in the future")
+	}
+	if n.Act != nil && (n.Act.Sub == "" || n.Type() == UserAnonymous) {
+		v.Add("act", "impersonation needs the staff member and a contact or customer")
 	}
 	validateExtra(&v, n.Extra)
 	return v.Err()

@@ -95,7 +95,11 @@ func TestRedeemAnswersEachOutcomeWithItsStatusAndCode(t *testing.T) {
 func TestRedeemFailuresAreLimitedPerClientAddress(t *testing.T) {
 	a := newAPI(t, "sqlite", 3)
 	good := a.createToken("{}")
-	bad := good.Value[:len(good.Value)-2] + "xx"
+	last := byte('x')
+	if good.Value[len(good.Value)-1] == last {
+		last = 'y'
+	}
+	bad := good.Value[:len(good.Value)-1] + string(last)
 	try := func(value, ip string) (int, string) {
 		body := map[string]string{"token": value}
 		if ip != "" {

@@ -54,7 +54,12 @@ func (s *Service) Redeem(ctx context.Context, req Request) (Result, error) {
 		s.Limiter.Fail(req.ClientIP)
 		return Result{Code: res.Code, Token: res.Token}, nil
 	}
-	jwt, err := s.Issuer.Issue(ctx, lt.Assertion{Token: res.Token, OCI: req.OCI, Act: req.Act})
+	act := req.Act
+	if act == nil {
+		// A token staff made to open the shop as its user carries them.
+		act = res.Token.Act
+	}
+	jwt, err := s.Issuer.Issue(ctx, lt.Assertion{Token: res.Token, OCI: req.OCI, Act: act})
 	if err != nil {
 		return Result{}, fmt.Errorf("sign assertion: %w", err)
 	}

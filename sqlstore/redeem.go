@@ -44,8 +44,13 @@ func (s *Store) Redeem(ctx context.Context, req lt.RedeemRequest) (lt.RedeemResu
 		if req.UserAgent != "" {
 			details["userAgent"] = truncate(req.UserAgent, 300)
 		}
-		if req.Impersonator != "" {
+		switch {
+		case req.Impersonator != "":
 			details["impersonator"] = req.Impersonator
+		case tok.Act != nil && check.SecretOK:
+			// A token staff made to open the shop as its user; a wrong
+			// secret is someone else's guess, not their visit.
+			details["impersonator"] = tok.Act.Sub
 		}
 		event := lt.EventTokenRedeemed
 		if code != "" {

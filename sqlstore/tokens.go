@@ -19,7 +19,8 @@ const tokenSelect = `SELECT t.id, t.type, t.expires_at, t.one_time_use, t.extra,
   t.successful_attempts, t.failed_attempts, t.last_accessed_at, t.created_at, t.updated_at, t.created_by,
   COALESCE(c.id, cu.id), COALESCE(c.first_name, cu.first_name), COALESCE(c.last_name, cu.last_name),
   COALESCE(c.email, cu.email), co.id, co.name,
-  CASE WHEN COALESCE(c.disabled, cu.disabled) OR COALESCE(c.deleted_at, cu.deleted_at) IS NOT NULL THEN 0 ELSE 1 END
+  CASE WHEN COALESCE(c.disabled, cu.disabled) OR COALESCE(c.deleted_at, cu.deleted_at) IS NOT NULL THEN 0 ELSE 1 END,
+  t.act
 FROM login_tokens t
 LEFT JOIN contacts c ON c.id = t.contact_id
 LEFT JOIN companies co ON co.id = c.company_id
@@ -36,11 +37,12 @@ func (s *Store) scanToken(r rowScanner, more ...any) (tok *lt.LoginToken, userAc
 		userID, companyID           sql.NullInt64
 		first, last, email, company sql.NullString
 		active                      int
+		act                         sql.NullString
 	)
 	dest := []any{&tok.ID, &tok.Type, nullTime{&tok.ExpiresAt}, &tok.OneTimeUse, &extra,
 		&tok.SuccessfulAttempts, &tok.FailedAttempts, nullTime{&tok.LastAccessedAt},
 		dbTime{&tok.CreatedAt}, dbTime{&tok.UpdatedAt}, &tok.CreatedBy,
-		&userID, &first, &last, &email, &companyID, &company, &active}
+		&userID, &first, &last, &email, &companyID, &company, &active, &act}
 	if err := r.Scan(append(dest, more...)...); err != nil {
 		return nil, false, err
 	}
@@ -49,6 +51,11 @@ func (s *Store) scanToken(r rowScanner, more ...any) (tok *lt.LoginToken, userAc
 	}
 	if tok.Extra == nil {
 		tok.Extra = []string{}
+	}
+	if act.Valid {
+		if err := json.Unmarshal([]byte(act.String), &tok.Act); err != nil {
+			return nil, false, fmt.Errorf("token %s: bad act in database: %w", tok.ID, err)
+		}
 	}
 	if userID.Valid && tok.Type != lt.UserAnonymous {
 		tok.User = &lt.UserRef{Type: tok.Type, ID: userID.Int64, Name: lt.FullName(first.String, last.String), Email: email.String}
@@ -74,6 +81,16 @@ func userSearch(u *lt.UserRef) (search string, sortName any) {
 }
 
 func extraSearch(extra []string) string { return strings.ToLower(strings.Join(extra, "\n")) }
+
+// actJSON is the act column's value: NULL for a token staff did not
+// make to open the shop as its user.
+func actJSON(act *lt.Impersonator) any {
+	if act == nil {
+		return nil
+	}
+	b, _ := json.Marshal(act)
+	return string(b)
+}
 
 func extraJSON(extra []string) string {
 	if extra == nil {
@@ -182,14 +199,18 @@ func (s *Store) CreateToken(ctx context.Context, actor lt.Actor, n lt.NewToken) 
 		value, hash, keyID, sealed := s.newSecret(id)
 		search, sortName := userSearch(user)
 		_, err = tx.exec(ctx, `INSERT INTO login_tokens (id, type, contact_id, customer_id, expires_at, one_time_use, extra,
-			created_at, updated_at, created_by, secret_hash, value_enc, value_key_id, sort_name, user_search, extra_search)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			created_at, updated_at, created_by, secret_hash, value_enc, value_key_id, sort_name, user_search, extra_search, act)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			id, string(typ), n.ContactID, n.CustomerID, optTime(n.ExpiresAt), n.OneTimeUse, extraJSON(n.Extra),
-			now, now, actor.Name, hash, sealed, keyID, sortName, search, extraSearch(n.Extra))
+			now, now, actor.Name, hash, sealed, keyID, sortName, search, extraSearch(n.Extra), actJSON(n.Act))
 		if err != nil {
 			return fmt.Errorf("insert token: %w", err)
 		}
-		if err := s.audit(ctx, tx, actor, lt.EventTokenCreated, id, map[string]any{"type": typ, "oneTimeUse": n.OneTimeUse, "expiresAt": n.ExpiresAt}); err != nil {
+		details := map[string]any{"type": typ, "oneTimeUse": n.OneTimeUse, "expiresAt": n.ExpiresAt}
+		if n.Act != nil {
+			details["impersonation"] = true
+		}
+		if err := s.audit(ctx, tx, actor, lt.EventTokenCreated, id, details); err != nil {
 			return err
 		}
 		tok, err := s.findToken(ctx, tx, id)
@@ -272,6 +293,9 @@ func (s *Store) UpdateToken(ctx context.Context, actor lt.Actor, id string, upd 
 				set("user", "secret_hash", hash)
 				set("user", "value_enc", sealed)
 				set("user", "value_key_id", keyID)
+				// The staff member opened the shop as the old user, not
+				// as this one.
+				set("user", "act", nil)
 			}
 		}
 		if len(changed) == 0 {
@@ -307,7 +331,8 @@ func timeEqual(a, b *time.Time) bool {
 }
 
 // RegenerateToken gives a token a new secret; the old value stops working
-// at once.
+// at once. The new value is no longer the one made for an impersonating
+// staff member, so act is cleared: whoever has it now is not them.
 func (s *Store) RegenerateToken(ctx context.Context, actor lt.Actor, id string) (*lt.IssuedToken, error) {
 	if s.keys == nil {
 		return nil, errNoKey
@@ -316,7 +341,7 @@ func (s *Store) RegenerateToken(ctx context.Context, actor lt.Actor, id string) 
 	var issued *lt.IssuedToken
 	err := s.write(ctx, func(tx *tx) error {
 		value, hash, keyID, sealed := s.newSecret(id)
-		res, err := tx.exec(ctx, `UPDATE login_tokens SET secret_hash = ?, value_enc = ?, value_key_id = ?, updated_at = ? WHERE id = ?`,
+		res, err := tx.exec(ctx, `UPDATE login_tokens SET secret_hash = ?, value_enc = ?, value_key_id = ?, act = NULL, updated_at = ? WHERE id = ?`,
 			hash, sealed, keyID, now, id)
 		if err != nil {
 			return fmt.Errorf("regenerate token: %w", err)

@@ -55,6 +55,11 @@ window.LT = (function () {
       const src = document.getElementById(b.dataset.copyFrom);
       if (src) copy(src.value !== undefined && src.tagName === "INPUT" ? src.value : src.textContent.trim(), b);
     });
+    // A form that submits itself on arrival: "Open webshop as ..." goes on
+    // to the shop with no extra click. Its button stays for browsers
+    // without JavaScript.
+    const auto = document.querySelector("form[data-autosubmit]");
+    if (auto) auto.submit();
     // Forms that ask before they submit.
     document.addEventListener("submit", (ev) => {
       const f = ev.target;

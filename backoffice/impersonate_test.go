@@ -1,0 +1,183 @@
+package backoffice_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	lt "github.com/logintokens/logintokens"
+)
+
+// impersonator signs in a staff member with a name and the grants.
+func (w *tokWorld) impersonator(t *testing.T, name, email string, grants ...string) (*lt.Staff, *browser) {
+	t.Helper()
+	gs, err := lt.ParseGrants(grants)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := w.Store.CreateStaff(ctx, lt.NewStaff{Name: name, Email: email, Password: testPassword, Grants: gs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := w.browser()
+	b.signIn(email)
+	return st, b
+}
+
+func (w *tokWorld) tokenCount(t *testing.T) int {
+	t.Helper()
+	_, n, err := w.Store.FindTokens(ctx, lt.TokenFilter{Sort: lt.DefaultSort, PageSize: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+var (
+	impersonateForm = regexp.MustCompile(`<form method="post" action="/admin/impersonate" target="_blank"[^>]*>`)
+	loginForm       = regexp.MustCompile(`(?s)<form method="post" action="/login" id="impersonate-form" data-autosubmit>\s*<input type="hidden" name="token" value="(lt_[^"]+)">`)
+	urlAttr         = regexp.MustCompile(`(?:href|action|src|formaction)="([^"]*)"`)
+)
+
+func TestAnEditorOpensTheWebshopAsAContactACustomerOrATokensUser(t *testing.T) {
+	tokKinds(t, func(t *testing.T, w *tokWorld) {
+		sam, b := w.impersonator(t, "Sam Sales", "sam@shop.test", "configuration:editor", "users:viewer")
+		contactPage := "/admin/contacts/" + strconv.FormatInt(w.contact.ID, 10)
+		customerPage := "/admin/customers/" + strconv.FormatInt(w.customer.ID, 10)
+
+		// The buttons: on the contact, the customer and a token of a user.
+		for path, label := range map[string]string{contactPage: "Open webshop as Jane Doe", customerPage: "Open webshop as Carl Buyer",
+			"/admin/login-tokens/" + w.contactT.ID: "Open webshop as Jane Doe", "/admin/login-tokens/" + w.customerT.ID: "Open webshop as Carl Buyer"} {
+			status, body, _ := b.get(path)
+			wantStatus(t, path, status, http.StatusOK, body)
+			if !impersonateForm.MatchString(body) {
+				t.Fatalf("%s: no form posting to /admin/impersonate in a new tab:\n%s", path, body)
+			}
+			mustContain(t, path, body, label)
+		}
+		_, body, _ := b.get("/admin/login-tokens/" + w.anonT.ID)
+		mustNotContain(t, "an anonymous token", body, "/admin/impersonate")
+
+		cases := []struct {
+			name  string
+			form  url.Values
+			user  lt.UserType
+			id    int64
+			label string
+		}{
+			{"contact", url.Values{"type": {"contact"}, "id": {strconv.FormatInt(w.contact.ID, 10)}}, lt.UserContact, w.contact.ID, "Jane Doe"},
+			{"customer", url.Values{"type": {"customer"}, "id": {strconv.FormatInt(w.customer.ID, 10)}}, lt.UserCustomer, w.customer.ID, "Carl Buyer"},
+			{"token's user", url.Values{"token": {w.contactT.ID}}, lt.UserContact, w.contact.ID, "Jane Doe"},
+		}
+		for _, tc := range cases {
+			before := time.Now()
+			status, body, h := b.post("/admin/impersonate", tc.form)
+			wantStatus(t, tc.name, status, http.StatusOK, body)
+			if cc := h.Get("Cache-Control"); cc != "no-store" {
+				t.Errorf("%s: Cache-Control %q", tc.name, cc)
+			}
+			mustContain(t, tc.name, body, "Opening the webshop as "+tc.label, `id="impersonate-open"`)
+			m := loginForm.FindStringSubmatch(body)
+			if m == nil {
+				t.Fatalf("%s: no self-submitting form posting the value to /login:\n%s", tc.name, body)
+			}
+			value := m[1]
+			if strings.Count(body, value) != 1 {
+				t.Errorf("%s: the value is in the page more than once", tc.name)
+			}
+			id, _, _ := lt.ParseValue(lt.TokenPrefix, value)
+			for _, u := range urlAttr.FindAllStringSubmatch(body, -1) {
+				if strings.Contains(u[1], id) || strings.Contains(u[1], "token=") {
+					t.Errorf("%s: a URL carries the token: %s", tc.name, u[1])
+				}
+			}
+
+			tok, err := w.Store.LookupToken(ctx, value)
+			if err != nil {
+				t.Fatalf("%s: the posted value is no token: %v", tc.name, err)
+			}
+			if !tok.OneTimeUse || tok.Status != lt.StatusActive || tok.User == nil || tok.User.Type != tc.user || tok.User.ID != tc.id {
+				t.Errorf("%s: token %+v", tc.name, tok)
+			}
+			if tok.ExpiresAt == nil || tok.ExpiresAt.Before(before) || tok.ExpiresAt.After(time.Now().Add(5*time.Minute)) {
+				t.Errorf("%s: expires at %v, want within 5 minutes", tc.name, tok.ExpiresAt)
+			}
+			want := lt.Impersonator{Sub: sam.Actor(), Name: "Sam Sales", Email: "sam@shop.test"}
+			if tok.Act == nil || *tok.Act != want {
+				t.Errorf("%s: act %+v, want %+v", tc.name, tok.Act, want)
+			}
+			if tok.CreatedBy != sam.Actor() || len(tok.Extra) != 1 || tok.Extra[0] != "Impersonation by Sam Sales" {
+				t.Errorf("%s: created by %q, extra %q", tc.name, tok.CreatedBy, tok.Extra)
+			}
+			events, _, err := w.Store.FindTokenEvents(ctx, tok.ID, 1, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var d map[string]any
+			if len(events) != 1 || events[0].Type != lt.EventTokenCreated || events[0].Actor != sam.Actor() ||
+				json.Unmarshal(events[0].Details, &d) != nil || d["impersonation"] != true {
+				t.Errorf("%s: audit trail %+v", tc.name, events)
+			}
+		}
+	})
+}
+
+func TestImpersonationIsRefusedWhereItMustBe(t *testing.T) {
+	tokKinds(t, func(t *testing.T, w *tokWorld) {
+		contactID := strconv.FormatInt(w.contact.ID, 10)
+		contactPage := "/admin/contacts/" + contactID
+		// A function: post fills in the CSRF token of whoever posts.
+		asJane := func() url.Values { return url.Values{"type": {"contact"}, "id": {contactID}} }
+		count := w.tokenCount(t)
+
+		// A viewer sees no button and cannot post.
+		_, viewer := w.impersonator(t, "Vera Viewer", "vera@shop.test", "configuration:viewer", "users:editor")
+		for _, path := range []string{contactPage, "/admin/login-tokens/" + w.contactT.ID} {
+			_, body, _ := viewer.get(path)
+			mustNotContain(t, "viewer on "+path, body, "/admin/impersonate")
+		}
+		status, body, _ := viewer.post("/admin/impersonate", asJane())
+		wantStatus(t, "viewer", status, http.StatusForbidden, body)
+
+		_, ed := w.impersonator(t, "Sam Sales", "sam@shop.test", "configuration:editor", "users:editor")
+		ed.get(contactPage)
+		form := url.Values{"csrf": {"not the token"}, "type": {"contact"}, "id": {contactID}}
+		status, body, _ = ed.post("/admin/impersonate", form)
+		wantStatus(t, "without the CSRF token", status, http.StatusForbidden, body)
+
+		status, body, _ = ed.post("/admin/impersonate", url.Values{"token": {w.anonT.ID}})
+		wantStatus(t, "anonymous token", status, http.StatusBadRequest, body)
+		mustContain(t, "anonymous token", body, "is anonymous")
+
+		status, body, _ = ed.post("/admin/impersonate", url.Values{"type": {"company"}, "id": {"1"}})
+		wantStatus(t, "a company", status, http.StatusBadRequest, body)
+
+		disabled := true
+		if _, err := w.Store.UpdateContact(ctx, w.contact.ID, lt.PersonUpdate{Disabled: &disabled}); err != nil {
+			t.Fatal(err)
+		}
+		_, body, _ = ed.get(contactPage)
+		mustNotContain(t, "a disabled contact's page", body, "/admin/impersonate")
+		status, body, _ = ed.post("/admin/impersonate", asJane())
+		wantStatus(t, "disabled contact", status, http.StatusBadRequest, body)
+		mustContain(t, "disabled contact", body, "Jane Doe is disabled")
+		status, body, _ = ed.post("/admin/impersonate", url.Values{"token": {w.contactT.ID}})
+		wantStatus(t, "token of a disabled contact", status, http.StatusBadRequest, body)
+
+		if err := w.Store.DeleteCustomer(ctx, w.customer.ID); err != nil {
+			t.Fatal(err)
+		}
+		status, body, _ = ed.post("/admin/impersonate", url.Values{"token": {w.customerT.ID}})
+		wantStatus(t, "token of a deleted customer", status, http.StatusNotFound, body)
+		mustContain(t, "deleted customer", body, "has been deleted")
+
+		if n := w.tokenCount(t); n != count {
+			t.Fatalf("refusals made tokens: %d, were %d", n, count)
+		}
+	})
+}
