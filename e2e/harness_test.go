@@ -231,7 +231,14 @@ func newBrowser(t *testing.T) *browser {
 		}
 	}))
 	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
-	t.Cleanup(func() { cancelTimeout(); cancel(); cancelAlloc() })
+	t.Cleanup(func() {
+		// Close Chromium cleanly first: a killed one may still write its
+		// cache while the test removes the profile folder.
+		chromedp.Cancel(ctx)
+		cancelTimeout()
+		cancel()
+		cancelAlloc()
+	})
 	if err := chromedp.Run(ctx); err != nil {
 		t.Fatalf("start Chromium: %v", err)
 	}
