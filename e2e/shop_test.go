@@ -70,20 +70,8 @@ func (s *service) counters(key, id string) tokenCounters {
 	return st
 }
 
-// shopBrowser is newBrowser, closed gracefully at the end of the test:
-// Chromium then finishes writing its profile (the disk cache) before the
-// test's temporary directories are removed, where killing it would leave
-// a helper process writing into a directory being deleted.
-func shopBrowser(t *testing.T) *browser {
-	t.Helper()
-	b := newBrowser(t)
-	t.Cleanup(func() {
-		if err := chromedp.Cancel(b.ctx); err != nil {
-			t.Logf("close Chromium: %v", err)
-		}
-	})
-	return b
-}
+// shopBrowser is newBrowser; it closes Chromium cleanly at the end.
+func shopBrowser(t *testing.T) *browser { return newBrowser(t) }
 
 // netWatch records what the browser's pages sent and got: the requests
 // (with their bodies) and the status of each document, redirects included.
