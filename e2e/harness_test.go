@@ -5,63 +5,45 @@
 package e2e
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"github.com/logintokens/logintokens/internal/servicetest"
 )
 
-var binary string // the built logintokens
+// binary is the logintokens every test runs, built once by TestMain.
+var binary string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "logintokens-e2e")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	binary = filepath.Join(dir, "logintokens")
-	build := exec.Command("go", "build", "-o", binary, "../cmd/logintokens")
-	build.Stdout, build.Stderr = os.Stdout, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "build:", err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	var cleanup func()
+	binary, cleanup = servicetest.Build()
+	defer cleanup()
+	m.Run() // TestMain returning exits with m.Run's code
 }
 
 // adminPassword is the first admin's password in every run.
 const adminPassword = "e2e admin password"
 
-// service is one running `logintokens serve`.
+// service is one running `logintokens serve` with the e2e helpers; its URL
+// is the public one (localhost), which the browser must use too, since
+// the login links and the cookies are on it.
 type service struct {
-	t   *testing.T
-	URL string
-	env []string
-	mu  sync.Mutex
-	log bytes.Buffer
+	*servicetest.Service
+	t *testing.T
 }
 
-var listening = regexp.MustCompile(`msg=listening .*url=(\S+)`)
-
 // startService runs serve on a new SQLite database and waits until it
-// listens (reading its log, no sleeps). It stops with SIGTERM at cleanup.
+// listens (reading its log, no sleeps). It stops with SIGTERM at cleanup
+// and must exit 0.
 func startService(t *testing.T, env ...string) *service {
 	t.Helper()
 	return startServiceArgs(t, nil, env...)
@@ -71,71 +53,11 @@ func startService(t *testing.T, env ...string) *service {
 // --demo.
 func startServiceArgs(t *testing.T, args []string, env ...string) *service {
 	t.Helper()
-	dir := t.TempDir()
-	s := &service{t: t, env: append([]string{
-		"LOGINTOKENS_DATABASE_URL=sqlite:" + filepath.Join(dir, "lt.db"),
-		"LOGINTOKENS_ADDR=127.0.0.1:0",
+	env = append([]string{
+		"LOGINTOKENS_DATABASE_URL=sqlite:" + filepath.Join(t.TempDir(), "lt.db"),
 		"LOGINTOKENS_ADMIN_PASSWORD=" + adminPassword,
-		"LOGINTOKENS_LOG_FORMAT=text",
-	}, env...)}
-	cmd := exec.Command(binary, append([]string{"serve"}, args...)...)
-	cmd.Env = append(os.Environ(), s.env...)
-	stderr, _ := cmd.StderrPipe()
-	cmd.Stdout = io.Discard
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	found := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			line := sc.Text()
-			s.mu.Lock()
-			s.log.WriteString(line + "\n")
-			s.mu.Unlock()
-			if m := listening.FindStringSubmatch(line); m != nil {
-				select {
-				case found <- m[1]:
-				default:
-				}
-			}
-		}
-	}()
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		if err := cmd.Wait(); err != nil {
-			t.Errorf("serve did not exit cleanly: %v\n%s", err, s.Log())
-		}
-	})
-	select {
-	case s.URL = <-found:
-	case <-time.After(60 * time.Second):
-		t.Fatalf("serve did not start:\n%s", s.Log())
-	}
-	// The public URL says localhost; the browser talks to 127.0.0.1 as bound.
-	return s
-}
-
-// Log is everything the service logged so far.
-func (s *service) Log() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.log.String()
-}
-
-// cli runs a logintokens command against the service's database and
-// returns its standard output.
-func (s *service) cli(stdin string, args ...string) string {
-	s.t.Helper()
-	cmd := exec.Command(binary, args...)
-	cmd.Env = append(os.Environ(), s.env...)
-	cmd.Stdin = strings.NewReader(stdin)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Run(); err != nil {
-		s.t.Fatalf("logintokens %v: %v\n%s", args, err, errb.String())
-	}
-	return out.String()
+	}, env...)
+	return &service{Service: servicetest.Start(t, binary, args, env), t: t}
 }
 
 // staff creates a staff member with a known password.
@@ -145,34 +67,22 @@ func (s *service) staff(email string, grants ...string) {
 	for _, g := range grants {
 		args = append(args, "--grant", g)
 	}
-	s.cli(adminPassword+"\n", args...)
+	s.CLI(adminPassword+"\n", args...)
 }
 
 // apiKey creates an admin API key with every grant.
 func (s *service) apiKey() string {
 	s.t.Helper()
-	return strings.TrimSpace(strings.SplitN(s.cli("", "apikey", "create", "--name", "e2e", "--grant", "configuration:owner", "--grant", "users:owner"), "\n", 2)[0])
+	return strings.TrimSpace(strings.SplitN(s.CLI("", "apikey", "create", "--name", "e2e", "--grant", "configuration:owner", "--grant", "users:owner"), "\n", 2)[0])
 }
 
-// api calls the admin API and decodes the answer into out.
+// api calls the admin API, fails the test on any status from 300 up and
+// decodes the answer into out (unless nil).
 func (s *service) api(key, method, path string, body, out any) {
 	s.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	}
-	req, _ := http.NewRequest(method, s.URL+path, rd)
-	req.Header.Set("Authorization", "Bearer "+key)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode >= 300 {
-		s.t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, b)
+	status, b := servicetest.Call(s.t, s.URL, key, method, path, body)
+	if status >= 300 {
+		s.t.Fatalf("%s %s: %d %s", method, path, status, b)
 	}
 	if out != nil {
 		if err := json.Unmarshal(b, out); err != nil {

@@ -15,7 +15,7 @@ import (
 // it; the token's activity names them too.
 func TestOpenWebshopAsAContactShowsImpersonatedByInANewTab(t *testing.T) {
 	svc := startServiceArgs(t, []string{"--demo"})
-	svc.cli(adminPassword+"\n", "staff", "create", "--email", "sam@shop.test", "--name", "Sam Sales",
+	svc.CLI(adminPassword+"\n", "staff", "create", "--email", "sam@shop.test", "--name", "Sam Sales",
 		"--grant", "configuration:editor", "--grant", "users:editor")
 	b := newBrowser(t)
 	b.signIn(svc.URL, "sam@shop.test", adminPassword)

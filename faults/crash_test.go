@@ -39,13 +39,13 @@ func TestCrashSQLiteSIGKILLUnderRedeemLoad(t *testing.T) {
 
 	// The records the crash must not lose.
 	var co struct{ ID int64 }
-	want(t, 201, &co, srv.URL, admin, "POST", "/api/v1/companies", map[string]any{"name": "Crash Test GmbH"})
+	want(t, 201, &co, srv.LocalURL, admin, "POST", "/api/v1/companies", map[string]any{"name": "Crash Test GmbH"})
 	acked := &ackedRecords{companies: []int64{co.ID}}
 	for i := range 3 {
-		acked.contacts = append(acked.contacts, createContact(t, srv.URL, admin, co.ID, fmt.Sprintf("before%d", i)))
+		acked.contacts = append(acked.contacts, createContact(t, srv.LocalURL, admin, co.ID, fmt.Sprintf("before%d", i)))
 	}
 	var loadToken issued // reusable, the one the load redeems
-	want(t, 201, &loadToken, srv.URL, admin, "POST", "/api/v1/login-tokens", map[string]any{"extra": []string{"crash load"}})
+	want(t, 201, &loadToken, srv.LocalURL, admin, "POST", "/api/v1/login-tokens", map[string]any{"extra": []string{"crash load"}})
 	acked.tokens = append(acked.tokens, loadToken.ID)
 	for _, body := range []map[string]any{
 		{"contactId": acked.contacts[0]},
@@ -53,7 +53,7 @@ func TestCrashSQLiteSIGKILLUnderRedeemLoad(t *testing.T) {
 		{"expiresAt": time.Now().Add(48 * time.Hour).UTC().Format(time.RFC3339)},
 	} {
 		var tok issued
-		want(t, 201, &tok, srv.URL, admin, "POST", "/api/v1/login-tokens", body)
+		want(t, 201, &tok, srv.LocalURL, admin, "POST", "/api/v1/login-tokens", body)
 		acked.tokens = append(acked.tokens, tok.ID)
 	}
 	// And one from the command line, straight into the database.
@@ -69,12 +69,12 @@ func TestCrashSQLiteSIGKILLUnderRedeemLoad(t *testing.T) {
 	rng := rand.New(rand.NewPCG(seed, 0))
 	t.Logf("kill points drawn with seed %d", seed)
 	for round := 1; round <= crashKills; round++ {
-		before := getToken(t, srv.URL, admin, loadToken.ID).SuccessfulAttempts
-		l := startLoad(srv.URL, webshop, loadToken.Value, nil)
+		before := getToken(t, srv.LocalURL, admin, loadToken.ID).SuccessfulAttempts
+		l := startLoad(srv.LocalURL, webshop, loadToken.Value, nil)
 		t.Cleanup(l.stop) // if the round fails before its own stop
 		// Writes of other records while the load runs: each one the API
 		// acknowledged must survive the kill.
-		writes := acked.writeDuring(srv.URL, admin, co.ID, round)
+		writes := acked.writeDuring(srv.LocalURL, admin, co.ID, round)
 		t.Cleanup(writes.stop)
 
 		// Kill at a random point past a few hundred successes: enough
@@ -86,7 +86,7 @@ func TestCrashSQLiteSIGKILLUnderRedeemLoad(t *testing.T) {
 		// reach a server not yet torn down, so they count toward the upper
 		// bound, but they were not in flight at the kill.
 		l.phase.Store(1)
-		srv.kill()
+		srv.Kill()
 		l.stop()
 		writes.stop()
 
@@ -110,7 +110,7 @@ func TestCrashSQLiteSIGKILLUnderRedeemLoad(t *testing.T) {
 		restartStart := time.Now()
 		srv = startService(t, env)
 		restart := time.Since(restartStart)
-		after := getToken(t, srv.URL, admin, loadToken.ID)
+		after := getToken(t, srv.LocalURL, admin, loadToken.ID)
 		counted := after.SuccessfulAttempts - before
 		t.Logf("round %d: sent %d, 200 answers %d, in flight at the kill %d; after it %d sent (%d without answer, %d refused); counted %d; acknowledged writes %d (%d in flight, %d refused); WAL file %d KiB; restart took %s",
 			round, l.sent[0].Load(), seen, inFlight, l.sent[1].Load(), late, l.refused[1].Load(), counted, writes.acked, writes.inFlight, writes.refused, wal>>10, restart.Round(time.Millisecond))
@@ -124,14 +124,14 @@ func TestCrashSQLiteSIGKILLUnderRedeemLoad(t *testing.T) {
 			t.Errorf("round %d: failedAttempts = %d, want 0: the load only presents the right value", round, after.FailedAttempts)
 		}
 		checkStart := time.Now()
-		acked.checkAllThere(t, srv.URL, admin, co.ID, first)
+		acked.checkAllThere(t, srv.LocalURL, admin, co.ID, first)
 		t.Logf("round %d: %d contacts and %d tokens checked in %s", round, len(acked.contacts), len(acked.tokens), time.Since(checkStart).Round(time.Millisecond))
 	}
 
 	// The restarted server redeems again, and stops cleanly.
-	want(t, 200, nil, srv.URL, webshop, "POST", "/api/v1/login-tokens/redeem", map[string]string{"token": loadToken.Value})
-	want(t, 200, nil, srv.URL, webshop, "POST", "/api/v1/login-tokens/redeem", map[string]string{"token": cliValue})
-	srv.stop()
+	want(t, 200, nil, srv.LocalURL, webshop, "POST", "/api/v1/login-tokens/redeem", map[string]string{"token": loadToken.Value})
+	want(t, 200, nil, srv.LocalURL, webshop, "POST", "/api/v1/login-tokens/redeem", map[string]string{"token": cliValue})
+	srv.Stop()
 	checkSQLiteIntegrity(t, dbPath)
 }
 

@@ -6,187 +6,40 @@
 package faults
 
 import (
-	"bufio"
-	"bytes"
 	"encoding/json"
-	"fmt"
-	"io"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"regexp"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/logintokens/logintokens/internal/servicetest"
 )
 
-var binary string // the built logintokens
+// binary is the logintokens every test runs, built once by TestMain.
+var binary string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "logintokens-faults")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	binary = filepath.Join(dir, "logintokens")
-	build := exec.Command("go", "build", "-o", binary, "../cmd/logintokens")
-	build.Stdout, build.Stderr = os.Stdout, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "build:", err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
-
-// startTimeout bounds how long serve may take to log that it listens.
-const startTimeout = 60 * time.Second
-
-var listening = regexp.MustCompile(`msg=listening addr=(\S+)`)
-
-// service is one `logintokens serve` process; the same env starts it again
-// on the same database after a crash.
-type service struct {
-	t    *testing.T
-	env  []string
-	cmd  *exec.Cmd
-	URL  string        // http://127.0.0.1:port, as bound
-	done chan struct{} // closed when the process has exited
-	err  error         // its exit, once done is closed
-	mu   sync.Mutex
-	log  bytes.Buffer
+	var cleanup func()
+	binary, cleanup = servicetest.Build()
+	defer cleanup()
+	m.Run() // TestMain returning exits with m.Run's code
 }
 
 // startService runs serve with env and waits until it logs that it
-// listens. The process is stopped at cleanup if it still runs.
-func startService(t *testing.T, env []string) *service {
+// listens; the same env starts it again on the same database after a
+// crash. The process is stopped at cleanup if it still runs. The tests
+// talk to its LocalURL, the address as bound, so that a connection the
+// dead server refuses is refused once, not once per address of localhost.
+func startService(t *testing.T, env []string) *servicetest.Service {
 	t.Helper()
-	s := &service{t: t, env: append([]string{
-		"LOGINTOKENS_ADDR=127.0.0.1:0",
-		"LOGINTOKENS_LOG_FORMAT=text",
-		"LOGINTOKENS_ADMIN_PASSWORD=faults admin password",
-	}, env...), done: make(chan struct{})}
-	s.cmd = exec.Command(binary, "serve")
-	s.cmd.Env = append(os.Environ(), s.env...)
-	s.cmd.Stdout = io.Discard
-	stderr, err := s.cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	found := make(chan string, 1)
-	scanned := make(chan struct{})
-	go func() {
-		defer close(scanned)
-		sc := bufio.NewScanner(stderr)
-		sc.Buffer(make([]byte, 64<<10), 1<<20)
-		for sc.Scan() {
-			line := sc.Text()
-			s.mu.Lock()
-			s.log.WriteString(line + "\n")
-			s.mu.Unlock()
-			if m := listening.FindStringSubmatch(line); m != nil {
-				select {
-				case found <- m[1]:
-				default:
-				}
-			}
-		}
-	}()
-	go func() {
-		<-scanned // Wait closes the pipe: read it to the end first
-		s.err = s.cmd.Wait()
-		close(s.done)
-	}()
-	t.Cleanup(func() {
-		select {
-		case <-s.done:
-		default:
-			s.stop()
-		}
-	})
-	select {
-	case addr := <-found:
-		s.URL = "http://" + addr
-	case <-s.done:
-		t.Fatalf("serve exited before listening (%v):\n%s", s.err, s.Log())
-	case <-time.After(startTimeout):
-		s.cmd.Process.Kill()
-		t.Fatalf("serve did not listen within %s:\n%s", startTimeout, s.Log())
-	}
-	return s
-}
-
-// Log is everything the service logged so far.
-func (s *service) Log() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.log.String()
-}
-
-// running reports whether the process has not exited.
-func (s *service) running() bool {
-	select {
-	case <-s.done:
-		return false
-	default:
-		return true
-	}
-}
-
-// kill ends the process with SIGKILL, as the kernel's OOM killer or a
-// power cut would, and waits until it is gone.
-func (s *service) kill() {
-	s.t.Helper()
-	if err := s.cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		s.t.Fatalf("SIGKILL: %v", err)
-	}
-	select {
-	case <-s.done:
-	case <-time.After(30 * time.Second):
-		s.t.Fatal("serve did not die within 30 s of SIGKILL")
-	}
-	if ws, ok := s.cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
-		s.t.Fatalf("serve ended with %v, not by SIGKILL", s.err)
-	}
-}
-
-// stop ends the process with SIGTERM and fails the test unless it drains
-// and exits 0.
-func (s *service) stop() {
-	s.t.Helper()
-	s.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-s.done:
-	case <-time.After(40 * time.Second):
-		s.cmd.Process.Kill()
-		<-s.done
-		s.t.Errorf("serve did not stop within 40 s of SIGTERM:\n%s", s.Log())
-		return
-	}
-	if s.err != nil {
-		s.t.Errorf("serve did not exit cleanly on SIGTERM: %v\n%s", s.err, s.Log())
-	}
+	return servicetest.Start(t, binary, nil, append([]string{"LOGINTOKENS_ADMIN_PASSWORD=faults admin password"}, env...))
 }
 
 // cli runs a logintokens command with the service's configuration and
 // returns the first line of its output (the secret, for scripts).
 func cli(t *testing.T, env []string, args ...string) string {
 	t.Helper()
-	cmd := exec.Command(binary, args...)
-	cmd.Env = append(os.Environ(), env...)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("logintokens %v: %v\n%s", args, err, errb.String())
-	}
-	line, _, _ := strings.Cut(out.String(), "\n")
+	line, _, _ := strings.Cut(servicetest.Run(t, binary, env, "", args...), "\n")
 	return strings.TrimSpace(line)
 }
 
@@ -198,42 +51,11 @@ func keys(t *testing.T, env []string) (webshop, admin string) {
 	return webshop, admin
 }
 
-// apiClient is for the setup and the checks, not the load: one request at
-// a time, failing the test on anything unexpected.
-var apiClient = &http.Client{Timeout: 30 * time.Second}
-
-// call sends a JSON request and returns the status and body.
-func call(t *testing.T, base, key, method, path string, body any) (int, []byte) {
-	t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequest(method, base+path, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rd != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if key != "" {
-		req.Header.Set("Authorization", "Bearer "+key)
-	}
-	resp, err := apiClient.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, b
-}
-
 // want sends a request that must answer status and decodes its body into
 // out (unless nil).
 func want(t *testing.T, status int, out any, base, key, method, path string, body any) {
 	t.Helper()
-	got, b := call(t, base, key, method, path, body)
+	got, b := servicetest.Call(t, base, key, method, path, body)
 	if got != status {
 		t.Fatalf("%s %s = %d, want %d: %s", method, path, got, status, b)
 	}

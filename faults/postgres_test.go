@@ -47,7 +47,7 @@ func TestPostgresRestartUnderRedeemLoad(t *testing.T) {
 	srv := startService(t, env)
 	webshop, admin := keys(t, env)
 	var tok issued
-	want(t, 201, &tok, srv.URL, admin, "POST", "/api/v1/login-tokens", map[string]any{"extra": []string{"postgres restart load"}})
+	want(t, 201, &tok, srv.LocalURL, admin, "POST", "/api/v1/login-tokens", map[string]any{"extra": []string{"postgres restart load"}})
 	_, tokSecret, err := lt.ParseValue(lt.TokenPrefix, tok.Value)
 	if err != nil {
 		t.Fatal(err)
@@ -94,13 +94,13 @@ func TestPostgresRestartUnderRedeemLoad(t *testing.T) {
 		return ""
 	}
 
-	l := startLoad(srv.URL, webshop, tok.Value, check)
+	l := startLoad(srv.LocalURL, webshop, tok.Value, check)
 	t.Cleanup(l.stop) // before the service and the cluster stop, if the test fails early
 	waitFor(t, 30*time.Second, "200 successes before the fault", func() bool { return l.ok[pgUp].Load() >= 200 })
 	probes := map[int]int{} // /readyz answers by status
 	ready := func() int {
 		t.Helper()
-		st, body := readyz(t, srv.URL)
+		st, body := readyz(t, srv.LocalURL)
 		probes[st]++
 		if p := leak(st, body); p != "" {
 			t.Errorf("/readyz answered %d that %s: %s", st, p, body)
@@ -134,8 +134,8 @@ func TestPostgresRestartUnderRedeemLoad(t *testing.T) {
 	resumed := waitFor(t, 30*time.Second, "200 successes after recovery", func() bool { return l.ok[pgRecovered].Load() >= 200 })
 	l.stop()
 
-	if !srv.running() {
-		t.Fatalf("serve exited during the outage: %v\n%s", srv.err, srv.Log())
+	if !srv.Running() {
+		t.Fatalf("serve exited during the outage: %v\n%s", srv.Err(), srv.Log())
 	}
 	for _, p := range l.foundProblems() {
 		t.Errorf("an answer %s", p)
@@ -172,7 +172,7 @@ func TestPostgresRestartUnderRedeemLoad(t *testing.T) {
 	if noAnswer != 0 {
 		t.Errorf("%d redeems got no answer: the service must answer during an outage", noAnswer)
 	}
-	after := getToken(t, srv.URL, admin, tok.ID)
+	after := getToken(t, srv.LocalURL, admin, tok.ID)
 	if after.SuccessfulAttempts < seen {
 		t.Errorf("successfulAttempts = %d, fewer than the %d successes the clients saw", after.SuccessfulAttempts, seen)
 	}
@@ -202,7 +202,7 @@ func TestPostgresRestartUnderRedeemLoad(t *testing.T) {
 	for _, b := range l.distinctBodies() {
 		t.Logf("answer during the outage: %s", b)
 	}
-	srv.stop()
+	srv.Stop()
 }
 
 var readyClient = &http.Client{Timeout: 10 * time.Second}
