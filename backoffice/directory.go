@@ -23,18 +23,18 @@ func (s *Server) directoryRoutes() []route {
 	var rts []route
 	for _, k := range []*personKind{s.contactKind(), s.customerKind()} {
 		rts = append(rts,
-			route{pattern: "GET " + k.path, need: usersViewer, handler: s.listPeople(k)},
-			route{pattern: "GET " + k.path + "/new", need: usersEditor, handler: s.newPerson(k)},
-			route{pattern: "POST " + k.path, need: usersEditor, handler: s.createPerson(k)},
-			route{pattern: "GET " + k.path + "/{id}", need: usersViewer, handler: s.showPerson(k)},
-			route{pattern: "POST " + k.path + "/{id}", need: usersEditor, handler: s.updatePerson(k)},
-			route{pattern: "POST " + k.path + "/{id}/disable", need: usersEditor, handler: s.setPersonDisabled(k, true)},
-			route{pattern: "POST " + k.path + "/{id}/enable", need: usersEditor, handler: s.setPersonDisabled(k, false)},
-			route{pattern: "POST " + k.path + "/{id}/delete", need: usersEditor, handler: s.deletePerson(k)},
-			route{pattern: "GET " + k.path + "/import", need: usersEditor, handler: s.showImport(k)},
+			route{pattern: "GET " + k.Path, need: usersViewer, handler: s.listPeople(k)},
+			route{pattern: "GET " + k.Path + "/new", need: usersEditor, handler: s.newPerson(k)},
+			route{pattern: "POST " + k.Path, need: usersEditor, handler: s.createPerson(k)},
+			route{pattern: "GET " + k.Path + "/{id}", need: usersViewer, handler: s.showPerson(k)},
+			route{pattern: "POST " + k.Path + "/{id}", need: usersEditor, handler: s.updatePerson(k)},
+			route{pattern: "POST " + k.Path + "/{id}/disable", need: usersEditor, handler: s.setPersonDisabled(k, true)},
+			route{pattern: "POST " + k.Path + "/{id}/enable", need: usersEditor, handler: s.setPersonDisabled(k, false)},
+			route{pattern: "POST " + k.Path + "/{id}/delete", need: usersEditor, handler: s.deletePerson(k)},
+			route{pattern: "GET " + k.Path + "/import", need: usersEditor, handler: s.showImport(k)},
 			// The upload checks the session itself, after its body is
 			// limited: the session check reads the form for the CSRF token.
-			route{pattern: "POST " + k.path + "/import", public: true, handler: s.limitUpload(usersEditor, s.runImport(k))},
+			route{pattern: "POST " + k.Path + "/import", public: true, handler: s.limitUpload(usersEditor, s.runImport(k))},
 		)
 	}
 	return append(rts,
@@ -45,6 +45,57 @@ func (s *Server) directoryRoutes() []route {
 		route{pattern: "POST /admin/companies/{id}", need: usersEditor, handler: http.HandlerFunc(s.updateCompany)},
 		route{pattern: "POST /admin/companies/{id}/delete", need: usersEditor, handler: http.HandlerFunc(s.deleteCompany)},
 	)
+}
+
+// dirKind names one of the directory's screens. The URLs, element ids and
+// texts of its pages are made of these words, so that contacts, customers
+// and companies render from the same partials (templates/_directory_*.html);
+// its page templates are <Many>.html, <One>_form.html and, for people,
+// <Many>_import.html.
+type dirKind struct {
+	One, Many           string   // "contact", "contacts"
+	OneTitle, ManyTitle string   // "Contact", "Contacts"
+	Path                string   // "/admin/contacts"
+	SearchHint          string   // the search field's placeholder: what it looks in
+	Columns             []string // the list's column headings, besides the actions
+	People              bool     // contacts and customers: they sign in, can be disabled and imported
+	Companies           bool     // contacts: each belongs to a company
+}
+
+var (
+	contactsKind = &dirKind{One: "contact", Many: "contacts", OneTitle: "Contact", ManyTitle: "Contacts",
+		Path: "/admin/contacts", SearchHint: "Name, email or external id",
+		Columns: []string{"Name", "Email", "Company", "External id", "Status"}, People: true, Companies: true}
+	customersKind = &dirKind{One: "customer", Many: "customers", OneTitle: "Customer", ManyTitle: "Customers",
+		Path: "/admin/customers", SearchHint: "Name, email or external id",
+		Columns: []string{"Name", "Email", "External id", "Status"}, People: true}
+	companiesKind = &dirKind{One: "company", Many: "companies", OneTitle: "Company", ManyTitle: "Companies",
+		Path: "/admin/companies", SearchHint: "Name or external id",
+		Columns: []string{"Name", "External id", "Contacts", "Created"}}
+)
+
+// DeleteConfirm is what the browser asks before the record called name is
+// deleted, from its list or its page.
+func (k *dirKind) DeleteConfirm(name string) string {
+	if k.People {
+		return "Delete " + name + "? Their login tokens will stop working."
+	}
+	return "Delete the " + k.One + " " + name + "?"
+}
+
+// canEditDirectory says whether the request's staff member may change the
+// directory, and so sees the controls that do.
+func canEditDirectory(r *http.Request) bool {
+	return currentFrom(r.Context()).can(lt.AreaUsers, lt.LevelEditor)
+}
+
+// dirRecord is what the form page of a contact, customer or company has
+// in common.
+type dirRecord struct {
+	Kind    *dirKind
+	ID      int64  // the record's; 0 on the new form
+	Name    string // the record's, as lists and messages name it
+	CanEdit bool
 }
 
 // dirMaxSearch bounds the search text of the lists, as the API does.
@@ -119,6 +170,29 @@ func newDirPager(u *url.URL, lq dirQuery, total int) dirPager {
 		p.Next = at(lq.Page + 1)
 	}
 	return p
+}
+
+// dirList is the data of a list page: a page of rows R, and the search
+// that found them.
+type dirList[R any] struct {
+	Kind    *dirKind
+	Query   dirQuery
+	Rows    []R
+	Pager   dirPager
+	CanEdit bool
+	Here    string      // this list's URL, where row actions come back to
+	Company *lt.Company // contacts: the company the list is narrowed to
+}
+
+func newDirList[R any](r *http.Request, k *dirKind, lq dirQuery, total int) *dirList[R] {
+	return &dirList[R]{Kind: k, Query: lq, Pager: newDirPager(r.URL, lq, total), Here: r.URL.RequestURI(), CanEdit: canEditDirectory(r)}
+}
+
+// renderList writes a list page, with the notice a redirect asked for.
+func renderList[R any](s *Server, w http.ResponseWriter, r *http.Request, d *dirList[R]) {
+	p := s.page(r, d.Kind.ManyTitle, d.Kind.Many)
+	p.Message, p.Data = doneNotice(r), d
+	s.render(w, r, http.StatusOK, d.Kind.Many, p)
 }
 
 // Count says how many rows the list has: "1 contact", "12 contacts".

@@ -8,15 +8,6 @@ import (
 	lt "github.com/logintokens/logintokens"
 )
 
-// companyList is the data of the companies list.
-type companyList struct {
-	Query   dirQuery
-	Rows    []companyRow
-	Pager   dirPager
-	CanEdit bool
-	Here    string
-}
-
 // companyRow is one row of the companies list: with its number of
 // contacts, since a company that has some cannot be deleted.
 type companyRow struct {
@@ -50,26 +41,29 @@ func (s *Server) listCompanies(w http.ResponseWriter, r *http.Request) {
 	}
 	// One count per row: pages are short, and the store has no count of
 	// several companies' contacts at once.
-	rows := make([]companyRow, len(list))
+	d := newDirList[companyRow](r, companiesKind, lq, total)
+	d.Rows = make([]companyRow, len(list))
 	for i, c := range list {
-		rows[i].Company = c
-		if _, rows[i].Contacts, err = s.Store.FindContacts(r.Context(), lt.DirectoryFilter{CompanyID: &c.ID, PageSize: 1}); err != nil {
+		d.Rows[i].Company = c
+		if d.Rows[i].Contacts, err = s.contactsOf(r, c.ID); err != nil {
 			s.fail(w, r, err)
 			return
 		}
 	}
-	p := s.page(r, "Companies", "companies")
-	p.Message = doneNotice(r)
-	p.Data = &companyList{Query: lq, Rows: rows, Pager: newDirPager(r.URL, lq, total), Here: r.URL.RequestURI(),
-		CanEdit: currentFrom(r.Context()).can(lt.AreaUsers, lt.LevelEditor)}
-	s.render(w, r, http.StatusOK, "companies", p)
+	renderList(s, w, r, d)
+}
+
+// contactsOf counts the contacts of a company.
+func (s *Server) contactsOf(r *http.Request, company int64) (int, error) {
+	_, n, err := s.Store.FindContacts(r.Context(), lt.DirectoryFilter{CompanyID: &company, PageSize: 1})
+	return n, err
 }
 
 // companyPage is the data of a company's form page.
 type companyPage struct {
+	dirRecord
 	Company  *lt.Company // nil on the new form
 	Contacts int         // how many contacts it has
-	CanEdit  bool
 }
 
 // ContactCount says how many contacts the company has: "1 contact".
@@ -78,19 +72,22 @@ func (d *companyPage) ContactCount() string { return dirCount(d.Contacts, "conta
 var companyLabels = map[string]string{"name": "Name", "externalId": "External id"}
 
 func (s *Server) renderCompany(w http.ResponseWriter, r *http.Request, status int, p *pageData, c *lt.Company) {
-	d := &companyPage{Company: c, CanEdit: currentFrom(r.Context()).can(lt.AreaUsers, lt.LevelEditor)}
+	d := &companyPage{dirRecord: dirRecord{Kind: companiesKind, CanEdit: canEditDirectory(r)}, Company: c}
 	p.Title = "New company"
 	if c != nil {
-		p.Title = c.Name
-		_, n, err := s.Store.FindContacts(r.Context(), lt.DirectoryFilter{CompanyID: &c.ID, PageSize: 1})
-		if err != nil {
+		d.ID, d.Name, p.Title = c.ID, c.Name, c.Name
+		var err error
+		if d.Contacts, err = s.contactsOf(r, c.ID); err != nil {
 			s.fail(w, r, err)
 			return
 		}
-		d.Contacts = n
 	}
 	p.Data = d
 	s.render(w, r, status, "company_form", p)
+}
+
+func companyForm(c *lt.Company) map[string]string {
+	return map[string]string{"name": c.Name, "externalId": derefString(c.ExternalID)}
 }
 
 func readCompany(r *http.Request) (map[string]string, string, *string, error) {
@@ -143,7 +140,7 @@ func (s *Server) showCompany(w http.ResponseWriter, r *http.Request) {
 	}
 	p := s.page(r, "", "companies")
 	p.Message = doneNotice(r)
-	p.Form = map[string]string{"name": c.Name, "externalId": derefString(c.ExternalID)}
+	p.Form = companyForm(c)
 	s.renderCompany(w, r, http.StatusOK, p, c)
 }
 
@@ -172,13 +169,13 @@ func (s *Server) deleteCompany(w http.ResponseWriter, r *http.Request) {
 		err = s.Store.DeleteCompany(r.Context(), c.ID)
 	}
 	if lt.ErrorCode(err) == lt.ECONFLICT {
-		_, n, ferr := s.Store.FindContacts(r.Context(), lt.DirectoryFilter{CompanyID: &c.ID, PageSize: 1})
+		n, ferr := s.contactsOf(r, c.ID)
 		if ferr != nil {
 			s.fail(w, r, ferr)
 			return
 		}
 		p := s.page(r, "", "companies")
-		p.Form = map[string]string{"name": c.Name, "externalId": derefString(c.ExternalID)}
+		p.Form = companyForm(c)
 		p.Errors = map[string]string{"delete": fmt.Sprintf("%s cannot be deleted while it has %s. Delete them or move them to another company first.",
 			c.Name, dirCount(n, "contact", "contacts"))}
 		s.renderCompany(w, r, http.StatusConflict, p, c)

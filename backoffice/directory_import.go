@@ -24,6 +24,7 @@ const (
 // importPage is the data of the import page: the form, and after an
 // upload its result.
 type importPage struct {
+	Kind     *dirKind
 	Columns  []string
 	FileName string
 	Result   *lt.ImportResult
@@ -50,15 +51,15 @@ func (s *Server) limitUpload(need lt.Grant, h http.Handler) http.Handler {
 }
 
 func (s *Server) renderImport(w http.ResponseWriter, r *http.Request, k *personKind, status int, p *pageData, d *importPage) {
-	d.Columns, d.MaxMB = k.fields, maxUploadFile>>20
-	p.Title = "Import " + strings.ToLower(k.title)
+	d.Kind, d.Columns, d.MaxMB = k.dirKind, k.fields, maxUploadFile>>20
+	p.Title = "Import " + k.Many
 	p.Data = d
-	s.render(w, r, status, k.imp, p)
+	s.render(w, r, status, k.Many+"_import", p)
 }
 
 func (s *Server) showImport(k *personKind) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p := s.page(r, "", k.nav)
+		p := s.page(r, "", k.Many)
 		if r.URL.Query().Get("error") == "too-large" {
 			p.Errors = map[string]string{"file": "The file was larger than 8 MB. Split it into smaller files and import them one by one."}
 		}
@@ -68,7 +69,7 @@ func (s *Server) showImport(k *personKind) http.Handler {
 
 func (s *Server) runImport(k *personKind) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p := s.page(r, "", k.nav)
+		p := s.page(r, "", k.Many)
 		d := &importPage{}
 		refuse := func(msg string) {
 			p.Errors = map[string]string{"file": msg}

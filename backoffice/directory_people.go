@@ -10,17 +10,10 @@ import (
 )
 
 // personKind is what differs between the contacts and the customers
-// screens: names, templates and store calls. Both are handled as
-// *lt.Contact; a customer's CompanyID is 0.
+// screens: names and store calls. Both are handled as *lt.Contact; a
+// customer's CompanyID is 0.
 type personKind struct {
-	typ    lt.UserType
-	path   string // "/admin/contacts"
-	nav    string // the layout's navigation entry
-	one    string // "contact"
-	title  string // "Contacts"
-	list   string // templates: the list, the form and the import page
-	form   string
-	imp    string
+	*dirKind
 	fields []string // the import's columns
 
 	find    func(context.Context, lt.DirectoryFilter) ([]*lt.Contact, int, error)
@@ -31,19 +24,15 @@ type personKind struct {
 	imports func(context.Context, []lt.ContactImport) (lt.ImportResult, error)
 }
 
-func (k *personKind) contacts() bool { return k.typ == lt.UserContact }
-
 func (s *Server) contactKind() *personKind {
-	return &personKind{typ: lt.UserContact, path: "/admin/contacts", nav: "contacts", one: "contact", title: "Contacts",
-		list: "contacts", form: "contact_form", imp: "contacts_import", fields: importcsv.ContactFields,
+	return &personKind{dirKind: contactsKind, fields: importcsv.ContactFields,
 		find: s.Store.FindContacts, byID: s.Store.FindContactByID, create: s.Store.CreateContact,
 		update: s.Store.UpdateContact, delete: s.Store.DeleteContact, imports: s.Store.ImportContacts}
 }
 
 func (s *Server) customerKind() *personKind {
 	st := s.Store
-	return &personKind{typ: lt.UserCustomer, path: "/admin/customers", nav: "customers", one: "customer", title: "Customers",
-		list: "customers", form: "customer_form", imp: "customers_import", fields: importcsv.CustomerFields,
+	return &personKind{dirKind: customersKind, fields: importcsv.CustomerFields,
 		find: func(ctx context.Context, f lt.DirectoryFilter) ([]*lt.Contact, int, error) {
 			list, n, err := st.FindCustomers(ctx, f)
 			out := make([]*lt.Contact, len(list))
@@ -94,21 +83,11 @@ type personRow struct {
 	Company *lt.Company // contacts; nil when it cannot be found
 }
 
-// peopleList is the data of the contacts and customers lists.
-type peopleList struct {
-	Query   dirQuery
-	Rows    []personRow
-	Pager   dirPager
-	CanEdit bool
-	Here    string      // this list's URL, where row actions come back to
-	Company *lt.Company // the company the contacts list is narrowed to
-}
-
 func (s *Server) listPeople(k *personKind) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
 		lq := readDirQuery(r)
-		if !k.contacts() {
+		if !k.Companies {
 			lq.CompanyID = 0
 		}
 		people, total, err := k.find(ctx, lq.filter())
@@ -116,12 +95,11 @@ func (s *Server) listPeople(k *personKind) http.Handler {
 			s.fail(w, r, err)
 			return
 		}
-		d := &peopleList{Query: lq, Pager: newDirPager(r.URL, lq, total), Here: r.URL.RequestURI(),
-			CanEdit: currentFrom(ctx).can(lt.AreaUsers, lt.LevelEditor)}
+		d := newDirList[personRow](r, k.dirKind, lq, total)
 		companies := companyCache{s: s, ctx: ctx}
 		for _, c := range people {
 			row := personRow{Contact: c, Name: personName(c)}
-			if k.contacts() {
+			if k.Companies {
 				if row.Company, err = companies.get(c.CompanyID); err != nil {
 					s.fail(w, r, err)
 					return
@@ -138,9 +116,7 @@ func (s *Server) listPeople(k *personKind) http.Handler {
 				d.Company = &lt.Company{ID: lq.CompanyID, Name: "company " + strconv.FormatInt(lq.CompanyID, 10)}
 			}
 		}
-		p := s.page(r, k.title, k.nav)
-		p.Message, p.Data = doneNotice(r), d
-		s.render(w, r, http.StatusOK, k.list, p)
+		renderList(s, w, r, d)
 	})
 }
 
@@ -172,9 +148,8 @@ func (c *companyCache) get(id int64) (*lt.Company, error) {
 
 // personPage is the data of a contact's or customer's form page.
 type personPage struct {
-	Person  *lt.Contact // nil on the new form
-	Name    string
-	CanEdit bool
+	dirRecord
+	Person *lt.Contact // nil on the new form
 	// Contacts only: the companies the select offers (the first
 	// companyChoices by name, plus the contact's own), and how many exist.
 	Companies      []*lt.Company
@@ -191,13 +166,13 @@ var personLabels = map[string]string{"firstName": "First name", "lastName": "Las
 
 func (s *Server) renderPerson(w http.ResponseWriter, r *http.Request, k *personKind, status int, p *pageData, person *lt.Contact) {
 	ctx := r.Context()
-	d := &personPage{Person: person, CanEdit: currentFrom(ctx).can(lt.AreaUsers, lt.LevelEditor), CompanyChoices: companyChoices}
-	p.Title = "New " + k.one
+	d := &personPage{dirRecord: dirRecord{Kind: k.dirKind, CanEdit: canEditDirectory(r)}, Person: person, CompanyChoices: companyChoices}
+	p.Title = "New " + k.One
 	if person != nil {
-		d.Name = personName(person)
+		d.ID, d.Name = person.ID, personName(person)
 		p.Title = d.Name
 	}
-	if k.contacts() {
+	if k.Companies {
 		var err error
 		d.Companies, d.CompaniesTotal, err = s.Store.FindCompanies(ctx, lt.DirectoryFilter{PageSize: companyChoices})
 		if err != nil {
@@ -218,7 +193,7 @@ func (s *Server) renderPerson(w http.ResponseWriter, r *http.Request, k *personK
 		}
 	}
 	p.Data = d
-	s.render(w, r, status, k.form, p)
+	s.render(w, r, status, k.One+"_form", p)
 }
 
 func personForm(c *lt.Contact) map[string]string {
@@ -241,7 +216,7 @@ func readPerson(r *http.Request, k *personKind) (map[string]string, lt.PersonUpd
 	var v lt.Validation
 	fields.Validate(&v)
 	upd := lt.PersonUpdate{FirstName: &fields.FirstName, LastName: &fields.LastName, Email: &fields.Email, ExternalID: &fields.ExternalID}
-	if k.contacts() {
+	if k.Companies {
 		id, err := strconv.ParseInt(form["companyId"], 10, 64)
 		if err != nil || id <= 0 {
 			v.Add("companyId", "choose the contact's company")
@@ -255,7 +230,7 @@ func readPerson(r *http.Request, k *personKind) (map[string]string, lt.PersonUpd
 
 func (s *Server) newPerson(k *personKind) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p := s.page(r, "", k.nav)
+		p := s.page(r, "", k.Many)
 		// "New contact" from a company's page arrives with its id.
 		p.Form = map[string]string{"companyId": r.URL.Query().Get("companyId")}
 		s.renderPerson(w, r, k, http.StatusOK, p, nil)
@@ -264,7 +239,6 @@ func (s *Server) newPerson(k *personKind) http.Handler {
 
 func (s *Server) createPerson(k *personKind) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p := s.page(r, "", k.nav)
 		form, upd, err := readPerson(r, k)
 		c := &lt.Contact{}
 		if err == nil {
@@ -276,17 +250,24 @@ func (s *Server) createPerson(k *personKind) http.Handler {
 			err = k.create(r.Context(), c)
 		}
 		if err != nil {
-			errs, status, ok := fieldMessages(err, personLabels)
-			if !ok {
-				s.fail(w, r, err)
-				return
-			}
-			p.Form, p.Errors = form, errs
-			s.renderPerson(w, r, k, status, p, nil)
+			s.personFormError(w, r, k, err, form, nil)
 			return
 		}
-		http.Redirect(w, r, k.path+"/"+strconv.FormatInt(c.ID, 10)+"?done=created", http.StatusSeeOther)
+		http.Redirect(w, r, k.Path+"/"+strconv.FormatInt(c.ID, 10)+"?done=created", http.StatusSeeOther)
 	})
+}
+
+// personFormError answers a form that the store or the checks refused
+// with the form again, its messages next to their fields.
+func (s *Server) personFormError(w http.ResponseWriter, r *http.Request, k *personKind, err error, form map[string]string, c *lt.Contact) {
+	errs, status, ok := fieldMessages(err, personLabels)
+	if !ok {
+		s.fail(w, r, err)
+		return
+	}
+	p := s.page(r, "", k.Many)
+	p.Form, p.Errors = form, errs
+	s.renderPerson(w, r, k, status, p, c)
 }
 
 func (s *Server) showPerson(k *personKind) http.Handler {
@@ -296,14 +277,14 @@ func (s *Server) showPerson(k *personKind) http.Handler {
 			s.fail(w, r, err)
 			return
 		}
-		p := s.page(r, "", k.nav)
+		p := s.page(r, "", k.Many)
 		p.Message, p.Form = doneNotice(r), personForm(c)
 		s.renderPerson(w, r, k, http.StatusOK, p, c)
 	})
 }
 
 func (s *Server) findPerson(r *http.Request, k *personKind) (*lt.Contact, error) {
-	id, err := dirPathID(r, k.one)
+	id, err := dirPathID(r, k.One)
 	if err != nil {
 		return nil, err
 	}
@@ -322,24 +303,17 @@ func (s *Server) updatePerson(k *personKind) http.Handler {
 			_, err = k.update(r.Context(), c.ID, upd)
 		}
 		if err != nil {
-			errs, status, ok := fieldMessages(err, personLabels)
-			if !ok {
-				s.fail(w, r, err)
-				return
-			}
-			p := s.page(r, "", k.nav)
-			p.Form, p.Errors = form, errs
-			s.renderPerson(w, r, k, status, p, c)
+			s.personFormError(w, r, k, err, form, c)
 			return
 		}
-		http.Redirect(w, r, k.path+"/"+strconv.FormatInt(c.ID, 10)+"?done=saved", http.StatusSeeOther)
+		http.Redirect(w, r, k.Path+"/"+strconv.FormatInt(c.ID, 10)+"?done=saved", http.StatusSeeOther)
 	})
 }
 
 func (s *Server) setPersonDisabled(k *personKind, disabled bool) http.Handler {
 	done := map[bool]string{true: "disabled", false: "enabled"}[disabled]
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := dirPathID(r, k.one)
+		id, err := dirPathID(r, k.One)
 		if err == nil {
 			_, err = k.update(r.Context(), id, lt.PersonUpdate{Disabled: &disabled})
 		}
@@ -347,13 +321,13 @@ func (s *Server) setPersonDisabled(k *personKind, disabled bool) http.Handler {
 			s.fail(w, r, err)
 			return
 		}
-		http.Redirect(w, r, withDone(dirBack(r, k.path), done), http.StatusSeeOther)
+		http.Redirect(w, r, withDone(dirBack(r, k.Path), done), http.StatusSeeOther)
 	})
 }
 
 func (s *Server) deletePerson(k *personKind) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := dirPathID(r, k.one)
+		id, err := dirPathID(r, k.One)
 		if err == nil {
 			err = k.delete(r.Context(), id)
 		}
@@ -361,6 +335,6 @@ func (s *Server) deletePerson(k *personKind) http.Handler {
 			s.fail(w, r, err)
 			return
 		}
-		http.Redirect(w, r, withDone(dirBackToList(r, k.path), "deleted"), http.StatusSeeOther)
+		http.Redirect(w, r, withDone(dirBackToList(r, k.Path), "deleted"), http.StatusSeeOther)
 	})
 }
