@@ -351,5 +351,10 @@ func ParseFilterTime(s string) (t time.Time, day bool, err error) {
 	if err != nil {
 		return t, false, fmt.Errorf("%q is not an RFC 3339 time or a YYYY-MM-DD day", s)
 	}
+	// An offset can push a time past the years RFC 3339 writes; SQLite
+	// compares times as that text, so such a bound would compare wrongly.
+	if y := t.UTC().Year(); y < 0 || y > 9999 {
+		return t, false, fmt.Errorf("%q is not between the years 0 and 9999 in UTC", s)
+	}
 	return t.UTC().Truncate(time.Microsecond), false, nil
 }

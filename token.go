@@ -150,6 +150,7 @@ func (n *NewToken) Validate(now time.Time) error {
 	if n.ExpiresAt != nil && !n.ExpiresAt.After(now) {
 		v.Add("expiresAt", "must be in the future")
 	}
+	validateExpiry(&v, n.ExpiresAt)
 	if n.Act != nil && (n.Act.Sub == "" || n.Type() == UserAnonymous) {
 		v.Add("act", "impersonation needs the staff member and a contact or customer")
 	}
@@ -234,7 +235,17 @@ func (u *TokenUpdate) Validate() error {
 	if u.Extra != nil {
 		validateExtra(&v, *u.Extra)
 	}
+	validateExpiry(&v, u.ExpiresAt)
 	return v.Err()
+}
+
+// validateExpiry refuses an expiry RFC 3339 cannot write (a UTC year
+// outside 0 to 9999): neither the token's JSON nor its audit event could
+// carry it.
+func validateExpiry(v *Validation, t *time.Time) {
+	if t != nil && (t.UTC().Year() < 0 || t.UTC().Year() > 9999) {
+		v.Add("expiresAt", "must be a time between the years 0 and 9999 (UTC)")
+	}
 }
 
 // ChangesUser reports whether the update names a user.

@@ -182,15 +182,19 @@ func ociClaim(params url.Values, hook string) map[string]string {
 // https://srm.acme.test/sap/ is allowed, https://srm.acme.test/sap/bc/hook
 // is too, but not https://srm.acme.test/sapx, https://srm.acme.test.evil.example/
 // or https://srm.acme.test@evil.example/. A hook with a user or password,
-// a backslash, white space, an encoded slash or a "." or ".." segment is refused: a
-// browser posting the cart could read it as another address than the one
-// matched here.
+// a backslash, white space, an encoded slash, a "." or ".." segment or a
+// host that is not ASCII is refused: a browser posting the cart could read
+// it as another address than the one matched here (Go lowers "İ" to "i",
+// a browser's IDNA mapping makes another host of it).
 func HookAllowed(hook string, allow []*url.URL) bool {
 	if strings.ContainsFunc(hook, func(c rune) bool { return c == '\\' || unicode.IsSpace(c) || unicode.IsControl(c) }) {
 		return false
 	}
 	u, err := url.Parse(hook)
 	if err != nil || u.User != nil || u.Opaque != "" || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return false
+	}
+	if strings.ContainsFunc(u.Host, func(c rune) bool { return c > unicode.MaxASCII }) {
 		return false
 	}
 	if strings.Contains(strings.ToLower(u.EscapedPath()), "%2f") || strings.Contains(strings.ToLower(u.EscapedPath()), "%5c") {
