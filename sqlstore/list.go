@@ -3,6 +3,8 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -34,19 +36,27 @@ var compareOps = map[lt.CompareOp]string{
 // FindTokens lists tokens matching f with the total number found (itemsFound).
 func (s *Store) FindTokens(ctx context.Context, f lt.TokenFilter) ([]*lt.LoginToken, int, error) {
 	now := s.now()
-	where, args, err := tokenWhere(f, now)
+	where, args, err := tokenWhere(s.d, f, now, "")
 	if err != nil {
 		return nil, 0, err
 	}
-	order, err := tokenOrder(f.Sort)
+	order, orderCol, err := tokenOrder(s.d, f)
 	if err != nil {
 		return nil, 0, err
 	}
 	page, size := f.Paging()
 	offset := (page - 1) * size
+	pageArgs := append(slices.Clip(args), size, offset)
 	var out []*lt.LoginToken
 	var total int
 	err = s.read(ctx, func(tx *tx) error {
+		if s.d.name() == "sqlite" {
+			found, n, done, err := s.sqliteSearchInOnePass(ctx, tx, f, where, order, pageArgs, now)
+			if err != nil || done {
+				out, total = found, n
+				return err
+			}
+		}
 		// The count needs no join: every filter is on login_tokens itself.
 		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM login_tokens t`+where, args...).Scan(&total); err != nil {
 			return fmt.Errorf("count tokens: %w", err)
@@ -54,20 +64,27 @@ func (s *Store) FindTokens(ctx context.Context, f lt.TokenFilter) ([]*lt.LoginTo
 		if offset >= total {
 			return nil // a page past the end is empty, not an error
 		}
-		rows, err := tx.query(ctx, tokenSelect+where+order+` LIMIT ? OFFSET ?`, append(args, size, offset)...)
-		if err != nil {
-			return fmt.Errorf("list tokens: %w", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			tok, _, err := s.scanToken(rows)
+		if where != "" && s.d.name() == "sqlite" {
+			budget, err := sqliteWalkBudget(ctx, tx, total, offset+size)
 			if err != nil {
 				return err
 			}
-			tok.Status = tok.StatusAt(now) // the same now as the status filter
-			out = append(out, tok)
+			if budget > 0 {
+				walkWhere, _, _ := tokenWhere(s.d, f, now, orderCol)
+				walkCtx, cancel := context.WithTimeout(ctx, budget)
+				out, err = s.tokenPage(walkCtx, tx, walkWhere, order, pageArgs, now)
+				cancel()
+				if err == nil || ctx.Err() != nil || walkCtx.Err() == nil {
+					return err
+				}
+				// Over budget: the filter went against the order. Its
+				// indexes then find the page.
+				out = nil
+			}
 		}
-		return rows.Err()
+		var err error
+		out, err = s.tokenPage(ctx, tx, where, order, pageArgs, now)
+		return err
 	})
 	if err != nil {
 		return nil, 0, err
@@ -75,30 +92,173 @@ func (s *Store) FindTokens(ctx context.Context, f lt.TokenFilter) ([]*lt.LoginTo
 	return out, total, nil
 }
 
+// tokenPage reads one page of the tokens that where selects. The page's
+// ids come first, from the indexes alone where they cover the filter and
+// the order; only those rows are read and joined. A deep page then skips
+// index entries, not joined rows.
+func (s *Store) tokenPage(ctx context.Context, tx *tx, where, order string, args []any, now time.Time) ([]*lt.LoginToken, error) {
+	ids := `SELECT t.id FROM login_tokens t` + where + order + ` LIMIT ? OFFSET ?`
+	return s.tokenList(ctx, tx, tokenPageSelect(ids)+order, args, now)
+}
+
+// sqliteSearchInOnePass answers a list with q on SQLite in one query when
+// the text index finds few candidates (at most 20,000): the query checks
+// each candidate, counts them all and sorts them (COUNT(*) OVER ()), where
+// a count and then a page would each read every candidate's row, which is
+// most of the work. Not for q alone when its candidates are enough for a
+// walk of the order (see sqliteWalkBudget), which finds the page reading
+// far fewer rows than sorting them all. done is false when it did not
+// apply, or the page lies past the end (the count then says so).
+func (s *Store) sqliteSearchInOnePass(ctx context.Context, tx *tx, f lt.TokenFilter, where, order string, args []any, now time.Time) (out []*lt.LoginToken, total int, done bool, err error) {
+	const most = 20_000
+	trigrams, ok := ftsTrigrams(f.Q)
+	if !ok {
+		return nil, 0, false, nil
+	}
+	var candidates int
+	if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM login_tokens_fts WHERE login_tokens_fts MATCH ?`, trigrams).Scan(&candidates); err != nil {
+		return nil, 0, false, fmt.Errorf("count search candidates: %w", err)
+	}
+	if candidates > most {
+		return nil, 0, false, nil
+	}
+	if onlyQ(f) {
+		page, size := f.Paging()
+		if budget, err := sqliteWalkBudget(ctx, tx, candidates, page*size); err != nil || budget > 0 {
+			return nil, 0, false, err
+		}
+	}
+	rows, err := tx.query(ctx, `SELECT t.id, COUNT(*) OVER () FROM login_tokens t`+where+order+` LIMIT ? OFFSET ?`, args...)
+	if err != nil {
+		return nil, 0, false, fmt.Errorf("list tokens: %w", err)
+	}
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id, &total); err != nil {
+			rows.Close()
+			return nil, 0, false, err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(ids) == 0 {
+		return nil, 0, false, err
+	}
+	in, idArgs := inList(ids)
+	out, err = s.tokenList(ctx, tx, tokenSelect+` WHERE t.id IN (`+in+`)`+order, idArgs, now)
+	return out, total, err == nil, err
+}
+
+// onlyQ reports whether q is f's only filter.
+func onlyQ(f lt.TokenFilter) bool {
+	g := lt.TokenFilter{Q: f.Q, Sort: f.Sort, Page: f.Page, PageSize: f.PageSize}
+	return reflect.DeepEqual(f, g)
+}
+
+// tokenList reads the tokens of a query of tokenSelect.
+func (s *Store) tokenList(ctx context.Context, tx *tx, q string, args []any, now time.Time) ([]*lt.LoginToken, error) {
+	rows, err := tx.query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list tokens: %w", err)
+	}
+	defer rows.Close()
+	var out []*lt.LoginToken
+	for rows.Next() {
+		tok, _, err := s.scanToken(rows)
+		if err != nil {
+			return nil, err
+		}
+		tok.Status = tok.StatusAt(now) // the same now as the status filter
+		out = append(out, tok)
+	}
+	return out, rows.Err()
+}
+
+// sqliteWalkBudget decides how SQLite finds a filtered page: from the
+// filters' indexes, sorting all they find, or by walking the index of the
+// sort order and checking each row against the filters until the page is
+// full. SQLite's planner cannot tell which is better (it knows neither how
+// values spread nor that the LIMIT ends a walk early) and takes the
+// filters' indexes even when they find most of the table: "type=contact"
+// then sorted 600,000 rows for 25 (1.7 s).
+//
+// The count just made tells: for a page ending at row end, a walk reads
+// about end*rows/total rows if the filter is spread evenly over the order,
+// the filters' indexes read total rows. Where the walk reads under half,
+// it is tried, with a time budget of 10 ms plus 0.25 µs per token found,
+// about a tenth of what reading them the other way takes (2 to 3 µs a
+// row): a filter that goes against the order (tokens expiring next month,
+// oldest first) can make a walk read most of the table, and is then
+// stopped and the page found the other way, for at most that tenth more.
+// A zero budget means no walk.
+func sqliteWalkBudget(ctx context.Context, tx *tx, total, end int) (time.Duration, error) {
+	var rows int64 // about the table's rows, cheaply: rid only grows
+	if err := tx.queryRow(ctx, `SELECT COALESCE(MAX(rid), 0) FROM login_tokens`).Scan(&rows); err != nil {
+		return 0, err
+	}
+	if 2*int64(end)*rows >= int64(total)*int64(total) {
+		return 0, nil
+	}
+	return 10*time.Millisecond + time.Duration(total)*time.Microsecond/4, nil
+}
+
+func sortOrDefault(sort lt.Sort) lt.Sort {
+	if sort.Key == "" {
+		return lt.DefaultSort
+	}
+	return sort
+}
+
+// tokenPageSelect is tokenSelect over the ids that the query page selects
+// (as id), in no particular order.
+func tokenPageSelect(page string) string {
+	return strings.Replace(tokenSelect, tokenFrom, "\nFROM ("+page+") p\nJOIN login_tokens t ON t.id = p.id\n", 1)
+}
+
+const tokenFrom = "\nFROM login_tokens t\n"
+
+func init() {
+	if !strings.Contains(tokenSelect, tokenFrom) {
+		panic("sqlstore: tokenSelect no longer reads FROM login_tokens t; update tokenPageSelect")
+	}
+}
+
 // tokenWhere builds " WHERE ..." (or "") from f: filters AND together, the
 // values of one filter OR together. now decides which tokens have expired.
-func tokenWhere(f lt.TokenFilter, now time.Time) (string, []any, error) {
+//
+// walkCol, on SQLite only, is the column of the sort order when the page
+// is to be found by walking its index (see sqliteWalkOrder): every other
+// column is then written +t.col, which SQLite reads as "use no index for
+// this term"; the arguments are the same.
+func tokenWhere(d dialect, f lt.TokenFilter, now time.Time, walkCol string) (string, []any, error) {
 	var conds []string
 	var args []any
 	add := func(cond string, a ...any) {
 		conds = append(conds, cond)
 		args = append(args, a...)
 	}
+	col := func(name string) string {
+		if c := "t." + name; walkCol == "" || c == walkCol {
+			return c
+		}
+		return "+t." + name
+	}
 	if len(f.IDs) > 0 {
 		in, a := inList(f.IDs)
-		add(`t.id IN (`+in+`)`, a...)
+		add(col("id")+` IN (`+in+`)`, a...)
 	}
 	// The backoffice's "Contact or Customer" picker: either kind of user.
 	var users []string
 	var userArgs []any
 	if len(f.ContactIDs) > 0 {
 		in, a := inList(f.ContactIDs)
-		users = append(users, `t.contact_id IN (`+in+`)`)
+		users = append(users, col("contact_id")+` IN (`+in+`)`)
 		userArgs = append(userArgs, a...)
 	}
 	if len(f.CustomerIDs) > 0 {
 		in, a := inList(f.CustomerIDs)
-		users = append(users, `t.customer_id IN (`+in+`)`)
+		users = append(users, col("customer_id")+` IN (`+in+`)`)
 		userArgs = append(userArgs, a...)
 	}
 	if len(users) > 0 {
@@ -110,24 +270,24 @@ func tokenWhere(f lt.TokenFilter, now time.Time) (string, []any, error) {
 			types[i] = string(typ) // drivers take plain strings, not named types
 		}
 		in, a := inList(types)
-		add(`t.type IN (`+in+`)`, a...)
+		add(col("type")+` IN (`+in+`)`, a...)
 	}
 	for _, r := range []struct {
 		col string
 		tr  lt.TimeRange
-	}{{"t.expires_at", f.ExpiresAt}, {"t.created_at", f.CreatedAt}, {"t.updated_at", f.UpdatedAt}} {
+	}{{"expires_at", f.ExpiresAt}, {"created_at", f.CreatedAt}, {"updated_at", f.UpdatedAt}} {
 		// A NULL expires_at fails both comparisons, so it lies in no range.
 		if r.tr.From != nil {
-			add(r.col+` >= ?`, *r.tr.From)
+			add(col(r.col)+` >= ?`, *r.tr.From)
 		}
 		if r.tr.To != nil {
-			add(r.col+` <= ?`, *r.tr.To)
+			add(col(r.col)+` <= ?`, *r.tr.To)
 		}
 	}
 	for _, c := range []struct {
 		field, col string
 		cond       *lt.CountCondition
-	}{{"successfulAttempts", "t.successful_attempts", f.SuccessfulAttempts}, {"failedAttempts", "t.failed_attempts", f.FailedAttempts}} {
+	}{{"successfulAttempts", "successful_attempts", f.SuccessfulAttempts}, {"failedAttempts", "failed_attempts", f.FailedAttempts}} {
 		if c.cond == nil {
 			continue
 		}
@@ -135,29 +295,42 @@ func tokenWhere(f lt.TokenFilter, now time.Time) (string, []any, error) {
 		if !ok {
 			return "", nil, lt.Invalid(c.field, "%q is not one of eq, ne, lt, le, gt, ge", c.cond.Op)
 		}
-		add(c.col+` `+op+` ?`, c.cond.N)
+		add(col(c.col)+` `+op+` ?`, c.cond.N)
 	}
 	if f.OneTimeUse != nil {
-		add(`t.one_time_use = ?`, *f.OneTimeUse)
+		add(col("one_time_use")+` = ?`, *f.OneTimeUse)
 	}
 	if len(f.Statuses) > 0 {
 		// The same order as lt.LoginToken.StatusAt: used wins over expired,
-		// expired over active. Booleans go in as arguments so that one text
-		// works on SQLite's integers and PostgreSQL's booleans.
-		const used = `(t.one_time_use = ? AND t.successful_attempts > 0)`
+		// expired over active. A column alone is a truth value on both
+		// databases (an integer on SQLite, a boolean on PostgreSQL), and
+		// the text matches the partial indexes of migration 00005, which
+		// the planners then use: the used tokens, and the expiry of the
+		// others. The expiry key is expires_at with never as the latest
+		// time, so expired and active are each one range of it.
+		used := `(` + col("one_time_use") + ` AND ` + col("successful_attempts") + ` > 0)`
+		key := expiresKey(d, "t.expires_at")
+		if walkCol != "" && walkCol != key {
+			key = expiresKey(d, "+t.expires_at")
+		}
+		if walkCol == key {
+			// The walk is down the unused tokens' expiry index itself,
+			// which SQLite uses only where the query says its condition
+			// as the index does.
+			used = `(t.one_time_use AND t.successful_attempts > 0)`
+		}
 		var ors []string
 		var orArgs []any
 		for _, st := range f.Statuses {
 			switch st {
 			case lt.StatusUsed:
 				ors = append(ors, used)
-				orArgs = append(orArgs, true)
 			case lt.StatusExpired:
-				ors = append(ors, `(NOT `+used+` AND t.expires_at IS NOT NULL AND t.expires_at <= ?)`)
-				orArgs = append(orArgs, true, now)
+				ors = append(ors, `(NOT `+used+` AND `+key+` <= ?)`)
+				orArgs = append(orArgs, now)
 			case lt.StatusActive:
-				ors = append(ors, `(NOT `+used+` AND (t.expires_at IS NULL OR t.expires_at > ?))`)
-				orArgs = append(orArgs, true, now)
+				ors = append(ors, `(NOT `+used+` AND `+key+` > ?)`)
+				orArgs = append(orArgs, now)
 			default:
 				return "", nil, lt.Invalid("status", "%q is not one of active, expired, used", st)
 			}
@@ -168,7 +341,24 @@ func tokenWhere(f lt.TokenFilter, now time.Time) (string, []any, error) {
 		// user_search and extra_search are stored lowercased; likePattern
 		// lowercases q and makes % and _ literal.
 		p := likePattern(f.Q)
-		add(`(t.user_search LIKE ? ESCAPE '\' OR t.extra_search LIKE ? ESCAPE '\')`, p, p)
+		like := `(` + col("user_search") + ` LIKE ? ESCAPE '\' OR ` + col("extra_search") + ` LIKE ? ESCAPE '\')`
+		trigrams, indexed := ftsTrigrams(f.Q)
+		switch {
+		case d.name() == "sqlite" && indexed:
+			// The FTS5 trigram index finds the candidates, and the LIKE
+			// keeps the exact meaning: a row holding every trigram of q
+			// need not hold q, and the index folds case its own way.
+			add(col("rid")+` IN (SELECT rowid FROM login_tokens_fts WHERE login_tokens_fts MATCH ?) AND `+like, trigrams, p, p)
+		case d.name() == "postgres" && !indexed:
+			// The pg_trgm GIN indexes answer the LIKE itself, but a q of
+			// one or two characters holds no trigram, and they would read
+			// every entry: slower than reading the table, so keep them out.
+			add(`((t.user_search || '') LIKE ? ESCAPE '\' OR (t.extra_search || '') LIKE ? ESCAPE '\')`, p, p)
+		default:
+			// PostgreSQL through pg_trgm; SQLite, for one or two
+			// characters, by reading every row.
+			add(like, p, p)
+		}
 	}
 	if len(conds) == 0 {
 		return "", nil, nil
@@ -176,16 +366,60 @@ func tokenWhere(f lt.TokenFilter, now time.Time) (string, []any, error) {
 	return ` WHERE ` + strings.Join(conds, ` AND `), args, nil
 }
 
-// tokenOrder builds " ORDER BY ..." for a sort: empty values last in both
-// directions, ties broken by id in the same direction so that paging is
-// stable.
-func tokenOrder(sort lt.Sort) (string, error) {
-	if sort.Key == "" {
-		sort = lt.DefaultSort
+// expiresKey is expires_at with "never" as the latest time, as the partial
+// index of the unused tokens' expiry has it: a stored generated column on
+// PostgreSQL, whose index-only scans need the column itself, and the
+// expression on SQLite, which reads a generated column only from its row.
+// col is how the query names expires_at.
+func expiresKey(d dialect, col string) string {
+	if d.name() == "postgres" {
+		return strings.Replace(col, "expires_at", "expires_key", 1)
 	}
+	return `COALESCE(` + col + `, '9999-12-31T23:59:59.999999Z')`
+}
+
+// ftsTrigrams is an FTS5 query for the rows that hold every trigram of q
+// (the index keeps no positions, so not for q itself); false when q is
+// too short to hold one. A longer q is asked for by six trigrams spread
+// over it: each costs a read of its rows in the index (2 ms for the common
+// ones of a million tokens), six find few rows already, and the LIKE
+// checks those.
+func ftsTrigrams(q string) (string, bool) {
+	const most = 6
+	r := []rune(strings.ToLower(q))
+	n := len(r) - 2
+	if n < 1 {
+		return "", false
+	}
+	var terms []string
+	for i := range min(n, most) {
+		at := i
+		if n > most {
+			at = i * (n - 1) / (most - 1)
+		}
+		term := `"` + strings.ReplaceAll(string(r[at:at+3]), `"`, `""`) + `"`
+		if !slices.Contains(terms, term) {
+			terms = append(terms, term)
+		}
+	}
+	return strings.Join(terms, " "), true
+}
+
+// tokenOrder builds " ORDER BY ..." for f's sort: empty values last in
+// both directions, ties broken by id in the same direction so that paging
+// is stable. col is the column sorted by.
+func tokenOrder(d dialect, f lt.TokenFilter) (order, col string, err error) {
+	sort := sortOrDefault(f.Sort)
 	c, ok := tokenSortColumns[sort.Key]
 	if !ok {
-		return "", lt.Invalid("sort", "%q is not a sort key", sort.Key)
+		return "", "", lt.Invalid("sort", "%q is not a sort key", sort.Key)
+	}
+	if sort.Key == lt.SortExpiresAt && expiresAtSet(f) {
+		// No token that never expires is in the list, so the expiry key
+		// orders it as expires_at does, and its index serves the status
+		// filter and the order at once: "expired, latest first" reads
+		// 25 entries instead of sorting 570,000 rows.
+		c.col, c.nullable = expiresKey(d, "t.expires_at"), false
 	}
 	dir := ` ASC`
 	if sort.Desc {
@@ -200,18 +434,27 @@ func tokenOrder(sort lt.Sort) (string, error) {
 		// indexes of the nullable columns.
 		nulls = ` NULLS LAST`
 	}
-	return ` ORDER BY ` + c.col + dir + nulls + `, t.id` + dir, nil
+	return ` ORDER BY ` + c.col + dir + nulls + `, t.id` + dir, c.col, nil
+}
+
+// expiresAtSet reports whether f keeps out every token that never
+// expires: an expiry range, or only the expired status.
+func expiresAtSet(f lt.TokenFilter) bool {
+	if !f.ExpiresAt.IsZero() {
+		return true
+	}
+	return len(f.Statuses) > 0 && !slices.ContainsFunc(f.Statuses, func(st lt.TokenStatus) bool { return st != lt.StatusExpired })
 }
 
 // StreamTokens calls fn for every token matching f, in f's order, without
 // paging (for exports).
 func (s *Store) StreamTokens(ctx context.Context, f lt.TokenFilter, fn func(*lt.LoginToken) error) error {
 	now := s.now()
-	where, args, err := tokenWhere(f, now)
+	where, args, err := tokenWhere(s.d, f, now, "")
 	if err != nil {
 		return err
 	}
-	order, err := tokenOrder(f.Sort)
+	order, _, err := tokenOrder(s.d, f)
 	if err != nil {
 		return err
 	}

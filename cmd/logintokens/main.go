@@ -51,6 +51,8 @@ var commands = []*command{
 		run: runTokenCreate,
 		fields: map[string]string{"contactId": "--contact", "customerId": "--customer", "expiresAt": "--expires",
 			"extra": "--extra", "oneTimeUse": "--one-time"}},
+	{name: "dev seed", synopsis: "dev seed --tokens N [--contacts N] [--customers N] [--companies N] [--seed N] [--values FILE]",
+		run: runDevSeed, fields: map[string]string{"tokens": "--tokens"}},
 }
 
 const usageHead = `logintokens: passwordless sign-in to a webshop through login tokens.

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/logintokens/logintokens/sqlstore"
+)
+
+// runDevSeed fills the database with realistic sample data, fast: for
+// benchmarks, demos and trying the backoffice on a big list.
+func runDevSeed(ctx context.Context, c *cli, args []string) error {
+	fs := newFlagSet("dev seed")
+	cf := addConfigFlags(fs)
+	tokens := fs.Int("tokens", 0, "`N` login tokens to make, of every type and state")
+	contacts := fs.Int("contacts", 0, "`N` contacts (default one per 20 tokens)")
+	customers := fs.Int("customers", 0, "`N` customers (default one per 20 tokens)")
+	companies := fs.Int("companies", 0, "`N` companies (default one per 10 contacts)")
+	seed := fs.Uint64("seed", 1, "`N` of the random sample: the same N makes the same names, times and counters (ids and secrets are always new)")
+	values := fs.String("values", "", "`FILE` to write every token's value to, one per line (created mode 0600; it holds secrets)")
+	positional, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := noArgs(positional); err != nil {
+		return err
+	}
+	if *tokens <= 0 {
+		return usagef("--tokens N is required: how many login tokens to make (more than 0)")
+	}
+	for _, f := range []struct {
+		name string
+		n    int
+	}{{"--contacts", *contacts}, {"--customers", *customers}, {"--companies", *companies}} {
+		if f.n < 0 {
+			return usagef("%s %d: want a whole number of 0 (the default) or more", f.name, f.n)
+		}
+	}
+	cfg, err := cf.resolve(c.getenv)
+	if err != nil {
+		return err
+	}
+	keys, createdKey, err := loadKeyring(cfg)
+	if err != nil {
+		return err
+	}
+	opts := sqlstore.SeedOptions{Tokens: *tokens, Contacts: *contacts, Customers: *customers, Companies: *companies,
+		Seed: *seed, Progress: func(step string, took time.Duration) {
+			fmt.Fprintf(c.stderr, "  %-34s %s\n", step, took.Round(time.Millisecond))
+		}}
+	if *values != "" {
+		f, err := os.OpenFile(*values, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+		if err != nil {
+			return fmt.Errorf("--values: %w", err)
+		}
+		defer f.Close()
+		opts.Values = f
+	}
+	start := time.Now()
+	store, err := openStore(ctx, cfg, keys)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if createdKey != "" {
+		fmt.Fprintf(c.stderr, "created the server key in %s; back it up with the database\n", createdKey)
+	}
+	fmt.Fprintf(c.stderr, "seeding %s: %d tokens\n", cfg.DatabaseKind, *tokens)
+	res, err := store.Seed(ctx, opts)
+	if err != nil {
+		return err
+	}
+	if f, ok := opts.Values.(*os.File); ok {
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("--values: %w", err)
+		}
+	}
+	fmt.Fprintf(c.stderr, "seeded %d tokens, %d companies, %d contacts and %d customers in %s\n",
+		res.Tokens, res.Companies, res.Contacts, res.Customers, time.Since(start).Round(time.Millisecond))
+	return nil
+}
