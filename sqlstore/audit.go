@@ -8,6 +8,8 @@ import (
 	lt "github.com/logintokens/logintokens"
 )
 
+const auditInsert = `INSERT INTO audit_events (at, type, token_id, actor, client_ip, details) VALUES (?, ?, ?, ?, ?, ?)`
+
 // audit records an event of token id in the transaction that does it.
 func (s *Store) audit(ctx context.Context, tx *tx, actor lt.Actor, typ, tokenID string, details map[string]any) error {
 	if details == nil {
@@ -21,8 +23,7 @@ func (s *Store) audit(ctx context.Context, tx *tx, actor lt.Actor, typ, tokenID 
 	if tokenID != "" {
 		tid = tokenID
 	}
-	if _, err := tx.exec(ctx, `INSERT INTO audit_events (at, type, token_id, actor, client_ip, details) VALUES (?, ?, ?, ?, ?, ?)`,
-		s.now(), typ, tid, actor.Name, actor.ClientIP, string(b)); err != nil {
+	if _, err := tx.exec(ctx, auditInsert, s.now(), typ, tid, actor.Name, actor.ClientIP, string(b)); err != nil {
 		return fmt.Errorf("audit %s: %w", typ, err)
 	}
 	return nil

@@ -19,10 +19,14 @@ func (s *Store) Redeem(ctx context.Context, req lt.RedeemRequest) (lt.RedeemResu
 	if err != nil {
 		return lt.RedeemResult{Code: lt.ETOKENINVALID}, nil
 	}
+	selectToken := tokenSelectWithHash + ` WHERE t.id = ?` + s.d.lockRow()
+	if err := s.prepareHot(ctx, selectToken, countAttempt("successful_attempts"), countAttempt("failed_attempts"), auditInsert); err != nil {
+		return lt.RedeemResult{}, err
+	}
 	var res lt.RedeemResult
 	err = s.write(ctx, func(tx *tx) error {
 		var hash []byte
-		tok, userActive, err := s.scanToken(tx.queryRow(ctx, tokenSelectWithHash+` WHERE t.id = ?`+tx.d.lockRow(), id), &hash)
+		tok, userActive, err := s.scanToken(tx.queryRow(ctx, selectToken, id), &hash)
 		if errors.Is(err, sql.ErrNoRows) {
 			res = lt.RedeemResult{Code: lt.ETOKENINVALID}
 			return nil
@@ -37,7 +41,7 @@ func (s *Store) Redeem(ctx context.Context, req lt.RedeemRequest) (lt.RedeemResu
 		if code != "" {
 			counter = "failed_attempts"
 		}
-		if _, err := tx.exec(ctx, `UPDATE login_tokens SET `+counter+` = `+counter+` + 1, last_accessed_at = ? WHERE id = ?`, now, id); err != nil {
+		if _, err := tx.exec(ctx, countAttempt(counter), now, id); err != nil {
 			return fmt.Errorf("count attempt: %w", err)
 		}
 		details := map[string]any{}
@@ -75,6 +79,11 @@ func (s *Store) Redeem(ctx context.Context, req lt.RedeemRequest) (lt.RedeemResu
 		return nil
 	})
 	return res, err
+}
+
+// countAttempt is the update that counts an attempt in counter.
+func countAttempt(counter string) string {
+	return `UPDATE login_tokens SET ` + counter + ` = ` + counter + ` + 1, last_accessed_at = ? WHERE id = ?`
 }
 
 func truncate(s string, n int) string {
