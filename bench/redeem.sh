@@ -11,7 +11,8 @@
 #     /api/v1/login-tokens/redeem, keep-alive, a random one of the tokens;
 #   - the same statements straight on the database at the same C: pgbench
 #     -M prepared -f bench/redeem.sql on PostgreSQL, bench/cmd/sqliteraw
-#     (the server's own driver and pool) on SQLite;
+#     (the server's own driver, pragmas and one writer connection, the
+#     statements prepared once as the server prepares them) on SQLite;
 #   - the ratio HTTP / raw;
 # and the server's peak RSS (VmHWM) over all of it. Results go to
 # $BENCH_DIR/results-<time>.md as a table.
@@ -20,7 +21,8 @@
 # TOKENS (1000000), DURATION (15, seconds per measurement), CONNS ("16 64"),
 # HOT (0; 1 adds the single-hot-token case at each C), PORT (18080),
 # PGURL (postgres://postgres@127.0.0.1:5432/lt_bench?sslmode=disable; the
-# database is created when missing and re-created when it must be seeded),
+# database is dropped and made again whenever it must be seeded, that is
+# when $BENCH_DIR/postgres/seeded does not hold TOKENS),
 # MAX_LOAD (1.5) and WAIT_MAX (180): before each measurement wait up to
 # WAIT_MAX seconds for the 1-minute load average to fall under MAX_LOAD;
 # the load is recorded next to every figure either way.

@@ -12,6 +12,7 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"sync"
 	"time"
@@ -186,5 +187,16 @@ func (s *Signer) Issue(ctx context.Context, a lt.Assertion) (string, error) {
 	if c.Extra == nil {
 		c.Extra = []string{}
 	}
-	return jwt.Signed(cur.signer).Claims(c).Serialize()
+	// The claims are marshalled once and signed: jwt.Signed(...).Claims
+	// would marshal them, unmarshal them into a map and marshal that again,
+	// a quarter of the cost of signing a redeem's assertion.
+	payload, err := json.Marshal(c)
+	if err != nil {
+		return "", fmt.Errorf("assertion claims: %w", err)
+	}
+	jws, err := cur.signer.Sign(payload)
+	if err != nil {
+		return "", err
+	}
+	return jws.CompactSerialize()
 }
