@@ -39,15 +39,7 @@ func runAPIKeyCreate(ctx context.Context, c *cli, args []string) error {
 			return err
 		}
 	}
-	cfg, err := cf.resolve(c.getenv)
-	if err != nil {
-		return err
-	}
-	keys, err := configuredKeyring(cfg)
-	if err != nil {
-		return err
-	}
-	store, err := openStore(ctx, cfg, keys)
+	_, store, err := c.openConfigured(ctx, cf)
 	if err != nil {
 		return err
 	}
@@ -90,15 +82,7 @@ func runAPIKeyRevoke(ctx context.Context, c *cli, args []string) error {
 	if kid, _, err := lt.ParseValue(lt.APIKeyPrefix, id); err == nil {
 		id = kid // the whole key was given: its id is the part after ltk_
 	}
-	cfg, err := cf.resolve(c.getenv)
-	if err != nil {
-		return err
-	}
-	keys, err := configuredKeyring(cfg)
-	if err != nil {
-		return err
-	}
-	store, err := openStore(ctx, cfg, keys)
+	_, store, err := c.openConfigured(ctx, cf)
 	if err != nil {
 		return err
 	}

@@ -344,3 +344,22 @@ func openStore(ctx context.Context, cfg *config, keys *lt.Keyring) (*sqlstore.St
 	}
 	return store, nil
 }
+
+// openConfigured resolves the configuration and opens the store with the
+// configured server key (nil when none is set), for the commands that need
+// no more than that.
+func (c *cli) openConfigured(ctx context.Context, cf *configFlags) (*config, *sqlstore.Store, error) {
+	cfg, err := cf.resolve(c.getenv)
+	if err != nil {
+		return nil, nil, err
+	}
+	keys, err := configuredKeyring(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	store, err := openStore(ctx, cfg, keys)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cfg, store, nil
+}

@@ -17,15 +17,7 @@ func runMigrate(ctx context.Context, c *cli, args []string) error {
 	if err := noArgs(positional); err != nil {
 		return err
 	}
-	cfg, err := cf.resolve(c.getenv)
-	if err != nil {
-		return err
-	}
-	keys, err := configuredKeyring(cfg)
-	if err != nil {
-		return err
-	}
-	store, err := openStore(ctx, cfg, keys)
+	cfg, store, err := c.openConfigured(ctx, cf)
 	if err != nil {
 		return err
 	}

@@ -34,15 +34,7 @@ func runStaffCreate(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := cf.resolve(c.getenv)
-	if err != nil {
-		return err
-	}
-	keys, err := configuredKeyring(cfg)
-	if err != nil {
-		return err
-	}
-	store, err := openStore(ctx, cfg, keys)
+	_, store, err := c.openConfigured(ctx, cf)
 	if err != nil {
 		return err
 	}
