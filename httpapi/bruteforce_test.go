@@ -167,16 +167,35 @@ func TestTenThousandGuessesFromOneAddressAreCutOffWhileOtherClientsRedeem(t *tes
 		t.Errorf("the honest client's token: %d successful, %d failed; want %d, 0", got.SuccessfulAttempts, got.FailedAttempts, honestOK)
 	}
 
-	// The limit is a sliding minute, not a ban: a minute later the address
-	// may try again, and is cut off again after as many failures.
+	// The limit is no ban: one attempt comes back every minute/limit,
+	// all of them after a minute. A minute later the address gets exactly
+	// the limit again, even sent all at once: each guess counts before the
+	// store is asked, so none in flight gets past the limit.
 	clock.Add(time.Minute)
-	for i := range limit {
-		if status, _, _ := a.redeemFrom(attacker, lt.FormatValue(lt.TokenPrefix, target.ID, lt.NewSecret())); status != http.StatusBadRequest {
-			t.Fatalf("a minute later, guess %d: %d, want 400", i+1, status)
-		}
+	const atOnce = 10 * limit
+	var mu sync.Mutex
+	burst := map[int]int{}
+	start := make(chan struct{})
+	var flood sync.WaitGroup
+	for range atOnce {
+		flood.Go(func() {
+			<-start
+			status, _, _ := a.redeemFrom(attacker, lt.FormatValue(lt.TokenPrefix, target.ID, lt.NewSecret()))
+			mu.Lock()
+			burst[status]++
+			mu.Unlock()
+		})
+	}
+	close(start)
+	flood.Wait()
+	if burst[http.StatusBadRequest] != limit || burst[http.StatusTooManyRequests] != atOnce-limit {
+		t.Fatalf("a minute later, %d guesses at once: %v, want exactly %d 400s and %d 429s", atOnce, burst, limit, atOnce-limit)
 	}
 	if status, _, _ := a.redeemFrom(attacker, target.Value); status != http.StatusTooManyRequests {
 		t.Fatalf("a minute later, after %d more failures even the right value: %d, want 429", limit, status)
+	}
+	if got := a.getToken(target.ID); got.FailedAttempts != final.FailedAttempts+limit {
+		t.Fatalf("the known token has %d failures, want %d: only the guesses within the limit reach it", got.FailedAttempts, final.FailedAttempts+limit)
 	}
 }
 

@@ -405,7 +405,7 @@ func oaSchemaCatalog() oaMap[*oaSchema] {
 	ua.MaxLength = oaIntp(1000)
 	add("RedeemRequest", oaInput("A token value presented by the webshop on behalf of a visitor.",
 		oaReq("token", oaString("the token value")),
-		oaOpt("clientIp", oaNullable(oaString("the end user's IPv4 or IPv6 address; the failure limit counts per address (default: the caller's peer address)"))),
+		oaOpt("clientIp", oaNullable(oaString("the end user's IPv4 or IPv6 address; the failure limit counts per client network: each IPv4 address, each IPv6 /64, unless configured otherwise (default: the caller's peer address)"))),
 		oaOpt("userAgent", oaNullable(ua)),
 	))
 	add("RedeemResponse", oaObject("A successful redeem.",
@@ -545,7 +545,7 @@ var oaProblemCodes = []oaProblemCode{
 	{lt.ENOTFOUND, "The resource does not exist (or was deleted); a bulk delete names the unknown ids."},
 	{lt.ECONFLICT, "The change clashes with existing data: a duplicate externalId or email, a company that still has contacts."},
 	{lt.ETOOLARGE, "The request body is too large."},
-	{lt.ERATELIMITED, "Too many failed redeems from this client address; wait for Retry-After seconds. Counts nothing."},
+	{lt.ERATELIMITED, "Too many failed redeems from this client's network; wait for Retry-After seconds. Counts nothing."},
 	{lt.ETOKENINVALID, "Redeem: malformed value, unknown id or wrong secret (one answer for all three)."},
 	{lt.ETOKENUSED, "Redeem: a one-time token that has been used."},
 	{lt.ETOKENEXPIRED, "Redeem: the token has expired."},
@@ -573,7 +573,7 @@ var oaProblemResponses = []struct {
 	{http.StatusNotFound, "NotFound", "NOT_FOUND: no such resource"},
 	{http.StatusConflict, "Conflict", "CONFLICT: the change clashes with existing data"},
 	{http.StatusRequestEntityTooLarge, "PayloadTooLarge", "PAYLOAD_TOO_LARGE: the request body is too large"},
-	{http.StatusTooManyRequests, "RateLimited", "RATE_LIMITED: too many failed redeems from this client address"},
+	{http.StatusTooManyRequests, "RateLimited", "RATE_LIMITED: too many failed redeems from this client's network"},
 	{http.StatusInternalServerError, "InternalError", "INTERNAL: the server failed; it logs the cause"},
 }
 
@@ -921,14 +921,14 @@ Every error is an RFC 9457 problem document, ` + "`application/problem+json`" + 
 func oaRedeemOutcomes() string {
 	return `Redeem checks in this order; the first that applies answers:
 
-1. too many failures from this client address: 429 RATE_LIMITED, with Retry-After (counts nothing);
+1. too many failures from this client's network (each IPv4 address, each IPv6 /64, unless configured otherwise): 429 RATE_LIMITED, with Retry-After (counts nothing);
 2. malformed value, unknown id or wrong secret: 400 TOKEN_INVALID;
 3. one-time token already used: 400 TOKEN_USED;
 4. expired: 400 TOKEN_EXPIRED;
 5. the user is deleted or disabled: 400 USER_DISABLED;
 6. otherwise 200, with a signed JWT (assertion) for the webshop.
 
-Every attempt on an existing token id sets lastAccessedAt and counts a successful or failed attempt. Failures 2 to 5 count toward the client address's limit; the address is clientIp when the webshop sends it, else the caller's.`
+Every attempt on an existing token id sets lastAccessedAt and counts a successful or failed attempt. Failures 2 to 5 count toward the limit of the client's network, at once, before the token is looked up: requests in flight cannot pass the limit; a success counts nothing. The address is clientIp when the webshop sends it, else the caller's.`
 }
 
 // oaDocs is the document and its renderings, built once per server.

@@ -1,22 +1,26 @@
 // Package redeem is the one sign-in path shared by the API's redeem route,
-// the browser's /login and the OCI entry: the per-address failure limit,
-// the store's atomic redeem, and the signed assertion.
+// the browser's /login and the OCI entry: the failure limit per client
+// network, the store's atomic redeem, and the signed assertion.
 package redeem
 
 import (
 	"context"
 	"fmt"
-	"sync"
 	"time"
 
 	lt "github.com/logintokens/logintokens"
+	"github.com/logintokens/logintokens/ratelimit"
 )
 
 // Service redeems token values.
 type Service struct {
-	Store   lt.Redeemer
-	Issuer  lt.AssertionIssuer
-	Limiter *Limiter
+	Store  lt.Redeemer
+	Issuer lt.AssertionIssuer
+	// Limiter counts failures per client network (nil: no limit).
+	Limiter ratelimit.Limiter
+	// Prefixes group client addresses into those networks (zero:
+	// ratelimit.DefaultPrefixes).
+	Prefixes ratelimit.Prefixes
 }
 
 // Request is one presentation with what the assertion should carry beyond
@@ -36,22 +40,35 @@ type Result struct {
 	RetryAfter time.Duration
 }
 
-// Redeem applies CONTRACT §5 "Redeem outcomes": the limit first (counting
-// nothing), then the store's checks; each failure counts toward the
-// client address's limit.
+// Redeem reserves an attempt of the client's network before it asks the
+// store: with none left it answers RATE_LIMITED and the store is not
+// asked, so nothing is counted or audited on the token. The reservation
+// counts at once, so a client with many requests in flight gets exactly
+// its limit; a success or an error of ours gives it back, and every
+// refusal by the store (malformed, unknown, wrong secret, used, expired,
+// disabled) keeps it as a failure.
 func (s *Service) Redeem(ctx context.Context, req Request) (Result, error) {
-	if wait := s.Limiter.Blocked(req.ClientIP); wait > 0 {
-		return Result{Code: lt.ERATELIMITED, RetryAfter: wait}, nil
+	key := s.Prefixes.Key(req.ClientIP)
+	if s.Limiter != nil {
+		wait, err := s.Limiter.Reserve(ctx, key)
+		if err != nil {
+			return Result{}, fmt.Errorf("rate limit: %w", err)
+		}
+		if wait > 0 {
+			return Result{Code: lt.ERATELIMITED, RetryAfter: wait}, nil
+		}
 	}
 	if req.Act != nil {
 		req.Impersonator = req.Act.Sub
 	}
 	res, err := s.Store.Redeem(ctx, req.RedeemRequest)
+	if err != nil || res.Code == "" {
+		s.release(ctx, key)
+	}
 	if err != nil {
 		return Result{}, err
 	}
 	if res.Code != "" {
-		s.Limiter.Fail(req.ClientIP)
 		return Result{Code: res.Code, Token: res.Token}, nil
 	}
 	act := req.Act
@@ -66,81 +83,18 @@ func (s *Service) Redeem(ctx context.Context, req Request) (Result, error) {
 	return Result{Token: res.Token, Assertion: jwt}, nil
 }
 
-// Limiter counts redeem failures per client address over a sliding minute,
-// in this instance's memory (CONTRACT §5: kept per instance).
-type Limiter struct {
-	perMinute int
-	now       func() time.Time
-
-	mu       sync.Mutex
-	failures map[string][]time.Time // the failures of the last minute, oldest first
-	swept    time.Time
+// NewLimiter returns the redeem failure limit of one instance: perMinute
+// failures per client network at once, then one more every minute /
+// perMinute. 0 or less turns the limit off.
+func NewLimiter(perMinute int, now func() time.Time) *ratelimit.Memory {
+	return ratelimit.NewMemory(ratelimit.Policy{Limit: perMinute, Per: time.Minute}, now)
 }
 
-// maxAddresses caps the limiter's memory under a flood of addresses; past
-// it, addresses whose failures are all over a minute old are dropped first.
-const maxAddresses = 100_000
-
-// NewLimiter allows perMinute failures per address per minute; 0 or less
-// turns the limit off.
-func NewLimiter(perMinute int, now func() time.Time) *Limiter {
-	if now == nil {
-		now = time.Now
-	}
-	return &Limiter{perMinute: perMinute, now: now, failures: map[string][]time.Time{}}
-}
-
-// Blocked returns how long addr must wait, or 0 when it may try.
-func (l *Limiter) Blocked(addr string) time.Duration {
-	if l == nil || l.perMinute <= 0 {
-		return 0
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
-	fs := l.recent(addr, now)
-	if len(fs) < l.perMinute {
-		return 0
-	}
-	wait := fs[len(fs)-l.perMinute].Add(time.Minute).Sub(now)
-	return max(wait, time.Second)
-}
-
-// Fail records a failure of addr.
-func (l *Limiter) Fail(addr string) {
-	if l == nil || l.perMinute <= 0 {
-		return
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
-	fs := append(l.recent(addr, now), now)
-	if len(fs) > l.perMinute {
-		fs = fs[len(fs)-l.perMinute:]
-	}
-	l.failures[addr] = fs
-	if len(l.failures) > maxAddresses || now.Sub(l.swept) > time.Minute {
-		l.sweep(now)
-	}
-}
-
-// recent drops addr's failures older than a minute and returns the rest.
-func (l *Limiter) recent(addr string, now time.Time) []time.Time {
-	fs := l.failures[addr]
-	i := 0
-	for i < len(fs) && now.Sub(fs[i]) >= time.Minute {
-		i++
-	}
-	if i == len(fs) {
-		delete(l.failures, addr)
-		return nil
-	}
-	return fs[i:]
-}
-
-func (l *Limiter) sweep(now time.Time) {
-	l.swept = now
-	for addr := range l.failures {
-		l.recent(addr, now)
+// release gives back a reservation that was not a failure. It must happen
+// even when the client has gone; a release that fails only leaves the
+// attempt counted.
+func (s *Service) release(ctx context.Context, key string) {
+	if s.Limiter != nil {
+		_ = s.Limiter.Release(context.WithoutCancel(ctx), key)
 	}
 }

@@ -3,7 +3,7 @@
 // button, the redeem behind it, the OCI punchout entry at /oci/login, and
 // the hand-off page that form-posts the signed assertion to the shop.
 // Every redeem goes through the one redeem.Service the API uses, so the
-// outcomes and the per-address failure limit are the same everywhere.
+// outcomes and the per-network failure limit are the same everywhere.
 package signin
 
 import (
