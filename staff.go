@@ -243,4 +243,8 @@ const (
 	EventStaffUpdated      = "staff.updated"
 	EventAPIKeyCreated     = "apikey.created"
 	EventAPIKeyRevoked     = "apikey.revoked"
+
+	// EventStaffPasswordChangeFailed is a change of password refused
+	// because the current password was wrong.
+	EventStaffPasswordChangeFailed = "staff.password_change_failed"
 )

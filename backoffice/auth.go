@@ -4,8 +4,6 @@ import (
 	"crypto/hmac"
 	"net/http"
 	"strings"
-	"sync"
-	"time"
 
 	lt "github.com/logintokens/logintokens"
 )
@@ -27,8 +25,11 @@ func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, status int,
 		Form: map[string]string{"email": email, "next": safeNext(r.FormValue("next"))}})
 }
 
-// signIn checks the password. Failures are audited and slow down per
-// email and per address; the answer never says which part was wrong.
+// signIn checks the password. The form's CSRF token is checked first;
+// then the password check goes through the throttle (counted before it
+// runs, per account and client network and per network, with a bounded
+// number running at once). Failures are audited; the answer never says
+// which part was wrong.
 func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 	email := strings.ToLower(strings.TrimSpace(r.PostFormValue("email")))
@@ -39,24 +40,28 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	addr := s.clientAddress(r)
-	if wait := s.throttle.wait(email, addr); wait > 0 {
-		w.Header().Set("Retry-After", itoa(int(wait.Seconds())+1))
-		s.renderLogin(w, r, http.StatusTooManyRequests, email,
-			"Too many failed sign-ins. Please wait "+itoa(int(wait.Seconds())+1)+" seconds and try again.")
-		return
-	}
-	st, err := s.Store.AuthenticateStaff(r.Context(), email, password)
-	if err != nil {
-		if lt.ErrorCode(err) != lt.EUNAUTHENTICATED {
-			s.fail(w, r, err)
-			return
+	var st *lt.Staff
+	right, refused, err := s.throttle.check(r.Context(), email, addr, func() (bool, error) {
+		var err error
+		st, err = s.Store.AuthenticateStaff(r.Context(), email, password)
+		if lt.ErrorCode(err) == lt.EUNAUTHENTICATED {
+			return false, nil
 		}
-		s.throttle.fail(email, addr)
+		return err == nil, err
+	})
+	switch {
+	case err != nil:
+		s.fail(w, r, err)
+		return
+	case refused != nil:
+		w.Header().Set("Retry-After", itoa(refused.retryAfter()))
+		s.renderLogin(w, r, refused.status, email, refused.message("failed sign-ins"))
+		return
+	case !right:
 		s.Store.AuditEvent(r.Context(), lt.Actor{Name: "anonymous", ClientIP: addr}, lt.EventStaffSignInFailed, map[string]any{"email": truncate(email, 200)})
 		s.renderLogin(w, r, http.StatusUnauthorized, email, "Wrong email or password.")
 		return
 	}
-	s.throttle.success(email, addr)
 	value, err := s.Store.CreateSession(r.Context(), st.ID, addr, r.UserAgent())
 	if err != nil {
 		s.fail(w, r, err)
@@ -87,14 +92,17 @@ func (s *Server) showPassword(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "password", s.page(r, "Change password", ""))
 }
 
+// changePassword checks the new password first and the current one only
+// when the new one is acceptable, so an answer tells whether a guessed
+// current password was right only when nothing else was wrong. The check
+// of the current password goes through the same throttle as signing in,
+// under the same keys (the staff member's email and the client network),
+// and a wrong one is audited.
 func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 	c := currentFrom(r.Context())
 	current, next, again := r.PostFormValue("current"), r.PostFormValue("password"), r.PostFormValue("confirm")
 	p := s.page(r, "Change password", "")
 	var v lt.Validation
-	if _, err := s.Store.AuthenticateStaff(r.Context(), c.staff.Email, current); err != nil {
-		v.Add("current", "is not your current password")
-	}
 	switch {
 	case len(next) < lt.MinPasswordLen:
 		v.Add("password", "must be at least %d characters", lt.MinPasswordLen)
@@ -108,8 +116,31 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusBadRequest, "password", p)
 		return
 	}
-	if err := s.Store.SetStaffPassword(r.Context(), c.staff.ID, next, false); err != nil {
+	addr := s.clientAddress(r)
+	// The new password's hash is made under the same slot as the check.
+	right, refused, err := s.throttle.check(r.Context(), c.staff.Email, addr, func() (bool, error) {
+		_, err := s.Store.AuthenticateStaff(r.Context(), c.staff.Email, current)
+		if lt.ErrorCode(err) == lt.EUNAUTHENTICATED {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		return true, s.Store.SetStaffPassword(r.Context(), c.staff.ID, next, false)
+	})
+	switch {
+	case err != nil:
 		s.fail(w, r, err)
+		return
+	case refused != nil:
+		w.Header().Set("Retry-After", itoa(refused.retryAfter()))
+		p.Message = refused.message("wrong passwords")
+		s.render(w, r, refused.status, "password", p)
+		return
+	case !right:
+		s.Store.AuditEvent(r.Context(), c.actor(r, s), lt.EventStaffPasswordChangeFailed, nil)
+		p.Errors = map[string]string{"current": "is wrong"}
+		s.render(w, r, http.StatusBadRequest, "password", p)
 		return
 	}
 	// Other sessions end: whoever knew the old password is signed out.
@@ -119,80 +150,6 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 	}
 	s.Store.AuditEvent(r.Context(), c.actor(r, s), lt.EventStaffPassword, nil)
 	http.Redirect(w, r, "/admin/login-tokens", http.StatusSeeOther)
-}
-
-// throttle slows down repeated sign-in failures per email and per client
-// address: after freeFailures, each further try must wait twice as long as
-// the one before, up to maxWait. A success clears the email's record.
-type throttle struct {
-	now  func() time.Time
-	mu   sync.Mutex
-	seen map[string]*failures
-}
-
-type failures struct {
-	n    int
-	last time.Time
-}
-
-const (
-	freeFailures = 5
-	maxWait      = 5 * time.Minute
-	forgetAfter  = 30 * time.Minute
-)
-
-func newThrottle(now func() time.Time) *throttle {
-	return &throttle{now: now, seen: map[string]*failures{}}
-}
-
-func (t *throttle) wait(email, addr string) time.Duration {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	now := t.now()
-	var longest time.Duration
-	for _, k := range []string{"e:" + email, "a:" + addr} {
-		f := t.seen[k]
-		if f == nil || f.n < freeFailures {
-			continue
-		}
-		if now.Sub(f.last) > forgetAfter {
-			delete(t.seen, k)
-			continue
-		}
-		d := min(time.Second<<min(f.n-freeFailures, 16), maxWait)
-		if left := f.last.Add(d).Sub(now); left > longest {
-			longest = left
-		}
-	}
-	return longest
-}
-
-func (t *throttle) fail(email, addr string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	now := t.now()
-	for _, k := range []string{"e:" + email, "a:" + addr} {
-		f := t.seen[k]
-		if f == nil || now.Sub(f.last) > forgetAfter {
-			f = &failures{}
-			t.seen[k] = f
-		}
-		f.n++
-		f.last = now
-	}
-	if len(t.seen) > 100_000 {
-		for k, f := range t.seen {
-			if now.Sub(f.last) > forgetAfter {
-				delete(t.seen, k)
-			}
-		}
-	}
-}
-
-func (t *throttle) success(email, _ string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	delete(t.seen, "e:"+email)
 }
 
 func truncate(s string, n int) string {

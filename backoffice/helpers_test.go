@@ -31,10 +31,14 @@ type testOffice struct {
 
 const testPassword = "a long enough password"
 
-func newOffice(t *testing.T, kind string) *testOffice {
+func newOffice(t *testing.T, kind string, opts ...func(*backoffice.Config)) *testOffice {
 	t.Helper()
 	st := sqlstoretest.Open(t, kind)
-	bo, err := backoffice.New(backoffice.Config{Store: st, PublicURL: "http://127.0.0.1", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	cfg := backoffice.Config{Store: st, PublicURL: "http://127.0.0.1", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	bo, err := backoffice.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	lt "github.com/logintokens/logintokens"
+	"github.com/logintokens/logintokens/ratelimit"
 	"github.com/logintokens/logintokens/redeem"
 )
 
@@ -74,6 +75,12 @@ type Config struct {
 	PublicURL      string
 	TrustedProxies []netip.Prefix
 	Logger         *slog.Logger
+	// AddressPrefixes group client addresses into the networks that the
+	// sign-in slow-down counts (zero: ratelimit.DefaultPrefixes).
+	AddressPrefixes ratelimit.Prefixes
+	// PasswordChecks is how many password checks may run at once, each
+	// holding 19 MiB (0: from GOMAXPROCS, see defaultPasswordChecks).
+	PasswordChecks int
 	// Now is the clock (tests replace it).
 	Now func() time.Time
 }
@@ -108,7 +115,7 @@ func New(cfg Config) (*Server, error) {
 	if s.pages, err = s.parsePages(); err != nil {
 		return nil, err
 	}
-	s.throttle = newThrottle(s.Now)
+	s.throttle = newThrottle(s.Config)
 	return s, nil
 }
 

@@ -1,0 +1,121 @@
+package backoffice
+
+import (
+	"context"
+	"net/http"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/logintokens/logintokens/ratelimit"
+)
+
+// The slow-down of the backoffice's password checks (signing in and
+// changing one's password). Per account and client network: 5 wrong
+// passwords at once, then one a minute; signing in forgets them. Per
+// client network, whatever the account: 20 at once, then one every three
+// minutes. Nothing counts per account alone, so wrong passwords sent from
+// elsewhere never keep a staff member out.
+var (
+	accountPolicy = ratelimit.Policy{Limit: 5, Per: 5 * time.Minute}
+	networkPolicy = ratelimit.Policy{Limit: 20, Per: time.Hour}
+)
+
+// throttle is what every password check of the backoffice goes
+// through. It reserves the attempt before the check, so requests in
+// flight count at once; then it takes one of a few slots, since an
+// argon2id check holds 19 MiB: with every slot busy it answers at once
+// that the service is busy, nothing waits in a queue.
+type throttle struct {
+	accounts ratelimit.Limiter // key: account and network
+	networks ratelimit.Limiter // key: network
+	prefixes ratelimit.Prefixes
+	slots    chan struct{}
+}
+
+// defaultPasswordChecks is how many password checks may run at once when
+// the configuration says nothing: half the CPUs, at least 2 and at most 8.
+func defaultPasswordChecks() int {
+	return min(max(runtime.GOMAXPROCS(0)/2, 2), 8)
+}
+
+func newThrottle(cfg Config) *throttle {
+	n := cfg.PasswordChecks
+	if n <= 0 {
+		n = defaultPasswordChecks()
+	}
+	return &throttle{
+		accounts: ratelimit.NewMemory(accountPolicy, cfg.Now),
+		networks: ratelimit.NewMemory(networkPolicy, cfg.Now),
+		prefixes: cfg.AddressPrefixes,
+		slots:    make(chan struct{}, n),
+	}
+}
+
+// refusal is a password check that did not run: 429 when the attempts
+// are used up, 503 when every slot is busy. Wait is the Retry-After.
+type refusal struct {
+	status int
+	wait   time.Duration
+}
+
+// tooMany is the refusal of a reservation that must wait; nil when
+// there is no wait (the reservation failed with an error).
+func tooMany(wait time.Duration) *refusal {
+	if wait <= 0 {
+		return nil
+	}
+	return &refusal{http.StatusTooManyRequests, wait}
+}
+
+// retryAfter is the whole seconds to wait, at least 1.
+func (r *refusal) retryAfter() int {
+	return max(int((r.wait+time.Second-1)/time.Second), 1)
+}
+
+// message is the page's explanation of the refusal; what names the
+// failures counted ("failed sign-ins", "wrong passwords").
+func (r *refusal) message(what string) string {
+	if r.status == http.StatusServiceUnavailable {
+		return "Too many password checks are running at once. Please try again in a moment."
+	}
+	return "Too many " + what + ". Please wait " + itoa(r.retryAfter()) + " seconds and try again."
+}
+
+// check runs fn, a password check of the account email from addr, when
+// the attempt is granted. fn reports whether the password was right; a
+// wrong one stays counted, a right one forgets the account's failures
+// from that network and gives the network's attempt back, and an error
+// (not the client's failure) gives both back.
+func (g *throttle) check(ctx context.Context, email, addr string, fn func() (bool, error)) (right bool, refused *refusal, err error) {
+	network := g.prefixes.Key(addr)
+	account := strings.ToLower(strings.TrimSpace(email)) + "\x00" + network
+	// A release or reset that fails only leaves an attempt counted.
+	giveBack := context.WithoutCancel(ctx)
+	wait, err := g.networks.Reserve(ctx, network)
+	if err != nil || wait > 0 {
+		return false, tooMany(wait), err
+	}
+	if wait, err = g.accounts.Reserve(ctx, account); err != nil || wait > 0 {
+		_ = g.networks.Release(giveBack, network)
+		return false, tooMany(wait), err
+	}
+	select {
+	case g.slots <- struct{}{}:
+	default:
+		_ = g.accounts.Release(giveBack, account)
+		_ = g.networks.Release(giveBack, network)
+		return false, &refusal{http.StatusServiceUnavailable, time.Second}, nil
+	}
+	defer func() { <-g.slots }()
+	right, err = fn()
+	switch {
+	case err != nil:
+		_ = g.accounts.Release(giveBack, account)
+		_ = g.networks.Release(giveBack, network)
+	case right:
+		_ = g.accounts.Reset(giveBack, account)
+		_ = g.networks.Release(giveBack, network)
+	}
+	return right, nil, err
+}
