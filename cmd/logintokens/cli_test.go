@@ -300,6 +300,10 @@ func TestBadConfigurationNamesTheFlagOrVariable(t *testing.T) {
 		{"database URL", nil, []string{"--database-url", "mysql://db"}, []string{"--database-url", "sqlite:", "postgres://"}},
 		{"secret key", []string{"LOGINTOKENS_SECRET_KEY", "c2hvcnQ="}, nil, []string{"LOGINTOKENS_SECRET_KEY", "32", "openssl rand -base64 32"}},
 		{"admin password", nil, []string{"--admin-password", "short"}, []string{"--admin-password", "12"}},
+		{"IPv4 prefix", []string{"LOGINTOKENS_RATE_LIMIT_IPV4_PREFIX", "33"}, nil, []string{"LOGINTOKENS_RATE_LIMIT_IPV4_PREFIX", "33", "16 to 32"}},
+		{"IPv4 prefix flag", nil, []string{"--rate-limit-ipv4-prefix", "8"}, []string{"--rate-limit-ipv4-prefix", "16 to 32"}},
+		{"IPv6 prefix", []string{"LOGINTOKENS_RATE_LIMIT_IPV6_PREFIX", "sixty-four"}, nil, []string{"LOGINTOKENS_RATE_LIMIT_IPV6_PREFIX", "32 to 128"}},
+		{"IPv6 prefix flag", nil, []string{"--rate-limit-ipv6-prefix", "129"}, []string{"--rate-limit-ipv6-prefix", "32 to 128"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

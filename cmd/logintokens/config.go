@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	lt "github.com/logintokens/logintokens"
+	"github.com/logintokens/logintokens/ratelimit"
 	"github.com/logintokens/logintokens/sqlstore"
 )
 
@@ -43,6 +44,9 @@ type config struct {
 	RedeemFailuresPerMinute int
 	LinkAutosubmit          bool
 	TrustedProxies          []netip.Prefix
+	// RateLimitPrefixes are the networks that the failure limits count as
+	// one client: redeem's and the backoffice sign-in's.
+	RateLimitPrefixes ratelimit.Prefixes
 }
 
 // setting is one configuration value that a flag or a LOGINTOKENS_*
@@ -78,11 +82,15 @@ type configFlags struct {
 	redeemFailures  setting
 	linkAutosubmit  setting
 	trustedProxies  setting
+
+	rateLimitIPv4Prefix setting
+	rateLimitIPv6Prefix setting
 }
 
 func (cf *configFlags) all() []*setting {
 	return []*setting{&cf.addr, &cf.databaseURL, &cf.secretKey, &cf.publicURL, &cf.logFormat, &cf.adminPassword,
-		&cf.shopCallbackURL, &cf.shopAudience, &cf.ociHookAllow, &cf.redeemFailures, &cf.linkAutosubmit, &cf.trustedProxies}
+		&cf.shopCallbackURL, &cf.shopAudience, &cf.ociHookAllow, &cf.redeemFailures, &cf.linkAutosubmit, &cf.trustedProxies,
+		&cf.rateLimitIPv4Prefix, &cf.rateLimitIPv6Prefix}
 }
 
 // addConfigFlags registers every configuration flag on fs.
@@ -97,9 +105,12 @@ func addConfigFlags(fs *flag.FlagSet) *configFlags {
 		shopCallbackURL: setting{flag: "shop-callback-url", help: "`URL` where sign-in posts the assertion"},
 		shopAudience:    setting{flag: "shop-audience", help: "`AUDIENCE` (aud) of the assertion (default the callback's origin)"},
 		ociHookAllow:    setting{flag: "oci-hook-allow", help: "`URLS`: comma-separated OCI HOOK_URL prefixes; empty = OCI off"},
-		redeemFailures:  setting{flag: "redeem-failures-per-minute", help: "`N` failed redeems per client address and minute (default 20)"},
+		redeemFailures:  setting{flag: "redeem-failures-per-minute", help: "`N` failed redeems per client network at once, then N a minute (default 20)"},
 		linkAutosubmit:  setting{flag: "link-autosubmit", help: "let the login page submit itself", isBool: true},
 		trustedProxies:  setting{flag: "trusted-proxies", help: "`ADDRS`: comma-separated proxy addresses or CIDRs whose X-Forwarded-For is trusted"},
+
+		rateLimitIPv4Prefix: setting{flag: "rate-limit-ipv4-prefix", help: "`BITS`: IPv4 addresses that share one failure limit, 16 to 32 (default 32: each address)"},
+		rateLimitIPv6Prefix: setting{flag: "rate-limit-ipv6-prefix", help: "`BITS`: IPv6 addresses that share one failure limit, 32 to 128 (default 64: each /64)"},
 	}
 	for _, s := range cf.all() {
 		fs.Var(s, s.flag, s.help+" ["+s.env()+"]")
@@ -122,7 +133,7 @@ func (s *setting) value(getenv func(string) string) (val, source string) {
 // resolve merges flags, environment and defaults and validates them.
 func (cf *configFlags) resolve(getenv func(string) string) (*config, error) {
 	cfg := &config{Addr: defaultAddr, DatabaseURL: defaultDatabaseURL, LogFormat: "text",
-		RedeemFailuresPerMinute: defaultRedeemFailuresPerMinute}
+		RedeemFailuresPerMinute: defaultRedeemFailuresPerMinute, RateLimitPrefixes: ratelimit.DefaultPrefixes}
 
 	if v, src := cf.addr.value(getenv); src != "" {
 		if _, err := portOf(v); err != nil {
@@ -231,6 +242,23 @@ func (cf *configFlags) resolve(getenv func(string) string) (*config, error) {
 				return nil, usagef("%s: %q is not an IP address or CIDR range, such as 10.0.0.0/8", src, s)
 			}
 			cfg.TrustedProxies = append(cfg.TrustedProxies, p)
+		}
+	}
+
+	for _, pf := range []struct {
+		s        *setting
+		min, max int
+		bits     *int
+	}{
+		{&cf.rateLimitIPv4Prefix, 16, 32, &cfg.RateLimitPrefixes.IPv4},
+		{&cf.rateLimitIPv6Prefix, 32, 128, &cfg.RateLimitPrefixes.IPv6},
+	} {
+		if v, src := pf.s.value(getenv); src != "" {
+			n, err := strconv.Atoi(strings.TrimPrefix(strings.TrimSpace(v), "/"))
+			if err != nil || n < pf.min || n > pf.max {
+				return nil, usagef("%s %q: want a prefix length from %d to %d", src, v, pf.min, pf.max)
+			}
+			*pf.bits = n
 		}
 	}
 	return cfg, nil

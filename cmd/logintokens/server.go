@@ -40,7 +40,7 @@ type serverDeps struct {
 
 // newServer returns the service's HTTP handler: every route on one mux,
 // behind httpapi.Middleware (request ids, security headers, panics,
-// redacted request logs). The redeem service, and so the per-address
+// redacted request logs). The redeem service, and so the per-network
 // failure limit, is one for every sign-in path: the API's redeem, /login
 // and the OCI entry.
 func newServer(deps serverDeps) (http.Handler, error) {
@@ -50,6 +50,8 @@ func newServer(deps serverDeps) (http.Handler, error) {
 		Store:   deps.Store,
 		Issuer:  deps.Signer,
 		Limiter: redeem.NewLimiter(cfg.RedeemFailuresPerMinute, nil),
+		// The same networks count as one client for the backoffice.
+		Prefixes: cfg.RateLimitPrefixes,
 	}
 	metrics := httpapi.NewMetrics(nil)
 	api := httpapi.New(httpapi.Config{
@@ -67,6 +69,8 @@ func newServer(deps serverDeps) (http.Handler, error) {
 		PublicURL:      deps.PublicURL,
 		TrustedProxies: cfg.TrustedProxies,
 		Logger:         deps.Log,
+		// The same networks count as one client as for redeem.
+		AddressPrefixes: cfg.RateLimitPrefixes,
 	})
 	if err != nil {
 		return nil, err

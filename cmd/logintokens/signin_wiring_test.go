@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -193,5 +194,72 @@ func TestDemoShopIsTheDefaultCallbackAndTrustsTheAssertion(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 || !strings.Contains(string(page), "Jane Doe") {
 		t.Fatalf("the demo shop after the callback: %d\n%s", resp.StatusCode, page)
+	}
+}
+
+// The configured prefix lengths decide which addresses share a failure
+// limit, for redeem and for the backoffice's sign-in alike.
+func TestRateLimitPrefixesReachRedeemAndTheBackoffice(t *testing.T) {
+	cases := []struct {
+		name    string
+		env     map[string]string
+		limited bool // whether other addresses of the /24 share the limit
+	}{
+		{"default: each IPv4 address", nil, false},
+		{"configured /24", map[string]string{"LOGINTOKENS_RATE_LIMIT_IPV4_PREFIX": "24", "LOGINTOKENS_RATE_LIMIT_IPV6_PREFIX": "48"}, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			env := map[string]string{"LOGINTOKENS_REDEEM_FAILURES_PER_MINUTE": "2", "LOGINTOKENS_TRUSTED_PROXIES": "127.0.0.1"}
+			for k, v := range tc.env {
+				env[k] = v
+			}
+			w := startWired(t, false, env)
+			_, key, err := w.Store.CreateAPIKey(context.Background(), lt.NewAPIKey{Name: "Shop", Kind: lt.KeyWebshop})
+			if err != nil {
+				t.Fatal(err)
+			}
+			redeemFrom := func(ip string) int {
+				status, _ := w.do("POST", "/api/v1/login-tokens/redeem", key, strings.NewReader(`{"token":"garbage","clientIp":"`+ip+`"}`), "application/json")
+				return status
+			}
+			redeemFrom("203.0.113.1")
+			redeemFrom("203.0.113.2")
+			if status := redeemFrom("203.0.113.3"); (status == http.StatusTooManyRequests) != tc.limited {
+				t.Errorf("redeem from a third address of the /24: %d, limited want %v", status, tc.limited)
+			}
+
+			// Five wrong passwords for one account from five addresses of
+			// a /24, then the right one from a sixth.
+			if _, err := w.Store.CreateStaff(context.Background(), lt.NewStaff{Email: "ops@shop.test", Password: "the right password"}); err != nil {
+				t.Fatal(err)
+			}
+			signIn := func(ip, password string) int {
+				_, page := w.do("GET", "/admin/login", "", nil, "")
+				m := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(page)
+				if m == nil {
+					t.Fatalf("no CSRF field:\n%s", page)
+				}
+				form := url.Values{"email": {"ops@shop.test"}, "password": {password}, "csrf": {m[1]}}
+				req, _ := http.NewRequest("POST", w.URL+"/admin/login", strings.NewReader(form.Encode()))
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				req.Header.Set("X-Forwarded-For", ip)
+				req.AddCookie(&http.Cookie{Name: "lt_login_csrf", Value: m[1]})
+				resp, err := http.DefaultTransport.RoundTrip(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				return resp.StatusCode
+			}
+			for i := range 5 {
+				if status := signIn("198.51.100."+strconv.Itoa(i+1), "a wrong password"); status != http.StatusUnauthorized {
+					t.Fatalf("wrong password %d: %d", i+1, status)
+				}
+			}
+			if status := signIn("198.51.100.99", "the right password"); (status == http.StatusTooManyRequests) != tc.limited || (!tc.limited && status != http.StatusSeeOther) {
+				t.Errorf("the right password from a sixth address of the /24: %d, limited want %v", status, tc.limited)
+			}
+		})
 	}
 }
