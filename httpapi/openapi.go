@@ -505,7 +505,7 @@ func oaSchemaCatalog() oaMap[*oaSchema] {
 	add("APIKeyList", oaObject("The API keys; not paged, but in the lists' envelope.",
 		oaReq("items", oaArray(oaRef("APIKey"), ""))))
 	kind := oaEnum("admin keys call the API with their grants; webshop keys may only redeem", string(lt.KeyAdmin), string(lt.KeyWebshop))
-	add("NewAPIKey", oaInput("A new API key: an admin key with at least one grant, or a webshop key with none.",
+	add("NewAPIKey", oaInput("A new API key: an admin key with at least one grant, or a webshop key with none. The calling key may hand out only grants it holds itself (each area at most at its own level); any other grant is a 403 that names it.",
 		oaReq("name", name200("")),
 		oaReq("kind", kind),
 		oaOpt("grants", oaNullable(grants)),
@@ -542,7 +542,7 @@ type oaProblemCode struct {
 var oaProblemCodes = []oaProblemCode{
 	{lt.EINVALID, "The request is malformed: a bad or unknown field, query parameter or media type. errors names each field."},
 	{lt.EUNAUTHENTICATED, "No API key, or one that is unknown or revoked. Send Authorization: Bearer ltk_…"},
-	{lt.EFORBIDDEN, "The key lacks the grant the operation requires, or is a webshop key on an admin route (or the reverse)."},
+	{lt.EFORBIDDEN, "The key lacks the grant the operation requires, or is a webshop key on an admin route (or the reverse), or asks to hand out a grant it does not hold itself."},
 	{lt.ENOTFOUND, "The resource does not exist (or was deleted); a bulk delete names the unknown ids."},
 	{lt.ECONFLICT, "The change clashes with existing data: a duplicate externalId or email, a company that still has contacts; or the login token was made to impersonate (impersonatedBy is set), and can only be deleted."},
 	{lt.ETOOLARGE, "The request body is too large."},
