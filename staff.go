@@ -85,6 +85,58 @@ func (gs Grants) Add(g Grant) {
 // Allows reports whether the grants include the area at least at level.
 func (gs Grants) Allows(area Area, level Level) bool { return gs[area] >= level }
 
+// Covers reports whether gs holds every grant of other at the same or a
+// higher level. It is the one rule for handing out grants: a caller (an
+// API key or a staff member) may give an API key or a staff member only
+// grants it holds itself, and may change, disable, enable or reset the
+// password of only a staff member whose grants it covers. The CLI runs as
+// the operator and is not bound by it.
+func (gs Grants) Covers(other Grants) bool { return len(gs.Beyond(other)) == 0 }
+
+// Beyond is the grants of other above gs's level in their area.
+func (gs Grants) Beyond(other Grants) Grants {
+	out := Grants{}
+	for a, l := range other {
+		if l > gs[a] {
+			out[a] = l
+		}
+	}
+	return out
+}
+
+// CheckHandOut returns nil when a caller holding gs may hand out other,
+// else a FORBIDDEN error that names the grants it cannot hand out, as a
+// field error of "grants".
+func (gs Grants) CheckHandOut(other Grants) error {
+	beyond := gs.Beyond(other)
+	if len(beyond) == 0 {
+		return nil
+	}
+	msg := fmt.Sprintf("you cannot hand out %s: you may only give grants you hold yourself, and yours are %s", beyond, gs)
+	return &Error{Code: EFORBIDDEN, Message: "grants: " + msg, Fields: []FieldError{{Field: "grants", Message: msg}}}
+}
+
+// CheckManage returns nil when a caller holding gs may change the grants
+// of, disable, enable or reset the password of a staff member holding
+// target, else a FORBIDDEN error naming the grants above the caller's.
+func (gs Grants) CheckManage(target Grants) error {
+	beyond := gs.Beyond(target)
+	if len(beyond) == 0 {
+		return nil
+	}
+	return Errorf(EFORBIDDEN, "this staff member holds %s, above your own grants (%s): only someone who holds all of their grants can change their grants, disable or enable them or reset their password",
+		beyond, gs)
+}
+
+// String is the grants as a person reads them: "configuration:owner,
+// users:viewer", or "none".
+func (gs Grants) String() string {
+	if s := gs.Strings(); len(s) > 0 {
+		return strings.Join(s, ", ")
+	}
+	return "none"
+}
+
 // Strings lists the grants sorted, as "area:level".
 func (gs Grants) Strings() []string {
 	out := make([]string, 0, len(gs))

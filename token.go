@@ -56,10 +56,43 @@ type LoginToken struct {
 	CreatedAt          time.Time   `json:"createdAt"`
 	UpdatedAt          time.Time   `json:"updatedAt"`
 	CreatedBy          string      `json:"createdBy"`
+	// ImpersonatedBy names Act's staff member ("staff:1") in the API
+	// resource, read-only; null for every other token.
+	ImpersonatedBy *string `json:"impersonatedBy"`
 	// Act is the staff member the token was made for when staff open the
 	// shop as its user; the redeem puts them in the audit trail and the
-	// JWT's act claim. Not part of the API resource (CONTRACT §5).
+	// JWT's act claim. It is set when the token is made and never changes,
+	// and a token that carries it is immutable (see Changeable).
 	Act *Impersonator `json:"-"`
+}
+
+// SetAct records the impersonating staff member of a token, and with it
+// the resource's impersonatedBy.
+func (t *LoginToken) SetAct(act *Impersonator) {
+	t.Act, t.ImpersonatedBy = act, nil
+	if act != nil {
+		sub := act.Sub
+		t.ImpersonatedBy = &sub
+	}
+}
+
+// Changeable returns nil when the token may be changed, regenerated or
+// revealed, and a CONFLICT error saying why not and what to do when it
+// carries an impersonator. Such a token names its staff member in every
+// sign-in it makes (audit trail, the JWT's act claim): made again reusable,
+// given a longer life, another user or a new value, or revealed, it would
+// let whoever holds it act as that staff member. So it is immutable: it
+// can only be deleted, and staff open the webshop again for a new one.
+func (t *LoginToken) Changeable() error {
+	if t.Act == nil {
+		return nil
+	}
+	by := t.Act.Sub
+	if t.Act.Name != "" {
+		by = t.Act.Name + " (" + t.Act.Sub + ")"
+	}
+	return Errorf(ECONFLICT, "login token %s was made by %s with “Open webshop as” and names them in every sign-in, "+
+		"so it cannot be changed, revealed or regenerated: delete it, and use “Open webshop as” again for a new one", t.ID, by)
 }
 
 // StatusAt is the token's status at now: used (one-time and used once),

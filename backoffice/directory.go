@@ -256,12 +256,15 @@ func dirPathID(r *http.Request, what string) (int64, error) {
 // false for any other error, which the caller fails with.
 func fieldMessages(err error, labels map[string]string) (map[string]string, int, bool) {
 	var e *lt.Error
-	if !errors.As(err, &e) || (e.Code != lt.EINVALID && e.Code != lt.ECONFLICT) {
+	if !errors.As(err, &e) || (e.Code != lt.EINVALID && e.Code != lt.ECONFLICT && e.Code != lt.EFORBIDDEN) {
 		return nil, 0, false
 	}
 	status := http.StatusBadRequest
-	if e.Code == lt.ECONFLICT {
+	switch e.Code {
+	case lt.ECONFLICT:
 		status = http.StatusConflict
+	case lt.EFORBIDDEN:
+		status = http.StatusForbidden
 	}
 	out := map[string]string{}
 	if len(e.Fields) == 0 {

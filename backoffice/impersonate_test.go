@@ -181,3 +181,92 @@ func TestImpersonationIsRefusedWhereItMustBe(t *testing.T) {
 		}
 	})
 }
+
+// An "Open webshop as" token carries the staff member into every JWT it
+// signs, so it can be deleted and nothing else: the edit dialog says whose
+// impersonation it is and offers delete only, and every other action of
+// the screen is refused with a message that says why and what to do, as a
+// page and as JSON for tokens.js. The token stays as it was: used.
+func TestAnImpersonationTokenCanOnlyBeDeletedInTheBackoffice(t *testing.T) {
+	tokKinds(t, func(t *testing.T, w *tokWorld) {
+		sam, b := w.impersonator(t, "Sam Sales", "sam@shop.test", "configuration:editor", "users:viewer")
+		status, body, _ := b.post("/admin/impersonate", url.Values{"type": {"contact"}, "id": {strconv.FormatInt(w.contact.ID, 10)}})
+		wantStatus(t, "impersonate", status, http.StatusOK, body)
+		m := loginForm.FindStringSubmatch(body)
+		if m == nil {
+			t.Fatalf("no value in the impersonation page:\n%s", body)
+		}
+		value := m[1]
+		if res, err := w.Store.Redeem(ctx, lt.RedeemRequest{Value: value, ClientIP: "198.51.100.7", Actor: "login"}); err != nil || res.Code != "" {
+			t.Fatalf("redeem: %+v %v", res, err)
+		}
+		before, err := w.Store.LookupToken(ctx, value)
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := "/admin/login-tokens/" + before.ID
+
+		// The dialog, as a page and as tokens.js's fragment.
+		for _, fragment := range []bool{false, true} {
+			var page string
+			if fragment {
+				page = b.fetch("GET", path, "X-Fragment", "1")
+			} else {
+				page = b.mustGet(path, http.StatusOK)
+			}
+			mustContain(t, "the dialog", page, `id="token-impersonation"`, "Sam Sales", "Jane Doe", "cannot be changed, revealed or regenerated",
+				`action="/admin/login-tokens/delete"`, `name="ids" value="`+before.ID+`"`, `id="token-delete"`)
+			mustNotContain(t, "the dialog", page, `id="token-edit-form"`, `id="token-save"`, `id="reveal-value"`, `id="copy-login-link"`,
+				`id="copy-oci-url"`, `id="regenerate"`, `action="`+path+`/reveal"`, `action="`+path+`/regenerate"`)
+		}
+
+		refusedPage := func(what string, status int, body string) {
+			t.Helper()
+			wantStatus(t, what, status, http.StatusConflict, body)
+			mustContain(t, what, body, "Sam Sales", "delete it", "Open webshop as")
+			mustNotContain(t, what, body, value)
+		}
+		// Save: made reusable, never expiring, for another user.
+		status, body, _ = b.post(path, url.Values{"user": {"contact:" + strconv.FormatInt(w.contact.ID, 10)}, "expiresAtLocal": {""}, "extra": {"x"}})
+		refusedPage("save", status, body)
+		status, body, _ = b.post(path, url.Values{"user": {"customer:" + strconv.FormatInt(w.customer.ID, 10)}, "oneTimeUse": {"true"}})
+		refusedPage("save with another user", status, body)
+		for _, purpose := range []string{"reveal", "copy login link", "copy OCI URL"} {
+			status, body, _ = b.post(path+"/reveal", url.Values{"purpose": {purpose}}, "Accept", "application/json")
+			var got map[string]string
+			if status != http.StatusConflict || json.Unmarshal([]byte(body), &got) != nil || got["code"] != lt.ECONFLICT ||
+				!strings.Contains(got["error"], "delete it") || got["value"] != "" || strings.Contains(body, value) {
+				t.Fatalf("%s by fetch: %d %s", purpose, status, body)
+			}
+		}
+		status, body, _ = b.post(path+"/reveal", url.Values{"purpose": {"reveal"}})
+		refusedPage("reveal without JavaScript", status, body)
+		status, body, _ = b.post(path+"/regenerate", url.Values{})
+		refusedPage("regenerate, before its confirmation", status, body)
+		status, body, _ = b.post(path+"/regenerate", url.Values{"confirm": {"yes"}})
+		refusedPage("regenerate", status, body)
+
+		after, err := w.Store.LookupToken(ctx, value)
+		if err != nil {
+			t.Fatalf("the value changed: %v", err)
+		}
+		if !after.OneTimeUse || after.Status != lt.StatusUsed || after.ExpiresAt == nil || !after.ExpiresAt.Equal(*before.ExpiresAt) ||
+			after.User.ID != w.contact.ID || after.Act == nil || after.Act.Sub != sam.Actor() || !after.UpdatedAt.Equal(before.UpdatedAt) {
+			t.Fatalf("the refusals changed the token: %+v", after)
+		}
+		if res, err := w.Store.Redeem(ctx, lt.RedeemRequest{Value: value, ClientIP: "198.51.100.7", Actor: "login"}); err != nil || res.Code != lt.ETOKENUSED {
+			t.Fatalf("a second redeem: %+v %v", res, err)
+		}
+
+		// Delete is what the dialog offers, and it works.
+		status, _, h := b.post("/admin/login-tokens/delete", url.Values{"ids": {before.ID}, "confirm": {"yes"}, "back": {"/admin/login-tokens"}})
+		if status != http.StatusSeeOther || h.Get("Location") != "/admin/login-tokens" {
+			t.Fatalf("delete: %d %s", status, h.Get("Location"))
+		}
+		if _, err := w.Store.FindTokenByID(ctx, before.ID); lt.ErrorCode(err) != lt.ENOTFOUND {
+			t.Fatalf("after delete: %v", err)
+		}
+		// Other tokens keep their editing controls.
+		mustContain(t, "a plain token", b.mustGet("/admin/login-tokens/"+w.contactT.ID, http.StatusOK), `id="token-save"`, `id="reveal-value"`, `id="regenerate"`)
+	})
+}

@@ -7,6 +7,8 @@ import (
 )
 
 // Settings > API keys and Staff: configuration:owner only (CONTRACT §4).
+// An owner hands out only grants they hold themselves, and changes nothing
+// of a staff member who holds a grant above their own (lt.Grants.Covers).
 // Secrets made here (a key's value, a generated password) are shown once,
 // in the answer to the POST that made them: never in a URL, never again.
 // Every change is in the audit trail.

@@ -51,13 +51,15 @@ func (s *Server) staffNames(r *http.Request) (map[string]string, error) {
 // apiKeyForm is the data of the new-key form.
 type apiKeyForm struct {
 	Grants []grantArea
+	// Mine are the grants of the staff member, the most they can hand out.
+	Mine string
 }
 
 var apiKeyLabels = map[string]string{"name": "Name", "kind": "Kind", "grants": "Grants"}
 
 func (s *Server) renderAPIKeyForm(w http.ResponseWriter, r *http.Request, status int, p *pageData, gs lt.Grants) {
 	p.Title = "New API key"
-	p.Data = &apiKeyForm{Grants: grantChoices(gs)}
+	p.Data = &apiKeyForm{Grants: grantChoices(gs), Mine: currentFrom(r.Context()).staff.Grants.String()}
 	s.render(w, r, status, "apikeys_new", p)
 }
 
@@ -81,6 +83,10 @@ func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request) {
 	p.Form = map[string]string{"name": n.Name, "kind": string(n.Kind)}
 	v.Merge(n.Validate())
 	err := v.Err()
+	if err == nil {
+		// Only grants the staff member holds themselves.
+		err = c.staff.Grants.CheckHandOut(n.Grants)
+	}
 	var k *lt.APIKey
 	var value string
 	if err == nil {

@@ -46,16 +46,26 @@ type staffPage struct {
 	Member *lt.Staff // nil on the new form
 	Self   bool
 	Grants []grantArea
+	// Mine are the grants of the staff member at the screen, the most
+	// they can hand out.
+	Mine string
+	// Locked says why the member holds grants above the viewer's own, who
+	// may then change nothing of theirs.
+	Locked string
 }
 
 var staffLabels = map[string]string{"email": "Email", "name": "Name", "grants": "Grants"}
 
 func (s *Server) renderStaff(w http.ResponseWriter, r *http.Request, status int, p *pageData, st *lt.Staff, gs lt.Grants) {
-	d := &staffPage{Member: st, Grants: grantChoices(gs)}
+	me := currentFrom(r.Context()).staff
+	d := &staffPage{Member: st, Grants: grantChoices(gs), Mine: me.Grants.String()}
 	p.Title = "New staff member"
 	if st != nil {
 		p.Title = st.Email
-		d.Self = st.ID == currentFrom(r.Context()).staff.ID
+		d.Self = st.ID == me.ID
+		if err := me.Grants.CheckManage(st.Grants); err != nil {
+			d.Locked = asSentence(lt.ErrorMessage(err))
+		}
 	}
 	p.Data = d
 	s.render(w, r, status, "staff_form", p)
@@ -81,6 +91,10 @@ func (s *Server) createStaff(w http.ResponseWriter, r *http.Request) {
 	p.Form = map[string]string{"email": n.Email, "name": n.Name}
 	v.Merge(n.Validate())
 	err := v.Err()
+	if err == nil {
+		// Only grants the staff member holds themselves.
+		err = currentFrom(r.Context()).staff.Grants.CheckHandOut(n.Grants)
+	}
 	var st *lt.Staff
 	if err == nil {
 		st, err = s.Store.CreateStaff(r.Context(), n)
@@ -127,16 +141,27 @@ func (s *Server) updateStaff(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	me := currentFrom(r.Context()).staff
 	p := s.page(r, "", "staff")
 	var v lt.Validation
 	name, gs := r.PostFormValue("name"), readGrants(r, &v)
 	p.Form = map[string]string{"email": st.Email, "name": name}
+	// A member above the caller's grants is not theirs to change.
+	if err := me.Grants.CheckManage(st.Grants); err != nil {
+		p.Errors = map[string]string{"": asSentence(lt.ErrorMessage(err))}
+		s.renderStaff(w, r, http.StatusForbidden, p, st, st.Grants)
+		return
+	}
 	// An owner who could take away their own owner grant could leave the
 	// service with nobody to manage staff.
-	if st.ID == currentFrom(r.Context()).staff.ID && !gs.Allows(lt.AreaConfiguration, lt.LevelOwner) {
+	if st.ID == me.ID && !gs.Allows(lt.AreaConfiguration, lt.LevelOwner) {
 		v.Add("grants", "you cannot take away your own configuration:owner grant; another owner can")
 	}
 	err = v.Err()
+	if err == nil {
+		// Only grants the caller holds themselves.
+		err = me.Grants.CheckHandOut(gs)
+	}
 	updated := st
 	if err == nil {
 		updated, err = s.Store.UpdateStaff(r.Context(), st.ID, lt.StaffUpdate{Name: &name, Grants: &gs})
@@ -163,6 +188,9 @@ func (s *Server) setStaffDisabled(disabled bool) http.Handler {
 			err = lt.Errorf(lt.EINVALID, "you cannot disable your own account; another owner can")
 		}
 		if err == nil {
+			err = currentFrom(r.Context()).staff.Grants.CheckManage(st.Grants)
+		}
+		if err == nil {
 			_, err = s.Store.UpdateStaff(r.Context(), st.ID, lt.StaffUpdate{Disabled: &disabled})
 		}
 		if err != nil {
@@ -181,6 +209,11 @@ func (s *Server) resetStaffPassword(w http.ResponseWriter, r *http.Request) {
 	st, err := s.findStaff(r)
 	if err == nil && st.ID == currentFrom(r.Context()).staff.ID {
 		err = lt.Errorf(lt.EINVALID, "change your own password under Password at the top of the page")
+	}
+	if err == nil {
+		// Resetting the password of someone above you would let you
+		// sign in with their grants.
+		err = currentFrom(r.Context()).staff.Grants.CheckManage(st.Grants)
 	}
 	password := lt.GeneratePassword()
 	if err == nil {

@@ -39,7 +39,8 @@ func TestAPIKeysCreateShowsTheKeyOnceAndRevokeWorks(t *testing.T) {
 	for _, kind := range sqlstoretest.Kinds {
 		t.Run(kind, func(t *testing.T) {
 			o := newOffice(t, kind)
-			owner := o.staff("owner@shop.test", "configuration:owner")
+			// The owner holds every grant the key is given.
+			owner := o.staff("owner@shop.test", "configuration:owner", "users:editor")
 			b := o.browser()
 			b.signIn("owner@shop.test")
 
@@ -112,13 +113,14 @@ func TestStaffCreateEditDisableAndResetPassword(t *testing.T) {
 	for _, kind := range sqlstoretest.Kinds {
 		t.Run(kind, func(t *testing.T) {
 			o := newOffice(t, kind)
-			me := o.staff("owner@shop.test", "configuration:owner", "users:viewer")
+			// I hold every grant I give Ann below.
+			me := o.staff("owner@shop.test", "configuration:owner", "users:owner")
 			b := o.browser()
 			b.signIn("owner@shop.test")
 
 			status, body, _ := b.get("/admin/settings/staff")
 			wantStatus(t, "list", status, 200, body)
-			mustContain(t, "list", body, `id="new-staff"`, "owner@shop.test", "(you)", "configuration:owner, users:viewer")
+			mustContain(t, "list", body, `id="new-staff"`, "owner@shop.test", "(you)", "configuration:owner, users:owner")
 			mustNotContain(t, "list", body, fmt.Sprintf(`/admin/settings/staff/%d/disable`, me.ID))
 
 			status, body, _ = b.post("/admin/settings/staff", url.Values{"email": {"nope"}})
@@ -271,6 +273,140 @@ func TestSettingsNeedConfigurationOwner(t *testing.T) {
 			if keys, _ := o.Store.FindAPIKeys(ctx); len(keys) != 1 || keys[0].RevokedAt != nil {
 				t.Fatalf("keys changed: %+v", keys)
 			}
+		})
+	}
+}
+
+// An owner of configuration hands out only grants it holds itself (each
+// area at most at its own level), to an API key or a staff member, and
+// cannot change, disable, enable or reset the password of a staff member
+// who holds a grant above its own. The refusal is a 403 naming the grant,
+// next to the grants on the form; equal or lower grants are accepted.
+func TestOwnersHandOutOnlyGrantsTheyHold(t *testing.T) {
+	for _, kind := range sqlstoretest.Kinds {
+		t.Run(kind, func(t *testing.T) {
+			o := newOffice(t, kind)
+			me := o.staff("cfg@shop.test", "configuration:owner")
+			boss := o.staff("boss@shop.test", "configuration:owner", "users:owner")
+			peer := o.staff("peer@shop.test", "configuration:editor")
+			b := o.browser()
+			b.signIn("cfg@shop.test")
+			b.get("/admin/settings/api-keys/new")
+
+			// API keys.
+			for _, tc := range []struct {
+				kind   string
+				grants []string
+				refuse string
+			}{
+				{"admin", []string{"users:owner"}, "users:owner"},
+				{"admin", []string{"configuration:owner", "users:viewer"}, "users:viewer"},
+				{"admin", []string{"configuration:owner"}, ""},
+				{"admin", []string{"configuration:viewer"}, ""},
+				{"webshop", nil, ""},
+			} {
+				what := fmt.Sprintf("API key %s %v", tc.kind, tc.grants)
+				keys, _ := o.Store.FindAPIKeys(ctx)
+				status, body, _ := b.post("/admin/settings/api-keys", url.Values{"name": {what}, "kind": {tc.kind}, "grants": tc.grants})
+				after, _ := o.Store.FindAPIKeys(ctx)
+				if tc.refuse == "" {
+					wantStatus(t, what, status, http.StatusCreated, body)
+					continue
+				}
+				wantStatus(t, what, status, http.StatusForbidden, body)
+				mustContain(t, what, body, `id="api-key-grants-error">You cannot hand out `+tc.refuse+`: you may only give grants you hold yourself`)
+				if len(after) != len(keys) {
+					t.Fatalf("%s: refused, yet a key was made", what)
+				}
+			}
+
+			// New staff.
+			for _, tc := range []struct {
+				grants []string
+				refuse string
+			}{
+				{[]string{"users:editor"}, "users:editor"},
+				{[]string{"configuration:owner", "users:viewer"}, "users:viewer"},
+				{[]string{"configuration:owner"}, ""},
+				{[]string{"configuration:editor"}, ""},
+			} {
+				email := strings.ReplaceAll(strings.Join(tc.grants, "."), ":", "-") + "@shop.test"
+				status, body, _ := b.post("/admin/settings/staff", url.Values{"email": {email}, "grants": tc.grants})
+				exists := false
+				all, _ := o.Store.FindStaff(ctx)
+				for _, st := range all {
+					exists = exists || st.Email == email
+				}
+				if tc.refuse == "" {
+					wantStatus(t, "staff "+email, status, http.StatusCreated, body)
+					continue
+				}
+				wantStatus(t, "staff "+email, status, http.StatusForbidden, body)
+				mustContain(t, "staff "+email, body, `id="staff-grants-error">You cannot hand out `+tc.refuse+":")
+				if exists {
+					t.Fatalf("staff %s: refused, yet made", email)
+				}
+			}
+
+			// A staff member's grants: raised above mine is refused, equal is fine;
+			// my own cannot go above mine either.
+			peerPage, bossPage, mePage := fmt.Sprintf("/admin/settings/staff/%d", peer.ID), fmt.Sprintf("/admin/settings/staff/%d", boss.ID), fmt.Sprintf("/admin/settings/staff/%d", me.ID)
+			status, body, _ := b.post(peerPage, url.Values{"name": {"Peer"}, "grants": {"configuration:editor", "users:viewer"}})
+			wantStatus(t, "give peer users:viewer", status, http.StatusForbidden, body)
+			mustContain(t, "give peer users:viewer", body, `id="staff-grants-error">You cannot hand out users:viewer:`)
+			status, body, _ = b.post(mePage, url.Values{"name": {"Me"}, "grants": {"configuration:owner", "users:owner"}})
+			wantStatus(t, "give myself users:owner", status, http.StatusForbidden, body)
+			mustContain(t, "give myself users:owner", body, "You cannot hand out users:owner:")
+			status, body, _ = b.post(peerPage, url.Values{"name": {"Peer"}, "grants": {"configuration:owner"}})
+			wantStatus(t, "make peer an owner", status, http.StatusSeeOther, body)
+			if st, _ := o.Store.FindStaffByID(ctx, peer.ID); !st.Grants.Allows(lt.AreaConfiguration, lt.LevelOwner) || st.Grants.Allows(lt.AreaUsers, lt.LevelViewer) {
+				t.Fatalf("peer: %v", st.Grants.Strings())
+			}
+			if st, _ := o.Store.FindStaffByID(ctx, me.ID); st.Grants.Allows(lt.AreaUsers, lt.LevelViewer) {
+				t.Fatalf("I raised my own grants: %v", st.Grants.Strings())
+			}
+
+			// A staff member above me: the page says so and offers nothing;
+			// every change is refused, whatever the form asks.
+			_, body, _ = b.get(bossPage)
+			mustContain(t, "boss page", body, `id="staff-locked"`, "users:owner")
+			mustNotContain(t, "boss page", body, `id="staff-save"`, `id="staff-disable"`, `id="staff-reset-password"`)
+			for path, form := range map[string]url.Values{
+				bossPage:               {"name": {"Boss"}, "grants": {"configuration:viewer"}},
+				bossPage + "/disable":  {},
+				bossPage + "/password": {},
+			} {
+				status, body, _ := b.post(path, form)
+				wantStatus(t, "POST "+path, status, http.StatusForbidden, body)
+				mustContain(t, "POST "+path, body, "users:owner, above your own grants")
+			}
+			disabled := true
+			if _, err := o.Store.UpdateStaff(ctx, boss.ID, lt.StaffUpdate{Disabled: &disabled}); err != nil {
+				t.Fatal(err)
+			}
+			status, body, _ = b.post(bossPage+"/enable", url.Values{})
+			wantStatus(t, "enable boss", status, http.StatusForbidden, body)
+			if st, err := o.Store.FindStaffByID(ctx, boss.ID); err != nil || !st.Disabled || st.Name != boss.Name || st.MustChangePassword ||
+				!st.Grants.Allows(lt.AreaUsers, lt.LevelOwner) {
+				t.Fatalf("boss changed: %+v %v", st, err)
+			}
+			enabled := false
+			o.Store.UpdateStaff(ctx, boss.ID, lt.StaffUpdate{Disabled: &enabled})
+			if _, err := o.Store.AuthenticateStaff(ctx, "boss@shop.test", testPassword); err != nil {
+				t.Fatalf("boss's password changed: %v", err)
+			}
+
+			// The boss holds every grant and may hand out any.
+			bb := o.browser()
+			bb.signIn("boss@shop.test")
+			bb.get("/admin/settings/api-keys/new")
+			status, body, _ = bb.post("/admin/settings/api-keys", url.Values{"name": {"all"}, "kind": {"admin"}, "grants": {"configuration:owner", "users:owner"}})
+			wantStatus(t, "boss makes a users:owner key", status, http.StatusCreated, body)
+			status, body, _ = bb.post(peerPage, url.Values{"name": {"Peer"}, "grants": {"configuration:owner", "users:owner"}})
+			wantStatus(t, "boss gives peer users:owner", status, http.StatusSeeOther, body)
+			// Now the peer is above me too.
+			status, body, _ = b.post(peerPage+"/disable", url.Values{})
+			wantStatus(t, "disable the raised peer", status, http.StatusForbidden, body)
 		})
 	}
 }

@@ -4,7 +4,9 @@ package backoffice
 // own without JavaScript), reveal, regenerate and bulk delete. Forms post
 // as forms; tokens.js sends the same forms by fetch with X-Fragment: 1 and
 // swaps the answer into the open dialog, so each handler has one answer
-// for both.
+// for both. A token made by "Open webshop as" can only be deleted
+// (lt.LoginToken.Changeable): its dialog offers delete only, and save,
+// reveal and regenerate answer 409 saying why.
 
 import (
 	"encoding/json"
@@ -291,10 +293,15 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
 
 // tokenDetail is the edit dialog.
 type tokenDetail struct {
-	Token    tokenRow
-	Editor   bool
-	CSRF     string
-	Form     *tokenForm // editors only
+	Token  tokenRow
+	Editor bool
+	CSRF   string
+	Form   *tokenForm // editors only, and only for a token that may change
+	// ImpersonatedBy names the staff member a token made by "Open webshop
+	// as" carries; such a token can only be deleted, so it has no form.
+	ImpersonatedBy string
+	// Refused says why the action asked for was refused.
+	Refused  string
 	Activity []activityRow
 	// ActivityFound counts every event of the token.
 	ActivityFound int
@@ -306,6 +313,10 @@ type tokenDetail struct {
 	Revealed    *issued
 	RevealedFor string
 }
+
+// Changeable reports whether the viewer may edit, reveal and regenerate
+// the token.
+func (d *tokenDetail) Changeable() bool { return d.Editor && d.ImpersonatedBy == "" }
 
 // Masked is the value as shown before a reveal.
 func (d *tokenDetail) Masked() string { return lt.TokenPrefix + "_" + d.Token.ID + "_••••" }
@@ -319,7 +330,16 @@ const activityShown = 10
 func (s *Server) detail(r *http.Request, tok *lt.LoginToken) (*tokenDetail, error) {
 	c := currentFrom(r.Context())
 	d := &tokenDetail{Token: tokenRow{tok}, Editor: c.can(lt.AreaConfiguration, lt.LevelEditor), CSRF: c.csrf}
-	if d.Editor {
+	if act := tok.Act; act != nil {
+		d.ImpersonatedBy = act.Name
+		if d.ImpersonatedBy == "" {
+			d.ImpersonatedBy = act.Email
+		}
+		if d.ImpersonatedBy == "" {
+			d.ImpersonatedBy = act.Sub
+		}
+	}
+	if d.Changeable() {
 		d.Form = s.editTokenForm(c, tok)
 	}
 	events, found, err := s.Store.FindTokenEvents(r.Context(), tok.ID, 1, activityShown)
@@ -335,6 +355,34 @@ func (s *Server) renderDetail(w http.ResponseWriter, r *http.Request, status int
 	p := s.page(r, "Login token "+d.Token.ID, "login-tokens")
 	p.Data = d
 	s.render(w, r, status, "tokens_edit", p)
+}
+
+// refuseUnchangeable answers 409 and reports true when tok carries an
+// impersonator (lt.LoginToken.Changeable): JSON for tokens.js, else the
+// dialog with the reason, which offers delete only.
+func (s *Server) refuseUnchangeable(w http.ResponseWriter, r *http.Request, tok *lt.LoginToken) bool {
+	err := tok.Changeable()
+	if err == nil {
+		return false
+	}
+	s.refuse(w, r, tok, err)
+	return true
+}
+
+// refuse answers a CONFLICT of the store about tok as refuseUnchangeable
+// does; any other error as s.fail.
+func (s *Server) refuse(w http.ResponseWriter, r *http.Request, tok *lt.LoginToken, err error) {
+	if lt.ErrorCode(err) != lt.ECONFLICT || wantsJSON(r) {
+		s.fail(w, r, err)
+		return
+	}
+	d, derr := s.detail(r, tok)
+	if derr != nil {
+		s.fail(w, r, derr)
+		return
+	}
+	d.Refused = sentence(lt.ErrorMessage(err))
+	s.renderDetail(w, r, http.StatusConflict, d)
 }
 
 // loadToken finds the token of the path, or answers 404.
@@ -371,7 +419,7 @@ func (s *Server) showToken(w http.ResponseWriter, r *http.Request) {
 func (s *Server) updateToken(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 128<<10)
 	tok, ok := s.loadToken(w, r)
-	if !ok {
+	if !ok || s.refuseUnchangeable(w, r, tok) {
 		return
 	}
 	c := currentFrom(r.Context())
@@ -401,7 +449,7 @@ func (s *Server) updateToken(w http.ResponseWriter, r *http.Request) {
 		} else if errs, isForm := formErrors(err); isForm {
 			f.Errors, ok = errs, false
 		} else {
-			s.fail(w, r, err)
+			s.refuse(w, r, tok, err)
 			return
 		}
 	}
@@ -430,7 +478,7 @@ var revealPurposes = []string{"reveal", "copy login link", "copy OCI URL"}
 // edit page with the value in it.
 func (s *Server) revealToken(w http.ResponseWriter, r *http.Request) {
 	tok, ok := s.loadToken(w, r)
-	if !ok {
+	if !ok || s.refuseUnchangeable(w, r, tok) {
 		return
 	}
 	purpose := r.PostFormValue("purpose")
@@ -448,7 +496,7 @@ func (s *Server) revealToken(w http.ResponseWriter, r *http.Request) {
 	c := currentFrom(r.Context())
 	value, err := s.Store.RevealToken(r.Context(), c.actor(r, s), tok.ID, purpose)
 	if err != nil {
-		s.fail(w, r, err)
+		s.refuse(w, r, tok, err)
 		return
 	}
 	v := s.issue("edit", value)
@@ -484,7 +532,7 @@ const regenerateWarning = "The old value stops working at once: login links and 
 
 func (s *Server) regenerateToken(w http.ResponseWriter, r *http.Request) {
 	tok, ok := s.loadToken(w, r)
-	if !ok {
+	if !ok || s.refuseUnchangeable(w, r, tok) {
 		return
 	}
 	if r.PostFormValue("confirm") != "yes" {
@@ -495,7 +543,7 @@ func (s *Server) regenerateToken(w http.ResponseWriter, r *http.Request) {
 	c := currentFrom(r.Context())
 	iss, err := s.Store.RegenerateToken(r.Context(), c.actor(r, s), tok.ID)
 	if err != nil {
-		s.fail(w, r, err)
+		s.refuse(w, r, tok, err)
 		return
 	}
 	d, err := s.detail(r, iss.LoginToken)

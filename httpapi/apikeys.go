@@ -69,6 +69,14 @@ func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request, c *caller)
 	if err := o.err(); err != nil {
 		return err
 	}
+	// A bad request is a 400 whatever its grants; then a key hands out
+	// only grants it holds itself.
+	if err := n.Validate(); err != nil {
+		return err
+	}
+	if err := c.key.Grants.CheckHandOut(n.Grants); err != nil {
+		return err
+	}
 	k, value, err := s.Store.CreateAPIKey(r.Context(), n)
 	if err != nil {
 		return err

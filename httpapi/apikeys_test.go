@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -22,12 +23,13 @@ type apiKeyAnswer struct {
 
 func TestAPIKeysAreCreatedShownOnceListedAndRevoked(t *testing.T) {
 	eachKind(t, func(t *testing.T, a *testAPI) {
-		ownerID, _, err := lt.ParseValue(lt.APIKeyPrefix, a.Keys["configuration:owner"])
+		// The key that makes it holds every grant it hands out.
+		ownerID, _, err := lt.ParseValue(lt.APIKeyPrefix, a.Keys["all"])
 		if err != nil {
 			t.Fatal(err)
 		}
 		var k apiKeyAnswer
-		a.json("configuration:owner", "POST", "/api/v1/api-keys",
+		a.json("all", "POST", "/api/v1/api-keys",
 			map[string]any{"name": " CRM sync ", "kind": "admin", "grants": []string{"users:viewer", "users:editor", "configuration:viewer"}}, 201, &k)
 		if k.Value == nil || !strings.HasPrefix(*k.Value, "ltk_"+k.ID+"_") || k.Name != "CRM sync" || k.Kind != "admin" ||
 			!slices.Equal(k.Grants, []string{"configuration:viewer", "users:editor"}) || k.CreatedBy != "apikey:"+ownerID ||
@@ -127,4 +129,70 @@ func TestAPIKeyChangesAreAudited(t *testing.T) {
 	if strings.Join(got, ",") != "apikey.created,apikey.revoked" {
 		t.Fatalf("events %v", got)
 	}
+}
+
+// A caller may hand out only grants it holds itself: a configuration:owner
+// key cannot mint a users:owner key. Webshop keys carry no grants, so any
+// configuration:owner may make one.
+func TestAnAPIKeyHandsOutOnlyGrantsItHolds(t *testing.T) {
+	eachKind(t, func(t *testing.T, a *testAPI) {
+		for role, grants := range map[string]lt.Grants{
+			"cfg owner, users editor": {lt.AreaConfiguration: lt.LevelOwner, lt.AreaUsers: lt.LevelEditor},
+		} {
+			_, value, err := a.Store.CreateAPIKey(ctx, lt.NewAPIKey{Name: role, Kind: lt.KeyAdmin, Grants: grants})
+			if err != nil {
+				t.Fatal(err)
+			}
+			a.Keys[role] = value
+		}
+		for _, tc := range []struct {
+			caller string
+			kind   string
+			grants []string
+			refuse string // the grants named in the 403; "" = created
+		}{
+			{"configuration:owner", "admin", []string{"users:owner"}, "users:owner"},
+			{"configuration:owner", "admin", []string{"users:viewer"}, "users:viewer"},
+			{"configuration:owner", "admin", []string{"configuration:owner", "users:editor"}, "users:editor"},
+			{"configuration:owner", "admin", []string{"configuration:owner"}, ""},
+			{"configuration:owner", "admin", []string{"configuration:viewer"}, ""},
+			{"configuration:owner", "webshop", nil, ""},
+			{"cfg owner, users editor", "admin", []string{"users:owner"}, "users:owner"},
+			{"cfg owner, users editor", "admin", []string{"users:owner", "configuration:owner"}, "users:owner"},
+			{"cfg owner, users editor", "admin", []string{"users:editor", "configuration:owner"}, ""},
+			{"cfg owner, users editor", "admin", []string{"users:viewer"}, ""},
+			{"all", "admin", []string{"users:owner", "configuration:owner"}, ""},
+		} {
+			name := fmt.Sprintf("%s makes %s %v", tc.caller, tc.kind, tc.grants)
+			body := map[string]any{"name": name, "kind": tc.kind}
+			if tc.grants != nil {
+				body["grants"] = tc.grants
+			}
+			before := a.keyCount()
+			if tc.refuse == "" {
+				var k apiKeyAnswer
+				a.json(tc.caller, "POST", "/api/v1/api-keys", body, 201, &k)
+				if want, _ := lt.ParseGrants(tc.grants); !slices.Equal(k.Grants, want.Strings()) {
+					t.Errorf("%s: grants %v", name, k.Grants)
+				}
+				continue
+			}
+			p := a.problem(tc.caller, "POST", "/api/v1/api-keys", body, 403, lt.EFORBIDDEN)
+			if !strings.Contains(p.Detail, "cannot hand out "+tc.refuse+":") {
+				t.Errorf("%s: detail %q does not name %s", name, p.Detail, tc.refuse)
+			}
+			if n := a.keyCount(); n != before {
+				t.Errorf("%s: a refused request made a key", name)
+			}
+		}
+	})
+}
+
+func (a *testAPI) keyCount() int {
+	a.t.Helper()
+	keys, err := a.Store.FindAPIKeys(ctx)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	return len(keys)
 }

@@ -374,6 +374,7 @@ func oaSchemaCatalog() oaMap[*oaSchema] {
 		oaReq("createdAt", oaDateTime("")),
 		oaReq("updatedAt", oaDateTime("")),
 		oaReq("createdBy", oaString("who created it: staff:<id>, apikey:<id> or cli")),
+		oaReq("impersonatedBy", oaNullable(oaString("read-only: the staff member (staff:<id>) who made the token with the backoffice's \"Open webshop as\"; every sign-in with it names them. Such a token cannot be changed, regenerated or revealed (409 CONFLICT): delete it instead. null for every other token"))),
 	)
 	add("LoginToken", token)
 	add("LoginTokenList", oaPage("LoginToken", "A page of login tokens."))
@@ -386,7 +387,7 @@ func oaSchemaCatalog() oaMap[*oaSchema] {
 	))
 	add("IssuedLoginToken", oaExtend(token, "A login token with its value and links: answered when a value is created or regenerated.",
 		oaReq("value", value), oaReq("loginUrl", loginURL), oaReq("ociUrl", ociURL)))
-	add("LoginTokenPatch", oaInput("A JSON merge patch of a login token: absent fields stay. Giving a user (contactId, customerId or anonymous) changes it and regenerates the value. Read-only fields (counters, status, dates) are 400s.",
+	add("LoginTokenPatch", oaInput("A JSON merge patch of a login token: absent fields stay. Giving a user (contactId, customerId or anonymous) changes it and regenerates the value. Read-only fields (counters, status, dates, impersonatedBy) are 400s. A token whose impersonatedBy is set cannot be patched (409).",
 		oaOpt("expiresAt", oaNullable(oaDateTime("a new expiry; null: never; now or a past time revokes the token"))),
 		oaOpt("oneTimeUse", oaBoolean("whether it works once only")),
 		oaOpt("extra", oaNullable(oaWith(extra, "replaces the lines; null: none"))),
@@ -504,7 +505,7 @@ func oaSchemaCatalog() oaMap[*oaSchema] {
 	add("APIKeyList", oaObject("The API keys; not paged, but in the lists' envelope.",
 		oaReq("items", oaArray(oaRef("APIKey"), ""))))
 	kind := oaEnum("admin keys call the API with their grants; webshop keys may only redeem", string(lt.KeyAdmin), string(lt.KeyWebshop))
-	add("NewAPIKey", oaInput("A new API key: an admin key with at least one grant, or a webshop key with none.",
+	add("NewAPIKey", oaInput("A new API key: an admin key with at least one grant, or a webshop key with none. The calling key may hand out only grants it holds itself (each area at most at its own level); any other grant is a 403 that names it.",
 		oaReq("name", name200("")),
 		oaReq("kind", kind),
 		oaOpt("grants", oaNullable(grants)),
@@ -541,9 +542,9 @@ type oaProblemCode struct {
 var oaProblemCodes = []oaProblemCode{
 	{lt.EINVALID, "The request is malformed: a bad or unknown field, query parameter or media type. errors names each field."},
 	{lt.EUNAUTHENTICATED, "No API key, or one that is unknown or revoked. Send Authorization: Bearer ltk_…"},
-	{lt.EFORBIDDEN, "The key lacks the grant the operation requires, or is a webshop key on an admin route (or the reverse)."},
+	{lt.EFORBIDDEN, "The key lacks the grant the operation requires, or is a webshop key on an admin route (or the reverse), or asks to hand out a grant it does not hold itself."},
 	{lt.ENOTFOUND, "The resource does not exist (or was deleted); a bulk delete names the unknown ids."},
-	{lt.ECONFLICT, "The change clashes with existing data: a duplicate externalId or email, a company that still has contacts."},
+	{lt.ECONFLICT, "The change clashes with existing data: a duplicate externalId or email, a company that still has contacts; or the login token was made to impersonate (impersonatedBy is set), and can only be deleted."},
 	{lt.ETOOLARGE, "The request body is too large."},
 	{lt.ERATELIMITED, "Too many failed redeems from this client's network; wait for Retry-After seconds. Counts nothing."},
 	{lt.ETOKENINVALID, "Redeem: malformed value, unknown id or wrong secret (one answer for all three)."},

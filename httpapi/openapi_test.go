@@ -460,6 +460,12 @@ func TestOpenAPISchemasDescribeRealAnswers(t *testing.T) {
 		return map[string]any{"token": contactTok.Value, "clientIp": "203.0.113.7", "userAgent": "openapi test"}
 	}
 	future := time.Now().Add(48 * time.Hour).UTC().Format(time.RFC3339)
+	impersonation, err := a.Store.CreateToken(ctx, lt.Actor{Name: "staff:1"}, lt.NewToken{ContactID: &contact.ID, OneTimeUse: true,
+		Act: &lt.Impersonator{Sub: "staff:1", Name: "Sam Sales"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	impersonationPath := lit("/api/v1/login-tokens/" + impersonation.ID)
 
 	calls := []call{
 		{name: "create a contact token", role: "configuration:editor", method: "POST", path: "/api/v1/login-tokens",
@@ -473,6 +479,14 @@ func TestOpenAPISchemasDescribeRealAnswers(t *testing.T) {
 			concrete: lit("/api/v1/login-tokens?pageSize=5&sort=-createdAt&type=contact,customer,anonymous"), status: 200},
 		{name: "get a token", role: "configuration:viewer", method: "GET", path: "/api/v1/login-tokens/{id}",
 			concrete: tokenPath(&contactTok, ""), status: 200},
+		{name: "get an impersonation token", role: "configuration:viewer", method: "GET", path: "/api/v1/login-tokens/{id}",
+			concrete: impersonationPath, status: 200, then: func(b []byte) {
+				if !bytes.Contains(b, []byte(`"impersonatedBy":"staff:1"`)) {
+					t.Errorf("no impersonatedBy: %s", b)
+				}
+			}},
+		{name: "patch an impersonation token", role: "configuration:editor", method: "PATCH", path: "/api/v1/login-tokens/{id}",
+			concrete: impersonationPath, body: map[string]any{"oneTimeUse": false}, status: 409, then: wantCode(t, lt.ECONFLICT)},
 		{name: "patch extra", role: "configuration:editor", method: "PATCH", path: "/api/v1/login-tokens/{id}",
 			concrete: tokenPath(&contactTok, ""), body: map[string]any{"extra": []string{"one", "two"}}, status: 200},
 		{name: "patch the user", role: "configuration:editor", method: "PATCH", path: "/api/v1/login-tokens/{id}",
@@ -532,8 +546,10 @@ func TestOpenAPISchemasDescribeRealAnswers(t *testing.T) {
 		{name: "search users", role: "users:viewer", method: "GET", path: "/api/v1/users/search",
 			concrete: lit("/api/v1/users/search?q=a&limit=5"), status: 200},
 		{name: "list API keys", role: "configuration:owner", method: "GET", path: "/api/v1/api-keys", status: 200},
-		{name: "create an API key", role: "configuration:owner", method: "POST", path: "/api/v1/api-keys",
+		{name: "create an API key", role: "all", method: "POST", path: "/api/v1/api-keys",
 			body: map[string]any{"name": "erp", "kind": "admin", "grants": []string{"users:viewer"}}, status: 201},
+		{name: "hand out a grant the key lacks", role: "configuration:owner", method: "POST", path: "/api/v1/api-keys",
+			body: map[string]any{"name": "erp", "kind": "admin", "grants": []string{"users:owner"}}, status: 403, then: wantCode(t, lt.EFORBIDDEN)},
 		{name: "JWKS", method: "GET", path: "/.well-known/jwks.json", status: 200},
 		{name: "healthz", method: "GET", path: "/healthz", status: 200},
 		{name: "readyz", method: "GET", path: "/readyz", status: 200},
@@ -628,17 +644,19 @@ func TestOpenAPISchemasRefuseWrongAnswers(t *testing.T) {
 		"id": "k3x9f0a2b7cq", "type": "anonymous", "user": nil, "expiresAt": nil, "oneTimeUse": false,
 		"extra": []any{}, "status": "active", "successfulAttempts": json.Number("0"), "failedAttempts": json.Number("0"),
 		"lastAccessedAt": nil, "createdAt": "2026-11-26T10:00:00Z", "updatedAt": "2026-11-26T10:00:00Z", "createdBy": "staff:1",
+		"impersonatedBy": nil,
 	}
 	if err := tok.Validate(good); err != nil {
 		t.Fatalf("the contract's example token does not validate: %v", err)
 	}
 	for name, mutate := range map[string]func(m map[string]any){
-		"missing field":     func(m map[string]any) { delete(m, "status") },
-		"unknown field":     func(m map[string]any) { m["secret"] = "x" },
-		"bad enum":          func(m map[string]any) { m["status"] = "revoked" },
-		"bad time":          func(m map[string]any) { m["createdAt"] = "yesterday" },
-		"null not nullable": func(m map[string]any) { m["extra"] = nil },
-		"bad user":          func(m map[string]any) { m["user"] = map[string]any{"type": "contact"} },
+		"missing field":      func(m map[string]any) { delete(m, "status") },
+		"unknown field":      func(m map[string]any) { m["secret"] = "x" },
+		"bad enum":           func(m map[string]any) { m["status"] = "revoked" },
+		"bad time":           func(m map[string]any) { m["createdAt"] = "yesterday" },
+		"null not nullable":  func(m map[string]any) { m["extra"] = nil },
+		"bad user":           func(m map[string]any) { m["user"] = map[string]any{"type": "contact"} },
+		"bad impersonatedBy": func(m map[string]any) { m["impersonatedBy"] = json.Number("1") },
 	} {
 		m := map[string]any{}
 		for k, val := range good {

@@ -80,6 +80,8 @@ var tokenFilterParams = []param{
 func (s *Server) routeTable() []route {
 	tokens, dir, keys, ops := "Login tokens", "Directory", "API keys", "Operations"
 	nf := []int{http.StatusNotFound}
+	// A token made to impersonate can only be deleted: 409 on the rest.
+	nfOrImmutable := []int{http.StatusNotFound, http.StatusConflict}
 	return []route{
 		// Login tokens.
 		{"GET", "/api/v1/login-tokens", cfgViewer, s.listTokens, doc{summary: "List login tokens", tag: tokens,
@@ -97,13 +99,13 @@ func (s *Server) routeTable() []route {
 		{"GET", "/api/v1/login-tokens/{id}", cfgViewer, s.getToken, doc{summary: "Get a login token", tag: tokens,
 			ok: 200, resp: "LoginToken", errors: nf}},
 		{"PATCH", "/api/v1/login-tokens/{id}", cfgEditor, s.updateToken, doc{summary: "Update a login token (merge patch)", tag: tokens,
-			body: "LoginTokenPatch", bodyTypes: []string{"application/merge-patch+json", "application/json"}, ok: 200, resp: "UpdatedLoginToken", errors: nf}},
+			body: "LoginTokenPatch", bodyTypes: []string{"application/merge-patch+json", "application/json"}, ok: 200, resp: "UpdatedLoginToken", errors: nfOrImmutable}},
 		{"DELETE", "/api/v1/login-tokens/{id}", cfgEditor, s.deleteToken, doc{summary: "Delete a login token", tag: tokens,
 			ok: 204, errors: nf}},
 		{"POST", "/api/v1/login-tokens/{id}/regenerate", cfgEditor, s.regenerateToken, doc{summary: "Give a login token a new value", tag: tokens,
-			ok: 200, resp: "IssuedLoginToken", errors: nf}},
+			ok: 200, resp: "IssuedLoginToken", errors: nfOrImmutable}},
 		{"GET", "/api/v1/login-tokens/{id}/value", cfgEditor, s.revealToken, doc{summary: "Reveal a login token's value (audited)", tag: tokens,
-			ok: 200, resp: "RevealedValue", errors: nf}},
+			ok: 200, resp: "RevealedValue", errors: nfOrImmutable}},
 		{"GET", "/api/v1/login-tokens/{id}/events", cfgViewer, s.tokenEvents, doc{summary: "A login token's audit trail, newest first", tag: tokens,
 			query: pagingParams, ok: 200, resp: "EventList", errors: nf}},
 

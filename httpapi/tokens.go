@@ -116,7 +116,7 @@ type updatedJSON struct {
 }
 
 var readOnlyTokenFields = []string{"id", "type", "user", "status", "successfulAttempts", "failedAttempts", "lastAccessedAt",
-	"createdAt", "updatedAt", "createdBy", "value", "loginUrl", "ociUrl"}
+	"createdAt", "updatedAt", "createdBy", "impersonatedBy", "value", "loginUrl", "ociUrl"}
 
 func (s *Server) updateToken(w http.ResponseWriter, r *http.Request, c *caller) error {
 	id, err := tokenPathID(r)

@@ -2,6 +2,7 @@ package sqlstore_test
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -71,12 +72,19 @@ func TestATokenMadeToImpersonateKeepsItsStaffMember(t *testing.T) {
 		if d := eventDetails(t, s, plain.ID, lt.EventTokenCreated); d["impersonation"] != nil {
 			t.Errorf("a plain token's created event says impersonation: %v", d)
 		}
-		// The API resource does not carry it.
+		// The resource names the staff member, read-only, and nothing else
+		// of them; a plain token names no one.
 		b, _ := json.Marshal(found)
 		var m map[string]any
 		json.Unmarshal(b, &m)
-		if _, ok := m["act"]; ok {
-			t.Errorf("the resource shows act: %s", b)
+		if _, ok := m["act"]; ok || m["impersonatedBy"] != "staff:1" {
+			t.Errorf("the resource shows act or not impersonatedBy: %s", b)
+		}
+		b, _ = json.Marshal(plain.LoginToken)
+		m = nil
+		json.Unmarshal(b, &m)
+		if v, ok := m["impersonatedBy"]; !ok || v != nil {
+			t.Errorf("a plain token's impersonatedBy is not null: %s", b)
 		}
 	})
 }
@@ -107,35 +115,113 @@ func TestRedeemOfAnImpersonationTokenNamesTheStaffMemberInTheAuditTrail(t *testi
 	})
 }
 
-func TestANewValueOrUserDropsTheImpersonation(t *testing.T) {
+// A token made to open the shop as its user carries the staff member into
+// every JWT it signs: it can be deleted, and nothing else. The test walks
+// the revival of a used one (reusable, no expiry, value revealed, redeemed
+// again) and the repurposing of one (another user, a new value).
+func TestATokenMadeToImpersonateCannotBeChangedRegeneratedOrRevealed(t *testing.T) {
 	sqlstoretest.Each(t, func(t *testing.T, s *sqlstore.Store) {
 		sqlstoretest.SetClock(s, t0)
 		co := mustCompany(t, s, "Acme")
 		jane := mustContact(t, s, co.ID, "Jane", "Doe", "jane@acme.test")
 		john := mustContact(t, s, co.ID, "John", "Roe", "john@acme.test")
-
-		regen := mustToken(t, s, lt.NewToken{ContactID: &jane.ID, Act: sam})
-		iss, err := s.RegenerateToken(ctx, staff, regen.ID)
+		in5 := t0.Add(5 * time.Minute)
+		tok := mustToken(t, s, lt.NewToken{ContactID: &jane.ID, ExpiresAt: &in5, OneTimeUse: true, Act: sam})
+		if r := redeem(t, s, tok.Value); r.Code != "" {
+			t.Fatalf("first redeem: %+v", r)
+		}
+		before, err := s.FindTokenByID(ctx, tok.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if iss.Act != nil {
-			t.Errorf("a regenerated value still impersonates: %+v", iss.Act)
+		if before.ImpersonatedBy == nil || *before.ImpersonatedBy != sam.Sub {
+			t.Fatalf("impersonatedBy %v, want %s", before.ImpersonatedBy, sam.Sub)
 		}
 
-		moved := mustToken(t, s, lt.NewToken{ContactID: &jane.ID, Act: sam})
-		kept, _, err := s.UpdateToken(ctx, staff, moved.ID, lt.TokenUpdate{Extra: &[]string{"note"}})
-		if err != nil || kept.Act == nil {
-			t.Fatalf("an edit that keeps the user lost act: %+v, %v", kept, err)
+		refused := func(what string, err error) {
+			t.Helper()
+			wantCode(t, err, lt.ECONFLICT)
+			msg := lt.ErrorMessage(err)
+			for _, want := range []string{tok.ID, sam.Sub, "delete it", "Open webshop as"} {
+				if !strings.Contains(msg, want) {
+					t.Errorf("%s: message %q does not say %q", what, msg, want)
+				}
+			}
+			if strings.Contains(msg, tok.Value) {
+				t.Errorf("%s: message holds the value", what)
+			}
 		}
-		changed, _, err := s.UpdateToken(ctx, staff, moved.ID, lt.TokenUpdate{ContactID: &john.ID})
+		for name, upd := range map[string]lt.TokenUpdate{
+			"reusable, never expires": {OneTimeUse: ptr(false), ExpiresAtSet: true},
+			"a later expiry":          {ExpiresAtSet: true, ExpiresAt: ptr(t0.Add(time.Hour))},
+			"extra":                   {Extra: &[]string{"note"}},
+			"another user":            {ContactID: &john.ID},
+			"anonymous":               {Anonymous: true},
+			"nothing":                 {},
+		} {
+			_, value, err := s.UpdateToken(ctx, staff, tok.ID, upd)
+			refused("update: "+name, err)
+			if value != "" {
+				t.Errorf("update %s answered a value", name)
+			}
+		}
+		_, err = s.RegenerateToken(ctx, staff, tok.ID)
+		refused("regenerate", err)
+		value, err := s.RevealToken(ctx, staff, tok.ID, "reveal")
+		refused("reveal", err)
+		if value != "" {
+			t.Error("a refused reveal answered the value")
+		}
+
+		after, err := s.FindTokenByID(ctx, tok.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if changed.Act != nil {
-			t.Errorf("a token moved to another user still impersonates: %+v", changed.Act)
+		if !after.OneTimeUse || !timeEq(after.ExpiresAt, before.ExpiresAt) || after.User.ID != jane.ID || after.Act == nil ||
+			*after.Act != *sam || !after.UpdatedAt.Equal(before.UpdatedAt) || after.Status != lt.StatusUsed {
+			t.Fatalf("the refused changes changed the token: %+v", after)
 		}
+		if r := redeem(t, s, tok.Value); r.Code != lt.ETOKENUSED {
+			t.Fatalf("redeem after the refusals: %+v, want TOKEN_USED", r)
+		}
+		events, _, err := s.FindTokenEvents(ctx, tok.ID, 1, 50)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range events {
+			if e.Type == lt.EventTokenUpdated || e.Type == lt.EventTokenRegenerated || e.Type == lt.EventTokenRevealed {
+				t.Errorf("a refused change left a %s event", e.Type)
+			}
+		}
+
+		// A token without an impersonator changes as before.
+		plain := mustToken(t, s, lt.NewToken{ContactID: &jane.ID})
+		if plain.ImpersonatedBy != nil {
+			t.Fatalf("a plain token is impersonated by %v", *plain.ImpersonatedBy)
+		}
+		if _, v, err := s.UpdateToken(ctx, staff, plain.ID, lt.TokenUpdate{ContactID: &john.ID}); err != nil || v == "" {
+			t.Fatalf("plain token, another user: %q %v", v, err)
+		}
+		if _, err := s.RegenerateToken(ctx, staff, plain.ID); err != nil {
+			t.Fatalf("plain token, regenerate: %v", err)
+		}
+		if _, err := s.RevealToken(ctx, staff, plain.ID, "reveal"); err != nil {
+			t.Fatalf("plain token, reveal: %v", err)
+		}
+
+		// Deleting it is what to do, and is allowed.
+		if err := s.DeleteToken(ctx, staff, tok.ID); err != nil {
+			t.Fatalf("delete: %v", err)
+		}
+		wantCode(t, func() error { _, err := s.FindTokenByID(ctx, tok.ID); return err }(), lt.ENOTFOUND)
 	})
+}
+
+func timeEq(a, b *time.Time) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Equal(*b)
 }
 
 func TestAnAnonymousTokenCannotImpersonate(t *testing.T) {

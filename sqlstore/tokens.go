@@ -53,9 +53,11 @@ func (s *Store) scanToken(r rowScanner, more ...any) (tok *lt.LoginToken, userAc
 		tok.Extra = []string{}
 	}
 	if act.Valid {
-		if err := json.Unmarshal([]byte(act.String), &tok.Act); err != nil {
+		var imp lt.Impersonator
+		if err := json.Unmarshal([]byte(act.String), &imp); err != nil {
 			return nil, false, fmt.Errorf("token %s: bad act in database: %w", tok.ID, err)
 		}
+		tok.SetAct(&imp)
 	}
 	if userID.Valid && tok.Type != lt.UserAnonymous {
 		tok.User = &lt.UserRef{Type: tok.Type, ID: userID.Int64, Name: lt.FullName(first.String, last.String), Email: email.String}
@@ -83,7 +85,9 @@ func userSearch(u *lt.UserRef) (search string, sortName any) {
 func extraSearch(extra []string) string { return strings.ToLower(strings.Join(extra, "\n")) }
 
 // actJSON is the act column's value: NULL for a token staff did not
-// make to open the shop as its user.
+// make to open the shop as its user. It is written once, when the token is
+// made: a token that carries it can be deleted but not changed (see
+// lt.LoginToken.Changeable).
 func actJSON(act *lt.Impersonator) any {
 	if act == nil {
 		return nil
@@ -221,7 +225,9 @@ func (s *Store) CreateToken(ctx context.Context, actor lt.Actor, n lt.NewToken) 
 }
 
 // UpdateToken applies a merge patch. When the user changes the value is
-// regenerated and answered; else value is "".
+// regenerated and answered; else value is "". A token that carries an
+// impersonator is refused (CONFLICT), checked on the row the transaction
+// reads.
 func (s *Store) UpdateToken(ctx context.Context, actor lt.Actor, id string, upd lt.TokenUpdate) (tok *lt.LoginToken, value string, err error) {
 	if s.keys == nil {
 		return nil, "", errNoKey
@@ -237,6 +243,9 @@ func (s *Store) UpdateToken(ctx context.Context, actor lt.Actor, id string, upd 
 	err = s.write(ctx, func(tx *tx) error {
 		old, err := s.findToken(ctx, tx, id)
 		if err != nil {
+			return err
+		}
+		if err := old.Changeable(); err != nil {
 			return err
 		}
 		sets := []string{}
@@ -293,9 +302,6 @@ func (s *Store) UpdateToken(ctx context.Context, actor lt.Actor, id string, upd 
 				set("user", "secret_hash", hash)
 				set("user", "value_enc", sealed)
 				set("user", "value_key_id", keyID)
-				// The staff member opened the shop as the old user, not
-				// as this one.
-				set("user", "act", nil)
 			}
 		}
 		if len(changed) == 0 {
@@ -331,8 +337,8 @@ func timeEqual(a, b *time.Time) bool {
 }
 
 // RegenerateToken gives a token a new secret; the old value stops working
-// at once. The new value is no longer the one made for an impersonating
-// staff member, so act is cleared: whoever has it now is not them.
+// at once. A token that carries an impersonator is refused (CONFLICT):
+// its value must not pass to anyone else.
 func (s *Store) RegenerateToken(ctx context.Context, actor lt.Actor, id string) (*lt.IssuedToken, error) {
 	if s.keys == nil {
 		return nil, errNoKey
@@ -340,8 +346,15 @@ func (s *Store) RegenerateToken(ctx context.Context, actor lt.Actor, id string) 
 	now := s.now()
 	var issued *lt.IssuedToken
 	err := s.write(ctx, func(tx *tx) error {
+		old, err := s.findToken(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if err := old.Changeable(); err != nil {
+			return err
+		}
 		value, hash, keyID, sealed := s.newSecret(id)
-		res, err := tx.exec(ctx, `UPDATE login_tokens SET secret_hash = ?, value_enc = ?, value_key_id = ?, act = NULL, updated_at = ? WHERE id = ?`,
+		res, err := tx.exec(ctx, `UPDATE login_tokens SET secret_hash = ?, value_enc = ?, value_key_id = ?, updated_at = ? WHERE id = ? AND act IS NULL`,
 			hash, sealed, keyID, now, id)
 		if err != nil {
 			return fmt.Errorf("regenerate token: %w", err)
@@ -449,7 +462,9 @@ func inList[T any](vals []T) (string, []any) {
 	return strings.TrimSuffix(strings.Repeat("?, ", len(vals)), ", "), args
 }
 
-// RevealToken decrypts a token's value for an editor; audited.
+// RevealToken decrypts a token's value for an editor; audited. A token
+// that carries an impersonator is refused (CONFLICT): its value is for the
+// one tab that staff member opened.
 func (s *Store) RevealToken(ctx context.Context, actor lt.Actor, id string, purpose string) (string, error) {
 	if s.keys == nil {
 		return "", errNoKey
@@ -458,11 +473,14 @@ func (s *Store) RevealToken(ctx context.Context, actor lt.Actor, id string, purp
 	err := s.write(ctx, func(tx *tx) error {
 		var keyID string
 		var sealed []byte
-		err := tx.queryRow(ctx, `SELECT value_key_id, value_enc FROM login_tokens WHERE id = ?`, id).Scan(&keyID, &sealed)
+		tok, _, err := s.scanToken(tx.queryRow(ctx, tokenSelectWithSeal+` WHERE t.id = ?`, id), &keyID, &sealed)
 		if errors.Is(err, sql.ErrNoRows) {
 			return tokenNotFound(id)
 		}
 		if err != nil {
+			return err
+		}
+		if err := tok.Changeable(); err != nil {
 			return err
 		}
 		plain, err := s.keys.Open(keyID, sealed, []byte(id))
@@ -481,6 +499,10 @@ func (s *Store) RevealToken(ctx context.Context, actor lt.Actor, id string, purp
 
 // tokenSelectWithHash is tokenSelect plus the secret hash as last column.
 var tokenSelectWithHash = strings.Replace(tokenSelect, "\nFROM login_tokens t", ", t.secret_hash\nFROM login_tokens t", 1)
+
+// tokenSelectWithSeal is tokenSelect plus the sealed value's key id and
+// ciphertext as last columns.
+var tokenSelectWithSeal = strings.Replace(tokenSelect, "\nFROM login_tokens t", ", t.value_key_id, t.value_enc\nFROM login_tokens t", 1)
 
 // LookupToken finds the token a value belongs to ("which token is this?").
 // A value whose secret does not match is NOT_FOUND, as an unknown one is.
