@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"net"
@@ -330,9 +331,11 @@ func splitList(s string) []string {
 	return out
 }
 
-// openStore opens and migrates the database. keys may be nil for commands
-// that never encrypt a token value. Every command migrates, so that
-// "staff create" works on a new database before the first "serve".
+// openStore opens and migrates the database and, given keys, refuses them
+// unless they are the database's (sqlstore.Store.CheckKeyring): a wrong
+// key would seal values that no one can reveal. keys may be nil for
+// commands that never encrypt a token value. Every command migrates, so
+// that "staff create" works on a new database before the first "serve".
 func openStore(ctx context.Context, cfg *config, keys *lt.Keyring) (*sqlstore.Store, error) {
 	store, err := sqlstore.Open(ctx, cfg.DatabaseURL, keys)
 	if err != nil {
@@ -341,6 +344,15 @@ func openStore(ctx context.Context, cfg *config, keys *lt.Keyring) (*sqlstore.St
 	if err := store.Migrate(ctx); err != nil {
 		store.Close()
 		return nil, err
+	}
+	if err := store.CheckKeyring(ctx); err != nil {
+		store.Close()
+		var mismatch *sqlstore.KeyMismatchError
+		if errors.As(err, &mismatch) {
+			return nil, usagef("%s; give the key the database was set up with (%sSECRET_KEY or --secret-key, or with SQLite the %s beside the database)",
+				mismatch, envPrefix, keyFileName)
+		}
+		return nil, fmt.Errorf("check the server key: %w", err)
 	}
 	return store, nil
 }
