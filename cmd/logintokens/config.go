@@ -44,6 +44,13 @@ type config struct {
 	RedeemFailuresPerMinute int
 	LinkAutosubmit          bool
 	TrustedProxies          []netip.Prefix
+
+	// MetricsToken, when set, is the bearer token GET /metrics requires.
+	// It is a secret: never logged or repeated in a message.
+	MetricsToken string
+	// MetricsAddr, when set, is the one listener /metrics is served on,
+	// and the main one no longer serves it.
+	MetricsAddr string
 }
 
 // setting is one configuration value that a flag or a LOGINTOKENS_*
@@ -79,11 +86,14 @@ type configFlags struct {
 	redeemFailures  setting
 	linkAutosubmit  setting
 	trustedProxies  setting
+	metricsToken    setting
+	metricsAddr     setting
 }
 
 func (cf *configFlags) all() []*setting {
 	return []*setting{&cf.addr, &cf.databaseURL, &cf.secretKey, &cf.publicURL, &cf.logFormat, &cf.adminPassword,
-		&cf.shopCallbackURL, &cf.shopAudience, &cf.ociHookAllow, &cf.redeemFailures, &cf.linkAutosubmit, &cf.trustedProxies}
+		&cf.shopCallbackURL, &cf.shopAudience, &cf.ociHookAllow, &cf.redeemFailures, &cf.linkAutosubmit, &cf.trustedProxies,
+		&cf.metricsToken, &cf.metricsAddr}
 }
 
 // addConfigFlags registers every configuration flag on fs.
@@ -101,6 +111,10 @@ func addConfigFlags(fs *flag.FlagSet) *configFlags {
 		redeemFailures:  setting{flag: "redeem-failures-per-minute", help: "`N` failed redeems per client address and minute (default 20)"},
 		linkAutosubmit:  setting{flag: "link-autosubmit", help: "let the login page submit itself", isBool: true},
 		trustedProxies:  setting{flag: "trusted-proxies", help: "`ADDRS`: comma-separated proxy addresses or CIDRs whose X-Forwarded-For is trusted"},
+		metricsToken: setting{flag: "metrics-token", help: "`TOKEN` that GET /metrics then requires as Authorization: Bearer TOKEN; " +
+			"16 to 256 visible ASCII characters (openssl rand -hex 32); default none: /metrics is open"},
+		metricsAddr: setting{flag: "metrics-addr", help: "`HOST:PORT` of a listener of its own for /metrics, which the main one " +
+			"then no longer serves (/healthz and /readyz stay there); default none"},
 	}
 	for _, s := range cf.all() {
 		fs.Var(s, s.flag, s.help+" ["+s.env()+"]")
@@ -234,7 +248,44 @@ func (cf *configFlags) resolve(getenv func(string) string) (*config, error) {
 			cfg.TrustedProxies = append(cfg.TrustedProxies, p)
 		}
 	}
+
+	if v, src := cf.metricsToken.value(getenv); src != "" {
+		if !validMetricsToken(v) {
+			// Never repeat the value: it is a secret.
+			return nil, usagef("%s: want %d to %d visible ASCII characters without spaces; make one with: openssl rand -hex 32",
+				src, minMetricsToken, maxMetricsToken)
+		}
+		cfg.MetricsToken = v
+	}
+
+	if v, src := cf.metricsAddr.value(getenv); src != "" {
+		if _, err := portOf(v); err != nil {
+			return nil, usagef("%s %q: %s", src, v, err)
+		}
+		cfg.MetricsAddr = v
+	}
 	return cfg, nil
+}
+
+// The metrics token's length: long enough not to be guessed, short enough
+// for a header.
+const (
+	minMetricsToken = 16
+	maxMetricsToken = 256
+)
+
+// validMetricsToken reports whether s can be sent as a bearer token as it
+// is: visible ASCII (no space or control character) of a sound length.
+func validMetricsToken(s string) bool {
+	if len(s) < minMetricsToken || len(s) > maxMetricsToken {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] > '~' {
+			return false
+		}
+	}
+	return true
 }
 
 func orName(src, name string) string {
