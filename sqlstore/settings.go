@@ -57,6 +57,12 @@ const (
 
 func keyCheckAAD() []byte { return []byte("setting\x00" + keyCheckSetting) }
 
+// sealKeyCheck returns the key check's value sealed with the current key.
+func (s *Store) sealKeyCheck() string {
+	keyID, sealed := s.keys.Seal([]byte(keyCheckPlain), keyCheckAAD())
+	return keyID + ":" + base64.RawStdEncoding.EncodeToString(sealed)
+}
+
 // keyCheckSample is how many of the newest token values are tried on a
 // database that has no key check yet.
 const keyCheckSample = 32
@@ -104,9 +110,8 @@ func (s *Store) CheckKeyring(ctx context.Context) error {
 			if err := s.checkSealedValues(ctx, tx); err != nil {
 				return err
 			}
-			keyID, sealed := s.keys.Seal([]byte(keyCheckPlain), keyCheckAAD())
 			if _, err := tx.exec(ctx, `INSERT INTO settings (name, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING`,
-				keyCheckSetting, keyID+":"+base64.RawStdEncoding.EncodeToString(sealed), s.now()); err != nil {
+				keyCheckSetting, s.sealKeyCheck(), s.now()); err != nil {
 				return err
 			}
 			// An instance starting at the same time may have written its
@@ -192,4 +197,53 @@ func eachRow(ctx context.Context, tx *tx, q string, fn func(id string, sealed []
 		fn(id, sealed, keyID)
 	}
 	return rows.Err()
+}
+
+// AdoptKeyring binds the database to the keyring, whatever key it was set
+// up with: for after a server key has leaked, when values sealed with it
+// must no longer count. The key check is sealed anew with the current key;
+// signing keys the keyring cannot open are deleted (serve makes a new one
+// at its next start). It reports how many signing keys it deleted and how
+// many token values were sealed with a key outside the keyring: their
+// reveal fails until they are regenerated. Audited, as actor.
+func (s *Store) AdoptKeyring(ctx context.Context, actor lt.Actor) (deletedSigningKeys, foreignValues int, err error) {
+	if s.keys == nil {
+		return 0, 0, errNoKey
+	}
+	err = s.write(ctx, func(tx *tx) error {
+		var unreadable []string
+		err := eachRow(ctx, tx, `SELECT id, private_enc, server_key FROM signing_keys`, func(id string, sealed []byte, keyID string) {
+			if _, err := s.keys.Open(keyID, sealed, signingAAD(id)); err != nil {
+				unreadable = append(unreadable, id)
+			}
+		})
+		if err != nil {
+			return err
+		}
+		if len(unreadable) > 0 {
+			in, args := inList(unreadable)
+			if _, err := tx.exec(ctx, `DELETE FROM signing_keys WHERE id IN (`+in+`)`, args...); err != nil {
+				return err
+			}
+		}
+		deletedSigningKeys = len(unreadable)
+		in, args := inList(s.keys.KeyIDs())
+		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM login_tokens WHERE value_key_id NOT IN (`+in+`)`, args...).Scan(&foreignValues); err != nil {
+			return err
+		}
+		previous, _, err := getSetting(ctx, tx, keyCheckSetting)
+		if err != nil {
+			return err
+		}
+		previousKeyID, _, _ := strings.Cut(previous, ":")
+		if _, err = tx.exec(ctx, `INSERT INTO settings (name, value, updated_at) VALUES (?, ?, ?)
+			ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+			keyCheckSetting, s.sealKeyCheck(), s.now()); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, actor, lt.EventServerKeyAdopted, "", map[string]any{
+			"keyId": s.keys.CurrentKeyID(), "previousKeyId": previousKeyID,
+			"deletedSigningKeys": deletedSigningKeys, "foreignValues": foreignValues})
+	})
+	return deletedSigningKeys, foreignValues, err
 }

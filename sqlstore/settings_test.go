@@ -243,3 +243,69 @@ func TestConcurrentFirstChecksAgreeOnOneKey(t *testing.T) {
 		})
 	}
 }
+
+// After a key leak the operator binds the database to a new key: the key
+// check follows, signing keys only the old key opens go, and the values
+// sealed with it are counted for regeneration.
+func TestAdoptKeyringBindsTheDatabaseToANewKey(t *testing.T) {
+	for _, kind := range sqlstoretest.Kinds {
+		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
+			url := sqlstoretest.URL(t, kind)
+			keyA, a := newKey(t)
+			keyB, b := newKey(t)
+			sa := openWith(t, url, a)
+			if err := sa.CheckKeyring(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := sa.AddSigningKey(ctx, lt.SigningKey{ID: "k1", Private: []byte("private"), CreatedAt: t0}); err != nil {
+				t.Fatal(err)
+			}
+			old := mustToken(t, sa, lt.NewToken{})
+			mustToken(t, sa, lt.NewToken{})
+
+			// A keyring that still holds the old key loses nothing, and
+			// binds the database to its current key: the old one alone no
+			// longer opens it.
+			both, _ := lt.NewKeyring(keyB, keyA)
+			if deleted, foreign, err := openWith(t, url, both).AdoptKeyring(ctx, lt.Actor{Name: "cli"}); err != nil || deleted != 0 || foreign != 0 {
+				t.Fatalf("adopt with the old key kept = %d, %d, %v; want nothing lost", deleted, foreign, err)
+			}
+			wantMismatch(t, sa.CheckKeyring(ctx), b.CurrentKeyID(), a, keyA, keyB)
+
+			sb := openWith(t, url, b)
+			deleted, foreign, err := sb.AdoptKeyring(ctx, lt.Actor{Name: "cli"})
+			if err != nil || deleted != 1 || foreign != 2 {
+				t.Fatalf("adopt = %d signing keys deleted, %d foreign values, %v; want 1 and 2", deleted, foreign, err)
+			}
+			if err := sb.CheckKeyring(ctx); err != nil {
+				t.Fatalf("the adopted key: %v", err)
+			}
+			wantMismatch(t, sa.CheckKeyring(ctx), b.CurrentKeyID(), a, keyA, keyB)
+			if keys, err := sb.SigningKeys(ctx, t0); err != nil || len(keys) != 0 {
+				t.Fatalf("signing keys after adopting = %v, %v; want none", keys, err)
+			}
+			// Values are still checked by hash; only reveal needs the old key.
+			if r := redeem(t, sb, old.Value); r.Code != "" {
+				t.Errorf("redeem after adopting: %s", r.Code)
+			}
+			// Both adoptions are in the audit trail, by key id.
+			rows, err := sb.DB().Query(`SELECT details FROM audit_events WHERE type = 'server_key.adopted' AND actor = 'cli' ORDER BY id`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var details string
+			for rows.Next() {
+				var d string
+				rows.Scan(&d)
+				details += d
+			}
+			rows.Close()
+			for _, want := range []string{`"previousKeyId":"` + a.CurrentKeyID(), `"keyId":"` + b.CurrentKeyID(), `"deletedSigningKeys":1`, `"foreignValues":2`} {
+				if !strings.Contains(details, want) {
+					t.Errorf("audit details %s lack %s", details, want)
+				}
+			}
+		})
+	}
+}

@@ -100,7 +100,7 @@ func SQLitePath(databaseURL string) (string, error) {
 // Open connects to the database named by databaseURL. keys encrypts token
 // values for reveal and signing keys; it may be nil for work that needs
 // neither (migrate, staff, API keys), and what needs it then fails. It does
-// not migrate: call Migrate.
+// not migrate: call Migrate, then CheckKeyring before sealing anything.
 func Open(ctx context.Context, databaseURL string, keys *lt.Keyring) (*Store, error) {
 	kind, err := Kind(databaseURL)
 	if err != nil {

@@ -388,12 +388,8 @@ func splitList(s string) []string {
 // commands that never encrypt a token value. Every command migrates, so
 // that "staff create" works on a new database before the first "serve".
 func openStore(ctx context.Context, cfg *config, keys *lt.Keyring) (*sqlstore.Store, error) {
-	store, err := sqlstore.Open(ctx, cfg.DatabaseURL, keys)
+	store, err := openMigrated(ctx, cfg, keys)
 	if err != nil {
-		return nil, err
-	}
-	if err := store.Migrate(ctx); err != nil {
-		store.Close()
 		return nil, err
 	}
 	if err := store.CheckKeyring(ctx); err != nil {
@@ -404,6 +400,20 @@ func openStore(ctx context.Context, cfg *config, keys *lt.Keyring) (*sqlstore.St
 				mismatch, envPrefix, keyFileName)
 		}
 		return nil, fmt.Errorf("check the server key: %w", err)
+	}
+	return store, nil
+}
+
+// openMigrated opens and migrates the database, checking no key: only for
+// "migrate --adopt-key", which binds the database to a new one.
+func openMigrated(ctx context.Context, cfg *config, keys *lt.Keyring) (*sqlstore.Store, error) {
+	store, err := sqlstore.Open(ctx, cfg.DatabaseURL, keys)
+	if err != nil {
+		return nil, err
+	}
+	if err := store.Migrate(ctx); err != nil {
+		store.Close()
+		return nil, err
 	}
 	return store, nil
 }

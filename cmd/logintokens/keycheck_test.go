@@ -165,3 +165,44 @@ func TestADatabaseMadeBeforeTheKeyCheckTakesOnlyItsOwnKey(t *testing.T) {
 		startServe(t, db.env).stop(t)
 	})
 }
+
+// After the server key leaked, "migrate --adopt-key" binds the database to
+// a new key (SQLite: a new secret.key, made when the old file is removed):
+// the service then starts with it, and the old key is refused.
+func TestMigrateAdoptKeyBindsTheDatabaseToANewKey(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *testDB) {
+		startServe(t, db.env).stop(t)
+		mustRun(t, db.env, "", "token", "create")
+		a := db.serverKey(t)
+		env := db.env
+		if db.key == nil {
+			if err := os.Remove(filepath.Join(db.dir, keyFileName)); err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			db.key = randomKey()
+			env = db.withEnv("LOGINTOKENS_SECRET_KEY", base64.StdEncoding.EncodeToString(db.key))
+			wantKeyRefused(t, runCLI(t, env, "", "token", "create"), a, db.key)
+		}
+		r := mustRun(t, env, "", "migrate", "--adopt-key")
+		b := db.serverKey(t)
+		for _, want := range []string{lt.KeyID(b), "(serve makes a new one): 1;", "(regenerate them): 1"} {
+			if !strings.Contains(r.stderr, want) {
+				t.Errorf("stderr does not say %q:\n%s", want, r.stderr)
+			}
+		}
+		if r.stdout != "" || strings.Contains(r.stderr, base64.StdEncoding.EncodeToString(b)) {
+			t.Errorf("migrate --adopt-key printed a key:\n%s%s", r.stdout, r.stderr)
+		}
+		mustRun(t, env, "", "token", "create")
+		startServe(t, env).stop(t) // with a new signing key
+		withA := db.withEnv("LOGINTOKENS_SECRET_KEY", base64.StdEncoding.EncodeToString(a))
+		wantKeyRefused(t, runCLI(t, withA, "", "token", "create"), b, a)
+		// Adopting needs a key: PostgreSQL has no file to make one in.
+		if db.key != nil {
+			noKey := db.withEnv()
+			delete(noKey, "LOGINTOKENS_SECRET_KEY")
+			wantExit(t, runCLI(t, noKey, "", "migrate", "--adopt-key"), 2, "LOGINTOKENS_SECRET_KEY")
+		}
+	})
+}
