@@ -16,6 +16,10 @@ const (
 	EventTokenRejected    = "token.rejected"
 )
 
+// EventServerKeyAdopted records that the database was bound to another
+// server key (its details name the key ids, never a key).
+const EventServerKeyAdopted = "server_key.adopted"
+
 // Event is one entry of the audit trail.
 type Event struct {
 	ID       int64           `json:"id"`

@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -133,6 +134,7 @@ func SecretMatches(stored []byte, id, secret string) bool {
 // be added for new values while old ones still decrypt.
 type Keyring struct {
 	current string
+	ids     []string // current first, then older keys in the order given
 	aeads   map[string]cipher.AEAD
 }
 
@@ -156,6 +158,9 @@ func NewKeyring(key []byte, older ...[]byte) (*Keyring, error) {
 			return nil, err
 		}
 		id := KeyID(raw)
+		if _, dup := k.aeads[id]; !dup {
+			k.ids = append(k.ids, id)
+		}
 		k.aeads[id] = aead
 		if i == 0 {
 			k.current = id
@@ -186,6 +191,10 @@ func KeyID(key []byte) string {
 
 // CurrentKeyID is the id of the key new values are encrypted with.
 func (k *Keyring) CurrentKeyID() string { return k.current }
+
+// KeyIDs lists the ids of every key of the ring, the current one first.
+// Ids are fingerprints: they may be shown, the keys never.
+func (k *Keyring) KeyIDs() []string { return slices.Clone(k.ids) }
 
 // Seal encrypts plaintext with the current key, bound to aad (the token id).
 // The result is nonce || ciphertext.

@@ -77,6 +77,9 @@ func TestKeyringSealsBoundToIDAndKey(t *testing.T) {
 	if rotated.CurrentKeyID() == kid {
 		t.Fatal("rotation kept the key id")
 	}
+	if ids := rotated.KeyIDs(); len(ids) != 2 || ids[0] != rotated.CurrentKeyID() || ids[1] != kid {
+		t.Fatalf("key ids = %v, want the current one, then %s", ids, kid)
+	}
 	if got, err := rotated.Open(kid, sealed, []byte("id1")); err != nil || string(got) != "lt_value" {
 		t.Fatalf("rotated open = %q, %v", got, err)
 	}

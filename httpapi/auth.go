@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"crypto/subtle"
 	"net/http"
 	"strings"
 
@@ -10,11 +11,13 @@ import (
 // access is what a route requires of its caller.
 type access struct {
 	public  bool       // no key at all (ops routes, the JWKS, the API docs)
+	metrics bool       // no API key; the metrics token when the server has one
 	webshop bool       // a webshop key, and only a webshop key
 	anyOf   []lt.Grant // an admin key with at least one of these grants
 }
 
 func public() access                     { return access{public: true} }
+func metricsScrape() access              { return access{public: true, metrics: true} }
 func webshop() access                    { return access{webshop: true} }
 func grant(a lt.Area, l lt.Level) access { return access{anyOf: []lt.Grant{{Area: a, Level: l}}} }
 func anyGrant(gs ...lt.Grant) access     { return access{anyOf: gs} }
@@ -35,6 +38,7 @@ func describeAccess(a access) string {
 
 var (
 	errUnauthenticated = &lt.Error{Code: lt.EUNAUTHENTICATED, Message: "send a valid API key: Authorization: Bearer ltk_..."}
+	errMetricsToken    = &lt.Error{Code: lt.EUNAUTHENTICATED, Message: "send the metrics token: Authorization: Bearer <metrics token>"}
 )
 
 // authorize checks the bearer key against the route's access: 401 only for
@@ -42,6 +46,15 @@ var (
 // session cookie is never accepted here.
 func (s *Server) authorize(r *http.Request, a access) (*caller, error) {
 	c := &caller{actor: lt.Actor{ClientIP: s.clientAddress(r)}}
+	if a.metrics && s.MetricsToken != "" {
+		// Compared as SHA-256 digests in constant time: neither the
+		// token's bytes nor its length show in the timing.
+		scheme, value, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		if !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare(lt.SHA256(strings.TrimSpace(value)), lt.SHA256(s.MetricsToken)) != 1 {
+			return nil, errMetricsToken
+		}
+		return c, nil
+	}
 	if a.public {
 		return c, nil
 	}

@@ -650,6 +650,8 @@ func (s *Server) operation(rt route) *oaOp {
 	}
 	var desc []string
 	switch {
+	case rt.access.metrics:
+		desc = append(desc, "No API key. When the server is given a metrics token, it requires `Authorization: Bearer` with that token (401 without it).")
 	case rt.access.public:
 		desc = append(desc, "Public: no API key.")
 	case rt.access.webshop:
@@ -718,7 +720,7 @@ func (s *Server) operation(rt route) *oaOp {
 	slices.Sort(statuses)
 	for _, st := range slices.Compact(statuses) {
 		res := oaErrorResponse(rt, st)
-		if rt.doc.respType == "text/plain" && slices.Contains(rt.doc.errors, st) {
+		if rt.doc.respType == "text/plain" && slices.Contains(rt.doc.errors, st) && st >= 500 {
 			// Probes (readyz) answer their own failures in plain text.
 			res = &oaResp{Description: http.StatusText(st)}
 			res.Content.set("text/plain", &oaMedia{Schema: oaString("")})

@@ -72,6 +72,10 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if p.Status >= 500 {
 		s.log.ErrorContext(r.Context(), "internal error", "route", r.Pattern, "err", err)
 	}
+	if p.Status == http.StatusUnauthorized {
+		// Every credential the API takes is a bearer token (RFC 6750).
+		w.Header().Set("WWW-Authenticate", "Bearer")
+	}
 	if p.Code == lt.ERATELIMITED {
 		var rl *rateLimited
 		if errors.As(err, &rl) {

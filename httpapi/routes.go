@@ -141,7 +141,8 @@ func (s *Server) routeTable() []route {
 		// Operations and documents.
 		{"GET", "/healthz", public(), s.healthz, doc{summary: "Liveness", tag: ops, ok: 200, respType: "text/plain"}},
 		{"GET", "/readyz", public(), s.readyz, doc{summary: "Readiness: the database answers", tag: ops, ok: 200, respType: "text/plain", errors: []int{503}}},
-		{"GET", "/metrics", public(), s.metrics, doc{summary: "Prometheus metrics", tag: ops, ok: 200, respType: "text/plain"}},
+		{"GET", "/metrics", metricsScrape(), s.metrics, doc{summary: "Prometheus metrics", tag: ops, ok: 200, respType: "text/plain",
+			errors: []int{http.StatusUnauthorized}}},
 		{"GET", "/.well-known/jwks.json", public(), s.jwks, doc{summary: "Public keys of the sign-in JWTs", tag: ops, ok: 200, resp: "JWKS", errors: nf}},
 		{"GET", "/api/openapi.json", public(), s.openapi, doc{summary: "This document", tag: ops, ok: 200, resp: "OpenAPI"}},
 		{"GET", "/api/docs", public(), s.docs, doc{summary: "The API reference, readable offline", tag: ops, ok: 200, respType: "text/html"}},

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strings"
 
 	lt "github.com/logintokens/logintokens"
@@ -72,6 +73,14 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 	Logger         *slog.Logger
 	Metrics        *Metrics
+
+	// MetricsToken, when set, is the bearer token GET /metrics requires
+	// (no API key opens it); else /metrics is public.
+	MetricsToken string
+	// MetricsElsewhere leaves GET /metrics out of the routes (Register,
+	// Routes, the OpenAPI document): MetricsHandler serves it on a
+	// listener of its own.
+	MetricsElsewhere bool
 }
 
 // Server serves the API.
@@ -80,6 +89,9 @@ type Server struct {
 	log    *slog.Logger
 	routes []route
 	apiDoc oaDocsOnce // the OpenAPI document and reference page, built once
+
+	// metricsRoute is GET /metrics, in routes unless MetricsElsewhere.
+	metricsRoute route
 }
 
 // New returns the API server.
@@ -93,14 +105,31 @@ func New(cfg Config) *Server {
 	}
 	s.PublicURL = strings.TrimRight(s.PublicURL, "/")
 	s.routes = s.routeTable()
+	i := slices.IndexFunc(s.routes, func(rt route) bool { return rt.access.metrics })
+	s.metricsRoute = s.routes[i]
+	if s.MetricsElsewhere {
+		s.routes = slices.Delete(s.routes, i, i+1)
+	}
 	return s
 }
 
 // Register adds every API and ops route to mux.
 func (s *Server) Register(mux *http.ServeMux) {
 	for _, rt := range s.routes {
-		mux.Handle(rt.method+" "+rt.path, s.Metrics.instrument(rt.method+" "+rt.path, s.handler(rt)))
+		s.register(mux, rt)
 	}
+}
+
+// MetricsHandler answers GET /metrics, with the metrics token when one is
+// set, and nothing else: for a listener of its own (MetricsElsewhere).
+func (s *Server) MetricsHandler() http.Handler {
+	mux := http.NewServeMux()
+	s.register(mux, s.metricsRoute)
+	return mux
+}
+
+func (s *Server) register(mux *http.ServeMux, rt route) {
+	mux.Handle(rt.method+" "+rt.path, s.Metrics.instrument(rt.method+" "+rt.path, s.handler(rt)))
 }
 
 // caller is who calls an API route.

@@ -100,7 +100,7 @@ func SQLitePath(databaseURL string) (string, error) {
 // Open connects to the database named by databaseURL. keys encrypts token
 // values for reveal and signing keys; it may be nil for work that needs
 // neither (migrate, staff, API keys), and what needs it then fails. It does
-// not migrate: call Migrate.
+// not migrate: call Migrate, then CheckKeyring before sealing anything.
 func Open(ctx context.Context, databaseURL string, keys *lt.Keyring) (*Store, error) {
 	kind, err := Kind(databaseURL)
 	if err != nil {
@@ -114,10 +114,8 @@ func Open(ctx context.Context, databaseURL string, keys *lt.Keyring) (*Store, er
 		if err != nil {
 			return nil, err
 		}
-		if dir := filepath.Dir(path); dir != "." {
-			if err := os.MkdirAll(dir, 0o700); err != nil {
-				return nil, fmt.Errorf("create database folder: %w", err)
-			}
+		if err := createSQLiteFile(path); err != nil {
+			return nil, err
 		}
 		// One writer connection: SQLite allows one writer at a time, and a
 		// queue in Go is fairer and faster than busy-waiting in SQLite.
@@ -152,6 +150,28 @@ func Open(ctx context.Context, databaseURL string, keys *lt.Keyring) (*Store, er
 		return nil, fmt.Errorf("connect to %s: %w", kind, err)
 	}
 	return s, nil
+}
+
+// createSQLiteFile makes a new database's folder (0700) and its empty file
+// (0600) before the driver opens it: the driver would create the file
+// readable by everyone (0644 less the umask). SQLite gives the -wal and
+// -shm files it makes later the database file's mode, so they are private
+// too. An existing file is left as it is; an empty file is a new database
+// to SQLite.
+func createSQLiteFile(path string) error {
+	if dir := filepath.Dir(path); dir != "." {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return fmt.Errorf("create database folder: %w", err)
+		}
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("create database file: %w", err)
+	}
+	return f.Close()
 }
 
 func sqliteDSN(path string, readOnly bool) string {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"net"
@@ -47,6 +48,13 @@ type config struct {
 	// RateLimitPrefixes are the networks that the failure limits count as
 	// one client: redeem's and the backoffice sign-in's.
 	RateLimitPrefixes ratelimit.Prefixes
+
+	// MetricsToken, when set, is the bearer token GET /metrics requires.
+	// It is a secret: never logged or repeated in a message.
+	MetricsToken string
+	// MetricsAddr, when set, is the one listener /metrics is served on,
+	// and the main one no longer serves it.
+	MetricsAddr string
 }
 
 // setting is one configuration value that a flag or a LOGINTOKENS_*
@@ -85,12 +93,15 @@ type configFlags struct {
 
 	rateLimitIPv4Prefix setting
 	rateLimitIPv6Prefix setting
+	metricsToken        setting
+	metricsAddr         setting
 }
 
 func (cf *configFlags) all() []*setting {
 	return []*setting{&cf.addr, &cf.databaseURL, &cf.secretKey, &cf.publicURL, &cf.logFormat, &cf.adminPassword,
 		&cf.shopCallbackURL, &cf.shopAudience, &cf.ociHookAllow, &cf.redeemFailures, &cf.linkAutosubmit, &cf.trustedProxies,
-		&cf.rateLimitIPv4Prefix, &cf.rateLimitIPv6Prefix}
+		&cf.rateLimitIPv4Prefix, &cf.rateLimitIPv6Prefix,
+		&cf.metricsToken, &cf.metricsAddr}
 }
 
 // addConfigFlags registers every configuration flag on fs.
@@ -111,6 +122,10 @@ func addConfigFlags(fs *flag.FlagSet) *configFlags {
 
 		rateLimitIPv4Prefix: setting{flag: "rate-limit-ipv4-prefix", help: "`BITS`: IPv4 addresses that share one failure limit, 16 to 32 (default 32: each address)"},
 		rateLimitIPv6Prefix: setting{flag: "rate-limit-ipv6-prefix", help: "`BITS`: IPv6 addresses that share one failure limit, 32 to 128 (default 64: each /64)"},
+		metricsToken: setting{flag: "metrics-token", help: "`TOKEN` that GET /metrics then requires as Authorization: Bearer TOKEN; " +
+			"16 to 256 visible ASCII characters (openssl rand -hex 32); default none: /metrics is open"},
+		metricsAddr: setting{flag: "metrics-addr", help: "`HOST:PORT` of a listener of its own for /metrics, which the main one " +
+			"then no longer serves (/healthz and /readyz stay there); default none"},
 	}
 	for _, s := range cf.all() {
 		fs.Var(s, s.flag, s.help+" ["+s.env()+"]")
@@ -261,7 +276,44 @@ func (cf *configFlags) resolve(getenv func(string) string) (*config, error) {
 			*pf.bits = n
 		}
 	}
+
+	if v, src := cf.metricsToken.value(getenv); src != "" {
+		if !validMetricsToken(v) {
+			// Never repeat the value: it is a secret.
+			return nil, usagef("%s: want %d to %d visible ASCII characters without spaces; make one with: openssl rand -hex 32",
+				src, minMetricsToken, maxMetricsToken)
+		}
+		cfg.MetricsToken = v
+	}
+
+	if v, src := cf.metricsAddr.value(getenv); src != "" {
+		if _, err := portOf(v); err != nil {
+			return nil, usagef("%s %q: %s", src, v, err)
+		}
+		cfg.MetricsAddr = v
+	}
 	return cfg, nil
+}
+
+// The metrics token's length: long enough not to be guessed, short enough
+// for a header.
+const (
+	minMetricsToken = 16
+	maxMetricsToken = 256
+)
+
+// validMetricsToken reports whether s can be sent as a bearer token as it
+// is: visible ASCII (no space or control character) of a sound length.
+func validMetricsToken(s string) bool {
+	if len(s) < minMetricsToken || len(s) > maxMetricsToken {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] > '~' {
+			return false
+		}
+	}
+	return true
 }
 
 func orName(src, name string) string {
@@ -358,10 +410,31 @@ func splitList(s string) []string {
 	return out
 }
 
-// openStore opens and migrates the database. keys may be nil for commands
-// that never encrypt a token value. Every command migrates, so that
-// "staff create" works on a new database before the first "serve".
+// openStore opens and migrates the database and, given keys, refuses them
+// unless they are the database's (sqlstore.Store.CheckKeyring): a wrong
+// key would seal values that no one can reveal. keys may be nil for
+// commands that never encrypt a token value. Every command migrates, so
+// that "staff create" works on a new database before the first "serve".
 func openStore(ctx context.Context, cfg *config, keys *lt.Keyring) (*sqlstore.Store, error) {
+	store, err := openMigrated(ctx, cfg, keys)
+	if err != nil {
+		return nil, err
+	}
+	if err := store.CheckKeyring(ctx); err != nil {
+		store.Close()
+		var mismatch *sqlstore.KeyMismatchError
+		if errors.As(err, &mismatch) {
+			return nil, usagef("%s; give the key the database was set up with (%sSECRET_KEY or --secret-key, or with SQLite the %s beside the database)",
+				mismatch, envPrefix, keyFileName)
+		}
+		return nil, fmt.Errorf("check the server key: %w", err)
+	}
+	return store, nil
+}
+
+// openMigrated opens and migrates the database, checking no key: only for
+// "migrate --adopt-key", which binds the database to a new one.
+func openMigrated(ctx context.Context, cfg *config, keys *lt.Keyring) (*sqlstore.Store, error) {
 	store, err := sqlstore.Open(ctx, cfg.DatabaseURL, keys)
 	if err != nil {
 		return nil, err

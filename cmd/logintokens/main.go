@@ -41,7 +41,7 @@ type command struct {
 
 var commands = []*command{
 	{name: "serve", synopsis: "serve [--demo]", run: runServe},
-	{name: "migrate", synopsis: "migrate", run: runMigrate},
+	{name: "migrate", synopsis: "migrate [--adopt-key]", run: runMigrate},
 	{name: "staff create", synopsis: "staff create --email E [--name N] --grant AREA:LEVEL ... [--json]", run: runStaffCreate,
 		fields: map[string]string{"email": "--email", "name": "--name", "grants": "--grant"}},
 	{name: "apikey create", synopsis: "apikey create --name N (--webshop | --grant AREA:LEVEL ...) [--json]", run: runAPIKeyCreate,

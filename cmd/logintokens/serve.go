@@ -72,6 +72,13 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 	defer ln.Close()
+	var metricsLn net.Listener
+	if cfg.MetricsAddr != "" {
+		if metricsLn, err = new(net.ListenConfig).Listen(ctx, "tcp", cfg.MetricsAddr); err != nil {
+			return fmt.Errorf("listen on %s for /metrics: %w", cfg.MetricsAddr, err)
+		}
+		defer metricsLn.Close()
+	}
 	_, port, _ := net.SplitHostPort(ln.Addr().String())
 	publicURL := cfg.publicURL(port)
 
@@ -96,7 +103,7 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 		log.Info("OCI punchout is off: LOGINTOKENS_OCI_HOOK_ALLOW is empty")
 	}
 
-	handler, err := newServer(serverDeps{Store: store, Log: log, Config: cfg, PublicURL: publicURL, Demo: *demo,
+	handler, metricsHandler, err := newHandlers(serverDeps{Store: store, Log: log, Config: cfg, PublicURL: publicURL, Demo: *demo,
 		ServiceURL: localURL(ln.Addr()), Signer: signer})
 	if err != nil {
 		return err
@@ -112,8 +119,24 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	served := make(chan error, 1)
+	servers := []*http.Server{srv}
+	served := make(chan error, 2)
 	go func() { served <- srv.Serve(ln) }()
+	if metricsLn != nil {
+		// A scrape is a GET without a body, answered at once.
+		msrv := &http.Server{
+			Handler:           metricsHandler,
+			ReadHeaderTimeout: 10 * time.Second,
+			ReadTimeout:       10 * time.Second,
+			WriteTimeout:      30 * time.Second,
+			IdleTimeout:       120 * time.Second,
+			MaxHeaderBytes:    16 << 10,
+			ErrorLog:          srv.ErrorLog,
+		}
+		servers = append(servers, msrv)
+		go func() { served <- msrv.Serve(metricsLn) }()
+		log.Info("metrics listening", "addr", metricsLn.Addr().String(), "tokenRequired", cfg.MetricsToken != "")
+	}
 	log.Info("listening", "addr", ln.Addr().String(), "url", publicURL, "audience", audience, "shopCallback", callback)
 	if *demo {
 		fmt.Fprintf(c.stderr, "Demo shop: %s%s/\n", publicURL, demoShopPath)
@@ -121,6 +144,9 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 
 	select {
 	case err := <-served:
+		for _, s := range servers {
+			s.Close()
+		}
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
@@ -129,12 +155,26 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 	log.Info("shutting down", "timeout", shutdownTimeout)
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		log.Warn("requests still running at the shutdown timeout were cut off", "err", err)
-		srv.Close()
+	// Both listeners drain at once, within the one timeout.
+	shut := make(chan struct{}, len(servers))
+	for _, s := range servers {
+		go func() {
+			defer func() { shut <- struct{}{} }()
+			if err := s.Shutdown(sctx); err != nil {
+				log.Warn("requests still running at the shutdown timeout were cut off", "err", err)
+				s.Close()
+			}
+		}()
 	}
-	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("serve: %w", err)
+	var serveErr error
+	for range servers {
+		<-shut
+		if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) && serveErr == nil {
+			serveErr = fmt.Errorf("serve: %w", err)
+		}
+	}
+	if serveErr != nil {
+		return serveErr
 	}
 	log.Info("stopped")
 	return nil

@@ -44,6 +44,14 @@ type serverDeps struct {
 // failure limit, is one for every sign-in path: the API's redeem, /login
 // and the OCI entry.
 func newServer(deps serverDeps) (http.Handler, error) {
+	h, _, err := newHandlers(deps)
+	return h, err
+}
+
+// newHandlers returns newServer's handler and, when the configuration
+// gives /metrics a listener of its own, that listener's handler, which
+// serves /metrics alone (else nil, and the main handler serves it).
+func newHandlers(deps serverDeps) (main, metricsOnly http.Handler, err error) {
 	cfg := deps.Config
 	mux := http.NewServeMux()
 	redeemer := &redeem.Service{
@@ -62,8 +70,14 @@ func newServer(deps serverDeps) (http.Handler, error) {
 		TrustedProxies: cfg.TrustedProxies,
 		Logger:         deps.Log,
 		Metrics:        metrics,
+		// The token is handed over, never logged.
+		MetricsToken:     cfg.MetricsToken,
+		MetricsElsewhere: cfg.MetricsAddr != "",
 	})
 	api.Register(mux)
+	if cfg.MetricsAddr != "" {
+		metricsOnly = httpapi.Middleware(api.MetricsHandler(), deps.Log, cfg.TrustedProxies...)
+	}
 	office, err := backoffice.New(backoffice.Config{
 		Store:          deps.Store,
 		PublicURL:      deps.PublicURL,
@@ -73,7 +87,7 @@ func newServer(deps serverDeps) (http.Handler, error) {
 		AddressPrefixes: cfg.RateLimitPrefixes,
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	office.Register(mux)
 
@@ -88,7 +102,7 @@ func newServer(deps serverDeps) (http.Handler, error) {
 		Logger:          deps.Log,
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	login.Register(mux)
 
@@ -106,14 +120,14 @@ func newServer(deps serverDeps) (http.Handler, error) {
 			Logger:        deps.Log,
 		})
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		// The shop serves its full paths: no prefix is stripped.
 		mux.Handle(demoShopPath+"/", shop)
 	}
 
 	mux.Handle("GET /{$}", http.RedirectHandler("/admin/", http.StatusSeeOther))
-	return httpapi.Middleware(mux, deps.Log, cfg.TrustedProxies...), nil
+	return httpapi.Middleware(mux, deps.Log, cfg.TrustedProxies...), metricsOnly, nil
 }
 
 // jwks serves the signer's key set through httpapi.JWKS, which knows no
