@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	lt "github.com/logintokens/logintokens"
+	"github.com/logintokens/logintokens/internal/outage"
 	"github.com/logintokens/logintokens/redeem"
 )
 
@@ -72,6 +73,11 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 	Logger         *slog.Logger
 	Metrics        *Metrics
+	// Outages reports requests refused while the database is unavailable,
+	// at most once per interval; one is made from Logger when nil. The
+	// service shares one among the API, the sign-in pages and the
+	// backoffice.
+	Outages *outage.Reporter
 }
 
 // Server serves the API.
@@ -90,6 +96,9 @@ func New(cfg Config) *Server {
 	}
 	if s.Metrics == nil {
 		s.Metrics = NewMetrics(nil)
+	}
+	if s.Outages == nil {
+		s.Outages = outage.New(s.log, 0)
 	}
 	s.PublicURL = strings.TrimRight(s.PublicURL, "/")
 	s.routes = s.routeTable()

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+
+	lt "github.com/logintokens/logintokens"
 )
 
 // Bounds on an OCI punchout request. SAP systems send a dozen or two
@@ -265,13 +267,13 @@ func hostPort(u *url.URL) (string, string) {
 }
 
 // showHook is a refused hook as the page shows it: scheme, host and path,
-// never a user or password, cut short.
+// never a user or password nor a token value's secret, cut short.
 func showHook(hook string) string {
 	u, err := url.Parse(hook)
 	if err != nil || u.Host == "" {
 		return "(not a URL)"
 	}
-	shown := (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String()
+	shown := lt.RedactSecrets((&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String())
 	if len(shown) > maxOCIShownHook {
 		shown = shown[:maxOCIShownHook] + "…"
 	}

@@ -219,6 +219,7 @@ func TestARefusedHookCountsNothing(t *testing.T) {
 		"https://srm.acme.test.evil.example/",
 		"https://srm.acme.test@evil.example/",
 		"https://evil.example/",
+		"https://evil.example/" + tok.Value + "/receive", // the refusal names the hook, never a value in it
 	} {
 		req := url.Values{"token": {tok.Value}, "HOOK_URL": {hook}}
 		for what, a := range map[string]answer{"GET": e.get("/oci/login?" + req.Encode()), "POST": e.post("/oci/login", req)} {

@@ -9,6 +9,7 @@ import (
 	"github.com/logintokens/logintokens/backoffice"
 	"github.com/logintokens/logintokens/demoshop"
 	"github.com/logintokens/logintokens/httpapi"
+	"github.com/logintokens/logintokens/internal/outage"
 	"github.com/logintokens/logintokens/jwtsign"
 	"github.com/logintokens/logintokens/redeem"
 	"github.com/logintokens/logintokens/signin"
@@ -52,6 +53,9 @@ func newServer(deps serverDeps) (http.Handler, error) {
 		Limiter: redeem.NewLimiter(cfg.RedeemFailuresPerMinute, nil),
 	}
 	metrics := httpapi.NewMetrics(nil)
+	// One report of a database outage for the whole service, once per
+	// interval, whichever part refused the requests.
+	outages := outage.New(deps.Log, 0)
 	api := httpapi.New(httpapi.Config{
 		Store:          deps.Store,
 		Redeem:         redeemer,
@@ -60,6 +64,7 @@ func newServer(deps serverDeps) (http.Handler, error) {
 		TrustedProxies: cfg.TrustedProxies,
 		Logger:         deps.Log,
 		Metrics:        metrics,
+		Outages:        outages,
 	})
 	api.Register(mux)
 	office, err := backoffice.New(backoffice.Config{
@@ -67,6 +72,7 @@ func newServer(deps serverDeps) (http.Handler, error) {
 		PublicURL:      deps.PublicURL,
 		TrustedProxies: cfg.TrustedProxies,
 		Logger:         deps.Log,
+		Outages:        outages,
 	})
 	if err != nil {
 		return nil, err
@@ -82,6 +88,7 @@ func newServer(deps serverDeps) (http.Handler, error) {
 		TrustedProxies:  cfg.TrustedProxies,
 		Metrics:         metrics,
 		Logger:          deps.Log,
+		Outages:         outages,
 	})
 	if err != nil {
 		return nil, err
