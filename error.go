@@ -22,6 +22,9 @@ const (
 	ETOOLARGE        = "PAYLOAD_TOO_LARGE"
 	ERATELIMITED     = "RATE_LIMITED"
 	EINTERNAL        = "INTERNAL"
+	// EUNAVAILABLE: the service cannot serve the request for a while (the
+	// database does not answer); the caller may try again shortly.
+	EUNAVAILABLE = "UNAVAILABLE"
 
 	// Redeem outcomes (CONTRACT §5 "Redeem outcomes").
 	ETOKENINVALID = "TOKEN_INVALID"
@@ -46,14 +49,17 @@ type Error struct {
 
 func (e *Error) Error() string { return e.Message }
 
-// Errorf returns an *Error with the code and a formatted message.
+// Errorf returns an *Error with the code and a formatted message. Like
+// every message of an *Error, it never carries a token value's or API
+// key's secret (RedactSecrets); inputs are quoted with QuoteInput.
 func Errorf(code, format string, args ...any) *Error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+	return &Error{Code: code, Message: RedactSecrets(fmt.Sprintf(format, args...))}
 }
 
 // Invalid returns an INVALID_INPUT error naming one field.
 func Invalid(field, format string, args ...any) *Error {
-	msg := fmt.Sprintf(format, args...)
+	msg := RedactSecrets(fmt.Sprintf(format, args...))
+	field = ShowInput(field)
 	return &Error{Code: EINVALID, Message: field + ": " + msg, Fields: []FieldError{{Field: field, Message: msg}}}
 }
 
@@ -70,12 +76,13 @@ func ErrorCode(err error) string {
 	return EINTERNAL
 }
 
-// ErrorMessage returns the human message of an *Error; internal errors get a
-// generic message so that no driver text reaches a caller.
+// ErrorMessage returns the human message of an *Error, secrets cut;
+// internal errors get a generic message so that no driver text reaches a
+// caller.
 func ErrorMessage(err error) string {
 	var e *Error
 	if errors.As(err, &e) {
-		return e.Message
+		return RedactSecrets(e.Message)
 	}
 	return "internal error"
 }
@@ -83,9 +90,11 @@ func ErrorMessage(err error) string {
 // Validation collects field errors so that one response names every bad field.
 type Validation struct{ fields []FieldError }
 
-// Add records that field is invalid.
+// Add records that field is invalid. The field's name may come from the
+// request (an unknown parameter), so it is shown with ShowInput; the
+// message has its secrets cut.
 func (v *Validation) Add(field, format string, args ...any) {
-	v.fields = append(v.fields, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+	v.fields = append(v.fields, FieldError{Field: ShowInput(field), Message: RedactSecrets(fmt.Sprintf(format, args...))})
 }
 
 // Merge adds the fields of err when it is an INVALID_INPUT *Error, and

@@ -155,7 +155,12 @@ var tokenFilterParams = []string{"ids", "contactIds", "customerIds", "type", "ex
 // ParseTokenFilter reads the token list's query parameters (CONTRACT §5).
 // Unknown parameters and bad values are one INVALID_INPUT error naming each.
 // Paging parameters are optional for exports; extra names parameters the
-// caller itself accepts (and will read) beside the filter.
+// caller itself accepts (and will read) beside the filter. A parameter
+// that is not fit text (CheckQueryText: NUL, control characters other
+// than white space, invalid UTF-8) is refused; no message repeats more
+// of a value than QuoteInput shows, so never a token value's secret, and
+// a token value or API key in q or ids is refused: a token is looked for
+// by its id.
 func ParseTokenFilter(q url.Values, extra ...string) (TokenFilter, error) {
 	var f TokenFilter
 	var v Validation
@@ -164,13 +169,24 @@ func ParseTokenFilter(q url.Values, extra ...string) (TokenFilter, error) {
 			v.Add(key, "unknown query parameter")
 		}
 	}
+	if err := CheckQueryText(q); err != nil {
+		v.Merge(err)
+		// Read no further what is not text.
+		fit := url.Values{}
+		for key, vals := range q {
+			if TextProblem(key) == "" && !slices.ContainsFunc(vals, func(s string) bool { return QueryTextProblem(s) != "" }) {
+				fit[key] = vals
+			}
+		}
+		q = fit
+	}
 	for _, s := range multi(q, "ids") {
 		if strings.HasPrefix(s, TokenPrefix+"_") {
 			v.Add("ids", "pass token ids, not token values: the id is the part between lt_ and the second _")
 			break
 		}
 		if !ValidID(s) {
-			v.Add("ids", "%q is not a token id (12 to 26 lowercase letters and digits)", s)
+			v.Add("ids", "%s is not a token id (12 to 26 lowercase letters and digits)", QuoteInput(s))
 			continue
 		}
 		f.IDs = append(f.IDs, s)
@@ -181,7 +197,7 @@ func ParseTokenFilter(q url.Values, extra ...string) (TokenFilter, error) {
 		if t := UserType(s); t.Valid() {
 			f.Types = append(f.Types, t)
 		} else {
-			v.Add("type", "%q is not one of contact, customer, anonymous", s)
+			v.Add("type", "%s is not one of contact, customer, anonymous", QuoteInput(s))
 		}
 	}
 	f.ExpiresAt = parseRange(&v, q, "expiresAt")
@@ -203,12 +219,17 @@ func ParseTokenFilter(q url.Values, extra ...string) (TokenFilter, error) {
 		if st := TokenStatus(s); st.Valid() {
 			f.Statuses = append(f.Statuses, st)
 		} else {
-			v.Add("status", "%q is not one of active, expired, used", s)
+			v.Add("status", "%s is not one of active, expired, used", QuoteInput(s))
 		}
 	}
 	if s, ok := single(&v, q, "q"); ok {
 		f.Q = strings.TrimSpace(s)
-		if len(f.Q) > 200 {
+		switch {
+		case HoldsSecret(f.Q):
+			f.Q = ""
+			v.Add("q", "holds a login token value or API key, which is never searched for: "+
+				"to find a login token, pass its id in ids (the part between lt_ and the second _)")
+		case len(f.Q) > 200:
 			v.Add("q", "at most 200 characters")
 		}
 	}
@@ -218,7 +239,7 @@ func ParseTokenFilter(q url.Values, extra ...string) (TokenFilter, error) {
 		if slices.Contains(SortKeys, key) {
 			f.Sort = Sort{Key: key, Desc: desc}
 		} else {
-			v.Add("sort", "%q is not a sort key; use one of %s, with - for descending", s, strings.Join(SortKeys, ", "))
+			v.Add("sort", "%s is not a sort key; use one of %s, with - for descending", QuoteInput(s), strings.Join(SortKeys, ", "))
 		}
 	}
 	f.Page = parseBounded(&v, q, "page", 1, 1, 1<<30)
@@ -265,7 +286,7 @@ func parseIDs(v *Validation, q url.Values, key string) []int64 {
 	for _, s := range multi(q, key) {
 		n, err := strconv.ParseInt(s, 10, 64)
 		if err != nil || n <= 0 {
-			v.Add(key, "%q is not a positive integer id", s)
+			v.Add(key, "%s is not a positive integer id", QuoteInput(s))
 			continue
 		}
 		out = append(out, n)
@@ -304,11 +325,11 @@ func ParseCountCondition(s string) (CountCondition, error) {
 	op, num, ok := strings.Cut(s, ":")
 	c := CountCondition{Op: CompareOp(op)}
 	if !ok || !slices.Contains([]CompareOp{OpEq, OpNe, OpLt, OpLe, OpGt, OpGe}, c.Op) {
-		return c, fmt.Errorf("%q: want OP:N with OP one of eq, ne, lt, le, gt, ge", s)
+		return c, fmt.Errorf("%s: want OP:N with OP one of eq, ne, lt, le, gt, ge", QuoteInput(s))
 	}
 	n, err := strconv.ParseInt(num, 10, 64)
 	if err != nil || n < 0 {
-		return c, fmt.Errorf("%q: N must be a whole number, 0 or more", s)
+		return c, fmt.Errorf("%s: N must be a whole number, 0 or more", QuoteInput(s))
 	}
 	c.N = n
 	return c, nil
@@ -349,12 +370,12 @@ func ParseFilterTime(s string) (t time.Time, day bool, err error) {
 	}
 	t, err = time.Parse(time.RFC3339Nano, s)
 	if err != nil {
-		return t, false, fmt.Errorf("%q is not an RFC 3339 time or a YYYY-MM-DD day", s)
+		return t, false, fmt.Errorf("%s is not an RFC 3339 time or a YYYY-MM-DD day", QuoteInput(s))
 	}
 	// An offset can push a time past the years RFC 3339 writes; SQLite
 	// compares times as that text, so such a bound would compare wrongly.
 	if y := t.UTC().Year(); y < 0 || y > 9999 {
-		return t, false, fmt.Errorf("%q is not between the years 0 and 9999 in UTC", s)
+		return t, false, fmt.Errorf("%s is not between the years 0 and 9999 in UTC", QuoteInput(s))
 	}
 	return t.UTC().Truncate(time.Microsecond), false, nil
 }

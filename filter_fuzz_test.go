@@ -14,9 +14,11 @@ import (
 // the API's list and export and the backoffice's list receive them. It
 // never panics; an accepted filter has its page and pageSize in bounds and
 // only well-formed values; a refusal is one INVALID_INPUT error whose
-// every entry names a parameter of the query or of the filter; and a
-// token value (lt_<id>_<secret>) in ids is always refused without its
-// secret being repeated.
+// every entry names a parameter of the query (as ShowInput shows it) or of
+// the filter; a token value (lt_<id>_<secret>) in ids is always refused
+// without its secret being repeated; and no secret of a token value or API
+// key anywhere in the query (a value or a name, whole or percent-encoded)
+// is repeated: the answer is the same with every secret replaced.
 func FuzzParseTokenFilter(f *testing.F) {
 	for _, seed := range []string{
 		"",
@@ -48,6 +50,10 @@ func FuzzParseTokenFilter(f *testing.F) {
 		"oneTimeUse=yes",
 		"contactIds=0,-4,abc&customerIds=9223372036854775807",
 		"%zz=1&ids=%",
+		"customerIds=lt_abcdefghijklmnop_SecretSecretSecretSecret&expiresAtFrom=x+lt_abcdefghijklmnop_SecretSecretSecretSecret",
+		"sort=lt%255Fabcdefghijklmnop%255FSecretSecretSecretSecret&type=ltk_abcdefghijklmnop_KeySecretKeySecretKey",
+		"lt_abcdefghijklmnop_SecretSecretSecretSecret=1&q=find+lt_abcdefghijklmnop_SecretSecretSecretSecret+here",
+		"q=abc%00def&status=%ff&%00=1",
 	} {
 		f.Add(seed)
 	}
@@ -118,13 +124,20 @@ func FuzzParseTokenFilter(f *testing.F) {
 			t.Fatalf("%q: %v, want an INVALID_INPUT error naming its fields", query, err)
 		}
 		for _, fe := range e.Fields {
-			_, inQuery := q[fe.Field]
+			inQuery := false
+			for k := range q {
+				inQuery = inQuery || ShowInput(k) == fe.Field
+			}
 			if !inQuery && !slices.Contains(tokenFilterParams, fe.Field) {
 				t.Fatalf("%q: the error entry %+v names no parameter", query, fe)
 			}
 			if fe.Message == "" {
 				t.Fatalf("%q: the error entry for %q says nothing", query, fe.Field)
 			}
+		}
+		// Every secret replaced by filler of its length: the same answer.
+		if got, want := fieldList(ParseTokenFilter(maskSecrets(q))), fieldList(flt, err); got != want {
+			t.Fatalf("%q: the error depends on a secret in the query:\n%s\nvs\n%s", query, want, got)
 		}
 		if len(values) > 0 {
 			named := false
@@ -143,8 +156,8 @@ func FuzzParseTokenFilter(f *testing.F) {
 	})
 }
 
-// maskValues returns q with the id and secret of every token value in ids
-// replaced by filler of the same length.
+// maskValues returns q with the letters and digits of the id and secret of
+// every token value in ids replaced by filler.
 func maskValues(q url.Values) url.Values {
 	out := url.Values{}
 	for k, vs := range q {
@@ -158,14 +171,46 @@ func maskValues(q url.Values) url.Values {
 			if !ok || rest == "" {
 				continue
 			}
+			fill := 'q'
+			if strings.Trim(rest, "q") == "" {
+				fill = 'r'
+			}
+			// Letters and digits are replaced; anything else stays, so
+			// that what is not text is still refused as such.
+			masked := []byte(rest)
+			for i, c := range masked {
+				if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' {
+					masked[i] = byte(fill)
+				}
+			}
+			start := strings.Index(piece, trimmed)
+			pieces[j] = piece[:start] + TokenPrefix + "_" + string(masked) + piece[start+len(trimmed):]
+		}
+		out["ids"][i] = strings.Join(pieces, ",")
+	}
+	return out
+}
+
+// maskSecrets returns q with the secret of every token value and API key,
+// in names and values, replaced by filler of the same length (as
+// RedactSecrets finds them).
+func maskSecrets(q url.Values) url.Values {
+	mask := func(s string) string {
+		return secretValueRE.ReplaceAllStringFunc(s, func(m string) string {
+			sub := secretValueRE.FindStringSubmatch(m)
+			rest := m[len(sub[1]):]
 			fill := "q"
 			if strings.Trim(rest, "q") == "" {
 				fill = "r"
 			}
-			start := strings.Index(piece, trimmed)
-			pieces[j] = piece[:start] + TokenPrefix + "_" + strings.Repeat(fill, len(rest)) + piece[start+len(trimmed):]
+			return sub[1] + strings.Repeat(fill, len(rest))
+		})
+	}
+	out := url.Values{}
+	for k, vs := range q {
+		for _, v := range vs {
+			out[mask(k)] = append(out[mask(k)], mask(v))
 		}
-		out["ids"][i] = strings.Join(pieces, ",")
 	}
 	return out
 }

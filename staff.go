@@ -42,11 +42,11 @@ func (g Grant) String() string { return string(g.Area) + ":" + g.Level.String() 
 func ParseGrant(s string) (Grant, error) {
 	area, level, ok := strings.Cut(strings.TrimSpace(s), ":")
 	if !ok {
-		return Grant{}, fmt.Errorf("grant %q: want AREA:LEVEL, such as configuration:editor", s)
+		return Grant{}, fmt.Errorf("grant %s: want AREA:LEVEL, such as configuration:editor", QuoteInput(s))
 	}
 	g := Grant{Area: Area(area)}
 	if g.Area != AreaConfiguration && g.Area != AreaUsers {
-		return Grant{}, fmt.Errorf("grant %q: area must be configuration or users", s)
+		return Grant{}, fmt.Errorf("grant %s: area must be configuration or users", QuoteInput(s))
 	}
 	for l, name := range levelNames {
 		if name == level {
@@ -54,7 +54,7 @@ func ParseGrant(s string) (Grant, error) {
 		}
 	}
 	if g.Level == LevelNone {
-		return Grant{}, fmt.Errorf("grant %q: level must be viewer, editor or owner", s)
+		return Grant{}, fmt.Errorf("grant %s: level must be viewer, editor or owner", QuoteInput(s))
 	}
 	return g, nil
 }
@@ -247,6 +247,8 @@ func (n *NewStaff) Validate() error {
 	}
 	if n.Email == "" {
 		v.Add("email", "is required")
+	} else if prob := TextProblem(n.Email); prob != "" {
+		v.Add("email", "%s", prob)
 	} else if !strings.Contains(n.Email, "@") || strings.ContainsAny(n.Email, " <>") {
 		v.Add("email", "is not an email address")
 	}

@@ -92,6 +92,8 @@ func (p *PersonFields) Validate(v *Validation) {
 	checkLen(v, "lastName", p.LastName)
 	if p.Email == "" {
 		v.Add("email", "is required")
+	} else if prob := TextProblem(p.Email); prob != "" {
+		v.Add("email", "%s", prob)
 	} else if a, err := mail.ParseAddress(p.Email); err != nil || a.Address != p.Email {
 		v.Add("email", "is not an email address")
 	}
@@ -115,9 +117,11 @@ func ValidateCompany(name *string, externalID **string) error {
 	return v.Err()
 }
 
+// checkLen checks a one-line text field: fit text (TextProblem), at most
+// maxNameLen characters.
 func checkLen(v *Validation, field, s string) {
-	if !utf8.ValidString(s) {
-		v.Add(field, "is not valid UTF-8")
+	if prob := TextProblem(s); prob != "" {
+		v.Add(field, "%s", prob)
 	} else if utf8.RuneCountInString(s) > maxNameLen {
 		v.Add(field, "is longer than %d characters", maxNameLen)
 	}

@@ -34,6 +34,7 @@ var backofficeRequirements = map[string]string{
 	"GET /admin/login-tokens":                  "configuration:viewer",
 	"GET /admin/login-tokens.csv":              "configuration:viewer",
 	"POST /admin/login-tokens/filter":          "configuration:viewer",
+	"POST /admin/login-tokens/search":          "configuration:viewer",
 	"GET /admin/login-tokens/filters":          "configuration:viewer",
 	"GET /admin/login-tokens/new":              "configuration:editor",
 	"POST /admin/login-tokens":                 "configuration:editor",

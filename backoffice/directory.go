@@ -229,7 +229,7 @@ func withDone(target, what string) string {
 func dirBack(r *http.Request, base string) string {
 	next := r.PostFormValue("next")
 	if (next == base || strings.HasPrefix(next, base+"?") || strings.HasPrefix(next, base+"/")) && !strings.ContainsAny(next, "\r\n") {
-		return next
+		return withoutSecret(next, base)
 	}
 	return base
 }

@@ -25,6 +25,9 @@ type companyJSON struct {
 }
 
 func (s *Server) listCompanies(w http.ResponseWriter, r *http.Request) {
+	if redirectWithoutSecrets(w, r) {
+		return
+	}
 	lq := readDirQuery(r)
 	list, total, err := s.Store.FindCompanies(r.Context(), lq.filter())
 	if err != nil {

@@ -85,6 +85,9 @@ type personRow struct {
 
 func (s *Server) listPeople(k *personKind) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if redirectWithoutSecrets(w, r) {
+			return
+		}
 		ctx := r.Context()
 		lq := readDirQuery(r)
 		if !k.Companies {
@@ -230,6 +233,9 @@ func readPerson(r *http.Request, k *personKind) (map[string]string, lt.PersonUpd
 
 func (s *Server) newPerson(k *personKind) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if redirectWithoutSecrets(w, r) {
+			return
+		}
 		p := s.page(r, "", k.Many)
 		// "New contact" from a company's page arrives with its id.
 		p.Form = map[string]string{"companyId": r.URL.Query().Get("companyId")}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	lt "github.com/logintokens/logintokens"
+	"github.com/logintokens/logintokens/internal/outage"
 	"github.com/logintokens/logintokens/ratelimit"
 	"github.com/logintokens/logintokens/redeem"
 )
@@ -83,6 +84,9 @@ type Config struct {
 	PasswordChecks int
 	// Now is the clock (tests replace it).
 	Now func() time.Time
+	// Outages reports pages refused while the database is unavailable, at
+	// most once per interval; one is made from Logger when nil.
+	Outages *outage.Reporter
 }
 
 // Server serves the backoffice.
@@ -103,6 +107,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if s.Now == nil {
 		s.Now = time.Now
+	}
+	if s.Outages == nil {
+		s.Outages = outage.New(s.log, 0)
 	}
 	s.PublicURL = strings.TrimRight(s.PublicURL, "/")
 	if u, err := url.Parse(s.PublicURL); err == nil && u.Scheme == "https" {
@@ -178,11 +185,20 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		status = http.StatusConflict
 	case lt.EUNAUTHENTICATED:
 		status = http.StatusUnauthorized
-	}
-	if status == http.StatusInternalServerError {
-		s.log.ErrorContext(r.Context(), "backoffice error", "path", r.URL.Path, "err", err)
+	case lt.EUNAVAILABLE:
+		status = http.StatusServiceUnavailable
 	}
 	msg := lt.ErrorMessage(err)
+	switch status {
+	case http.StatusServiceUnavailable:
+		// Every page fails alike during an outage: reported once per
+		// interval, not once each.
+		s.Outages.Refused(r.Context(), err)
+		w.Header().Set("Retry-After", outage.RetryAfterHeader)
+		msg = "The backoffice is briefly unavailable. Try again in a few seconds."
+	case http.StatusInternalServerError:
+		s.log.ErrorContext(r.Context(), "backoffice error", "path", r.URL.Path, "err", err)
+	}
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
 		status, msg = http.StatusRequestEntityTooLarge, "the upload is too large"

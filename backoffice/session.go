@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	lt "github.com/logintokens/logintokens"
@@ -71,7 +72,8 @@ func (s *Server) requireSession(need lt.Grant, h http.Handler) http.Handler {
 			}
 			s.clearCookie(w, sessionCookie)
 			if r.Method == http.MethodGet && !wantsJSON(r) {
-				http.Redirect(w, r, "/admin/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+				next := withoutSecret(r.URL.RequestURI(), "/admin/")
+				http.Redirect(w, r, "/admin/login?next="+url.QueryEscape(next), http.StatusSeeOther)
 				return
 			}
 			s.fail(w, r, lt.Errorf(lt.EUNAUTHENTICATED, "sign in first"))
@@ -94,6 +96,12 @@ func (s *Server) requireSession(need lt.Grant, h http.Handler) http.Handler {
 			s.fail(w, r, lt.Errorf(lt.EFORBIDDEN, "this page needs the %s grant, which your account does not have; ask an owner", need))
 			return
 		}
+		// What a URL's query gives every page must be text: no control
+		// character (PostgreSQL refuses NUL), valid UTF-8.
+		if err := lt.CheckQueryText(r.URL.Query()); err != nil {
+			s.fail(w, r, err)
+			return
+		}
 		h.ServeHTTP(w, r)
 	})
 }
@@ -114,5 +122,47 @@ func safeNext(next string) string {
 	if !strings.HasPrefix(next, "/admin/") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") {
 		return "/admin/login-tokens"
 	}
-	return next
+	return withoutSecret(next, "/admin/login-tokens")
+}
+
+// redirectWithoutSecrets answers a request whose query holds a token value
+// or API key (in a parameter's name or value) with a redirect to the same
+// page without those parameters, and reports whether it did. Pages that
+// show their query back (in links, forms, the search box) call it first:
+// no directory search or filter looks for a value, and none is shown.
+func redirectWithoutSecrets(w http.ResponseWriter, r *http.Request) bool {
+	q := r.URL.Query()
+	clean := url.Values{}
+	for k, vs := range q {
+		if !lt.HoldsSecret(k) && !slices.ContainsFunc(vs, lt.HoldsSecret) {
+			clean[k] = vs
+		}
+	}
+	if len(clean) == len(q) {
+		return false
+	}
+	target := r.URL.Path
+	if e := clean.Encode(); e != "" {
+		target += "?" + e
+	}
+	http.Redirect(w, r, target, http.StatusSeeOther)
+	return true
+}
+
+// withoutSecret keeps a token value or API key out of a redirect built
+// from a request: target without its query when the query holds one (as
+// written or percent-decoded), fallback when its path does.
+func withoutSecret(target, fallback string) string {
+	holds := func(s string) bool {
+		dec, err := url.QueryUnescape(s)
+		return lt.HoldsSecret(s) || (err == nil && lt.HoldsSecret(dec))
+	}
+	if !holds(target) {
+		return target
+	}
+	path, _, _ := strings.Cut(target, "?")
+	if holds(path) {
+		return fallback
+	}
+	return path
 }

@@ -4,8 +4,10 @@ package backoffice
 // export. The filter state lives in the URL under the admin API's own
 // parameter names and is read by lt.ParseTokenFilter, so a link to the
 // screen is a link to the same selection as the API's list. Token values
-// never reach a URL: a value pasted into Ids is cut down to its id, in the
-// browser and again here.
+// never reach a URL: a value pasted into Ids or the search is cut down to
+// its id (a search for a value is a search for that token, so it becomes
+// the Ids filter), in the browser and again here; the search and the
+// filter panel post their forms, so that what was typed travels in a body.
 
 import (
 	"errors"
@@ -27,6 +29,7 @@ func (s *Server) tokenRoutes() []route {
 		{pattern: "GET " + tokensPath, need: cfgViewer, handler: h(s.listTokens)},
 		{pattern: "GET " + tokensPath + ".csv", need: cfgViewer, handler: h(s.exportTokens)},
 		{pattern: "POST " + tokensPath + "/filter", need: cfgViewer, handler: h(s.filterTokens)},
+		{pattern: "POST " + tokensPath + "/search", need: cfgViewer, handler: h(s.searchTokens)},
 		{pattern: "GET " + tokensPath + "/filters", need: cfgViewer, handler: h(s.showFilters)},
 		{pattern: "GET " + tokensPath + "/new", need: cfgEditor, handler: h(s.newToken)},
 		{pattern: "POST " + tokensPath, need: cfgEditor, handler: h(s.createToken)},
@@ -75,18 +78,24 @@ func splitList(vals []string) []string {
 	return out
 }
 
-// reduceIDs cuts token values (lt_<id>_<secret>) down to their ids. Any
-// entry that starts like a value but holds no valid id is dropped and
-// counted, so that nothing of it can reach a URL.
+// reduceIDs cuts token values (lt_<id>_<secret>, anywhere in an entry,
+// lt.TokenValueIDs) down to their ids. Any entry that starts like a value
+// but holds no valid id, or holds an API key, is dropped and counted, so
+// that nothing of it can reach a URL.
 func reduceIDs(vals []string) (ids []string, dropped int) {
 	for _, s := range splitList(vals) {
-		if rest, ok := strings.CutPrefix(s, lt.TokenPrefix+"_"); ok {
-			id, _, _ := strings.Cut(rest, "_")
-			if !lt.ValidID(id) {
-				dropped++
-				continue
+		found, holds := lt.TokenValueIDs(s)
+		switch {
+		case holds && len(found) == 0, !holds && strings.HasPrefix(s, lt.TokenPrefix+"_"):
+			dropped++
+			continue
+		case holds:
+			for _, id := range found {
+				if !slices.Contains(ids, id) {
+					ids = append(ids, id)
+				}
 			}
-			s = id
+			continue
 		}
 		if !slices.Contains(ids, s) {
 			ids = append(ids, s)
@@ -96,25 +105,82 @@ func reduceIDs(vals []string) (ids []string, dropped int) {
 }
 
 // holdsValue reports whether an ids parameter carries something shaped
-// like a token value.
+// like a token value or API key.
 func holdsValue(vals []string) bool {
-	return slices.ContainsFunc(splitList(vals), func(v string) bool { return strings.HasPrefix(v, lt.TokenPrefix+"_") })
+	return slices.ContainsFunc(splitList(vals), func(v string) bool {
+		return strings.HasPrefix(v, lt.TokenPrefix+"_") || lt.HoldsSecret(v)
+	})
+}
+
+// holdsSecret reports whether the list's parameters carry a token value or
+// API key: in Ids, the search, any other parameter or a parameter's name.
+func holdsSecret(q url.Values) bool {
+	for k, vs := range q {
+		if lt.HoldsSecret(k) || k != "ids" && slices.ContainsFunc(vs, lt.HoldsSecret) {
+			return true
+		}
+	}
+	return holdsValue(q["ids"])
+}
+
+// reduceSecrets returns the list's parameters q without a token value or
+// API key: Ids cut down to ids (reduceIDs), and a search that holds a
+// value replaced by the Ids filter of that token (the search's other words
+// go with it: one pastes a value, or a link that holds one, to find that
+// token). Any other parameter that holds one filters nothing by it and is
+// left out. dropped counts the Ids entries left out; leftOut says a search
+// held only an API key or values without a valid id, or another parameter
+// held one, and was left out. Paging starts again.
+func reduceSecrets(q url.Values) (out url.Values, dropped int, leftOut bool) {
+	out = url.Values{}
+	for k, vs := range q {
+		switch {
+		case k == "ids" || k == "q" || k == "page":
+		case lt.HoldsSecret(k) || slices.ContainsFunc(vs, lt.HoldsSecret):
+			leftOut = true
+		default:
+			out[k] = slices.Clone(vs)
+		}
+	}
+	ids, dropped := reduceIDs(q["ids"])
+	search := ""
+	if vals := q["q"]; len(vals) > 0 {
+		search = vals[0]
+	}
+	if found, holds := lt.TokenValueIDs(search); holds {
+		for _, id := range found {
+			if !slices.Contains(ids, id) {
+				ids = append(ids, id)
+			}
+		}
+		leftOut = leftOut || len(found) == 0
+	} else if search != "" {
+		out["q"] = slices.Clone(q["q"])
+	}
+	if len(ids) > 0 {
+		out.Set("ids", strings.Join(ids, ","))
+	}
+	return out, dropped, leftOut
+}
+
+// setReducedFlash says on the next page what reduceSecrets left out.
+func (s *Server) setReducedFlash(w http.ResponseWriter, dropped int, leftOut bool) {
+	switch {
+	case leftOut:
+		s.setFlash(w, flashSecretLeftOut, 0)
+	case dropped > 0:
+		s.setFlash(w, flashDropped, dropped)
+	}
 }
 
 func (s *Server) listTokens(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	// A value typed into the address bar or an old link leaves the URL at
 	// once, before anything shows it.
-	if holdsValue(q["ids"]) {
-		ids, dropped := reduceIDs(q["ids"])
-		q = without(q, "ids", "page")
-		if len(ids) > 0 {
-			q.Set("ids", strings.Join(ids, ","))
-		}
-		if dropped > 0 {
-			s.setFlash(w, flashDropped, dropped)
-		}
-		http.Redirect(w, r, listURL(q), http.StatusSeeOther)
+	if holdsSecret(q) {
+		reduced, dropped, leftOut := reduceSecrets(q)
+		s.setReducedFlash(w, dropped, leftOut)
+		http.Redirect(w, r, listURL(reduced), http.StatusSeeOther)
 		return
 	}
 	c := currentFrom(r.Context())
@@ -154,13 +220,9 @@ func (s *Server) listTokens(w http.ResponseWriter, r *http.Request) {
 // without JavaScript (with it, the panel is a dialog on the list).
 func (s *Server) showFilters(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	if holdsValue(q["ids"]) {
-		ids, _ := reduceIDs(q["ids"])
-		q = without(q, "ids")
-		if len(ids) > 0 {
-			q.Set("ids", strings.Join(ids, ","))
-		}
-		http.Redirect(w, r, tokensPath+"/filters?"+q.Encode(), http.StatusSeeOther)
+	if holdsSecret(q) {
+		reduced, _, _ := reduceSecrets(q)
+		http.Redirect(w, r, tokensPath+"/filters?"+reduced.Encode(), http.StatusSeeOther)
 		return
 	}
 	c := currentFrom(r.Context())
@@ -259,6 +321,10 @@ func (s *Server) filterTokens(w http.ResponseWriter, r *http.Request) {
 			q.Set(key, v)
 		}
 	}
+	leftOut := false
+	if holdsSecret(q) {
+		q, _, leftOut = reduceSecrets(q)
+	}
 	for _, key := range []string{"successfulAttempts", "failedAttempts"} {
 		op, n := form.Get(key+"Op"), strings.TrimSpace(form.Get(key+"N"))
 		if op != "" && n != "" {
@@ -268,10 +334,35 @@ func (s *Server) filterTokens(w http.ResponseWriter, r *http.Request) {
 	if q.Get("pageSize") == strconv.Itoa(lt.DefaultPageSize) {
 		q.Del("pageSize")
 	}
-	if dropped > 0 {
-		s.setFlash(w, flashDropped, dropped)
-	}
+	s.setReducedFlash(w, dropped, leftOut)
 	http.Redirect(w, r, listURL(q), http.StatusSeeOther)
+}
+
+// searchTokens turns the search box into the list's URL: the list's
+// current parameters (hidden fields) with the search typed. The box posts
+// so that a pasted token value travels in a body; it becomes the Ids
+// filter of its token here (reduceSecrets), never part of a URL. With
+// JavaScript, tokens.js builds the same URL in the browser.
+func (s *Server) searchTokens(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if err := r.ParseForm(); err != nil {
+		s.fail(w, r, lt.Errorf(lt.EINVALID, "the search form could not be read"))
+		return
+	}
+	q := url.Values{}
+	for key, vals := range r.PostForm {
+		if key == "csrf" || key == "page" {
+			continue
+		}
+		for _, v := range vals {
+			if v = strings.TrimSpace(v); v != "" {
+				q.Add(key, v)
+			}
+		}
+	}
+	reduced, dropped, leftOut := reduceSecrets(q)
+	s.setReducedFlash(w, dropped, leftOut)
+	http.Redirect(w, r, listURL(reduced), http.StatusSeeOther)
 }
 
 // exportTokens answers the list's selection, every page of it, as the API's
@@ -283,6 +374,7 @@ func (s *Server) exportTokens(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, lt.Invalid("ids", "pass token ids, not token values"))
 		return
 	}
+	// A value anywhere else: lt.ParseTokenFilter refuses it, unrepeated.
 	f, err := lt.ParseTokenFilter(q)
 	if err != nil {
 		s.fail(w, r, err)
@@ -311,6 +403,9 @@ const (
 	flashUserNone = "usernone"
 	flashUserMany = "usermany"
 	flashGone     = "gone"
+	// flashSecretLeftOut: the search or a filter held an API key or a
+	// token value that named no token there, and was left out.
+	flashSecretLeftOut = "secretleftout"
 )
 
 func (s *Server) setFlash(w http.ResponseWriter, kind string, n int) {
@@ -332,6 +427,9 @@ func (s *Server) takeFlash(w http.ResponseWriter, r *http.Request) (msg string, 
 	case flashDropped:
 		return countNoun(n, "entry", "entries") + " in Ids looked like a token value but held no valid token id, so " +
 			plural(n, "it was", "they were") + " left out.", false
+	case flashSecretLeftOut:
+		return "The search or a filter held an API key or a login token value that names no login token there, so it was left out. " +
+			"To find a login token, paste its whole value into the search, or its id under Filters > Ids.", false
 	case flashUserNone:
 		return "No contact or customer matches what you typed in Contact or Customer.", false
 	case flashUserMany:

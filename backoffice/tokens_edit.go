@@ -576,7 +576,7 @@ func (s *Server) deleteTokens(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, id := range ids {
 		if !lt.ValidID(id) {
-			s.fail(w, r, lt.Invalid("ids", "%q is not a login token id", id))
+			s.fail(w, r, lt.Invalid("ids", "%s is not a login token id", lt.QuoteInput(id)))
 			return
 		}
 	}
@@ -619,7 +619,7 @@ func (s *Server) deleteTokens(w http.ResponseWriter, r *http.Request) {
 // safeBack keeps the return address on the list.
 func safeBack(back string) string {
 	if back == tokensPath || (strings.HasPrefix(back, tokensPath+"?") && !strings.ContainsAny(back, "\\\r\n")) {
-		return back
+		return withoutSecret(back, tokensPath)
 	}
 	return tokensPath
 }

@@ -38,6 +38,10 @@ func (s *Server) searchUsers(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, lt.Invalid("q", "at most 200 characters"))
 		return
 	}
+	if lt.HoldsSecret(text) {
+		s.fail(w, r, lt.Invalid("q", "holds a login token value or API key, which is never searched for"))
+		return
+	}
 	hits, err := s.Store.SearchUsers(r.Context(), text, limit)
 	if err != nil {
 		s.fail(w, r, err)

@@ -28,9 +28,9 @@ const (
 type load struct {
 	url, key, body string
 	client         *http.Client
-	// check looks at every answer's body and returns what is wrong with
-	// it, or "".
-	check func(phase int32, status int, body []byte) string
+	// check looks at every answer's status, header and body and returns
+	// what is wrong with it, or "".
+	check func(phase int32, status int, header http.Header, body []byte) string
 
 	phase atomic.Int32
 	// Per phase: requests sent, answers by status, requests that got no
@@ -50,7 +50,7 @@ type load struct {
 }
 
 // startLoad begins redeeming value with the webshop key against base.
-func startLoad(base, webshopKey, value string, check func(int32, int, []byte) string) *load {
+func startLoad(base, webshopKey, value string, check func(int32, int, http.Header, []byte) string) *load {
 	body, _ := json.Marshal(map[string]string{"token": value, "clientIp": "192.0.2.10"})
 	l := &load{
 		url: base + "/api/v1/login-tokens/redeem", key: webshopKey, body: string(body), check: check,
@@ -108,7 +108,7 @@ func (l *load) one() {
 	}
 	problem := ""
 	if l.check != nil {
-		problem = l.check(phase, resp.StatusCode, b)
+		problem = l.check(phase, resp.StatusCode, resp.Header, b)
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()

@@ -33,11 +33,12 @@ const (
 
 // PostgreSQL stopped and started again under redeem load, on a cluster of
 // the test's own: /readyz answers 503 while it is down and 200 again by
-// itself afterwards; redeems fail cleanly during the outage (500 or 503,
-// problem+json, nothing of the driver, the SQL or the secrets in the body)
-// and succeed again without restarting the service; the outage counts no
-// failed attempts and trips no rate limit; the success counter holds every
-// success the clients saw.
+// itself afterwards; every redeem that fails during the outage answers 503
+// UNAVAILABLE with Retry-After, as problem+json with nothing of the driver,
+// the SQL or the secrets in the body, and they succeed again without
+// restarting the service; the log reports the outage in a handful of lines,
+// not one per request; the outage counts no failed attempts and trips no
+// rate limit; the success counter holds every success the clients saw.
 func TestPostgresRestartUnderRedeemLoad(t *testing.T) {
 	pg := newPGCluster(t)
 	key := make([]byte, 32)
@@ -80,7 +81,7 @@ func TestPostgresRestartUnderRedeemLoad(t *testing.T) {
 		}
 		return ""
 	}
-	check := func(phase int32, status int, body []byte) string {
+	check := func(phase int32, status int, header http.Header, body []byte) string {
 		if p := leak(status, body); p != "" || status == http.StatusOK {
 			return p
 		}
@@ -90,6 +91,17 @@ func TestPostgresRestartUnderRedeemLoad(t *testing.T) {
 		}
 		if err := json.Unmarshal(body, &p); err != nil || p.Code == "" || p.Status != status {
 			return "is not a problem document with a code"
+		}
+		if ct := header.Get("Content-Type"); ct != "application/problem+json" {
+			return "has Content-Type " + ct
+		}
+		if status == http.StatusServiceUnavailable {
+			if p.Code != lt.EUNAVAILABLE {
+				return "is a 503 with code " + p.Code
+			}
+			if n, err := strconv.Atoi(header.Get("Retry-After")); err != nil || n < 1 || n > 60 {
+				return fmt.Sprintf("is a 503 with Retry-After %q", header.Get("Retry-After"))
+			}
 		}
 		return ""
 	}
@@ -110,6 +122,7 @@ func TestPostgresRestartUnderRedeemLoad(t *testing.T) {
 
 	// The outage.
 	l.phase.Store(pgStopping)
+	logBefore := len(srv.Log()) // what the log held before the outage
 	stopping := time.Now()
 	pg.stop()
 	l.phase.Store(pgDown)
@@ -117,7 +130,11 @@ func TestPostgresRestartUnderRedeemLoad(t *testing.T) {
 	stopTook := down.Sub(stopping)
 	notReady := waitFor(t, 15*time.Second, "/readyz answers 503 once PostgreSQL is down",
 		func() bool { return ready() == http.StatusServiceUnavailable })
-	waitFor(t, 15*time.Second, "1000 redeems answered while PostgreSQL is down", func() bool { return l.notOK(pgDown) >= 1000 })
+	// LOGINTOKENS_FAULTS_HOLD_DOWN (a duration) keeps PostgreSQL down at
+	// least that long, to measure the log over a longer outage.
+	holdDown, _ := time.ParseDuration(os.Getenv("LOGINTOKENS_FAULTS_HOLD_DOWN"))
+	waitFor(t, 15*time.Second+holdDown, "1000 redeems answered while PostgreSQL is down",
+		func() bool { return l.notOK(pgDown) >= 1000 && time.Since(down) >= holdDown })
 	if st := ready(); st != http.StatusServiceUnavailable {
 		t.Errorf("/readyz = %d with PostgreSQL still down, want 503", st)
 	}
@@ -150,17 +167,21 @@ func TestPostgresRestartUnderRedeemLoad(t *testing.T) {
 		}
 	}
 	// While PostgreSQL is down nothing succeeds; during the whole outage
-	// only the server's own failure answers, never a 4xx that blames the
-	// caller's key or token.
+	// every failure is a 503 (checked above: UNAVAILABLE, Retry-After,
+	// problem+json), never a 500, nor a 4xx that blames the caller's key
+	// or token.
 	if n := l.ok[pgDown].Load(); n != 0 {
 		t.Errorf("%d redeems succeeded with PostgreSQL down", n)
 	}
 	for _, phase := range []int32{pgStopping, pgDown, pgStarting} {
 		for st, n := range l.statusesIn(phase) {
-			if st != http.StatusOK && st != http.StatusInternalServerError && st != http.StatusServiceUnavailable {
-				t.Errorf("phase %d: %d answers %d during the outage, want 500 or 503: %v", phase, n, st, l.distinctBodies())
+			if st != http.StatusOK && st != http.StatusServiceUnavailable {
+				t.Errorf("phase %d: %d answers %d during the outage, want 503: %v", phase, n, st, l.distinctBodies())
 			}
 		}
+	}
+	if l.notOK(pgDown) == 0 {
+		t.Error("no redeem failed while PostgreSQL was down")
 	}
 	var sent, seen, failed, noAnswer int64
 	for p := range l.sent {
@@ -177,7 +198,7 @@ func TestPostgresRestartUnderRedeemLoad(t *testing.T) {
 		t.Errorf("successfulAttempts = %d, fewer than the %d successes the clients saw", after.SuccessfulAttempts, seen)
 	}
 	// A commit whose answer PostgreSQL's shutdown cut off may have
-	// happened: those redeems answered 500 and may count.
+	// happened: those redeems answered 503 and may count.
 	if after.SuccessfulAttempts > seen+failed {
 		t.Errorf("successfulAttempts = %d, more than the %d successes seen plus %d failures", after.SuccessfulAttempts, seen, failed)
 	}
@@ -190,6 +211,29 @@ func TestPostgresRestartUnderRedeemLoad(t *testing.T) {
 			t.Errorf("the service's log carries %s", what)
 		}
 	}
+	// The outage is reported at most once per interval (10 s), with the
+	// count of refused requests, not once per request: the outage here
+	// lasts a few seconds, so a line when it begins and at most a few
+	// more. Nothing else is logged at ERROR or WARN from then on.
+	outageLines, errorLines := 0, 0
+	for _, line := range strings.Split(logs[logBefore:], "\n") {
+		switch {
+		case strings.Contains(line, "database unavailable"):
+			outageLines++
+		case strings.Contains(line, "level=ERROR"), strings.Contains(line, "level=WARN"):
+			errorLines++
+			if errorLines <= 5 {
+				t.Logf("log: %s", line)
+			}
+		}
+	}
+	if outageLines < 1 || outageLines > 5 {
+		t.Errorf("the log reports the outage in %d lines, want 1 to 5", outageLines)
+	}
+	if errorLines != 0 {
+		t.Errorf("the log has %d other ERROR or WARN lines, want none", errorLines)
+	}
+	window := restart.Add(startTook + readyAgain).Sub(stopping) // from pg_ctl stop to /readyz 200
 
 	t.Logf("requests: %d sent, %d succeeded, %d failed; answers by phase: up %v, stopping %v, down %v, starting %v, recovered %v",
 		sent, seen, failed, l.statusesIn(pgUp), l.statusesIn(pgStopping), l.statusesIn(pgDown), l.statusesIn(pgStarting), l.statusesIn(pgRecovered))
@@ -198,6 +242,8 @@ func TestPostgresRestartUnderRedeemLoad(t *testing.T) {
 		startTook.Round(time.Millisecond), readyAgain.Round(time.Millisecond), resumed.Round(time.Millisecond))
 	t.Logf("successfulAttempts %d for %d successes seen (%d more); the service logged %d internal errors and %d not-ready warnings",
 		after.SuccessfulAttempts, seen, after.SuccessfulAttempts-seen, strings.Count(logs, `msg="internal error"`), strings.Count(logs, "not ready"))
+	t.Logf("log lines about the outage: %d outage reports, %d other ERROR/WARN lines in the %s from pg_ctl stop to /readyz 200: %.2f lines a second",
+		outageLines, errorLines, window.Round(time.Millisecond), float64(outageLines+errorLines)/window.Seconds())
 	t.Logf("/readyz answers by status: %v", probes)
 	for _, b := range l.distinctBodies() {
 		t.Logf("answer during the outage: %s", b)

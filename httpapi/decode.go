@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -14,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	lt "github.com/logintokens/logintokens"
 )
@@ -60,6 +60,10 @@ func decodeObject(w http.ResponseWriter, r *http.Request, allowed []string, read
 	o := &object{}
 	if len(bytes.TrimSpace(b)) == 0 {
 		b = []byte("{}")
+	}
+	// JSON is UTF-8; Go's decoder would quietly turn bad bytes into U+FFFD.
+	if !utf8.Valid(b) {
+		return nil, lt.Invalid("body", "is not valid UTF-8")
 	}
 	if err := json.Unmarshal(b, &o.fields); err != nil || o.fields == nil {
 		return nil, lt.Invalid("body", "must be a JSON object")
@@ -122,9 +126,15 @@ func (o *object) boolPtr(name string) *bool {
 	return &b
 }
 
+// str reads a string; like every string of a body, it must be fit text
+// (lt.TextProblem: no control character, valid UTF-8).
 func (o *object) str(name string) *string {
 	var s string
 	if !o.decode(name, &s, "a string") {
+		return nil
+	}
+	if p := lt.TextProblem(s); p != "" {
+		o.v.Add(name, "%s", p)
 		return nil
 	}
 	return &s
@@ -149,6 +159,12 @@ func (o *object) strings(name string) *[]string {
 			return &[]string{}
 		}
 		return nil
+	}
+	for i, item := range s {
+		if p := lt.TextProblem(item); p != "" {
+			o.v.Add(name, "item %d %s", i+1, p)
+			return nil
+		}
 	}
 	return &s
 }
@@ -175,9 +191,11 @@ func (o *object) required(name string) {
 
 func (o *object) err() error { return o.v.Err() }
 
-// checkQuery refuses query parameters the route does not know.
+// checkQuery refuses query parameters the route does not know, and any
+// parameter whose name or value is not fit text (lt.CheckQueryText).
 func checkQuery(q url.Values, allowed ...string) error {
 	var v lt.Validation
+	v.Merge(lt.CheckQueryText(q))
 	var names []string
 	for name := range q {
 		names = append(names, name)
@@ -197,7 +215,7 @@ func pathID(r *http.Request, what string) (int64, error) {
 	s := r.PathValue("id")
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || n <= 0 {
-		return 0, &lt.Error{Code: lt.ENOTFOUND, Message: fmt.Sprintf("%s %q not found", what, s)}
+		return 0, lt.Errorf(lt.ENOTFOUND, "%s %s not found", what, lt.QuoteInput(s))
 	}
 	return n, nil
 }

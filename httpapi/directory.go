@@ -47,7 +47,9 @@ func directoryFilter(q url.Values) (lt.DirectoryFilter, error) {
 	return f, v.Err()
 }
 
-// singleParam returns a query parameter given at most once, trimmed.
+// singleParam returns a query parameter given at most once, trimmed. A
+// token value or API key in it is refused, without being repeated: no
+// directory search looks for one.
 func singleParam(v *lt.Validation, q url.Values, name string, maxLen int) string {
 	vals := q[name]
 	switch {
@@ -58,6 +60,10 @@ func singleParam(v *lt.Validation, q url.Values, name string, maxLen int) string
 		return ""
 	}
 	s := strings.TrimSpace(vals[0])
+	if lt.HoldsSecret(s) {
+		v.Add(name, "holds a login token value or API key, which is never searched for")
+		return ""
+	}
 	if len(s) > maxLen {
 		v.Add(name, "at most %d characters", maxLen)
 		return ""

@@ -7,6 +7,7 @@ import (
 	"mime"
 	"net/http"
 	"slices"
+	"unicode/utf8"
 
 	lt "github.com/logintokens/logintokens"
 	"github.com/logintokens/logintokens/importcsv"
@@ -73,6 +74,9 @@ func readImport(w http.ResponseWriter, r *http.Request, fields []string) ([]impo
 	b, err := readBody(w, r, maxImportBody)
 	if err != nil {
 		return nil, err
+	}
+	if !utf8.Valid(b) {
+		return nil, lt.Invalid("body", "is not valid UTF-8")
 	}
 	return read(b, fields)
 }

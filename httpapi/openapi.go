@@ -551,6 +551,7 @@ var oaProblemCodes = []oaProblemCode{
 	{lt.ETOKENUSED, "Redeem: a one-time token that has been used."},
 	{lt.ETOKENEXPIRED, "Redeem: the token has expired."},
 	{lt.EUSERDISABLED, "Redeem: the token's contact or customer is disabled or deleted."},
+	{lt.EUNAVAILABLE, "The service cannot reach its database for a moment; try again after Retry-After seconds. The detail says nothing more."},
 	{lt.EINTERNAL, "Something failed on the server; the detail says nothing more and the server logs it."},
 }
 
@@ -576,6 +577,7 @@ var oaProblemResponses = []struct {
 	{http.StatusRequestEntityTooLarge, "PayloadTooLarge", "PAYLOAD_TOO_LARGE: the request body is too large"},
 	{http.StatusTooManyRequests, "RateLimited", "RATE_LIMITED: too many failed redeems from this client's network"},
 	{http.StatusInternalServerError, "InternalError", "INTERNAL: the server failed; it logs the cause"},
+	{http.StatusServiceUnavailable, "Unavailable", "UNAVAILABLE: the database does not answer for a moment; try again after Retry-After seconds"},
 }
 
 const oaRedeemRefused = "RedeemRefused"
@@ -607,7 +609,7 @@ func (s *Server) buildOpenAPI() *oaDoc {
 	}
 	for _, p := range oaProblemResponses {
 		r := &oaResp{Description: p.desc, Content: problem()}
-		if p.status == http.StatusTooManyRequests {
+		if p.status == http.StatusTooManyRequests || p.status == http.StatusServiceUnavailable {
 			retry := oaInteger("seconds to wait before trying again")
 			r.Headers.set("Retry-After", &oaHeader{Description: "seconds to wait", Schema: retry})
 		}
@@ -709,7 +711,8 @@ func (s *Server) operation(rt route) *oaOp {
 
 	statuses := []int{}
 	if !rt.access.public {
-		statuses = append(statuses, http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden)
+		// Checking the key reads the database, which may be unavailable.
+		statuses = append(statuses, http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusServiceUnavailable)
 	}
 	if rt.doc.body != "" {
 		// Every body is read through a size limit.

@@ -252,7 +252,7 @@ func TestOpenAPIDocumentIsValidOpenAPI31(t *testing.T) {
 	info := doc["info"].(map[string]any)
 	desc, _ := info["description"].(string)
 	for _, code := range []string{lt.EINVALID, lt.EUNAUTHENTICATED, lt.EFORBIDDEN, lt.ENOTFOUND, lt.ECONFLICT, lt.ETOOLARGE,
-		lt.ERATELIMITED, lt.ETOKENINVALID, lt.ETOKENUSED, lt.ETOKENEXPIRED, lt.EUSERDISABLED} {
+		lt.ERATELIMITED, lt.ETOKENINVALID, lt.ETOKENUSED, lt.ETOKENEXPIRED, lt.EUSERDISABLED, lt.EUNAVAILABLE} {
 		if !strings.Contains(desc, code) {
 			t.Errorf("info.description does not explain %s", code)
 		}
@@ -720,7 +720,7 @@ func TestAPIDocsPageListsEveryOperationAndProblemCode(t *testing.T) {
 	}
 	// Problem documents link here: every code has its anchor.
 	for _, code := range []string{lt.EINVALID, lt.EUNAUTHENTICATED, lt.EFORBIDDEN, lt.ENOTFOUND, lt.ECONFLICT, lt.ETOOLARGE,
-		lt.ERATELIMITED, lt.ETOKENINVALID, lt.ETOKENUSED, lt.ETOKENEXPIRED, lt.EUSERDISABLED, lt.EINTERNAL} {
+		lt.ERATELIMITED, lt.ETOKENINVALID, lt.ETOKENUSED, lt.ETOKENEXPIRED, lt.EUSERDISABLED, lt.EUNAVAILABLE, lt.EINTERNAL} {
 		if !ids["problem-"+code] {
 			t.Errorf("no anchor #problem-%s", code)
 		}

@@ -32,7 +32,9 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request, c *caller) error
 	ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
 	defer cancel()
 	if err := s.Store.Ping(ctx); err != nil {
-		s.log.WarnContext(r.Context(), "not ready: the database does not answer", "err", err)
+		// Probes keep asking during an outage: reported with the
+		// refused requests, once per interval.
+		s.Outages.Refused(r.Context(), err)
 		plain(w, http.StatusServiceUnavailable, "database unreachable")
 		return nil
 	}

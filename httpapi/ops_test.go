@@ -206,7 +206,7 @@ func TestReadyzRecoversWhenTheDatabaseComesBack(t *testing.T) {
 			t.Errorf("readyz %d took %s during the outage; it should give up after about 2 s", i+1, took)
 		}
 	}
-	if !strings.Contains(logs.String(), "not ready") {
+	if !strings.Contains(logs.String(), "database unavailable") {
 		t.Errorf("the outage is not logged:\n%s", logs)
 	}
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	lt "github.com/logintokens/logintokens"
+	"github.com/logintokens/logintokens/internal/outage"
 )
 
 // statusOf is the one table from domain error codes to HTTP statuses.
@@ -20,6 +21,7 @@ var statusOf = map[string]int{
 	lt.ECONFLICT:        http.StatusConflict,
 	lt.ETOOLARGE:        http.StatusRequestEntityTooLarge,
 	lt.ERATELIMITED:     http.StatusTooManyRequests,
+	lt.EUNAVAILABLE:     http.StatusServiceUnavailable,
 	lt.ETOKENINVALID:    http.StatusBadRequest,
 	lt.ETOKENUSED:       http.StatusBadRequest,
 	lt.ETOKENEXPIRED:    http.StatusBadRequest,
@@ -60,16 +62,29 @@ func problemFor(err error) Problem {
 	if errors.As(err, &e) && code == lt.EINVALID {
 		p.Errors = e.Fields
 	}
-	if lt.IsRedeemCode(code) {
+	switch {
+	case lt.IsRedeemCode(code):
 		p.Detail = lt.RedeemOutcomeMessage(code)
+	case code == lt.EUNAVAILABLE:
+		p.Detail = unavailableDetail
 	}
 	return p
 }
 
+// unavailableDetail is the whole of what an UNAVAILABLE problem says: the
+// cause (the database and its error) is for the log.
+const unavailableDetail = "the service is briefly unavailable; try again in a few seconds"
+
 // writeError answers err as problem+json and logs internal errors.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	p := problemFor(err)
-	if p.Status >= 500 {
+	switch {
+	case p.Code == lt.EUNAVAILABLE:
+		// Every request fails alike during an outage: reported once per
+		// interval, not once each.
+		s.Outages.Refused(r.Context(), err)
+		w.Header().Set("Retry-After", outage.RetryAfterHeader)
+	case p.Status >= 500:
 		s.log.ErrorContext(r.Context(), "internal error", "route", r.Pattern, "err", err)
 	}
 	if p.Status == http.StatusUnauthorized {

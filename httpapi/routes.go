@@ -73,7 +73,7 @@ var tokenFilterParams = []param{
 	{"failedAttempts", "string", "OP:N with OP one of eq ne lt le gt ge"},
 	{"oneTimeUse", "boolean", "true or false"},
 	{"status", "array", "active, expired, used"},
-	{"q", "string", "case-insensitive text in name, email, company or extra"},
+	{"q", "string", "case-insensitive text in name, email, company or extra; a token value here is refused (pass its id in ids)"},
 	{"sort", "string", "name type expiresAt lastAccessedAt successfulAttempts failedAttempts oneTimeUse createdAt updatedAt; - prefix for descending (default -createdAt)"},
 }
 

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	lt "github.com/logintokens/logintokens"
+	"github.com/logintokens/logintokens/internal/outage"
 	"github.com/logintokens/logintokens/redeem"
 )
 
@@ -81,6 +82,11 @@ type Config struct {
 	// Routes, the OpenAPI document): MetricsHandler serves it on a
 	// listener of its own.
 	MetricsElsewhere bool
+	// Outages reports requests refused while the database is unavailable,
+	// at most once per interval; one is made from Logger when nil. The
+	// service shares one among the API, the sign-in pages and the
+	// backoffice.
+	Outages *outage.Reporter
 }
 
 // Server serves the API.
@@ -102,6 +108,9 @@ func New(cfg Config) *Server {
 	}
 	if s.Metrics == nil {
 		s.Metrics = NewMetrics(nil)
+	}
+	if s.Outages == nil {
+		s.Outages = outage.New(s.log, 0)
 	}
 	s.PublicURL = strings.TrimRight(s.PublicURL, "/")
 	s.routes = s.routeTable()

@@ -14,29 +14,25 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+
+	lt "github.com/logintokens/logintokens"
 )
 
 // Mask replaces a secret.
-const Mask = "…"
+const Mask = lt.RedactedSecret
 
-var (
-	// secretValueRE matches token values and API keys: lt_<id>_<secret>,
-	// ltk_<id>_<secret>, the id being 12 to 26 lowercase letters and digits.
-	// The id stays, so a log still says which one. The secret part takes
-	// every URL-safe character and %, so a mangled or percent-encoded value
-	// is cut whole rather than in part.
-	secretValueRE = regexp.MustCompile(`(ltk?_[a-z0-9]{12,26}_)[A-Za-z0-9_~%-]+`)
-	// secretParamRE matches the query parameters that carry credentials in
-	// free text, whatever they hold.
-	secretParamRE = regexp.MustCompile(`(?i)((?:^|[?&;\s])(?:token|mtoken|password)=)[^&#\s]*`)
-)
+// secretParamRE matches the query parameters that carry credentials in
+// free text, whatever they hold.
+var secretParamRE = regexp.MustCompile(`(?i)((?:^|[?&;\s])(?:token|mtoken|password)=)[^&#\s]*`)
 
-// String hides the secrets in s.
+// String hides the secrets in s: token values and API keys are cut by the
+// domain's one rule, lt.RedactSecrets (the id stays, so a log still says
+// which one), and the secret parameters lose their value.
 func String(s string) string {
-	if !strings.Contains(s, "_") && !strings.Contains(s, "=") {
+	if !strings.Contains(s, "_") && !strings.Contains(s, "=") && !strings.Contains(s, "%") {
 		return s // the common case: nothing to look at
 	}
-	s = secretValueRE.ReplaceAllString(s, "${1}"+Mask)
+	s = lt.RedactSecrets(s)
 	return secretParamRE.ReplaceAllString(s, "${1}"+Mask)
 }
 

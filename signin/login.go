@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	lt "github.com/logintokens/logintokens"
+	"github.com/logintokens/logintokens/internal/outage"
 	"github.com/logintokens/logintokens/redeem"
 )
 
@@ -143,6 +144,8 @@ func explain(code string, e entry, retryAfter time.Duration) (message, advice st
 		return "The account of " + lowerFirst(what) + " is disabled.", "If you think it should not be, ask your contact at the shop to enable it or to give you a new link."
 	case lt.ERATELIMITED:
 		return "There were too many failed sign-in attempts from your network.", "Wait " + seconds(retryAfter) + ", then try again."
+	case lt.EUNAVAILABLE:
+		return "The sign-in service is briefly unavailable.", "Try again in a few seconds."
 	}
 	return "Something went wrong on our side.", "Try again in a moment. If it keeps happening, tell your contact at the shop."
 }
@@ -182,6 +185,15 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, e entry, res red
 		fr = anyFrame
 	}
 	if err != nil {
+		if lt.ErrorCode(err) == lt.EUNAVAILABLE {
+			// Every sign-in fails alike during an outage: reported once
+			// per interval, not once each.
+			s.outages.Refused(r.Context(), err)
+			msg, advice := explain(lt.EUNAVAILABLE, e, 0)
+			w.Header().Set("Retry-After", outage.RetryAfterHeader)
+			s.render(w, http.StatusServiceUnavailable, "message", &page{Title: "Briefly unavailable", Message: msg, Advice: advice, Form: retry})
+			return
+		}
 		s.log.ErrorContext(r.Context(), "sign-in redeem failed", "route", r.Pattern, "err", err)
 		msg, advice := explain(lt.EINTERNAL, e, 0)
 		s.render(w, http.StatusInternalServerError, "message", &page{Title: "Something went wrong", Message: msg, Advice: advice, Form: retry})

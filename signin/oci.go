@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+
+	lt "github.com/logintokens/logintokens"
 )
 
 // Bounds on an OCI punchout request. SAP systems send a dozen or two
@@ -178,14 +180,20 @@ func ociClaim(params url.Values, hook string) map[string]string {
 
 // HookAllowed reports whether an OCI HOOK_URL matches one of the allowed
 // URLs: the same scheme, host and port (a default port written or not),
-// and a path under the allowed path, which ends at a "/". So where
+// and a path that is the allowed path exactly, or lies under it at a "/"
+// (an allowed path that ends in "/" is a prefix only). So where
 // https://srm.acme.test/sap/ is allowed, https://srm.acme.test/sap/bc/hook
 // is too, but not https://srm.acme.test/sapx, https://srm.acme.test.evil.example/
-// or https://srm.acme.test@evil.example/. A hook with a user or password,
-// a backslash, white space, an encoded slash, a "." or ".." segment or a
-// host that is not ASCII is refused: a browser posting the cart could read
-// it as another address than the one matched here (Go lowers "İ" to "i",
-// a browser's IDNA mapping makes another host of it).
+// or https://srm.acme.test@evil.example/; where the procurement system's
+// own https://srm.acme.test/sap/bc/hook is allowed, that hook is (with any
+// query), and so is https://srm.acme.test/sap/bc/hook/x, but not
+// https://srm.acme.test/sap/bc/hookevil or .../hook.evil. A hook with a
+// user or password, a backslash, white space, an encoded slash, a "." or
+// ".." segment, a ";" in its path (a path parameter: servers read
+// /sap/..;/admin as /admin) or a host that is not ASCII is refused: a
+// browser posting the cart, or the server receiving it, could read it as
+// another address than the one matched here (Go lowers "İ" to "i", a
+// browser's IDNA mapping makes another host of it).
 func HookAllowed(hook string, allow []*url.URL) bool {
 	if strings.ContainsFunc(hook, func(c rune) bool { return c == '\\' || unicode.IsSpace(c) || unicode.IsControl(c) }) {
 		return false
@@ -204,6 +212,9 @@ func HookAllowed(hook string, allow []*url.URL) bool {
 	if p == "" {
 		p = "/"
 	}
+	if strings.Contains(p, ";") {
+		return false
+	}
 	for _, seg := range strings.Split(p, "/") {
 		if seg == "." || seg == ".." {
 			return false
@@ -215,15 +226,26 @@ func HookAllowed(hook string, allow []*url.URL) bool {
 			continue
 		}
 		ah, ap := hostPort(a)
-		prefix := a.Path
-		if !strings.HasSuffix(prefix, "/") {
-			prefix += "/"
-		}
-		if strings.EqualFold(a.Scheme, u.Scheme) && ah == host && ap == port && strings.HasPrefix(p, prefix) {
+		if strings.EqualFold(a.Scheme, u.Scheme) && ah == host && ap == port && pathWithin(p, a.Path) {
 			return true
 		}
 	}
 	return false
+}
+
+// pathWithin reports whether a hook's path is the allowed path itself or
+// lies under it at a "/". An empty allowed path is "/", the whole host.
+func pathWithin(p, allowed string) bool {
+	if allowed == "" {
+		allowed = "/"
+	}
+	if p == allowed {
+		return true
+	}
+	if !strings.HasSuffix(allowed, "/") {
+		allowed += "/"
+	}
+	return strings.HasPrefix(p, allowed)
 }
 
 // hostPort is a URL's host in lower case and its port, the scheme's
@@ -245,13 +267,13 @@ func hostPort(u *url.URL) (string, string) {
 }
 
 // showHook is a refused hook as the page shows it: scheme, host and path,
-// never a user or password, cut short.
+// never a user or password nor a token value's secret, cut short.
 func showHook(hook string) string {
 	u, err := url.Parse(hook)
 	if err != nil || u.Host == "" {
 		return "(not a URL)"
 	}
-	shown := (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String()
+	shown := lt.RedactSecrets((&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String())
 	if len(shown) > maxOCIShownHook {
 		shown = shown[:maxOCIShownHook] + "…"
 	}

@@ -36,9 +36,10 @@ func parseAllow(tb testing.TB, raw []string) []*url.URL {
 // withinEntry is the test's own reading of the rule HookAllowed applies
 // (CONTRACT §6): the hook is an absolute http(s) URL without a user part,
 // with exactly the entry's scheme, host (ASCII, any case) and port (the
-// scheme's default when unwritten), a path under the entry's path up to a
-// "/", no "." or ".." segment and nothing a browser would read otherwise
-// (white space, control characters, backslashes).
+// scheme's default when unwritten), a path that is the entry's path or
+// lies under it up to a "/", no "." or ".." segment, no ";" (a path
+// parameter) and nothing a browser would read otherwise (white space,
+// control characters, backslashes, encoded slashes).
 func withinEntry(hook string, a *url.URL) bool {
 	if strings.ContainsFunc(hook, func(c rune) bool { return c == '\\' || unicode.IsSpace(c) || unicode.IsControl(c) }) {
 		return false
@@ -60,14 +61,20 @@ func withinEntry(hook string, a *url.URL) bool {
 	if host == "" || asciiLower(host) != asciiLower(a.Hostname()) || effectivePort(u) != effectivePort(a) {
 		return false
 	}
-	p, prefix := u.Path, a.Path
+	p, entry := u.Path, a.Path
 	if p == "" {
 		p = "/"
 	}
+	if entry == "" {
+		entry = "/"
+	}
+	prefix := entry
 	if !strings.HasSuffix(prefix, "/") {
 		prefix += "/"
 	}
-	if !strings.HasPrefix(p, prefix) || strings.Contains(strings.ToLower(u.EscapedPath()), "%2f") {
+	escaped := strings.ToLower(u.EscapedPath())
+	if p != entry && !strings.HasPrefix(p, prefix) || strings.Contains(escaped, "%2f") || strings.Contains(escaped, "%5c") ||
+		strings.Contains(p, ";") {
 		return false
 	}
 	for _, seg := range strings.Split(p, "/") {
@@ -104,9 +111,10 @@ func effectivePort(u *url.URL) string {
 	return p
 }
 
-// FuzzHookAllowed: HookAllowed never panics, and a hook it accepts lies
-// within one allow-list entry by the test's own reading of the rule. The
-// fuzzer varies the hook and one entry of the list.
+// FuzzHookAllowed: HookAllowed never panics, and it accepts a hook exactly
+// when the hook lies within one allow-list entry by the test's own reading
+// of the rule: an entry that is the procurement system's own HOOK_URL
+// admits it. The fuzzer varies the hook and one entry of the list.
 func FuzzHookAllowed(f *testing.F) {
 	for _, seed := range [][2]string{
 		{"https://srm.acme.test/sap/bc/hook?sap-client=100", ""},
@@ -137,6 +145,16 @@ func FuzzHookAllowed(f *testing.F) {
 		{"https://a/b", "https://a"},
 		{"https://a/b", "https:a"},
 		{"", ""},
+		{"https://srm.acme.test/sap/bc/gui/hook", "https://srm.acme.test/sap/bc/gui/hook"},
+		{"https://srm.acme.test/sap/bc/gui/hook?sap-client=100", "https://srm.acme.test/sap/bc/gui/hook"},
+		{"https://srm.acme.test/sap/bc/gui/hook/x", "https://srm.acme.test/sap/bc/gui/hook"},
+		{"https://srm.acme.test/sap/bc/gui/hookevil", "https://srm.acme.test/sap/bc/gui/hook"},
+		{"https://srm.acme.test/sap/bc/gui/hook.evil", "https://srm.acme.test/sap/bc/gui/hook"},
+		{"https://srm.acme.test/sap/bc/gui/hook;x", "https://srm.acme.test/sap/bc/gui/hook"},
+		{"https://srm.acme.test/sap/..;/admin", ""},
+		{"https://srm.acme.test/sap/x;jsessionid=1", ""},
+		{"https://srm.acme.test/sap/x%3Bjsessionid=1", ""},
+		{"https://srm.initech.test", "https://srm.initech.test"},
 	} {
 		f.Add(seed[0], seed[1])
 	}
@@ -146,15 +164,16 @@ func FuzzHookAllowed(f *testing.F) {
 		if u, err := url.Parse(extra); err == nil && extra != "" {
 			allow = append(allow, u)
 		}
-		if !HookAllowed(hook, allow) {
-			return
-		}
+		within := false
 		for _, a := range allow {
-			if withinEntry(hook, a) {
-				return
-			}
+			within = within || withinEntry(hook, a)
 		}
-		t.Fatalf("HookAllowed(%q) with %q allowed but is within no entry", hook, extra)
+		switch allowed := HookAllowed(hook, allow); {
+		case allowed && !within:
+			t.Fatalf("HookAllowed(%q) with %q allowed but is within no entry", hook, extra)
+		case !allowed && within:
+			t.Fatalf("HookAllowed(%q) with %q refused but is within an entry", hook, extra)
+		}
 	})
 }
 

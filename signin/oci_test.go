@@ -13,11 +13,14 @@ import (
 	"github.com/logintokens/logintokens/sqlstore/sqlstoretest"
 )
 
-func TestHookAllowedMatchesSchemeHostPortAndAPathPrefixAtASlash(t *testing.T) {
+func TestHookAllowedMatchesSchemeHostPortAndTheExactPathOrAPrefixAtASlash(t *testing.T) {
 	allow := []*url.URL{
 		mustURL("https://srm.acme.test/"),
 		mustURL("https://srm.globex.test/sap/"),
 		mustURL("http://srm.initech.test:8080/oci/"),
+		// The procurement system's own HOOK_URL, as an operator copies it.
+		mustURL("https://srm.hooli.test/sap/bc/gui/hook"),
+		mustURL("https://srm.umbrella.test"),
 	}
 	cases := []struct {
 		hook string
@@ -66,6 +69,32 @@ func TestHookAllowedMatchesSchemeHostPortAndAPathPrefixAtASlash(t *testing.T) {
 		{" https://srm.acme.test/", false},
 		{"https://srm.acme.test/\t", false},
 		{"https://srm.acme.test/\x00", false},
+		// An entry that is a hook's exact URL admits it, with any query.
+		{"https://srm.hooli.test/sap/bc/gui/hook", true},
+		{"https://srm.hooli.test/sap/bc/gui/hook?sap-client=100&x=1", true},
+		{"https://srm.hooli.test/sap/bc/gui/hook#top", true},
+		{"https://SRM.hooli.test:443/sap/bc/gui/hook", true},
+		{"https://srm.hooli.test/sap/bc/gui/hook/", true},
+		{"https://srm.hooli.test/sap/bc/gui/hook/receive", true},
+		{"https://srm.hooli.test/sap/bc/gui/hookevil", false},
+		{"https://srm.hooli.test/sap/bc/gui/hook.evil", false},
+		{"https://srm.hooli.test/sap/bc/gui/hoo", false},
+		{"https://srm.hooli.test/sap/bc/gui", false},
+		{"https://srm.hooli.test/sap/bc/gui/", false},
+		{"https://srm.hooli.test/sap/bc/gui/HOOK", false},
+		{"http://srm.hooli.test/sap/bc/gui/hook", false},
+		{"https://srm.hooli.test.evil.example/sap/bc/gui/hook", false},
+		// An entry without a path is the whole host.
+		{"https://srm.umbrella.test", true},
+		{"https://srm.umbrella.test/any/path?q=1", true},
+		// Path parameters: servers read /sap/..;/admin as /admin.
+		{"https://srm.acme.test/sap/..;/admin", false},
+		{"https://srm.hooli.test/sap/bc/gui/hook;x", false},
+		{"https://srm.hooli.test/sap/bc/gui/hook/;/admin", false},
+		{"https://srm.acme.test/x;jsessionid=0123", false},
+		{"https://srm.acme.test/x%3Bjsessionid=0123", false},
+		{"https://srm.globex.test/sap/a;b/c", false},
+		{"https://srm.acme.test/x?a=1;b=2", true}, // a ; in the query is no path parameter
 	}
 	for _, tc := range cases {
 		if got := signin.HookAllowed(tc.hook, allow); got != tc.ok {
@@ -190,6 +219,7 @@ func TestARefusedHookCountsNothing(t *testing.T) {
 		"https://srm.acme.test.evil.example/",
 		"https://srm.acme.test@evil.example/",
 		"https://evil.example/",
+		"https://evil.example/" + tok.Value + "/receive", // the refusal names the hook, never a value in it
 	} {
 		req := url.Values{"token": {tok.Value}, "HOOK_URL": {hook}}
 		for what, a := range map[string]answer{"GET": e.get("/oci/login?" + req.Encode()), "POST": e.post("/oci/login", req)} {

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	lt "github.com/logintokens/logintokens"
+	"github.com/logintokens/logintokens/internal/outage"
 	"github.com/logintokens/logintokens/redeem"
 )
 
@@ -52,6 +53,9 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 	Metrics        Metrics // nil counts nothing
 	Logger         *slog.Logger
+	// Outages reports sign-ins refused while the database is unavailable,
+	// at most once per interval; one is made from Logger when nil.
+	Outages *outage.Reporter
 }
 
 // Server serves the sign-in routes.
@@ -62,6 +66,7 @@ type Server struct {
 	assets   map[string]string // "submit.js" -> "submit.1a2b3c4d.js"
 	files    map[string]string // "submit.1a2b3c4d.js" -> "static/submit.js"
 	callback *url.URL
+	outages  *outage.Reporter
 }
 
 // New returns the sign-in server.
@@ -69,9 +74,12 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Redeem == nil {
 		return nil, fmt.Errorf("signin: no redeem service")
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger}
+	s := &Server{cfg: cfg, log: cfg.Logger, outages: cfg.Outages}
 	if s.log == nil {
 		s.log = slog.Default()
+	}
+	if s.outages == nil {
+		s.outages = outage.New(s.log, 0)
 	}
 	if cfg.ShopCallbackURL != "" {
 		u, err := url.Parse(cfg.ShopCallbackURL)

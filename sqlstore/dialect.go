@@ -1,10 +1,16 @@
 package sqlstore
 
 import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
 	"errors"
+	"io"
+	"net"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -51,7 +57,49 @@ func (sqliteDialect) args(in []any) []any {
 	return args
 }
 
+// unavailable is a driver error that means the database cannot be
+// reached now: lt.EUNAVAILABLE for callers, with the cause for the log.
+type unavailable struct{ cause error }
+
+// errUnavailable is what callers learn of an outage: nothing of its cause.
+var errUnavailable = &lt.Error{Code: lt.EUNAVAILABLE, Message: "the service is briefly unavailable"}
+
+func (e *unavailable) Error() string   { return "database unavailable: " + e.cause.Error() }
+func (e *unavailable) Unwrap() []error { return []error{errUnavailable, e.cause} }
+
+// connectionLost reports whether err says the connection to the database
+// failed or is gone, rather than that a statement failed: a connection
+// refused, reset or cut (any network error), a connection database/sql
+// found bad or done, or a pool that is closed. Either driver. A request
+// cancelled or out of time is not an outage, even where the driver cut
+// its connection to stop it.
+func connectionLost(err error) bool {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	var netErr *net.OpError
+	return errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) ||
+		errors.As(err, &netErr) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, syscall.EPIPE) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		strings.Contains(err.Error(), "sql: database is closed")
+}
+
+// translated reports whether err needs no translation: nil, or a domain
+// error already (translate may see an error twice on its way out).
+func translated(err error) bool {
+	var e *lt.Error
+	return err == nil || errors.As(err, &e)
+}
+
+// translate turns SQLite's errors into domain errors. SQLITE_BUSY after the
+// busy timeout is not an outage but contention, and stays an internal error.
 func (sqliteDialect) translate(err error) error {
+	if translated(err) {
+		return err
+	}
+	if connectionLost(err) {
+		return &unavailable{err}
+	}
 	var se *sqlite.Error
 	if !errors.As(err, &se) {
 		return err
@@ -107,12 +155,31 @@ func (postgresDialect) args(in []any) []any {
 	return args
 }
 
+// translate turns PostgreSQL's errors into domain errors: an outage
+// (connectionLost, a failed connect, a connection exception of class 08,
+// a server shutting down, crashed or starting up: 57P01, 57P02, 57P03) is
+// UNAVAILABLE; text the database cannot store (NUL, invalid UTF-8:
+// 22021, 22P05) is INVALID_INPUT, should a request's text get this far.
 func (postgresDialect) translate(err error) error {
+	if translated(err) {
+		return err
+	}
+	var ce *pgconn.ConnectError
+	if connectionLost(err) || errors.As(err, &ce) || errors.Is(err, pgconn.ErrConnClosed) {
+		return &unavailable{err}
+	}
 	var pe *pgconn.PgError
 	if !errors.As(err, &pe) {
 		return err
 	}
+	if strings.HasPrefix(pe.Code, "08") {
+		return &unavailable{err}
+	}
 	switch pe.Code {
+	case "57P01", "57P02", "57P03": // admin_shutdown, crash_shutdown, cannot_connect_now
+		return &unavailable{err}
+	case "22021", "22P05": // character_not_in_repertoire, untranslatable_character
+		return &lt.Error{Code: lt.EINVALID, Message: "a value holds a character the database cannot store, such as NUL"}
 	case "23505": // unique_violation
 		return &lt.Error{Code: lt.ECONFLICT, Message: "already exists"}
 	case "23503": // foreign_key_violation

@@ -90,7 +90,7 @@ func (s *Store) importPerson(ctx context.Context, p personTable, row lt.ContactI
 			if emailOwner != nil {
 				// Said here: the database's unique violation would not tell
 				// which of email and externalId is taken.
-				return false, lt.Errorf(lt.ECONFLICT, "email: %s %d has this email and externalId %q", p.what, emailOwner.ID, *emailOwner.ExternalID)
+				return false, lt.Errorf(lt.ECONFLICT, "email: %s %d has this email and externalId %s", p.what, emailOwner.ID, lt.QuoteInput(*emailOwner.ExternalID))
 			}
 			if p.kind == lt.UserContact && companyID == nil {
 				return false, lt.Invalid("companyId", "a new contact needs companyId or companyExternalId")
@@ -181,14 +181,14 @@ func (s *Store) importCompanyID(ctx context.Context, row lt.ContactImport, cache
 			return tx.queryRow(ctx, `SELECT id FROM companies WHERE external_id = ? AND deleted_at IS NULL`, ext).Scan(&id)
 		})
 		if errors.Is(err, sql.ErrNoRows) {
-			return nil, lt.Invalid("companyExternalId", "no company with externalId %q", ext)
+			return nil, lt.Invalid("companyExternalId", "no company with externalId %s", lt.QuoteInput(ext))
 		} else if err != nil {
 			return nil, err
 		}
 		cache[ext] = id
 	}
 	if row.CompanyID != nil && *row.CompanyID != id {
-		return nil, lt.Invalid("companyId", "is %d, but companyExternalId %q is company %d", *row.CompanyID, ext, id)
+		return nil, lt.Invalid("companyId", "is %d, but companyExternalId %s is company %d", *row.CompanyID, lt.QuoteInput(ext), id)
 	}
 	return &id, nil
 }

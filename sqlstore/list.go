@@ -383,12 +383,13 @@ func expiresKey(d dialect, col string) string {
 // too short to hold one. A longer q is asked for by six trigrams spread
 // over it: each costs a read of its rows in the index (2 ms for the common
 // ones of a million tokens), six find few rows already, and the LIKE
-// checks those.
+// checks those. Nor for a q with NUL, which an FTS5 query cannot hold
+// (SQLite reads its string as ending there): the LIKE alone takes it.
 func ftsTrigrams(q string) (string, bool) {
 	const most = 6
 	r := []rune(strings.ToLower(q))
 	n := len(r) - 2
-	if n < 1 {
+	if n < 1 || strings.ContainsRune(q, 0) {
 		return "", false
 	}
 	var terms []string

@@ -228,7 +228,7 @@ func (s *Store) AuthenticateAPIKey(ctx context.Context, value string) (*lt.APIKe
 		return nil, unauth
 	}
 	if err != nil {
-		return nil, err
+		return nil, s.d.translate(err)
 	}
 	if !equalHash(hash, lt.SHA256(value)) || k.RevokedAt != nil {
 		return nil, unauth

@@ -392,7 +392,7 @@ func (s *Store) DeleteTokens(ctx context.Context, actor lt.Actor, ids []string) 
 	var v lt.Validation
 	for _, id := range ids {
 		if !lt.ValidID(id) {
-			v.Add("ids", "%q is not a token id", id)
+			v.Add("ids", "%s is not a token id", lt.QuoteInput(id))
 		}
 	}
 	if err := v.Err(); err != nil {

@@ -2,34 +2,47 @@
 // also works without JavaScript (forms post, links open pages); this file
 // turns those into dialogs, a user picker that searches as one types, local
 // times, and filters that build the list's URL in the browser. Token values
-// never go into a URL: a value pasted into Ids is cut down to its id here,
-// and again on the server.
+// never go into a URL: a value pasted into Ids or the search is cut down to
+// its id here, and again on the server.
 "use strict";
 
 (function () {
   const $ = (sel, root) => (root || document).querySelector(sel);
   const $$ = (sel, root) => Array.from((root || document).querySelectorAll(sel));
   const LIST = "/admin/login-tokens";
-  const ID = /^[a-z0-9]{12,26}$/;
   const zone = (() => { try { return Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (e) { return ""; } })();
   document.documentElement.classList.add("js");
 
   // ---- ids, never values ----------------------------------------------------
 
+  // SECRET matches a token value or API key anywhere in a text, its
+  // separators perhaps percent-encoded: the server's rule
+  // (lt.RedactSecrets), group 1 the prefix, group 2 the id.
+  const SECRET = /(ltk?)(?:_|%(?:25)*5[Ff])([a-z0-9]{12,26})(?:_|%(?:25)*5[Ff])[A-Za-z0-9_~%-]+/g;
+
+  // valueIds returns the ids of the token values in a text, and whether it
+  // holds any value or API key at all.
+  function valueIds(text) {
+    const ids = [];
+    let holds = false;
+    for (const m of String(text).matchAll(SECRET)) {
+      holds = true;
+      if (m[1] === "lt" && !ids.includes(m[2])) ids.push(m[2]);
+    }
+    return { ids, holds };
+  }
+
   // reduceIds splits what was typed into Ids and cuts token values
   // (lt_<id>_<secret>) down to their ids; entries that look like a value but
-  // hold no id are counted, never kept.
+  // hold no id, or hold an API key, are counted, never kept.
   function reduceIds(text) {
     const ids = [];
     let bad = 0;
-    for (let s of text.split(/[\s,;]+/)) {
+    for (const s of text.split(/[\s,;]+/)) {
       if (!s) continue;
-      if (s.startsWith("lt_")) {
-        const id = s.slice(3).split("_")[0];
-        if (!ID.test(id)) { bad++; continue; }
-        s = id;
-      }
-      if (!ids.includes(s)) ids.push(s);
+      const found = valueIds(s);
+      if ((found.holds && !found.ids.length) || (!found.holds && s.startsWith("lt_"))) { bad++; continue; }
+      for (const id of found.holds ? found.ids : [s]) if (!ids.includes(id)) ids.push(id);
     }
     return { ids, bad };
   }
@@ -302,7 +315,8 @@
   // ---- the list ---------------------------------------------------------------
 
   // filterURL builds the list's URL from the filter panel, with the API's
-  // parameter names; null when something must be corrected first.
+  // parameter names; null when something must be corrected first, "" when
+  // the form must post (the server then explains what it left out).
   function filterURL(form) {
     const p = new URLSearchParams();
     const ids = form.elements.ids;
@@ -340,10 +354,44 @@
       if (vals.length) p.set(key, vals.join(","));
     }
     const q = form.elements.q.value.trim();
-    if (q) p.set("q", q);
+    const inQ = valueIds(q);
+    if (inQ.holds) {
+      // A search for a value is a search for its token: the Ids filter.
+      if (!inQ.ids.length) return ""; // an API key: the form posts, the server says why it is left out
+      form.elements.q.value = "";
+      const all = list.concat(inQ.ids.filter((id) => !list.includes(id)));
+      p.set("ids", all.join(","));
+    } else if (q) p.set("q", q);
     if (form.elements.sort.value) p.set("sort", form.elements.sort.value);
     const size = form.elements.pageSize.value;
     if (size && size !== "25") p.set("pageSize", size);
+    p.sort();
+    const s = p.toString();
+    return s ? `${LIST}?${s}` : LIST;
+  }
+
+  // searchURL builds the list's URL from the search box: the list's other
+  // parameters (hidden fields) and the search, or, for a pasted token
+  // value, the Ids filter of its token instead; null when the search holds
+  // nothing to keep (an API key): the form then posts, and the server says
+  // why it left the search out.
+  function searchURL(form) {
+    const p = new URLSearchParams();
+    let ids = [];
+    for (const [k, v] of new FormData(form)) {
+      const val = String(v).trim();
+      if (k === "csrf" || k === "page" || val === "") continue;
+      if (k === "ids") ids = ids.concat(val.split(","));
+      else if (k !== "q") p.append(k, val);
+    }
+    const q = form.elements.q.value.trim();
+    const found = valueIds(q);
+    if (found.holds) {
+      if (!found.ids.length) return null;
+      form.elements.q.value = ""; // the value leaves the field too
+      for (const id of found.ids) if (!ids.includes(id)) ids.push(id);
+    } else if (q) p.set("q", q);
+    if (ids.length) p.set("ids", ids.join(","));
     p.sort();
     const s = p.toString();
     return s ? `${LIST}?${s}` : LIST;
@@ -529,12 +577,21 @@
       ev.preventDefault();
       if (!(await settlePickers(form))) return;
       const url = filterURL(form);
-      if (url) location.assign(url);
+      if (url === "") form.submit();
+      else if (url) location.assign(url);
       return;
     }
     if (form.matches("[data-get-clean]")) {
       ev.preventDefault();
       location.assign(cleanGet(form));
+      return;
+    }
+    if (form.matches("[data-search-form]")) {
+      const url = searchURL(form);
+      if (url) {
+        ev.preventDefault();
+        location.assign(url);
+      }
       return;
     }
     if (form.matches("[data-reveal]")) {

@@ -115,7 +115,7 @@ func addConfigFlags(fs *flag.FlagSet) *configFlags {
 		adminPassword:   setting{flag: "admin-password", help: "`PASSWORD` of admin@localhost, created on first start"},
 		shopCallbackURL: setting{flag: "shop-callback-url", help: "`URL` where sign-in posts the assertion"},
 		shopAudience:    setting{flag: "shop-audience", help: "`AUDIENCE` (aud) of the assertion (default the callback's origin)"},
-		ociHookAllow:    setting{flag: "oci-hook-allow", help: "`URLS`: comma-separated OCI HOOK_URL prefixes; empty = OCI off"},
+		ociHookAllow:    setting{flag: "oci-hook-allow", help: "`URLS`: comma-separated allowed OCI HOOK_URLs; a hook is one exactly or lies under one at a /; empty = OCI off"},
 		redeemFailures:  setting{flag: "redeem-failures-per-minute", help: "`N` failed redeems per client network at once, then N a minute (default 20)"},
 		linkAutosubmit:  setting{flag: "link-autosubmit", help: "let the login page submit itself", isBool: true},
 		trustedProxies:  setting{flag: "trusted-proxies", help: "`ADDRS`: comma-separated proxy addresses or CIDRs whose X-Forwarded-For is trusted"},
@@ -226,10 +226,13 @@ func (cf *configFlags) resolve(getenv func(string) string) (*config, error) {
 			if u.RawQuery != "" || u.Fragment != "" {
 				return nil, usagef("%s: %q: want scheme, host, port and path, without query or fragment", src, s)
 			}
-			if !strings.HasSuffix(u.Path, "/") {
-				// The path is a prefix that ends at a "/" (CONTRACT §6).
-				u.Path += "/"
+			if strings.Contains(u.Path, ";") {
+				// No hook with a path parameter is ever allowed.
+				return nil, usagef("%s: %q: want a path without ;", src, s)
 			}
+			// The path is taken as written: a hook matches it exactly, or
+			// lies under it at a "/" (signin.HookAllowed). So the
+			// procurement system's own HOOK_URL is an entry that admits it.
 			cfg.OCIHookAllow = append(cfg.OCIHookAllow, u)
 		}
 	}

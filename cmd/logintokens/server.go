@@ -9,6 +9,7 @@ import (
 	"github.com/logintokens/logintokens/backoffice"
 	"github.com/logintokens/logintokens/demoshop"
 	"github.com/logintokens/logintokens/httpapi"
+	"github.com/logintokens/logintokens/internal/outage"
 	"github.com/logintokens/logintokens/jwtsign"
 	"github.com/logintokens/logintokens/redeem"
 	"github.com/logintokens/logintokens/signin"
@@ -62,6 +63,9 @@ func newHandlers(deps serverDeps) (main, metricsOnly http.Handler, err error) {
 		Prefixes: cfg.RateLimitPrefixes,
 	}
 	metrics := httpapi.NewMetrics(nil)
+	// One report of a database outage for the whole service, once per
+	// interval, whichever part refused the requests.
+	outages := outage.New(deps.Log, 0)
 	api := httpapi.New(httpapi.Config{
 		Store:          deps.Store,
 		Redeem:         redeemer,
@@ -73,6 +77,7 @@ func newHandlers(deps serverDeps) (main, metricsOnly http.Handler, err error) {
 		// The token is handed over, never logged.
 		MetricsToken:     cfg.MetricsToken,
 		MetricsElsewhere: cfg.MetricsAddr != "",
+		Outages:          outages,
 	})
 	api.Register(mux)
 	if cfg.MetricsAddr != "" {
@@ -85,6 +90,7 @@ func newHandlers(deps serverDeps) (main, metricsOnly http.Handler, err error) {
 		Logger:         deps.Log,
 		// The same networks count as one client as for redeem.
 		AddressPrefixes: cfg.RateLimitPrefixes,
+		Outages:         outages,
 	})
 	if err != nil {
 		return nil, nil, err
@@ -100,6 +106,7 @@ func newHandlers(deps serverDeps) (main, metricsOnly http.Handler, err error) {
 		TrustedProxies:  cfg.TrustedProxies,
 		Metrics:         metrics,
 		Logger:          deps.Log,
+		Outages:         outages,
 	})
 	if err != nil {
 		return nil, nil, err

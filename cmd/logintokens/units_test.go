@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/logintokens/logintokens/signin"
 )
 
 func TestParseExpires(t *testing.T) {
@@ -142,8 +144,39 @@ func TestConfigDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !cfg.LinkAutosubmit || len(cfg.OCIHookAllow) != 2 || cfg.OCIHookAllow[0].Path != "/sap/bc/" || len(cfg.TrustedProxies) != 2 ||
+	if !cfg.LinkAutosubmit || len(cfg.OCIHookAllow) != 2 || cfg.OCIHookAllow[0].Path != "/sap/bc" || len(cfg.TrustedProxies) != 2 ||
 		cfg.TrustedProxies[1].Bits() != 32 || cfg.cliPublicURL() != "https://login.example.test/base" {
 		t.Errorf("parsed = %+v", cfg)
+	}
+}
+
+// LOGINTOKENS_OCI_HOOK_ALLOW takes the procurement system's own HOOK_URL
+// as an entry, as written, and the sign-in then admits that hook (with or
+// without a query) and nothing beside it; an entry with a path parameter
+// (;), which no hook may carry, is refused at start.
+func TestOCIHookAllowTakesTheExactHookURL(t *testing.T) {
+	const hook = "https://srm.example.test/sap/bc/gui/hook"
+	cfg, err := addConfigFlags(newFlagSet("x")).resolve(mapEnv(map[string]string{
+		"LOGINTOKENS_OCI_HOOK_ALLOW": hook + ", https://srm.other.test/oci/",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.OCIHookAllow) != 2 || cfg.OCIHookAllow[0].String() != hook || cfg.OCIHookAllow[1].Path != "/oci/" {
+		t.Fatalf("entries = %v", cfg.OCIHookAllow)
+	}
+	for h, want := range map[string]bool{
+		hook: true, hook + "?sap-client=100": true, hook + "/receive": true,
+		hook + "evil": false, hook + ".evil": false, hook + ";x": false, "https://srm.example.test/sap/..;/admin": false,
+		"https://srm.other.test/oci/hook": true, "https://srm.other.test/oci": false,
+	} {
+		if got := signin.HookAllowed(h, cfg.OCIHookAllow); got != want {
+			t.Errorf("HookAllowed(%q) = %v, want %v", h, got, want)
+		}
+	}
+	for _, bad := range []string{"https://srm.example.test/sap;x/hook", "https://srm.example.test/hook?sap-client=100", "srm.example.test/hook"} {
+		if _, err := addConfigFlags(newFlagSet("x")).resolve(mapEnv(map[string]string{"LOGINTOKENS_OCI_HOOK_ALLOW": bad})); err == nil {
+			t.Errorf("the entry %q was accepted", bad)
+		}
 	}
 }
