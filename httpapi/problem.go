@@ -9,6 +9,7 @@ import (
 	"time"
 
 	lt "github.com/logintokens/logintokens"
+	"github.com/logintokens/logintokens/internal/bounds"
 )
 
 // statusOf is the one table from domain error codes to HTTP statuses.
@@ -60,7 +61,7 @@ func problemFor(err error) Problem {
 	if errors.As(err, &e) && code == lt.EINVALID {
 		p.Errors = e.Fields
 	}
-	if lt.IsRedeemCode(code) {
+	if busy := new(bounds.Busy); lt.IsRedeemCode(code) && !errors.As(err, &busy) {
 		p.Detail = lt.RedeemOutcomeMessage(code)
 	}
 	return p
@@ -74,8 +75,12 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	if p.Code == lt.ERATELIMITED {
 		var rl *rateLimited
-		if errors.As(err, &rl) {
+		var busy *bounds.Busy
+		switch {
+		case errors.As(err, &rl):
 			w.Header().Set("Retry-After", strconv.Itoa(int((rl.wait+time.Second-1)/time.Second)))
+		case errors.As(err, &busy):
+			w.Header().Set("Retry-After", strconv.Itoa(busy.Seconds()))
 		}
 	}
 	writeProblem(w, p)

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	lt "github.com/logintokens/logintokens"
+	"github.com/logintokens/logintokens/internal/bounds"
 	"github.com/logintokens/logintokens/redeem"
 )
 
@@ -72,6 +73,10 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 	Logger         *slog.Logger
 	Metrics        *Metrics
+	// Gates bound the imports, exports and short user searches running at
+	// once; shared with the backoffice when the service sets them, the
+	// API's own when nil.
+	Gates *bounds.Gates
 }
 
 // Server serves the API.
@@ -91,15 +96,20 @@ func New(cfg Config) *Server {
 	if s.Metrics == nil {
 		s.Metrics = NewMetrics(nil)
 	}
+	if s.Gates == nil {
+		s.Gates = bounds.NewGates()
+	}
 	s.PublicURL = strings.TrimRight(s.PublicURL, "/")
 	s.routes = s.routeTable()
 	return s
 }
 
-// Register adds every API and ops route to mux.
+// Register adds every API and ops route to mux, each with its body limit
+// set before anything reads the body. The caller is authorised from the
+// headers alone first, so a request without a valid key reads nothing.
 func (s *Server) Register(mux *http.ServeMux) {
 	for _, rt := range s.routes {
-		mux.Handle(rt.method+" "+rt.path, s.Metrics.instrument(rt.method+" "+rt.path, s.handler(rt)))
+		mux.Handle(rt.method+" "+rt.path, s.Metrics.instrument(rt.method+" "+rt.path, bounds.LimitBody(rt.bodyLimit(), s.writeError, s.handler(rt))))
 	}
 }
 
@@ -143,13 +153,15 @@ func (s *Server) ociURL(value string) string   { return s.PublicURL + "/oci/logi
 // route (the authorization table, the OpenAPI document).
 type RouteInfo struct {
 	Method, Path, Access string
+	// MaxBody is the most of a request body the route reads.
+	MaxBody int64
 }
 
 // Routes lists every route the server registers.
 func (s *Server) Routes() []RouteInfo {
 	out := make([]RouteInfo, len(s.routes))
 	for i, rt := range s.routes {
-		out[i] = RouteInfo{Method: rt.method, Path: rt.path, Access: rt.access.String()}
+		out[i] = RouteInfo{Method: rt.method, Path: rt.path, Access: rt.access.String(), MaxBody: rt.bodyLimit()}
 	}
 	return out
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/logintokens/logintokens/backoffice"
 	"github.com/logintokens/logintokens/demoshop"
 	"github.com/logintokens/logintokens/httpapi"
+	"github.com/logintokens/logintokens/internal/bounds"
 	"github.com/logintokens/logintokens/jwtsign"
 	"github.com/logintokens/logintokens/redeem"
 	"github.com/logintokens/logintokens/signin"
@@ -52,6 +53,9 @@ func newServer(deps serverDeps) (http.Handler, error) {
 		Limiter: redeem.NewLimiter(cfg.RedeemFailuresPerMinute, nil),
 	}
 	metrics := httpapi.NewMetrics(nil)
+	// The API and the backoffice share one bound on imports, exports and
+	// short user searches running at once.
+	gates := bounds.NewGates()
 	api := httpapi.New(httpapi.Config{
 		Store:          deps.Store,
 		Redeem:         redeemer,
@@ -60,6 +64,7 @@ func newServer(deps serverDeps) (http.Handler, error) {
 		TrustedProxies: cfg.TrustedProxies,
 		Logger:         deps.Log,
 		Metrics:        metrics,
+		Gates:          gates,
 	})
 	api.Register(mux)
 	office, err := backoffice.New(backoffice.Config{
@@ -67,6 +72,7 @@ func newServer(deps serverDeps) (http.Handler, error) {
 		PublicURL:      deps.PublicURL,
 		TrustedProxies: cfg.TrustedProxies,
 		Logger:         deps.Log,
+		Gates:          gates,
 	})
 	if err != nil {
 		return nil, err
