@@ -32,9 +32,7 @@ func (s *Server) directoryRoutes() []route {
 			route{pattern: "POST " + k.Path + "/{id}/enable", need: usersEditor, handler: s.setPersonDisabled(k, false)},
 			route{pattern: "POST " + k.Path + "/{id}/delete", need: usersEditor, handler: s.deletePerson(k)},
 			route{pattern: "GET " + k.Path + "/import", need: usersEditor, handler: s.showImport(k)},
-			// The upload checks the session itself, after its body is
-			// limited: the session check reads the form for the CSRF token.
-			route{pattern: "POST " + k.Path + "/import", public: true, handler: s.limitUpload(usersEditor, s.runImport(k))},
+			route{pattern: "POST " + k.Path + "/import", need: usersEditor, handler: s.runImport(k), maxBody: maxUploadBody, upload: true},
 		)
 	}
 	return append(rts,
@@ -228,7 +226,7 @@ func withDone(target, what string) string {
 // at base, else base itself.
 func dirBack(r *http.Request, base string) string {
 	next := r.PostFormValue("next")
-	if (next == base || strings.HasPrefix(next, base+"?") || strings.HasPrefix(next, base+"/")) && !strings.ContainsAny(next, "\r\n") {
+	if len(next) <= maxReturnAddress && (next == base || strings.HasPrefix(next, base+"?") || strings.HasPrefix(next, base+"/")) && !strings.ContainsAny(next, "\r\n") {
 		return withoutSecret(next, base)
 	}
 	return base

@@ -3,6 +3,7 @@ package backoffice
 import (
 	"errors"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"strings"
 
@@ -31,25 +32,6 @@ type importPage struct {
 	MaxMB    int
 }
 
-// limitUpload limits the body of an upload before the session check reads
-// it (for the CSRF field), and keeps it in memory. An upload that is too
-// large goes back to the form, which says so.
-func (s *Server) limitUpload(need lt.Grant, h http.Handler) http.Handler {
-	checked := s.requireSession(need, h)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r.Body = http.MaxBytesReader(w, r.Body, maxUploadBody)
-		if err := r.ParseMultipartForm(maxUploadBody); err != nil {
-			if tooLarge := new(http.MaxBytesError); errors.As(err, &tooLarge) {
-				http.Redirect(w, r, r.URL.Path+"?error=too-large", http.StatusSeeOther)
-				return
-			}
-			// Not multipart: the form fields were still read, and the
-			// handler says that no file came.
-		}
-		checked.ServeHTTP(w, r)
-	})
-}
-
 func (s *Server) renderImport(w http.ResponseWriter, r *http.Request, k *personKind, status int, p *pageData, d *importPage) {
 	d.Kind, d.Columns, d.MaxMB = k.dirKind, k.fields, maxUploadFile>>20
 	p.Title = "Import " + k.Many
@@ -67,6 +49,10 @@ func (s *Server) showImport(k *personKind) http.Handler {
 	})
 }
 
+// runImport imports an uploaded file. The session check has read the
+// form's first part, its CSRF field; the file is read from the next part
+// as the CSV is parsed, never held whole, while the import holds one of
+// the few places of the imports gate.
 func (s *Server) runImport(k *personKind) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := s.page(r, "", k.Many)
@@ -75,32 +61,49 @@ func (s *Server) runImport(k *personKind) http.Handler {
 			p.Errors = map[string]string{"file": msg}
 			s.renderImport(w, r, k, http.StatusBadRequest, p, d)
 		}
-		f, hdr, err := r.FormFile("file")
-		if err != nil {
+		// Too large, the file or the form: back to the form, which says so.
+		tooLarge := func() { http.Redirect(w, r, r.URL.Path+"?error=too-large", http.StatusSeeOther) }
+		isTooLarge := func(err error) bool { return errors.As(err, new(*http.MaxBytesError)) }
+		if r.ContentLength > maxUploadBody {
+			tooLarge()
+			return
+		}
+		f, err := uploadedFile(r)
+		switch {
+		case isTooLarge(err):
+			tooLarge()
+			return
+		case err != nil:
 			refuse("Choose a CSV file to import.")
 			return
 		}
-		defer f.Close()
-		d.FileName = hdr.Filename
-		b, err := io.ReadAll(io.LimitReader(f, maxUploadFile+1))
+		d.FileName = f.FileName()
+		leave, err := s.Gates.Imports.Enter()
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
-		if len(b) > maxUploadFile {
-			refuse("The file is larger than 8 MB. Split it into smaller files and import them one by one.")
-			return
-		}
-		rows, err := importcsv.Read(b, k.fields)
-		if err != nil {
-			if lt.ErrorCode(err) != lt.EINVALID {
-				s.fail(w, r, err)
-				return
+		defer leave()
+		file := &io.LimitedReader{R: f, N: maxUploadFile + 1}
+		rows, err := importcsv.Read(file, k.fields)
+		if err == nil || lt.ErrorCode(err) == lt.EINVALID {
+			// The file's size decides first, whatever its content, as
+			// when the whole file was read before it was parsed.
+			if _, rest := io.Copy(io.Discard, file); rest != nil {
+				err = rest
 			}
+		}
+		switch {
+		case file.N == 0 || isTooLarge(err):
+			tooLarge()
+			return
+		case lt.ErrorCode(err) == lt.EINVALID:
 			refuse(fileProblem(err))
 			return
-		}
-		if len(rows) == 0 {
+		case err != nil:
+			refuse("The file could not be read to its end. Try again.")
+			return
+		case len(rows) == 0:
 			refuse("The file has a header row but no rows to import.")
 			return
 		}
@@ -112,6 +115,31 @@ func (s *Server) runImport(k *personKind) http.Handler {
 		d.Result = &res
 		s.renderImport(w, r, k, http.StatusOK, p, d)
 	})
+}
+
+// maxUploadParts bounds the parts an upload may have before its file.
+const maxUploadParts = 4
+
+// uploadedFile returns the file part of an upload, named "file", reading
+// past the few small fields the form may have before it.
+func uploadedFile(r *http.Request) (*multipart.Part, error) {
+	parts, err := uploadParts(r)
+	if err != nil {
+		return nil, err
+	}
+	for range maxUploadParts {
+		part, err := parts.NextPart()
+		if err != nil {
+			return nil, err
+		}
+		if part.FormName() == "file" && part.FileName() != "" {
+			return part, nil
+		}
+		if _, err := io.Copy(io.Discard, io.LimitReader(part, maxCSRFField)); err != nil {
+			return nil, err
+		}
+	}
+	return nil, errors.New("no file in the upload")
 }
 
 // fileProblem says in one message what is wrong with a file as a whole:

@@ -22,7 +22,7 @@ import (
 const impersonationLifetime = 5 * time.Minute
 
 func (s *Server) impersonateRoutes() []route {
-	return []route{{pattern: "POST /admin/impersonate", need: cfgEditor, handler: http.HandlerFunc(s.impersonate)}}
+	return []route{{pattern: "POST /admin/impersonate", need: cfgEditor, handler: http.HandlerFunc(s.impersonate), maxBody: 16 << 10}}
 }
 
 // impersonation is the page that takes the new tab on to the shop.
@@ -34,7 +34,6 @@ type impersonation struct {
 }
 
 func (s *Server) impersonate(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 	typ, id, err := s.impersonationTarget(r)
 	if err != nil {
 		s.fail(w, r, err)

@@ -19,7 +19,7 @@ func (s *Server) routes() []route {
 	rts := []route{
 		{pattern: "GET /admin/static/{file}", public: true, handler: http.HandlerFunc(s.serveAsset)},
 		{pattern: "GET /admin/login", public: true, handler: http.HandlerFunc(s.showLogin)},
-		{pattern: "POST /admin/login", public: true, handler: http.HandlerFunc(s.signIn)},
+		{pattern: "POST /admin/login", public: true, handler: http.HandlerFunc(s.signIn), maxBody: 16 << 10},
 		{pattern: "POST /admin/logout", need: anyStaff, handler: http.HandlerFunc(s.signOut)},
 		{pattern: "GET /admin/password", need: anyStaff, handler: http.HandlerFunc(s.showPassword)},
 		{pattern: "POST /admin/password", need: anyStaff, handler: http.HandlerFunc(s.changePassword)},

@@ -12,10 +12,12 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
 	lt "github.com/logintokens/logintokens"
+	"github.com/logintokens/logintokens/internal/bounds"
 	"github.com/logintokens/logintokens/internal/outage"
 	"github.com/logintokens/logintokens/ratelimit"
 	"github.com/logintokens/logintokens/redeem"
@@ -87,6 +89,10 @@ type Config struct {
 	// Outages reports pages refused while the database is unavailable, at
 	// most once per interval; one is made from Logger when nil.
 	Outages *outage.Reporter
+	// Gates bound the imports, exports and short user searches running at
+	// once; shared with the API when the service sets them, the
+	// backoffice's own when nil.
+	Gates *bounds.Gates
 }
 
 // Server serves the backoffice.
@@ -123,19 +129,30 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.throttle = newThrottle(s.Config)
+	if s.Gates == nil {
+		s.Gates = bounds.NewGates()
+	}
 	return s, nil
 }
 
 // Register adds the backoffice routes to mux, behind cross-origin
-// protection and the security headers.
+// protection and the security headers, each with its body limit set
+// before anything reads the body.
 func (s *Server) Register(mux *http.ServeMux) {
 	cop := http.NewCrossOriginProtection()
 	for _, rt := range s.routes() {
 		var h http.Handler = rt.handler
 		if !rt.public {
-			h = s.requireSession(rt.need, h)
+			h = s.requireSession(rt)
 		}
-		mux.Handle(rt.pattern, securityHeaders(cop.Handler(h)))
+		// A form that says it is too large is refused unread; an upload
+		// too large for its form only once its session and CSRF token are
+		// checked, with the message its handler gives.
+		tooLarge := s.fail
+		if rt.upload {
+			tooLarge = nil
+		}
+		mux.Handle(rt.pattern, securityHeaders(bounds.LimitBody(rt.maxBody, tooLarge, cop.Handler(h))))
 	}
 }
 
@@ -146,6 +163,12 @@ type route struct {
 	public  bool
 	need    lt.Grant
 	handler http.Handler
+	// maxBody bounds the request body; 0 is bounds.DefaultMaxBody.
+	maxBody int64
+	// upload marks a multipart form with a file: the session check reads
+	// only its first part, the CSRF field, and the handler streams the
+	// rest (uploadParts).
+	upload bool
 }
 
 func (s *Server) clientAddress(r *http.Request) string {
@@ -187,8 +210,16 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		status = http.StatusUnauthorized
 	case lt.EUNAVAILABLE:
 		status = http.StatusServiceUnavailable
+	case lt.ERATELIMITED:
+		status = http.StatusTooManyRequests
+		if busy := new(bounds.Busy); errors.As(err, &busy) {
+			w.Header().Set("Retry-After", strconv.Itoa(busy.Seconds()))
+		}
 	}
 	msg := lt.ErrorMessage(err)
+	if tooLarge := new(http.MaxBytesError); errors.As(err, &tooLarge) {
+		status, msg = http.StatusRequestEntityTooLarge, "the form is too large"
+	}
 	switch status {
 	case http.StatusServiceUnavailable:
 		// Every page fails alike during an outage: reported once per
@@ -198,10 +229,6 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		msg = "The backoffice is briefly unavailable. Try again in a few seconds."
 	case http.StatusInternalServerError:
 		s.log.ErrorContext(r.Context(), "backoffice error", "path", r.URL.Path, "err", err)
-	}
-	var tooLarge *http.MaxBytesError
-	if errors.As(err, &tooLarge) {
-		status, msg = http.StatusRequestEntityTooLarge, "the upload is too large"
 	}
 	if wantsJSON(r) {
 		writeJSON(w, status, map[string]any{"error": msg, "code": code})

@@ -5,12 +5,17 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"errors"
+	"io"
+	"mime"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 
 	lt "github.com/logintokens/logintokens"
+	"github.com/logintokens/logintokens/internal/bounds"
 )
 
 const (
@@ -53,10 +58,13 @@ func csrfFor(sessionValue string) string {
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
-// requireSession lets a request through with a live session and the grant
-// need (zero = any staff member); state-changing methods also need the
-// CSRF token. Without a session, pages redirect to sign-in.
-func (s *Server) requireSession(need lt.Grant, h http.Handler) http.Handler {
+// requireSession lets a request through with a live session and the
+// route's grant (zero = any staff member); state-changing methods also need
+// the CSRF token. Without a session, pages redirect to sign-in. The
+// session is found by its cookie alone, before anything of the body is
+// read: a request without one costs nothing however large its body.
+func (s *Server) requireSession(rt route) http.Handler {
+	need, h := rt.need, rt.handler
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var sess *lt.Session
 		ck, err := r.Cookie(sessionCookie)
@@ -72,8 +80,7 @@ func (s *Server) requireSession(need lt.Grant, h http.Handler) http.Handler {
 			}
 			s.clearCookie(w, sessionCookie)
 			if r.Method == http.MethodGet && !wantsJSON(r) {
-				next := withoutSecret(r.URL.RequestURI(), "/admin/")
-				http.Redirect(w, r, "/admin/login?next="+url.QueryEscape(next), http.StatusSeeOther)
+				http.Redirect(w, r, signInURL(r), http.StatusSeeOther)
 				return
 			}
 			s.fail(w, r, lt.Errorf(lt.EUNAUTHENTICATED, "sign in first"))
@@ -81,10 +88,11 @@ func (s *Server) requireSession(need lt.Grant, h http.Handler) http.Handler {
 		}
 		c := &current{staff: sess.Staff, value: ck.Value, csrf: csrfFor(ck.Value)}
 		r = r.WithContext(context.WithValue(r.Context(), sessionKey, c))
-		if !isSafe(r.Method) && !hmac.Equal([]byte(r.Header.Get("X-CSRF-Token")), []byte(c.csrf)) &&
-			!hmac.Equal([]byte(r.PostFormValue("csrf")), []byte(c.csrf)) {
-			s.fail(w, r, lt.Errorf(lt.EFORBIDDEN, "the form has expired or did not come from this site; reload the page and try again"))
-			return
+		if !isSafe(r.Method) {
+			if r, err = checkCSRF(w, r, c, rt.upload); err != nil {
+				s.fail(w, r, err)
+				return
+			}
 		}
 		// The first admin's generated password must be changed before
 		// anything else.
@@ -106,6 +114,85 @@ func (s *Server) requireSession(need lt.Grant, h http.Handler) http.Handler {
 	})
 }
 
+var errCSRF = lt.Errorf(lt.EFORBIDDEN, "the form has expired or did not come from this site; reload the page and try again")
+
+// maxCSRFField bounds what is read of an upload's CSRF field: the token is
+// 43 characters.
+const maxCSRFField = 256
+
+// checkCSRF checks the session's CSRF token, from the X-CSRF-Token header
+// or the form, and reads no more of the body than that needs. A form is
+// parsed here, within the route's body limit, so that one too large is
+// refused (413) before the handler runs. An upload is not parsed: its
+// token must come first, as the form's first field, and only that part is
+// read; a file before it is refused. The handler reads the rest from
+// uploadParts. (An upload's route that gets an ordinary form reads it as
+// one, within the ordinary limit.)
+func checkCSRF(w http.ResponseWriter, r *http.Request, c *current, upload bool) (*http.Request, error) {
+	inHeader := hmac.Equal([]byte(r.Header.Get("X-CSRF-Token")), []byte(c.csrf))
+	if upload {
+		if inHeader {
+			return r, nil
+		}
+		if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "multipart/form-data" {
+			// No file then: an ordinary form, of an ordinary size.
+			r.Body = http.MaxBytesReader(w, r.Body, bounds.DefaultMaxBody)
+			return checkCSRF(w, r, c, false)
+		}
+		parts, err := r.MultipartReader()
+		if err != nil {
+			return r, errCSRF
+		}
+		first, err := parts.NextPart()
+		if err != nil {
+			if tooLarge := new(http.MaxBytesError); errors.As(err, &tooLarge) {
+				return r, err
+			}
+			return r, errCSRF
+		}
+		if first.FormName() != "csrf" || first.FileName() != "" {
+			return r, errCSRF
+		}
+		token, err := io.ReadAll(io.LimitReader(first, maxCSRFField))
+		if err != nil || !hmac.Equal(token, []byte(c.csrf)) {
+			return r, errCSRF
+		}
+		return r.WithContext(context.WithValue(r.Context(), partsKey, parts)), nil
+	}
+	if err := r.ParseMultipartForm(bounds.DefaultMaxBody); err != nil && !errors.Is(err, http.ErrNotMultipart) {
+		if tooLarge := new(http.MaxBytesError); errors.As(err, &tooLarge) {
+			return r, err
+		}
+		return r, lt.Errorf(lt.EINVALID, "the form could not be read")
+	}
+	if inHeader || hmac.Equal([]byte(r.PostFormValue("csrf")), []byte(c.csrf)) {
+		return r, nil
+	}
+	return r, errCSRF
+}
+
+const partsKey ctxKey = 2
+
+// uploadParts returns the reader of an upload's parts after its CSRF
+// field, which the session check has read; or from the first part when
+// the token came in the X-CSRF-Token header.
+func uploadParts(r *http.Request) (*multipart.Reader, error) {
+	if parts, ok := r.Context().Value(partsKey).(*multipart.Reader); ok {
+		return parts, nil
+	}
+	return r.MultipartReader()
+}
+
+// signInURL is where a page asked for without a session sends the
+// browser: sign-in, then back to the page, unless its address is too long
+// to carry along.
+func signInURL(r *http.Request) string {
+	if next := withoutSecret(r.URL.RequestURI(), "/admin/"); len(next) <= maxReturnAddress {
+		return "/admin/login?next=" + url.QueryEscape(next)
+	}
+	return "/admin/login"
+}
+
 func isSafe(method string) bool {
 	return method == http.MethodGet || method == http.MethodHead || method == http.MethodOptions
 }
@@ -117,9 +204,14 @@ func (s *Server) setCookie(w http.ResponseWriter, name, value string, maxAge int
 
 func (s *Server) clearCookie(w http.ResponseWriter, name string) { s.setCookie(w, name, "", -1) }
 
+// maxReturnAddress bounds an address a form or a URL asks to return to
+// (next, back): a longer one is not followed, so that no request can make
+// a redirect carry a value of any size.
+const maxReturnAddress = 2048
+
 // safeNext keeps a post-sign-in redirect inside the backoffice.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/admin/") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") {
+	if len(next) > maxReturnAddress || !strings.HasPrefix(next, "/admin/") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") {
 		return "/admin/login-tokens"
 	}
 	return withoutSecret(next, "/admin/login-tokens")

@@ -18,6 +18,7 @@ import (
 	"strings"
 
 	lt "github.com/logintokens/logintokens"
+	"github.com/logintokens/logintokens/internal/bounds"
 	"github.com/logintokens/logintokens/tokencsv"
 )
 
@@ -28,14 +29,14 @@ func (s *Server) tokenRoutes() []route {
 	return []route{
 		{pattern: "GET " + tokensPath, need: cfgViewer, handler: h(s.listTokens)},
 		{pattern: "GET " + tokensPath + ".csv", need: cfgViewer, handler: h(s.exportTokens)},
-		{pattern: "POST " + tokensPath + "/filter", need: cfgViewer, handler: h(s.filterTokens)},
+		{pattern: "POST " + tokensPath + "/filter", need: cfgViewer, handler: h(s.filterTokens), maxBody: 256 << 10},
 		{pattern: "POST " + tokensPath + "/search", need: cfgViewer, handler: h(s.searchTokens)},
 		{pattern: "GET " + tokensPath + "/filters", need: cfgViewer, handler: h(s.showFilters)},
 		{pattern: "GET " + tokensPath + "/new", need: cfgEditor, handler: h(s.newToken)},
-		{pattern: "POST " + tokensPath, need: cfgEditor, handler: h(s.createToken)},
-		{pattern: "POST " + tokensPath + "/delete", need: cfgEditor, handler: h(s.deleteTokens)},
+		{pattern: "POST " + tokensPath, need: cfgEditor, handler: h(s.createToken), maxBody: 128 << 10},
+		{pattern: "POST " + tokensPath + "/delete", need: cfgEditor, handler: h(s.deleteTokens), maxBody: 256 << 10},
 		{pattern: "GET " + tokensPath + "/{id}", need: cfgViewer, handler: h(s.showToken)},
-		{pattern: "POST " + tokensPath + "/{id}", need: cfgEditor, handler: h(s.updateToken)},
+		{pattern: "POST " + tokensPath + "/{id}", need: cfgEditor, handler: h(s.updateToken), maxBody: 128 << 10},
 		{pattern: "POST " + tokensPath + "/{id}/reveal", need: cfgEditor, handler: h(s.revealToken)},
 		{pattern: "POST " + tokensPath + "/{id}/regenerate", need: cfgEditor, handler: h(s.regenerateToken)},
 		// The user picker; its grant check is in the handler (either of two).
@@ -49,6 +50,15 @@ func listURL(q url.Values) string {
 		return tokensPath + "?" + e
 	}
 	return tokensPath
+}
+
+// boundedTarget is target, or fallback when target is longer than a
+// redirect may be.
+func boundedTarget(target, fallback string) string {
+	if len(target) > bounds.MaxLocation {
+		return fallback
+	}
+	return target
 }
 
 // without copies q without the keys.
@@ -180,7 +190,7 @@ func (s *Server) listTokens(w http.ResponseWriter, r *http.Request) {
 	if holdsSecret(q) {
 		reduced, dropped, leftOut := reduceSecrets(q)
 		s.setReducedFlash(w, dropped, leftOut)
-		http.Redirect(w, r, listURL(reduced), http.StatusSeeOther)
+		http.Redirect(w, r, boundedTarget(listURL(reduced), tokensPath), http.StatusSeeOther)
 		return
 	}
 	c := currentFrom(r.Context())
@@ -222,7 +232,7 @@ func (s *Server) showFilters(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	if holdsSecret(q) {
 		reduced, _, _ := reduceSecrets(q)
-		http.Redirect(w, r, tokensPath+"/filters?"+reduced.Encode(), http.StatusSeeOther)
+		http.Redirect(w, r, boundedTarget(tokensPath+"/filters?"+reduced.Encode(), tokensPath+"/filters"), http.StatusSeeOther)
 		return
 	}
 	c := currentFrom(r.Context())
@@ -263,7 +273,6 @@ func invalidFilters(err error) []string {
 // comes by POST so that a pasted token value travels in a body, never in a
 // URL; with JavaScript, tokens.js builds the same URL in the browser.
 func (s *Server) filterTokens(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, 256<<10)
 	if err := r.ParseForm(); err != nil {
 		s.fail(w, r, lt.Errorf(lt.EINVALID, "the filter form could not be read"))
 		return
@@ -286,7 +295,7 @@ func (s *Server) filterTokens(w http.ResponseWriter, r *http.Request) {
 	}
 	// Without JavaScript the picker is a text field: one match is taken.
 	if typed := strings.TrimSpace(form.Get("userQuery")); typed != "" {
-		hits, err := s.Store.SearchUsers(r.Context(), typed, 2)
+		hits, err := s.findUsers(r.Context(), typed, 2)
 		if err != nil {
 			s.fail(w, r, err)
 			return
@@ -334,8 +343,13 @@ func (s *Server) filterTokens(w http.ResponseWriter, r *http.Request) {
 	if q.Get("pageSize") == strconv.Itoa(lt.DefaultPageSize) {
 		q.Del("pageSize")
 	}
+	target := listURL(q)
+	if len(target) > bounds.MaxLocation {
+		s.fail(w, r, lt.Errorf(lt.EINVALID, "the filter is too long to keep in the list's address; filter by fewer ids or shorter values"))
+		return
+	}
 	s.setReducedFlash(w, dropped, leftOut)
-	http.Redirect(w, r, listURL(q), http.StatusSeeOther)
+	http.Redirect(w, r, target, http.StatusSeeOther)
 }
 
 // searchTokens turns the search box into the list's URL: the list's
@@ -344,7 +358,6 @@ func (s *Server) filterTokens(w http.ResponseWriter, r *http.Request) {
 // filter of its token here (reduceSecrets), never part of a URL. With
 // JavaScript, tokens.js builds the same URL in the browser.
 func (s *Server) searchTokens(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	if err := r.ParseForm(); err != nil {
 		s.fail(w, r, lt.Errorf(lt.EINVALID, "the search form could not be read"))
 		return
@@ -362,7 +375,7 @@ func (s *Server) searchTokens(w http.ResponseWriter, r *http.Request) {
 	}
 	reduced, dropped, leftOut := reduceSecrets(q)
 	s.setReducedFlash(w, dropped, leftOut)
-	http.Redirect(w, r, listURL(reduced), http.StatusSeeOther)
+	http.Redirect(w, r, boundedTarget(listURL(reduced), tokensPath), http.StatusSeeOther)
 }
 
 // exportTokens answers the list's selection, every page of it, as the API's
@@ -380,6 +393,12 @@ func (s *Server) exportTokens(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	leave, err := s.Gates.Exports.Enter()
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	defer leave()
 	f.Page, f.PageSize = 0, 0
 	started, err := tokencsv.Write(w, func(each func(*lt.LoginToken) error) error {
 		return s.Store.StreamTokens(r.Context(), f, each)

@@ -19,6 +19,7 @@ import (
 	"unicode/utf8"
 
 	lt "github.com/logintokens/logintokens"
+	"github.com/logintokens/logintokens/internal/bounds"
 )
 
 // tokenForm is the New Login Token form or the editable part of the edit
@@ -113,7 +114,7 @@ func (s *Server) readTokenForm(r *http.Request, f *tokenForm, old *lt.LoginToken
 		f.User.Selected = []pickedUser{pickedFrom(u)}
 	case typed != "":
 		// Typed but not chosen (or no JavaScript): one match is taken.
-		hits, err := s.Store.SearchUsers(r.Context(), typed, 2)
+		hits, err := s.findUsers(r.Context(), typed, 2)
 		if err != nil {
 			return in, false, err
 		}
@@ -251,7 +252,6 @@ func (s *Server) newToken(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, 128<<10)
 	c := currentFrom(r.Context())
 	f := s.newTokenForm(c)
 	in, ok, err := s.readTokenForm(r, f, nil)
@@ -417,7 +417,6 @@ func (s *Server) showToken(w http.ResponseWriter, r *http.Request) {
 // unchanged fields alone, and regenerates the value only when the user
 // really changes.
 func (s *Server) updateToken(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, 128<<10)
 	tok, ok := s.loadToken(w, r)
 	if !ok || s.refuseUnchangeable(w, r, tok) {
 		return
@@ -559,7 +558,6 @@ func (s *Server) regenerateToken(w http.ResponseWriter, r *http.Request) {
 // deleteTokens deletes the checked tokens, all or nothing, and goes back
 // to the list as it was.
 func (s *Server) deleteTokens(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, 256<<10)
 	if err := r.ParseForm(); err != nil {
 		s.fail(w, r, lt.Errorf(lt.EINVALID, "the form could not be read"))
 		return
@@ -616,9 +614,10 @@ func (s *Server) deleteTokens(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, back, http.StatusSeeOther)
 }
 
-// safeBack keeps the return address on the list.
+// safeBack keeps the return address on the list, and no longer than a
+// filter's address may be (see filterTokens).
 func safeBack(back string) string {
-	if back == tokensPath || (strings.HasPrefix(back, tokensPath+"?") && !strings.ContainsAny(back, "\\\r\n")) {
+	if back == tokensPath || (len(back) <= bounds.MaxLocation && strings.HasPrefix(back, tokensPath+"?") && !strings.ContainsAny(back, "\\\r\n")) {
 		return withoutSecret(back, tokensPath)
 	}
 	return tokensPath

@@ -6,12 +6,24 @@ package backoffice
 // "customer:5".
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
 
 	lt "github.com/logintokens/logintokens"
 )
+
+// findUsers is the store's user search, with searches of one or two
+// characters bounded by the gate the API's search shares.
+func (s *Server) findUsers(ctx context.Context, q string, limit int) ([]*lt.UserRef, error) {
+	leave, err := s.Gates.EnterSearch(q)
+	if err != nil {
+		return nil, err
+	}
+	defer leave()
+	return s.Store.SearchUsers(ctx, q, limit)
+}
 
 // searchUsers answers the store's user search as the API's
 // /api/v1/users/search does: [{"type","id","name","email","company"}].
@@ -42,7 +54,7 @@ func (s *Server) searchUsers(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, lt.Invalid("q", "holds a login token value or API key, which is never searched for"))
 		return
 	}
-	hits, err := s.Store.SearchUsers(r.Context(), text, limit)
+	hits, err := s.findUsers(r.Context(), text, limit)
 	if err != nil {
 		s.fail(w, r, err)
 		return

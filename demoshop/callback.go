@@ -11,6 +11,10 @@ import (
 // maxCallbackBody bounds the callback form: an assertion is a few KB.
 const maxCallbackBody = 64 << 10
 
+// maxReturn bounds the return path the callback redirects to, as the
+// login service bounds the one it passes on.
+const maxReturn = 2048
+
 // errorPage is the error template's data.
 type errorPage struct {
 	Reason     string
@@ -21,7 +25,6 @@ type errorPage struct {
 // signIn takes the assertion the login service's page posts, verifies it
 // and starts a shop session: POST /shop/callback with assertion and return.
 func (sh *shop) signIn(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxCallbackBody)
 	if err := r.ParseForm(); err != nil {
 		sh.refuse(w, r, &refusal{status: http.StatusBadRequest, reason: "Unreadable form", message: "the sign-in form could not be read.", err: err})
 		return
@@ -80,7 +83,7 @@ func punchoutFrom(m map[string]string) (*punchout, error) {
 // not redirect anywhere else.
 func (sh *shop) safeReturn(ret string) string {
 	home := sh.base + "/"
-	if !strings.HasPrefix(ret, home) || strings.ContainsAny(ret, "\\") || strings.ContainsFunc(ret, isControl) {
+	if len(ret) > maxReturn || !strings.HasPrefix(ret, home) || strings.ContainsAny(ret, "\\") || strings.ContainsFunc(ret, isControl) {
 		return home
 	}
 	u, err := url.Parse(ret)

@@ -10,6 +10,7 @@ package demoshop
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
@@ -23,6 +24,8 @@ import (
 	"path"
 	"strings"
 	"time"
+
+	"github.com/logintokens/logintokens/internal/bounds"
 )
 
 //go:embed templates static
@@ -105,17 +108,61 @@ func New(cfg Config) (http.Handler, error) {
 		return nil, err
 	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET "+base+"/{$}", sh.showHome)
-	mux.HandleFunc("POST "+base+"/callback", sh.signIn)
-	mux.HandleFunc("GET "+base+"/cart", sh.showCart)
-	mux.HandleFunc("POST "+base+"/cart", sh.updateCart)
-	mux.HandleFunc("POST "+base+"/cart/add", sh.addToCart)
-	mux.HandleFunc("POST "+base+"/cart/remove", sh.removeFromCart)
-	mux.HandleFunc("GET "+base+"/transfer", sh.showTransfer)
-	mux.HandleFunc("POST "+base+"/logout", sh.signOut)
-	mux.HandleFunc("GET "+base+"/static/{file}", sh.serveAsset)
+	for _, rt := range shopRoutes {
+		h := func(w http.ResponseWriter, r *http.Request) { rt.handle(sh, w, r) }
+		mux.Handle(rt.method+" "+base+rt.path, bounds.LimitBody(rt.maxBody, sh.tooLarge, http.HandlerFunc(h)))
+	}
 	sh.mux = mux
 	return sh, nil
+}
+
+// shopRoute is one route of the shop, under its base path; maxBody bounds
+// its request body (0 is bounds.DefaultMaxBody).
+type shopRoute struct {
+	method, path string
+	handle       func(*shop, http.ResponseWriter, *http.Request)
+	maxBody      int64
+}
+
+// shopRoutes are the shop's routes. Its forms are a few fields; the
+// callback's assertion a few KB.
+var shopRoutes = []shopRoute{
+	{"GET", "/{$}", (*shop).showHome, 0},
+	{"POST", "/callback", (*shop).signIn, maxCallbackBody},
+	{"GET", "/cart", (*shop).showCart, 0},
+	{"POST", "/cart", (*shop).updateCart, maxFormBody},
+	{"POST", "/cart/add", (*shop).addToCart, maxFormBody},
+	{"POST", "/cart/remove", (*shop).removeFromCart, maxFormBody},
+	{"GET", "/transfer", (*shop).showTransfer, 0},
+	{"POST", "/logout", (*shop).signOut, maxFormBody},
+	{"GET", "/static/{file}", (*shop).serveAsset, 0},
+}
+
+// maxFormBody bounds the shop's own forms: a cart of a few lines.
+const maxFormBody = 16 << 10
+
+// RouteInfo describes one route of the shop, for tests that must cover
+// every route.
+type RouteInfo struct {
+	Pattern string
+	// MaxBody is the most of a request body the route reads.
+	MaxBody int64
+}
+
+// Routes lists the routes of a shop mounted at basePath ("/shop" when
+// empty).
+func Routes(basePath string) []RouteInfo {
+	base := cmp.Or(basePath, "/shop")
+	var out []RouteInfo
+	for _, rt := range shopRoutes {
+		out = append(out, RouteInfo{Pattern: rt.method + " " + base + rt.path, MaxBody: cmp.Or(rt.maxBody, bounds.DefaultMaxBody)})
+	}
+	return out
+}
+
+// tooLarge answers a request whose body is larger than its route takes.
+func (sh *shop) tooLarge(w http.ResponseWriter, r *http.Request, _ error) {
+	sh.fail(w, r, http.StatusRequestEntityTooLarge, "Too large", "The form is larger than the shop takes.")
 }
 
 func (sh *shop) ServeHTTP(w http.ResponseWriter, r *http.Request) {

@@ -16,11 +16,13 @@ import (
 	"unicode/utf8"
 
 	lt "github.com/logintokens/logintokens"
+	"github.com/logintokens/logintokens/internal/bounds"
 )
 
 // Body size limits: JSON requests are small; imports may be larger.
+// Every route's body is limited before anything reads it (route.bodyLimit).
 const (
-	maxBody       = 64 << 10
+	maxBody       = bounds.DefaultMaxBody
 	maxImportBody = 8 << 20
 )
 
@@ -35,13 +37,21 @@ type object struct {
 func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
 	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
-		var maxErr *http.MaxBytesError
-		if errors.As(err, &maxErr) {
-			return nil, err
-		}
-		return nil, lt.Errorf(lt.EINVALID, "could not read the request body")
+		return nil, bodyError(err)
 	}
 	return b, nil
+}
+
+// bodyError is the error of reading or parsing a request body: a domain
+// error as it is, a body past its limit as PAYLOAD_TOO_LARGE (see
+// problemFor), any other error of reading it (a client gone) as invalid.
+func bodyError(err error) error {
+	var maxErr *http.MaxBytesError
+	var e *lt.Error
+	if errors.As(err, &maxErr) || errors.As(err, &e) {
+		return err
+	}
+	return lt.Errorf(lt.EINVALID, "could not read the request body")
 }
 
 // decodeObject reads a JSON object body whose fields are all in allowed;

@@ -383,6 +383,11 @@ func (s *Server) searchUsers(w http.ResponseWriter, r *http.Request, c *caller) 
 	if err := v.Err(); err != nil {
 		return err
 	}
+	leave, err := s.Gates.EnterSearch(text)
+	if err != nil {
+		return err
+	}
+	defer leave()
 	hits, err := s.Store.SearchUsers(r.Context(), text, limit)
 	if err != nil {
 		return err

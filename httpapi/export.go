@@ -17,6 +17,11 @@ func (s *Server) exportTokens(w http.ResponseWriter, r *http.Request, c *caller)
 	if err != nil {
 		return err
 	}
+	leave, err := s.Gates.Exports.Enter()
+	if err != nil {
+		return err
+	}
+	defer leave()
 	started, err := tokencsv.Write(w, func(each func(*lt.LoginToken) error) error {
 		return s.Store.StreamTokens(r.Context(), f, each)
 	})

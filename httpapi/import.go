@@ -3,6 +3,8 @@ package httpapi
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"io"
 	"maps"
 	"mime"
 	"net/http"
@@ -44,9 +46,18 @@ type importRow = importcsv.Row
 
 func (s *Server) runImport(w http.ResponseWriter, r *http.Request, fields []string,
 	store func(context.Context, []lt.ContactImport) (lt.ImportResult, error)) error {
-	rows, err := readImport(w, r, fields)
+	read, err := importReader(r)
 	if err != nil {
 		return err
+	}
+	leave, err := s.Gates.Imports.Enter()
+	if err != nil {
+		return err
+	}
+	defer leave()
+	rows, err := read(&utf8Reader{r: r.Body}, fields)
+	if err != nil {
+		return bodyError(err)
 	}
 	res, err := importcsv.Apply(r.Context(), rows, store)
 	if err != nil {
@@ -56,40 +67,42 @@ func (s *Server) runImport(w http.ResponseWriter, r *http.Request, fields []stri
 	return nil
 }
 
-// readImport reads the rows of a JSON or CSV import body.
-func readImport(w http.ResponseWriter, r *http.Request, fields []string) ([]importRow, error) {
+// importReader chooses the reader of an import body by its Content-Type.
+// The body is read as it is parsed, never held whole; the route's limit
+// (maxImportBody) bounds it.
+func importReader(r *http.Request) (func(io.Reader, []string) ([]importRow, error), error) {
 	mt := "application/json"
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, _ = mime.ParseMediaType(ct)
 	}
-	var read func([]byte, []string) ([]importRow, error)
 	switch mt {
 	case "application/json":
-		read = readJSONImport
+		return readJSONImport, nil
 	case "text/csv":
-		read = importcsv.Read
-	default:
-		return nil, lt.Invalid("Content-Type", "send application/json (an array of objects) or text/csv (with a header row)")
+		return importcsv.Read, nil
 	}
-	b, err := readBody(w, r, maxImportBody)
-	if err != nil {
-		return nil, err
-	}
-	if !utf8.Valid(b) {
-		return nil, lt.Invalid("body", "is not valid UTF-8")
-	}
-	return read(b, fields)
+	return nil, lt.Invalid("Content-Type", "send application/json (an array of objects) or text/csv (with a header row)")
 }
 
-func readJSONImport(b []byte, fields []string) ([]importRow, error) {
-	var raw []json.RawMessage
-	if err := json.Unmarshal(b, &raw); err != nil || raw == nil {
-		return nil, lt.Invalid("body", "must be a JSON array of objects")
+func errNotAnArray() error { return lt.Invalid("body", "must be a JSON array of objects") }
+
+// readJSONImport reads a JSON array of objects element by element.
+func readJSONImport(body io.Reader, fields []string) ([]importRow, error) {
+	dec := json.NewDecoder(body)
+	if tok, err := dec.Token(); err != nil {
+		return nil, jsonImportError(err)
+	} else if d, ok := tok.(json.Delim); !ok || d != '[' {
+		return nil, errNotAnArray()
 	}
 	var v lt.Validation
 	unknown := map[string]bool{}
-	rows := make([]importRow, len(raw))
-	for i, elem := range raw {
+	var rows []importRow
+	for i := 0; dec.More(); i++ {
+		var elem json.RawMessage
+		if err := dec.Decode(&elem); err != nil {
+			return nil, jsonImportError(err)
+		}
+		rows = append(rows, importRow{})
 		o := &object{}
 		if err := json.Unmarshal(elem, &o.fields); err != nil || o.fields == nil {
 			rows[i].Err = lt.Invalid("row", "must be a JSON object")
@@ -116,5 +129,59 @@ func readJSONImport(b []byte, fields []string) ([]importRow, error) {
 		}
 		rows[i].Err = o.err()
 	}
+	// The closing bracket, and nothing after it.
+	if _, err := dec.Token(); err != nil {
+		return nil, jsonImportError(err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		if err == nil {
+			return nil, errNotAnArray()
+		}
+		return nil, jsonImportError(err)
+	}
 	return rows, v.Err()
+}
+
+// jsonImportError is a JSON body's error: what was wrong with the JSON,
+// or the error of reading the body as it is.
+func jsonImportError(err error) error {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	if errors.As(err, &syntax) || errors.As(err, &typ) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		return errNotAnArray()
+	}
+	return err
+}
+
+// utf8Reader passes a body through while checking that it is valid UTF-8:
+// JSON decoding would otherwise turn invalid bytes into U+FFFD silently.
+// A rune split between two reads is checked once it is whole.
+type utf8Reader struct {
+	r       io.Reader
+	pending []byte // the start of a rune the last read cut
+}
+
+var errNotUTF8 = lt.Invalid("body", "is not valid UTF-8")
+
+func (u *utf8Reader) Read(p []byte) (int, error) {
+	n, err := u.r.Read(p)
+	chunk := append(u.pending, p[:n]...)
+	// Keep an incomplete rune at the end for the next read.
+	cut := len(chunk)
+	for i := len(chunk) - 1; i >= 0 && i >= len(chunk)-utf8.UTFMax+1; i-- {
+		if utf8.RuneStart(chunk[i]) {
+			if !utf8.FullRune(chunk[i:]) {
+				cut = i
+			}
+			break
+		}
+	}
+	if err != nil {
+		cut = len(chunk) // nothing more comes: what is left must be whole
+	}
+	if !utf8.Valid(chunk[:cut]) {
+		return 0, errNotUTF8
+	}
+	u.pending = append(u.pending[:0], chunk[cut:]...)
+	return n, err
 }

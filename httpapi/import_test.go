@@ -186,3 +186,34 @@ func TestAnImportLargerThanItsLimitIsPayloadTooLarge(t *testing.T) {
 		wantResult(t, res, 0, 0, nil)
 	})
 }
+
+func TestAnImportThatIsNotUTF8IsRefusedWhole(t *testing.T) {
+	eachKind(t, func(t *testing.T, a *testAPI) {
+		// A rune cut by the end, bytes no encoding allows, and invalid
+		// bytes far enough in that they arrive in a later read.
+		pad := strings.Repeat(`{"firstName":"Ann","lastName":"Lee","email":"ann@acme.test"},`, 2000)
+		for name, c := range map[string]struct{ body, ct string }{
+			"json":            {`[{"firstName":"An` + "\xff" + `n","email":"ann@acme.test"}]`, "application/json"},
+			"json later read": {"[" + pad + `{"firstName":"B` + "\xc3\x28" + `","email":"b@acme.test"}]`, "application/json"},
+			"json cut rune":   {`[{"firstName":"Ann","email":"ann@acme.test"}]` + "\xe2\x82", "application/json"},
+			"csv":             {"firstName,email\nAn\xffn,ann@acme.test\n", "text/csv"},
+		} {
+			resp := a.doResp("users:editor", "POST", "/api/v1/customers/import", c.body, http.Header{"Content-Type": {c.ct}})
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			var p struct {
+				Code   string          `json:"code"`
+				Errors []lt.FieldError `json:"errors"`
+			}
+			if resp.StatusCode != 400 || json.Unmarshal(b, &p) != nil || p.Code != lt.EINVALID {
+				t.Fatalf("%s: %d %s", name, resp.StatusCode, b)
+			}
+			wantFields(t, p.Errors, "body")
+		}
+		var l listJSON[dirPerson]
+		a.json("users:viewer", "GET", "/api/v1/customers", nil, 200, &l)
+		if len(l.Items) != 0 {
+			t.Fatalf("a refused import created customers: %+v", l.Items)
+		}
+	})
+}

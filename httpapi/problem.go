@@ -9,6 +9,7 @@ import (
 	"time"
 
 	lt "github.com/logintokens/logintokens"
+	"github.com/logintokens/logintokens/internal/bounds"
 	"github.com/logintokens/logintokens/internal/outage"
 )
 
@@ -62,8 +63,8 @@ func problemFor(err error) Problem {
 	if errors.As(err, &e) && code == lt.EINVALID {
 		p.Errors = e.Fields
 	}
-	switch {
-	case lt.IsRedeemCode(code):
+	switch busy := new(bounds.Busy); {
+	case lt.IsRedeemCode(code) && !errors.As(err, &busy):
 		p.Detail = lt.RedeemOutcomeMessage(code)
 	case code == lt.EUNAVAILABLE:
 		p.Detail = unavailableDetail
@@ -93,8 +94,12 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	if p.Code == lt.ERATELIMITED {
 		var rl *rateLimited
-		if errors.As(err, &rl) {
+		var busy *bounds.Busy
+		switch {
+		case errors.As(err, &rl):
 			w.Header().Set("Retry-After", strconv.Itoa(int((rl.wait+time.Second-1)/time.Second)))
+		case errors.As(err, &busy):
+			w.Header().Set("Retry-After", strconv.Itoa(busy.Seconds()))
 		}
 	}
 	writeProblem(w, p)

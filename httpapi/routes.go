@@ -34,6 +34,16 @@ type doc struct {
 	// errors lists the problem statuses the route can answer beyond
 	// 400/401/403/500, which every authenticated route may.
 	errors []int
+	// maxBody bounds the request body; 0 is maxBody.
+	maxBody int64
+}
+
+// bodyLimit is the most of a request body the route reads.
+func (rt route) bodyLimit() int64 {
+	if rt.doc.maxBody > 0 {
+		return rt.doc.maxBody
+	}
+	return maxBody
 }
 
 // param is a query parameter.
@@ -89,7 +99,7 @@ func (s *Server) routeTable() []route {
 		{"POST", "/api/v1/login-tokens", cfgEditor, s.createToken, doc{summary: "Create a login token", tag: tokens,
 			body: "NewLoginToken", ok: 201, resp: "IssuedLoginToken"}},
 		{"GET", "/api/v1/login-tokens.csv", cfgViewer, s.exportTokens, doc{summary: "Export the filtered login tokens as CSV", tag: tokens,
-			query: tokenFilterParams, ok: 200, respType: "text/csv"}},
+			query: tokenFilterParams, ok: 200, respType: "text/csv", errors: []int{429}}},
 		{"POST", "/api/v1/login-tokens/lookup", cfgViewer, s.lookupToken, doc{summary: "Find the login token a value belongs to", tag: tokens,
 			body: "TokenValue", ok: 200, resp: "LoginToken", errors: nf}},
 		{"POST", "/api/v1/login-tokens/delete", cfgEditor, s.deleteTokens, doc{summary: "Delete login tokens, all or nothing", tag: tokens,
@@ -119,19 +129,19 @@ func (s *Server) routeTable() []route {
 			query: append([]param{{"companyId", "integer", "only the contacts of this company"}}, directoryListParams...), ok: 200, resp: "ContactList"}},
 		{"POST", "/api/v1/contacts", usersEditor, s.createContact, doc{summary: "Create a contact", tag: dir, body: "ContactInput", ok: 201, resp: "Contact", errors: []int{409}}},
 		{"POST", "/api/v1/contacts/import", usersEditor, s.importContacts, doc{summary: "Import contacts (upsert by externalId, else email)", tag: dir,
-			body: "ContactImport", bodyTypes: []string{"application/json", "text/csv"}, ok: 200, resp: "ImportResult", errors: []int{413}}},
+			body: "ContactImport", bodyTypes: []string{"application/json", "text/csv"}, ok: 200, resp: "ImportResult", errors: []int{413, 429}, maxBody: maxImportBody}},
 		{"GET", "/api/v1/contacts/{id}", usersViewer, s.getContact, doc{summary: "Get a contact", tag: dir, ok: 200, resp: "Contact", errors: nf}},
 		{"PATCH", "/api/v1/contacts/{id}", usersEditor, s.updateContact, doc{summary: "Update a contact", tag: dir, body: "ContactInput", ok: 200, resp: "Contact", errors: []int{404, 409}}},
 		{"DELETE", "/api/v1/contacts/{id}", usersEditor, s.deleteContact, doc{summary: "Delete a contact (soft: its tokens then fail with USER_DISABLED)", tag: dir, ok: 204, errors: nf}},
 		{"GET", "/api/v1/customers", usersViewer, s.listCustomers, doc{summary: "List customers", tag: dir, query: directoryListParams, ok: 200, resp: "CustomerList"}},
 		{"POST", "/api/v1/customers", usersEditor, s.createCustomer, doc{summary: "Create a customer", tag: dir, body: "CustomerInput", ok: 201, resp: "Customer", errors: []int{409}}},
 		{"POST", "/api/v1/customers/import", usersEditor, s.importCustomers, doc{summary: "Import customers (upsert by externalId, else email)", tag: dir,
-			body: "CustomerImport", bodyTypes: []string{"application/json", "text/csv"}, ok: 200, resp: "ImportResult", errors: []int{413}}},
+			body: "CustomerImport", bodyTypes: []string{"application/json", "text/csv"}, ok: 200, resp: "ImportResult", errors: []int{413, 429}, maxBody: maxImportBody}},
 		{"GET", "/api/v1/customers/{id}", usersViewer, s.getCustomer, doc{summary: "Get a customer", tag: dir, ok: 200, resp: "Customer", errors: nf}},
 		{"PATCH", "/api/v1/customers/{id}", usersEditor, s.updateCustomer, doc{summary: "Update a customer", tag: dir, body: "CustomerInput", ok: 200, resp: "Customer", errors: []int{404, 409}}},
 		{"DELETE", "/api/v1/customers/{id}", usersEditor, s.deleteCustomer, doc{summary: "Delete a customer (soft: its tokens then fail with USER_DISABLED)", tag: dir, ok: 204, errors: nf}},
 		{"GET", "/api/v1/users/search", pickerUsers, s.searchUsers, doc{summary: "Search contacts and customers for the user picker", tag: dir,
-			query: []param{{"q", "string", "name, email or company"}, {"limit", "integer", "at most this many hits, 1 to 100 (default 20)"}}, ok: 200, resp: "UserHits"}},
+			query: []param{{"q", "string", "name, email or company: from three characters anywhere in them, one or two at their start"}, {"limit", "integer", "at most this many hits, 1 to 100 (default 20)"}}, ok: 200, resp: "UserHits", errors: []int{429}}},
 
 		// API keys.
 		{"GET", "/api/v1/api-keys", cfgOwner, s.listAPIKeys, doc{summary: "List API keys", tag: keys, ok: 200, resp: "APIKeyList"}},

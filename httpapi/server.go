@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	lt "github.com/logintokens/logintokens"
+	"github.com/logintokens/logintokens/internal/bounds"
 	"github.com/logintokens/logintokens/internal/outage"
 	"github.com/logintokens/logintokens/redeem"
 )
@@ -87,6 +88,10 @@ type Config struct {
 	// service shares one among the API, the sign-in pages and the
 	// backoffice.
 	Outages *outage.Reporter
+	// Gates bound the imports, exports and short user searches running at
+	// once; shared with the backoffice when the service sets them, the
+	// API's own when nil.
+	Gates *bounds.Gates
 }
 
 // Server serves the API.
@@ -112,6 +117,9 @@ func New(cfg Config) *Server {
 	if s.Outages == nil {
 		s.Outages = outage.New(s.log, 0)
 	}
+	if s.Gates == nil {
+		s.Gates = bounds.NewGates()
+	}
 	s.PublicURL = strings.TrimRight(s.PublicURL, "/")
 	s.routes = s.routeTable()
 	i := slices.IndexFunc(s.routes, func(rt route) bool { return rt.access.metrics })
@@ -122,7 +130,9 @@ func New(cfg Config) *Server {
 	return s
 }
 
-// Register adds every API and ops route to mux.
+// Register adds every API and ops route to mux, each with its body limit
+// set before anything reads the body. The caller is authorised from the
+// headers alone first, so a request without a valid key reads nothing.
 func (s *Server) Register(mux *http.ServeMux) {
 	for _, rt := range s.routes {
 		s.register(mux, rt)
@@ -138,7 +148,7 @@ func (s *Server) MetricsHandler() http.Handler {
 }
 
 func (s *Server) register(mux *http.ServeMux, rt route) {
-	mux.Handle(rt.method+" "+rt.path, s.Metrics.instrument(rt.method+" "+rt.path, s.handler(rt)))
+	mux.Handle(rt.method+" "+rt.path, s.Metrics.instrument(rt.method+" "+rt.path, bounds.LimitBody(rt.bodyLimit(), s.writeError, s.handler(rt))))
 }
 
 // caller is who calls an API route.
@@ -181,13 +191,15 @@ func (s *Server) ociURL(value string) string   { return s.PublicURL + "/oci/logi
 // route (the authorization table, the OpenAPI document).
 type RouteInfo struct {
 	Method, Path, Access string
+	// MaxBody is the most of a request body the route reads.
+	MaxBody int64
 }
 
 // Routes lists every route the server registers.
 func (s *Server) Routes() []RouteInfo {
 	out := make([]RouteInfo, len(s.routes))
 	for i, rt := range s.routes {
-		out[i] = RouteInfo{Method: rt.method, Path: rt.path, Access: rt.access.String()}
+		out[i] = RouteInfo{Method: rt.method, Path: rt.path, Access: rt.access.String(), MaxBody: rt.bodyLimit()}
 	}
 	return out
 }

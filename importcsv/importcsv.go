@@ -11,6 +11,7 @@
 package importcsv
 
 import (
+	"bufio"
 	"bytes"
 	"cmp"
 	"context"
@@ -63,19 +64,33 @@ func Apply(ctx context.Context, rows []Row, store func(context.Context, []lt.Con
 	return res, nil
 }
 
-// Read reads CSV with a header row whose columns are among fields. Column
-// names match ignoring case and surrounding spaces; a byte order mark (as
-// Excel writes) is skipped, and a header with semicolons and no commas (as
-// spreadsheets write in much of Europe) makes ; the separator. Empty cells
-// are absent values.
-func Read(b []byte, fields []string) ([]Row, error) {
-	b = bytes.TrimPrefix(b, []byte("\uFEFF"))
-	cr := csv.NewReader(bytes.NewReader(b))
-	firstLine, _, _ := bytes.Cut(b, []byte("\n"))
+// maxHeaderLine is as much of the first line as Read looks at to choose
+// the separator: a header of the known columns is far shorter.
+const maxHeaderLine = 64 << 10
+
+// Read reads CSV with a header row whose columns are among fields, from r
+// as it goes: the file is never held whole. Column names match ignoring
+// case and surrounding spaces; a byte order mark (as Excel writes) is
+// skipped, and a header with semicolons and no commas (as spreadsheets
+// write in much of Europe) makes ; the separator. Empty cells are absent
+// values. What is wrong with the CSV is an INVALID_INPUT error; an error
+// reading r (a body past its limit, a client gone) is returned as it is.
+func Read(r io.Reader, fields []string) ([]Row, error) {
+	br := bufio.NewReaderSize(r, maxHeaderLine)
+	if bom, err := br.Peek(3); err == nil && bytes.Equal(bom, []byte("\uFEFF")) {
+		br.Discard(3)
+	}
+	start, err := br.Peek(maxHeaderLine)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+		return nil, err
+	}
+	cr := csv.NewReader(br)
+	firstLine, _, _ := bytes.Cut(start, []byte("\n"))
 	if bytes.ContainsRune(firstLine, ';') && !bytes.ContainsRune(firstLine, ',') {
 		cr.Comma = ';'
 	}
 	cr.FieldsPerRecord = -1 // a row of the wrong width fails alone
+	cr.ReuseRecord = true   // csvRow copies what it keeps
 	header, err := cr.Read()
 	if errors.Is(err, io.EOF) {
 		return nil, lt.Invalid("body", "the CSV needs a header row naming its columns")
@@ -171,11 +186,12 @@ func parseBool(s string) (bool, bool) {
 	return false, false
 }
 
-// csvError says where CSV that cannot be parsed goes wrong.
+// csvError says where CSV that cannot be parsed goes wrong; an error of
+// the reader underneath is returned as it is.
 func csvError(err error) error {
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
 		return lt.Invalid("body", "not valid CSV at line %d: %v", pe.Line, pe.Err)
 	}
-	return lt.Invalid("body", "not valid CSV: %v", err)
+	return err
 }

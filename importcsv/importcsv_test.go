@@ -2,6 +2,7 @@ package importcsv_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	lt "github.com/logintokens/logintokens"
@@ -13,7 +14,7 @@ func TestReadTakesSpreadsheetCSVAndFailsBadRowsAlone(t *testing.T) {
 		"jane@acme.test;ACME;yes\n" +
 		"john@acme.test;ACME\n" +
 		"ann@acme.test;;maybe\n"
-	rows, err := importcsv.Read([]byte(file), importcsv.ContactFields)
+	rows, err := importcsv.Read(strings.NewReader(file), importcsv.ContactFields)
 	if err != nil || len(rows) != 3 {
 		t.Fatalf("%v %v", rows, err)
 	}
@@ -23,10 +24,10 @@ func TestReadTakesSpreadsheetCSVAndFailsBadRowsAlone(t *testing.T) {
 	if rows[1].Err == nil || rows[2].Err == nil {
 		t.Fatalf("rows 2 and 3 should fail: %v, %v", rows[1].Err, rows[2].Err)
 	}
-	if _, err := importcsv.Read([]byte("email,company\n"), importcsv.ContactFields); lt.ErrorCode(err) != lt.EINVALID {
+	if _, err := importcsv.Read(strings.NewReader("email,company\n"), importcsv.ContactFields); lt.ErrorCode(err) != lt.EINVALID {
 		t.Fatalf("unknown column: %v", err)
 	}
-	if _, err := importcsv.Read([]byte("firstName\nJane\n"), importcsv.CustomerFields); lt.ErrorCode(err) != lt.EINVALID {
+	if _, err := importcsv.Read(strings.NewReader("firstName\nJane\n"), importcsv.CustomerFields); lt.ErrorCode(err) != lt.EINVALID {
 		t.Fatalf("no email column: %v", err)
 	}
 }

@@ -63,7 +63,6 @@ func loginForm(value, ret, button string, auto bool) *form {
 // the backoffice's "Open webshop as ..." posts here directly.
 func (s *Server) redeemLink(w http.ResponseWriter, r *http.Request) {
 	headers(w, noFrame, "'self'")
-	r.Body = http.MaxBytesReader(w, r.Body, maxLoginBody)
 	if err := parseForm(r); err != nil {
 		s.render(w, http.StatusBadRequest, "message", &page{
 			Title:   "The sign-in could not be read",

@@ -104,7 +104,6 @@ func (s *Server) punchout(w http.ResponseWriter, r *http.Request) {
 // request past the bounds.
 func (s *Server) ociParams(w http.ResponseWriter, r *http.Request) (url.Values, bool) {
 	if r.Method == http.MethodPost {
-		r.Body = http.MaxBytesReader(w, r.Body, maxOCIBody)
 		if err := parseForm(r); err != nil {
 			return nil, false
 		}

@@ -8,6 +8,7 @@ package signin
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
@@ -23,6 +24,7 @@ import (
 	"time"
 
 	lt "github.com/logintokens/logintokens"
+	"github.com/logintokens/logintokens/internal/bounds"
 	"github.com/logintokens/logintokens/internal/outage"
 	"github.com/logintokens/logintokens/redeem"
 )
@@ -100,14 +102,46 @@ func New(cfg Config) (*Server, error) {
 // staticPrefix is where the pages' stylesheet and script are served.
 const staticPrefix = "/login/static/"
 
-// Register adds the sign-in routes to mux. A GET pattern also answers
-// HEAD.
+// route is one sign-in route; maxBody bounds its request body (0 is
+// bounds.DefaultMaxBody).
+type route struct {
+	pattern string
+	handler http.HandlerFunc
+	maxBody int64
+}
+
+func (s *Server) routes() []route {
+	return []route{
+		{"GET /login", s.showLink, 0},
+		{"POST /login", s.redeemLink, maxLoginBody},
+		{"GET /oci/login", s.punchout, 0},
+		{"POST /oci/login", s.punchout, maxOCIBody},
+		{"GET " + staticPrefix + "{file}", s.serveAsset, 0},
+	}
+}
+
+// Register adds the sign-in routes to mux, each with its body limit set
+// before anything reads the body. A GET pattern also answers HEAD.
 func (s *Server) Register(mux *http.ServeMux) {
-	mux.HandleFunc("GET /login", s.showLink)
-	mux.HandleFunc("POST /login", s.redeemLink)
-	mux.HandleFunc("GET /oci/login", s.punchout)
-	mux.HandleFunc("POST /oci/login", s.punchout)
-	mux.HandleFunc("GET "+staticPrefix+"{file}", s.serveAsset)
+	for _, rt := range s.routes() {
+		mux.Handle(rt.pattern, bounds.LimitBody(rt.maxBody, nil, rt.handler))
+	}
+}
+
+// RouteInfo describes one route, for tests that must cover every route.
+type RouteInfo struct {
+	Pattern string
+	// MaxBody is the most of a request body the route reads.
+	MaxBody int64
+}
+
+// Routes lists every route Register adds.
+func (s *Server) Routes() []RouteInfo {
+	var out []RouteInfo
+	for _, rt := range s.routes() {
+		out = append(out, RouteInfo{Pattern: rt.pattern, MaxBody: cmp.Or(rt.maxBody, bounds.DefaultMaxBody)})
+	}
+	return out
 }
 
 // page is what every page template gets.

@@ -9,6 +9,7 @@ import (
 	"github.com/logintokens/logintokens/backoffice"
 	"github.com/logintokens/logintokens/demoshop"
 	"github.com/logintokens/logintokens/httpapi"
+	"github.com/logintokens/logintokens/internal/bounds"
 	"github.com/logintokens/logintokens/internal/outage"
 	"github.com/logintokens/logintokens/jwtsign"
 	"github.com/logintokens/logintokens/redeem"
@@ -66,6 +67,9 @@ func newHandlers(deps serverDeps) (main, metricsOnly http.Handler, err error) {
 	// One report of a database outage for the whole service, once per
 	// interval, whichever part refused the requests.
 	outages := outage.New(deps.Log, 0)
+	// The API and the backoffice share one bound on imports, exports and
+	// short user searches running at once.
+	gates := bounds.NewGates()
 	api := httpapi.New(httpapi.Config{
 		Store:          deps.Store,
 		Redeem:         redeemer,
@@ -78,6 +82,7 @@ func newHandlers(deps serverDeps) (main, metricsOnly http.Handler, err error) {
 		MetricsToken:     cfg.MetricsToken,
 		MetricsElsewhere: cfg.MetricsAddr != "",
 		Outages:          outages,
+		Gates:            gates,
 	})
 	api.Register(mux)
 	if cfg.MetricsAddr != "" {
@@ -91,6 +96,7 @@ func newHandlers(deps serverDeps) (main, metricsOnly http.Handler, err error) {
 		// The same networks count as one client as for redeem.
 		AddressPrefixes: cfg.RateLimitPrefixes,
 		Outages:         outages,
+		Gates:           gates,
 	})
 	if err != nil {
 		return nil, nil, err

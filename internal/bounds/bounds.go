@@ -1,0 +1,129 @@
+// Package bounds holds what every HTTP entry point of the service bounds
+// before it trusts a request: the body each route may send (set before
+// anything reads or parses it), the gates that let only a few expensive
+// requests (imports, exports, short searches) run at once and answer the
+// rest at once instead of queueing them, and the longest redirect target a
+// page may answer with, so that no form value of any size comes back in a
+// Location header.
+package bounds
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	lt "github.com/logintokens/logintokens"
+)
+
+// DefaultMaxBody is the body limit of a route that names none: a form or
+// a JSON object of a few fields. Routes that need more (an import) or less
+// (a sign-in) say so in their route table.
+const DefaultMaxBody = 64 << 10
+
+// MaxLocation is the longest redirect target a handler answers with,
+// within the 8 KiB request line that proxies such as nginx accept by
+// default. A target built from a request (a list's search, a return
+// address) that would be longer is not followed: the handler redirects to
+// a fixed place or refuses the request instead.
+const MaxLocation = 8000
+
+// LimitBody serves h with the request body limited to max bytes
+// (DefaultMaxBody when max is 0): reading past it fails with an
+// *http.MaxBytesError, which the route's handler answers as too large.
+// Nothing is read here, so a request that is refused before its body is
+// needed (no session, no key) costs nothing however large it is. A request
+// that declares a longer body (Content-Length) is answered by tooLarge at
+// once, when it is given, without reading any of it.
+func LimitBody(max int64, tooLarge func(http.ResponseWriter, *http.Request, error), h http.Handler) http.Handler {
+	if max <= 0 {
+		max = DefaultMaxBody
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if tooLarge != nil && r.ContentLength > max {
+			tooLarge(w, r, &http.MaxBytesError{Limit: max})
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, max)
+		h.ServeHTTP(w, r)
+	})
+}
+
+// Gate lets at most a fixed number of holders in at once. Enter never
+// waits: a full gate answers *Busy at once, so that a burst of expensive
+// requests costs a few of them and a quick refusal for the rest, never an
+// unbounded queue.
+type Gate struct {
+	what       string
+	slots      chan struct{}
+	retryAfter time.Duration
+}
+
+// NewGate returns a gate for n holders at once; what names them in the
+// refusal ("imports"), retryAfter is what the refusal asks to wait.
+func NewGate(what string, n int, retryAfter time.Duration) *Gate {
+	return &Gate{what: what, slots: make(chan struct{}, max(n, 1)), retryAfter: retryAfter}
+}
+
+// Enter takes a place and returns the function that gives it back, or a
+// *Busy error when every place is taken.
+func (g *Gate) Enter() (leave func(), err error) {
+	select {
+	case g.slots <- struct{}{}:
+		return func() { <-g.slots }, nil
+	default:
+		return nil, &Busy{What: g.what, RetryAfter: g.retryAfter}
+	}
+}
+
+// Busy is the refusal of a full gate: a RATE_LIMITED error that says what
+// is busy and how long to wait (the Retry-After of the answer).
+type Busy struct {
+	What       string
+	RetryAfter time.Duration
+}
+
+func (e *Busy) Error() string {
+	return fmt.Sprintf("too many %s are running at once; try again in %d seconds", e.What, e.Seconds())
+}
+
+// Unwrap makes it a domain error with the RATE_LIMITED code.
+func (e *Busy) Unwrap() error { return lt.Errorf(lt.ERATELIMITED, "%s", e.Error()) }
+
+// Seconds is RetryAfter in whole seconds, at least 1: the Retry-After value.
+func (e *Busy) Seconds() int { return max(1, int((e.RetryAfter+time.Second-1)/time.Second)) }
+
+// Gates are the service's gates, shared by the admin API and the
+// backoffice so that both count against one bound.
+type Gates struct {
+	// Imports bounds the contact and customer imports: each may hold a
+	// file's rows (up to 8 MiB of CSV or JSON) while it applies them.
+	Imports *Gate
+	// Exports bounds the CSV exports of the token list, each of which
+	// reads every token its filters select.
+	Exports *Gate
+	// ShortSearches bounds user searches of one or two characters, which
+	// no trigram index serves and which may match much of the directory.
+	ShortSearches *Gate
+}
+
+// EnterSearch takes a place of ShortSearches for a user search of one or
+// two characters (after trimming spaces), and lets any other search in at
+// once: from three characters, the store finds the people through its
+// trigram indexes.
+func (g *Gates) EnterSearch(q string) (leave func(), err error) {
+	if n := utf8.RuneCountInString(strings.TrimSpace(q)); n == 0 || n > 2 {
+		return func() {}, nil
+	}
+	return g.ShortSearches.Enter()
+}
+
+// NewGates returns the gates with the service's bounds.
+func NewGates() *Gates {
+	return &Gates{
+		Imports:       NewGate("imports", 2, 5*time.Second),
+		Exports:       NewGate("exports", 2, 5*time.Second),
+		ShortSearches: NewGate("searches of one or two characters", 4, time.Second),
+	}
+}
