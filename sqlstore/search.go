@@ -100,6 +100,11 @@ func (s *Store) SearchUsers(ctx context.Context, q string, limit int) ([]*lt.Use
 	if limit < 1 || limit > 100 {
 		limit = 20
 	}
+	// Names and emails are one-line text: nobody's holds a control
+	// character, and neither index can be asked for one.
+	if p := lt.TextProblem(q); p != "" {
+		return nil, lt.Invalid("q", "%s", p)
+	}
 	var out []*lt.UserRef
 	err := s.read(ctx, func(tx *tx) error {
 		var err error
