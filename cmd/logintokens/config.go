@@ -58,13 +58,24 @@ type config struct {
 }
 
 // setting is one configuration value that a flag or a LOGINTOKENS_*
-// variable sets; the flag wins.
+// variable sets; the flag wins, then the default.
 type setting struct {
 	flag   string // "database-url"
 	help   string
 	isBool bool
-	val    string
-	set    bool
+	// def is parsed when neither the flag nor the variable sets a value;
+	// "" leaves the config's zero value.
+	def string
+	// parse checks a value and stores it in the config. Its error is the
+	// message, which resolve puts after the source and, unless quiet, the
+	// quoted value: --addr "x": want host:port.
+	parse func(cfg *config, v string) error
+	// quiet settings' messages do not repeat the value: a secret's, or a
+	// list's, whose message names the entry at fault.
+	quiet bool
+
+	val string
+	set bool
 }
 
 func (s *setting) String() string     { return s.val }
@@ -77,56 +88,13 @@ func (s *setting) env() string {
 }
 
 // configFlags are the settings of a command that touches the database.
-type configFlags struct {
-	addr            setting
-	databaseURL     setting
-	secretKey       setting
-	publicURL       setting
-	logFormat       setting
-	adminPassword   setting
-	shopCallbackURL setting
-	shopAudience    setting
-	ociHookAllow    setting
-	redeemFailures  setting
-	linkAutosubmit  setting
-	trustedProxies  setting
+type configFlags struct{ settings []*setting }
 
-	rateLimitIPv4Prefix setting
-	rateLimitIPv6Prefix setting
-	metricsToken        setting
-	metricsAddr         setting
-}
-
-func (cf *configFlags) all() []*setting {
-	return []*setting{&cf.addr, &cf.databaseURL, &cf.secretKey, &cf.publicURL, &cf.logFormat, &cf.adminPassword,
-		&cf.shopCallbackURL, &cf.shopAudience, &cf.ociHookAllow, &cf.redeemFailures, &cf.linkAutosubmit, &cf.trustedProxies,
-		&cf.rateLimitIPv4Prefix, &cf.rateLimitIPv6Prefix,
-		&cf.metricsToken, &cf.metricsAddr}
-}
+func (cf *configFlags) all() []*setting { return cf.settings }
 
 // addConfigFlags registers every configuration flag on fs.
 func addConfigFlags(fs *flag.FlagSet) *configFlags {
-	cf := &configFlags{
-		addr:            setting{flag: "addr", help: "`HOST:PORT` to listen on (default " + defaultAddr + ")"},
-		databaseURL:     setting{flag: "database-url", help: "`URL`: sqlite:PATH or postgres://... (default " + defaultDatabaseURL + ")"},
-		secretKey:       setting{flag: "secret-key", help: "server `KEY`, base64 of 32 bytes; required with PostgreSQL"},
-		publicURL:       setting{flag: "public-url", help: "`URL` that links are built from (default http://localhost:<port>)"},
-		logFormat:       setting{flag: "log-format", help: "`FORMAT`: text or json (default text)"},
-		adminPassword:   setting{flag: "admin-password", help: "`PASSWORD` of admin@localhost, created on first start"},
-		shopCallbackURL: setting{flag: "shop-callback-url", help: "`URL` where sign-in posts the assertion"},
-		shopAudience:    setting{flag: "shop-audience", help: "`AUDIENCE` (aud) of the assertion (default the callback's origin)"},
-		ociHookAllow:    setting{flag: "oci-hook-allow", help: "`URLS`: comma-separated allowed OCI HOOK_URLs; a hook is one exactly or lies under one at a /; empty = OCI off"},
-		redeemFailures:  setting{flag: "redeem-failures-per-minute", help: "`N` failed redeems per client network at once, then N a minute (default 20)"},
-		linkAutosubmit:  setting{flag: "link-autosubmit", help: "let the login page submit itself", isBool: true},
-		trustedProxies:  setting{flag: "trusted-proxies", help: "`ADDRS`: comma-separated proxy addresses or CIDRs whose X-Forwarded-For is trusted"},
-
-		rateLimitIPv4Prefix: setting{flag: "rate-limit-ipv4-prefix", help: "`BITS`: IPv4 addresses that share one failure limit, 16 to 32 (default 32: each address)"},
-		rateLimitIPv6Prefix: setting{flag: "rate-limit-ipv6-prefix", help: "`BITS`: IPv6 addresses that share one failure limit, 32 to 128 (default 64: each /64)"},
-		metricsToken: setting{flag: "metrics-token", help: "`TOKEN` that GET /metrics then requires as Authorization: Bearer TOKEN; " +
-			"16 to 256 visible ASCII characters (openssl rand -hex 32); default none: /metrics is open"},
-		metricsAddr: setting{flag: "metrics-addr", help: "`HOST:PORT` of a listener of its own for /metrics, which the main one " +
-			"then no longer serves (/healthz and /readyz stay there); default none"},
-	}
+	cf := &configFlags{settings: newSettings()}
 	for _, s := range cf.all() {
 		fs.Var(s, s.flag, s.help+" ["+s.env()+"]")
 	}
@@ -145,157 +113,37 @@ func (s *setting) value(getenv func(string) string) (val, source string) {
 	return "", ""
 }
 
-// resolve merges flags, environment and defaults and validates them.
+// resolve merges flags, environment and defaults and validates them, in
+// the order of the settings.
 func (cf *configFlags) resolve(getenv func(string) string) (*config, error) {
-	cfg := &config{Addr: defaultAddr, DatabaseURL: defaultDatabaseURL, LogFormat: "text",
-		RedeemFailuresPerMinute: defaultRedeemFailuresPerMinute, RateLimitPrefixes: ratelimit.DefaultPrefixes}
-
-	if v, src := cf.addr.value(getenv); src != "" {
-		if _, err := portOf(v); err != nil {
-			return nil, usagef("%s %q: %s", src, v, err)
+	cfg := &config{}
+	for _, s := range cf.all() {
+		if err := s.resolve(cfg, getenv); err != nil {
+			return nil, err
 		}
-		cfg.Addr = v
-	}
-
-	if v, src := cf.databaseURL.value(getenv); src != "" {
-		cfg.DatabaseURL = v
-	}
-	kind, err := sqlstore.Kind(cfg.DatabaseURL)
-	if err == nil && kind == "sqlite" {
-		_, err = sqlstore.SQLitePath(cfg.DatabaseURL)
-	}
-	if err != nil {
-		_, src := cf.databaseURL.value(getenv)
-		return nil, usagef("%s: %s", orName(src, "--database-url"), err)
-	}
-	cfg.DatabaseKind = kind
-
-	if v, src := cf.secretKey.value(getenv); src != "" {
-		key, err := lt.ParseKey(v)
-		if err != nil {
-			// Never repeat the value: it is a secret.
-			return nil, usagef("%s: %s; make one with: openssl rand -base64 32", src, err)
-		}
-		cfg.SecretKey = key
-	}
-
-	if v, src := cf.publicURL.value(getenv); src != "" {
-		u, err := parseHTTPURL(v)
-		if err != nil {
-			return nil, usagef("%s %q: %s", src, v, err)
-		}
-		if u.RawQuery != "" || u.Fragment != "" {
-			return nil, usagef("%s %q: want a URL without query or fragment", src, v)
-		}
-		u.Path = strings.TrimSuffix(u.Path, "/")
-		cfg.PublicURL = u
-	}
-
-	if v, src := cf.logFormat.value(getenv); src != "" {
-		if v != "text" && v != "json" {
-			return nil, usagef("%s %q: want text or json", src, v)
-		}
-		cfg.LogFormat = v
-	}
-
-	if v, src := cf.adminPassword.value(getenv); src != "" {
-		if len(v) < lt.MinPasswordLen {
-			return nil, usagef("%s: must be at least %d characters", src, lt.MinPasswordLen)
-		}
-		cfg.AdminPassword = v
-	}
-
-	if v, src := cf.shopCallbackURL.value(getenv); src != "" {
-		u, err := parseHTTPURL(v)
-		if err != nil {
-			return nil, usagef("%s %q: %s", src, v, err)
-		}
-		cfg.ShopCallbackURL = u
-	}
-
-	if v, src := cf.shopAudience.value(getenv); src != "" {
-		cfg.ShopAudience = strings.TrimSpace(v)
-	}
-
-	if v, src := cf.ociHookAllow.value(getenv); src != "" {
-		for _, s := range splitList(v) {
-			u, err := parseHTTPURL(s)
-			if err != nil {
-				return nil, usagef("%s: %q: %s", src, s, err)
-			}
-			if u.RawQuery != "" || u.Fragment != "" {
-				return nil, usagef("%s: %q: want scheme, host, port and path, without query or fragment", src, s)
-			}
-			if strings.Contains(u.Path, ";") {
-				// No hook with a path parameter is ever allowed.
-				return nil, usagef("%s: %q: want a path without ;", src, s)
-			}
-			// The path is taken as written: a hook matches it exactly, or
-			// lies under it at a "/" (signin.HookAllowed). So the
-			// procurement system's own HOOK_URL is an entry that admits it.
-			cfg.OCIHookAllow = append(cfg.OCIHookAllow, u)
-		}
-	}
-
-	if v, src := cf.redeemFailures.value(getenv); src != "" {
-		n, err := strconv.Atoi(strings.TrimSpace(v))
-		if err != nil || n < 1 || n > 1_000_000 {
-			return nil, usagef("%s %q: want a whole number from 1 to 1000000", src, v)
-		}
-		cfg.RedeemFailuresPerMinute = n
-	}
-
-	if v, src := cf.linkAutosubmit.value(getenv); src != "" {
-		b, err := strconv.ParseBool(strings.TrimSpace(v))
-		if err != nil {
-			return nil, usagef("%s %q: want true or false", src, v)
-		}
-		cfg.LinkAutosubmit = b
-	}
-
-	if v, src := cf.trustedProxies.value(getenv); src != "" {
-		for _, s := range splitList(v) {
-			p, err := parsePrefix(s)
-			if err != nil {
-				return nil, usagef("%s: %q is not an IP address or CIDR range, such as 10.0.0.0/8", src, s)
-			}
-			cfg.TrustedProxies = append(cfg.TrustedProxies, p)
-		}
-	}
-
-	for _, pf := range []struct {
-		s        *setting
-		min, max int
-		bits     *int
-	}{
-		{&cf.rateLimitIPv4Prefix, 16, 32, &cfg.RateLimitPrefixes.IPv4},
-		{&cf.rateLimitIPv6Prefix, 32, 128, &cfg.RateLimitPrefixes.IPv6},
-	} {
-		if v, src := pf.s.value(getenv); src != "" {
-			n, err := strconv.Atoi(strings.TrimPrefix(strings.TrimSpace(v), "/"))
-			if err != nil || n < pf.min || n > pf.max {
-				return nil, usagef("%s %q: want a prefix length from %d to %d", src, v, pf.min, pf.max)
-			}
-			*pf.bits = n
-		}
-	}
-
-	if v, src := cf.metricsToken.value(getenv); src != "" {
-		if !validMetricsToken(v) {
-			// Never repeat the value: it is a secret.
-			return nil, usagef("%s: want %d to %d visible ASCII characters without spaces; make one with: openssl rand -hex 32",
-				src, minMetricsToken, maxMetricsToken)
-		}
-		cfg.MetricsToken = v
-	}
-
-	if v, src := cf.metricsAddr.value(getenv); src != "" {
-		if _, err := portOf(v); err != nil {
-			return nil, usagef("%s %q: %s", src, v, err)
-		}
-		cfg.MetricsAddr = v
 	}
 	return cfg, nil
+}
+
+// resolve parses the setting's value, or its default, into cfg. A bad
+// value is a usage error that names where it came from.
+func (s *setting) resolve(cfg *config, getenv func(string) string) error {
+	v, src := s.value(getenv)
+	if src == "" {
+		if s.def == "" {
+			return nil
+		}
+		v, src = s.def, "--"+s.flag
+	}
+	err := s.parse(cfg, v)
+	switch {
+	case err == nil:
+		return nil
+	case s.quiet:
+		return usagef("%s: %s", src, err)
+	default:
+		return usagef("%s %q: %s", src, v, err)
+	}
 }
 
 // The metrics token's length: long enough not to be guessed, short enough
@@ -317,13 +165,6 @@ func validMetricsToken(s string) bool {
 		}
 	}
 	return true
-}
-
-func orName(src, name string) string {
-	if src == "" {
-		return name
-	}
-	return src
 }
 
 // portOf returns the port of a listen address such as ":8080".

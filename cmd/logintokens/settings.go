@@ -1,0 +1,212 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	lt "github.com/logintokens/logintokens"
+	"github.com/logintokens/logintokens/ratelimit"
+	"github.com/logintokens/logintokens/sqlstore"
+)
+
+// newSettings returns the configuration's settings in the order they are
+// registered, listed in the README and checked: each with its flag, its
+// help, its default and the function that checks a value and stores it in
+// the config.
+func newSettings() []*setting {
+	return []*setting{
+		{flag: "addr", help: "`HOST:PORT` to listen on (default " + defaultAddr + ")",
+			def: defaultAddr, parse: parseAddr},
+		{flag: "database-url", help: "`URL`: sqlite:PATH or postgres://... (default " + defaultDatabaseURL + ")",
+			def: defaultDatabaseURL, parse: parseDatabaseURL, quiet: true},
+		{flag: "secret-key", help: "server `KEY`, base64 of 32 bytes; required with PostgreSQL",
+			parse: parseSecretKey, quiet: true},
+		{flag: "public-url", help: "`URL` that links are built from (default http://localhost:<port>)",
+			parse: parsePublicURL},
+		{flag: "log-format", help: "`FORMAT`: text or json (default text)",
+			def: "text", parse: parseLogFormat},
+		{flag: "admin-password", help: "`PASSWORD` of admin@localhost, created on first start",
+			parse: parseAdminPassword, quiet: true},
+		{flag: "shop-callback-url", help: "`URL` where sign-in posts the assertion",
+			parse: parseShopCallbackURL},
+		{flag: "shop-audience", help: "`AUDIENCE` (aud) of the assertion (default the callback's origin)",
+			parse: parseShopAudience},
+		{flag: "oci-hook-allow", help: "`URLS`: comma-separated allowed OCI HOOK_URLs; a hook is one exactly or lies under one at a /; empty = OCI off",
+			parse: parseOCIHookAllow, quiet: true},
+		{flag: "redeem-failures-per-minute", help: "`N` failed redeems per client network at once, then N a minute (default 20)",
+			def: strconv.Itoa(defaultRedeemFailuresPerMinute), parse: parseRedeemFailures},
+		{flag: "link-autosubmit", help: "let the login page submit itself", isBool: true,
+			parse: parseLinkAutosubmit},
+		{flag: "trusted-proxies", help: "`ADDRS`: comma-separated proxy addresses or CIDRs whose X-Forwarded-For is trusted",
+			parse: parseTrustedProxies, quiet: true},
+
+		{flag: "rate-limit-ipv4-prefix", help: "`BITS`: IPv4 addresses that share one failure limit, 16 to 32 (default 32: each address)",
+			def:   strconv.Itoa(ratelimit.DefaultPrefixes.IPv4),
+			parse: parsePrefixBits(16, 32, func(cfg *config) *int { return &cfg.RateLimitPrefixes.IPv4 })},
+		{flag: "rate-limit-ipv6-prefix", help: "`BITS`: IPv6 addresses that share one failure limit, 32 to 128 (default 64: each /64)",
+			def:   strconv.Itoa(ratelimit.DefaultPrefixes.IPv6),
+			parse: parsePrefixBits(32, 128, func(cfg *config) *int { return &cfg.RateLimitPrefixes.IPv6 })},
+		{flag: "metrics-token", help: "`TOKEN` that GET /metrics then requires as Authorization: Bearer TOKEN; " +
+			"16 to 256 visible ASCII characters (openssl rand -hex 32); default none: /metrics is open",
+			parse: parseMetricsToken, quiet: true},
+		{flag: "metrics-addr", help: "`HOST:PORT` of a listener of its own for /metrics, which the main one " +
+			"then no longer serves (/healthz and /readyz stay there); default none",
+			parse: parseMetricsAddr},
+	}
+}
+
+func parseAddr(cfg *config, v string) error {
+	if _, err := portOf(v); err != nil {
+		return err
+	}
+	cfg.Addr = v
+	return nil
+}
+
+// parseDatabaseURL also names the kind of database; a URL may hold a
+// password, so its messages do not repeat it.
+func parseDatabaseURL(cfg *config, v string) error {
+	kind, err := sqlstore.Kind(v)
+	if err == nil && kind == "sqlite" {
+		_, err = sqlstore.SQLitePath(v)
+	}
+	if err != nil {
+		return err
+	}
+	cfg.DatabaseURL, cfg.DatabaseKind = v, kind
+	return nil
+}
+
+func parseSecretKey(cfg *config, v string) error {
+	key, err := lt.ParseKey(v)
+	if err != nil {
+		return fmt.Errorf("%s; make one with: openssl rand -base64 32", err)
+	}
+	cfg.SecretKey = key
+	return nil
+}
+
+func parsePublicURL(cfg *config, v string) error {
+	u, err := parseHTTPURL(v)
+	if err != nil {
+		return err
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return errors.New("want a URL without query or fragment")
+	}
+	u.Path = strings.TrimSuffix(u.Path, "/")
+	cfg.PublicURL = u
+	return nil
+}
+
+func parseLogFormat(cfg *config, v string) error {
+	if v != "text" && v != "json" {
+		return errors.New("want text or json")
+	}
+	cfg.LogFormat = v
+	return nil
+}
+
+func parseAdminPassword(cfg *config, v string) error {
+	if len(v) < lt.MinPasswordLen {
+		return fmt.Errorf("must be at least %d characters", lt.MinPasswordLen)
+	}
+	cfg.AdminPassword = v
+	return nil
+}
+
+func parseShopCallbackURL(cfg *config, v string) error {
+	u, err := parseHTTPURL(v)
+	if err != nil {
+		return err
+	}
+	cfg.ShopCallbackURL = u
+	return nil
+}
+
+func parseShopAudience(cfg *config, v string) error {
+	cfg.ShopAudience = strings.TrimSpace(v)
+	return nil
+}
+
+// parseOCIHookAllow takes each entry's path as written: a hook matches it
+// exactly, or lies under it at a "/" (signin.HookAllowed). So the
+// procurement system's own HOOK_URL is an entry that admits it.
+func parseOCIHookAllow(cfg *config, v string) error {
+	for _, s := range splitList(v) {
+		u, err := parseHTTPURL(s)
+		if err != nil {
+			return fmt.Errorf("%q: %s", s, err)
+		}
+		if u.RawQuery != "" || u.Fragment != "" {
+			return fmt.Errorf("%q: want scheme, host, port and path, without query or fragment", s)
+		}
+		if strings.Contains(u.Path, ";") {
+			// No hook with a path parameter is ever allowed.
+			return fmt.Errorf("%q: want a path without ;", s)
+		}
+		cfg.OCIHookAllow = append(cfg.OCIHookAllow, u)
+	}
+	return nil
+}
+
+func parseRedeemFailures(cfg *config, v string) error {
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil || n < 1 || n > 1_000_000 {
+		return errors.New("want a whole number from 1 to 1000000")
+	}
+	cfg.RedeemFailuresPerMinute = n
+	return nil
+}
+
+func parseLinkAutosubmit(cfg *config, v string) error {
+	b, err := strconv.ParseBool(strings.TrimSpace(v))
+	if err != nil {
+		return errors.New("want true or false")
+	}
+	cfg.LinkAutosubmit = b
+	return nil
+}
+
+func parseTrustedProxies(cfg *config, v string) error {
+	for _, s := range splitList(v) {
+		p, err := parsePrefix(s)
+		if err != nil {
+			return fmt.Errorf("%q is not an IP address or CIDR range, such as 10.0.0.0/8", s)
+		}
+		cfg.TrustedProxies = append(cfg.TrustedProxies, p)
+	}
+	return nil
+}
+
+// parsePrefixBits parses a prefix length ("24" or "/24") from lo to hi
+// into the field that bits returns.
+func parsePrefixBits(lo, hi int, bits func(*config) *int) func(*config, string) error {
+	return func(cfg *config, v string) error {
+		n, err := strconv.Atoi(strings.TrimPrefix(strings.TrimSpace(v), "/"))
+		if err != nil || n < lo || n > hi {
+			return fmt.Errorf("want a prefix length from %d to %d", lo, hi)
+		}
+		*bits(cfg) = n
+		return nil
+	}
+}
+
+func parseMetricsToken(cfg *config, v string) error {
+	if !validMetricsToken(v) {
+		return fmt.Errorf("want %d to %d visible ASCII characters without spaces; make one with: openssl rand -hex 32",
+			minMetricsToken, maxMetricsToken)
+	}
+	cfg.MetricsToken = v
+	return nil
+}
+
+func parseMetricsAddr(cfg *config, v string) error {
+	if _, err := portOf(v); err != nil {
+		return err
+	}
+	cfg.MetricsAddr = v
+	return nil
+}
