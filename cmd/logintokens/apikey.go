@@ -9,35 +9,18 @@ import (
 )
 
 func runAPIKeyCreate(ctx context.Context, c *cli, args []string) error {
-	fs := newFlagSet("apikey create")
-	cf := addConfigFlags(fs)
+	fs, cf := configFlagSet("apikey create")
 	name := fs.String("name", "", "`NAME`: what the key is for, such as \"ERP import\"")
 	webshop := fs.Bool("webshop", false, "a webshop key: it may only redeem tokens")
 	var grants listFlag
 	fs.Var(&grants, "grant", "`AREA:LEVEL` of an admin key (repeatable)")
 	asJSON := fs.Bool("json", false, "print one JSON object")
-	positional, err := parseArgs(fs, args)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	n, err := newAPIKey(*name, *webshop, grants)
 	if err != nil {
 		return err
-	}
-	if err := noArgs(positional); err != nil {
-		return err
-	}
-	if strings.TrimSpace(*name) == "" {
-		return usagef("--name is required")
-	}
-	n := lt.NewAPIKey{Name: *name, Kind: lt.KeyAdmin, CreatedBy: cliActor.Name}
-	switch {
-	case *webshop && len(grants) > 0:
-		return usagef("give --webshop or --grant, not both: a webshop key may only redeem tokens and takes no grants")
-	case *webshop:
-		n.Kind = lt.KeyWebshop
-	case len(grants) == 0:
-		return usagef("give --webshop for a webshop key, or --grant AREA:LEVEL for an admin key")
-	default:
-		if n.Grants, err = parseGrantFlags(grants); err != nil {
-			return err
-		}
 	}
 	_, store, err := c.openConfigured(ctx, cf)
 	if err != nil {
@@ -57,6 +40,29 @@ func runAPIKeyCreate(ctx context.Context, c *cli, args []string) error {
 	return nil
 }
 
+// newAPIKey is the key the flags describe: a webshop key, or an admin key
+// with its grants.
+func newAPIKey(name string, webshop bool, grants []string) (lt.NewAPIKey, error) {
+	if strings.TrimSpace(name) == "" {
+		return lt.NewAPIKey{}, usagef("--name is required")
+	}
+	n := lt.NewAPIKey{Name: name, Kind: lt.KeyAdmin, CreatedBy: cliActor.Name}
+	switch {
+	case webshop && len(grants) > 0:
+		return n, usagef("give --webshop or --grant, not both: a webshop key may only redeem tokens and takes no grants")
+	case webshop:
+		n.Kind = lt.KeyWebshop
+	case len(grants) == 0:
+		return n, usagef("give --webshop for a webshop key, or --grant AREA:LEVEL for an admin key")
+	default:
+		var err error
+		if n.Grants, err = parseGrantFlags(grants); err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
 // apiKeyJSON is a new API key as --json prints it, with its value.
 type apiKeyJSON struct {
 	*lt.APIKey
@@ -65,8 +71,7 @@ type apiKeyJSON struct {
 }
 
 func runAPIKeyRevoke(ctx context.Context, c *cli, args []string) error {
-	fs := newFlagSet("apikey revoke")
-	cf := addConfigFlags(fs)
+	fs, cf := configFlagSet("apikey revoke")
 	positional, err := parseArgs(fs, args)
 	if err != nil {
 		return err

@@ -308,3 +308,16 @@ func (c *cli) openConfigured(ctx context.Context, cf *configFlags) (*config, *sq
 	}
 	return cfg, store, nil
 }
+
+// keyedConfig resolves the configuration and loads the server key: the
+// configured one, else (SQLite) secret.key beside the database, created
+// on first use. createdKey names the file when this call created it.
+func (c *cli) keyedConfig(cf *configFlags) (cfg *config, keys *lt.Keyring, createdKey string, err error) {
+	if cfg, err = cf.resolve(c.getenv); err != nil {
+		return nil, nil, "", err
+	}
+	if keys, createdKey, err = loadKeyring(cfg); err != nil {
+		return nil, nil, "", err
+	}
+	return cfg, keys, createdKey, nil
+}

@@ -12,37 +12,20 @@ import (
 // runDevSeed fills the database with realistic sample data, fast: for
 // benchmarks, demos and trying the backoffice on a big list.
 func runDevSeed(ctx context.Context, c *cli, args []string) error {
-	fs := newFlagSet("dev seed")
-	cf := addConfigFlags(fs)
+	fs, cf := configFlagSet("dev seed")
 	tokens := fs.Int("tokens", 0, "`N` login tokens to make, of every type and state")
 	contacts := fs.Int("contacts", 0, "`N` contacts (default one per 20 tokens)")
 	customers := fs.Int("customers", 0, "`N` customers (default one per 20 tokens)")
 	companies := fs.Int("companies", 0, "`N` companies (default one per 10 contacts)")
 	seed := fs.Uint64("seed", 1, "`N` of the random sample: the same N makes the same names, times and counters (ids and secrets are always new)")
 	values := fs.String("values", "", "`FILE` to write every token's value to, one per line (created mode 0600; it holds secrets)")
-	positional, err := parseArgs(fs, args)
-	if err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if err := noArgs(positional); err != nil {
+	if err := checkSeedCounts(*tokens, *contacts, *customers, *companies); err != nil {
 		return err
 	}
-	if *tokens <= 0 {
-		return usagef("--tokens N is required: how many login tokens to make (more than 0)")
-	}
-	for _, f := range []struct {
-		name string
-		n    int
-	}{{"--contacts", *contacts}, {"--customers", *customers}, {"--companies", *companies}} {
-		if f.n < 0 {
-			return usagef("%s %d: want a whole number of 0 (the default) or more", f.name, f.n)
-		}
-	}
-	cfg, err := cf.resolve(c.getenv)
-	if err != nil {
-		return err
-	}
-	keys, createdKey, err := loadKeyring(cfg)
+	cfg, keys, createdKey, err := c.keyedConfig(cf)
 	if err != nil {
 		return err
 	}
@@ -64,9 +47,7 @@ func runDevSeed(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	defer store.Close()
-	if createdKey != "" {
-		fmt.Fprintf(c.stderr, "created the server key in %s; back it up with the database\n", createdKey)
-	}
+	c.reportCreatedKey(createdKey)
 	fmt.Fprintf(c.stderr, "seeding %s: %d tokens\n", cfg.DatabaseKind, *tokens)
 	res, err := store.Seed(ctx, opts)
 	if err != nil {
@@ -79,5 +60,22 @@ func runDevSeed(ctx context.Context, c *cli, args []string) error {
 	}
 	fmt.Fprintf(c.stderr, "seeded %d tokens, %d companies, %d contacts and %d customers in %s\n",
 		res.Tokens, res.Companies, res.Contacts, res.Customers, time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// checkSeedCounts refuses a seed without tokens and a negative count; 0
+// contacts, customers or companies is the default share.
+func checkSeedCounts(tokens, contacts, customers, companies int) error {
+	if tokens <= 0 {
+		return usagef("--tokens N is required: how many login tokens to make (more than 0)")
+	}
+	for _, f := range []struct {
+		name string
+		n    int
+	}{{"--contacts", contacts}, {"--customers", customers}, {"--companies", companies}} {
+		if f.n < 0 {
+			return usagef("%s %d: want a whole number of 0 (the default) or more", f.name, f.n)
+		}
+	}
 	return nil
 }

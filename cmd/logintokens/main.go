@@ -219,6 +219,23 @@ func newFlagSet(name string) *flag.FlagSet {
 	return fs
 }
 
+// configFlagSet returns the flag set of a command that touches the
+// database, with the configuration flags on it; the command adds its own.
+func configFlagSet(name string) (*flag.FlagSet, *configFlags) {
+	fs := newFlagSet(name)
+	return fs, addConfigFlags(fs)
+}
+
+// parseFlags parses the flags of a command that takes no positional
+// argument.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	positional, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	return noArgs(positional)
+}
+
 // parseArgs parses flags and positional arguments in any order
 // ("apikey revoke ID --json" as well as "apikey revoke --json ID"); "--"
 // ends the flags.

@@ -9,16 +9,11 @@ import (
 // migrate before starting new instances. With --adopt-key it also binds
 // the database to the configured server key, for after a key has leaked.
 func runMigrate(ctx context.Context, c *cli, args []string) error {
-	fs := newFlagSet("migrate")
-	cf := addConfigFlags(fs)
+	fs, cf := configFlagSet("migrate")
 	adopt := fs.Bool("adopt-key", false, "after the server key leaked: bind the database to the configured server key "+
 		"(with SQLite and none configured, secret.key, made anew when missing) instead of the one it was set up with; "+
 		"signing keys sealed with another key are deleted, and token values sealed with one cannot be revealed until regenerated")
-	positional, err := parseArgs(fs, args)
-	if err != nil {
-		return err
-	}
-	if err := noArgs(positional); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *adopt {
@@ -35,17 +30,11 @@ func runMigrate(ctx context.Context, c *cli, args []string) error {
 // adoptKey migrates the database and binds it to the server key, whatever
 // key it was set up with.
 func adoptKey(ctx context.Context, c *cli, cf *configFlags) error {
-	cfg, err := cf.resolve(c.getenv)
+	cfg, keys, createdKey, err := c.keyedConfig(cf)
 	if err != nil {
 		return err
 	}
-	keys, createdKey, err := loadKeyring(cfg)
-	if err != nil {
-		return err
-	}
-	if createdKey != "" {
-		fmt.Fprintf(c.stderr, "created the server key in %s; back it up with the database\n", createdKey)
-	}
+	c.reportCreatedKey(createdKey)
 	store, err := openMigrated(ctx, cfg, keys)
 	if err != nil {
 		return err

@@ -47,6 +47,14 @@ func loadKeyring(cfg *config) (keys *lt.Keyring, createdFile string, err error) 
 	return keys, createdFile, err
 }
 
+// reportCreatedKey tells the operator of a command that it created the
+// server key's file (path; "" when it did not), which must be kept.
+func (c *cli) reportCreatedKey(path string) {
+	if path != "" {
+		fmt.Fprintf(c.stderr, "created the server key in %s; back it up with the database\n", path)
+	}
+}
+
 // configuredKeyring is the keyring of a configured key, or nil: commands
 // that never encrypt a token value do not need one.
 func configuredKeyring(cfg *config) (*lt.Keyring, error) {

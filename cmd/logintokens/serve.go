@@ -29,14 +29,9 @@ const (
 )
 
 func runServe(ctx context.Context, c *cli, args []string) error {
-	fs := newFlagSet("serve")
-	cf := addConfigFlags(fs)
+	fs, cf := configFlagSet("serve")
 	demo := fs.Bool("demo", false, "serve the demo shop at /shop/ and seed sample data on a new database")
-	positional, err := parseArgs(fs, args)
-	if err != nil {
-		return err
-	}
-	if err := noArgs(positional); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	cfg, err := cf.resolve(c.getenv)

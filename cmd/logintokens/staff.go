@@ -13,18 +13,13 @@ import (
 )
 
 func runStaffCreate(ctx context.Context, c *cli, args []string) error {
-	fs := newFlagSet("staff create")
-	cf := addConfigFlags(fs)
+	fs, cf := configFlagSet("staff create")
 	email := fs.String("email", "", "`EMAIL` address, the sign-in name")
 	name := fs.String("name", "", "display `NAME` (default the email)")
 	var grants listFlag
 	fs.Var(&grants, "grant", "`AREA:LEVEL`, such as configuration:editor (repeatable)")
 	asJSON := fs.Bool("json", false, "print one JSON object")
-	positional, err := parseArgs(fs, args)
-	if err != nil {
-		return err
-	}
-	if err := noArgs(positional); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if strings.TrimSpace(*email) == "" {
@@ -52,7 +47,13 @@ func runStaffCreate(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *asJSON {
+	return c.printStaff(st, password, generated, *asJSON)
+}
+
+// printStaff says who was created; a generated password is printed too,
+// on stdout or in the --json object, as it is shown only now.
+func (c *cli) printStaff(st *lt.Staff, password string, generated, asJSON bool) error {
+	if asJSON {
 		out := staffJSON{Staff: st, Grants: st.Grants.Strings()}
 		if generated {
 			out.Password = password

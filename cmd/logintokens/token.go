@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -19,53 +20,17 @@ var cliActor = lt.Actor{Name: "cli"}
 const expiresForms = "want a duration like 24h, 90m or 7d, or an RFC 3339 time like 2026-12-31T23:00:00Z"
 
 func runTokenCreate(ctx context.Context, c *cli, args []string) error {
-	fs := newFlagSet("token create")
-	cf := addConfigFlags(fs)
-	contact := fs.String("contact", "", "`ID` of the contact the token signs in")
-	customer := fs.String("customer", "", "`ID` of the customer the token signs in")
-	expires := fs.String("expires", "", "`WHEN` it expires: a duration (24h, 90m, 7d) or an RFC 3339 time; default never")
-	oneTime := fs.Bool("one-time", false, "the token works once")
-	var extra listFlag
-	fs.Var(&extra, "extra", "`TEXT`: a line of extra information (repeatable)")
+	fs, cf := configFlagSet("token create")
+	tf := addTokenFlags(fs)
 	asJSON := fs.Bool("json", false, "print one JSON object")
-	positional, err := parseArgs(fs, args)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	n, err := tf.newToken()
 	if err != nil {
 		return err
 	}
-	if err := noArgs(positional); err != nil {
-		return err
-	}
-	n := lt.NewToken{OneTimeUse: *oneTime, Extra: extra}
-	if *contact != "" && *customer != "" {
-		return usagef("give --contact or --customer, not both (neither makes an anonymous token)")
-	}
-	if *contact != "" {
-		if n.ContactID, err = parseID("--contact", *contact); err != nil {
-			return err
-		}
-	}
-	if *customer != "" {
-		if n.CustomerID, err = parseID("--customer", *customer); err != nil {
-			return err
-		}
-	}
-	if *expires != "" {
-		t, err := parseExpires(*expires, time.Now())
-		if err != nil {
-			return usagef("--expires %q: %s", *expires, err)
-		}
-		n.ExpiresAt = &t
-	}
-	// The domain's own checks first, so that a past --expires fails before
-	// anything is opened or created.
-	if err := n.Validate(time.Now()); err != nil {
-		return err
-	}
-	cfg, err := cf.resolve(c.getenv)
-	if err != nil {
-		return err
-	}
-	keys, createdKey, err := loadKeyring(cfg)
+	cfg, keys, createdKey, err := c.keyedConfig(cf)
 	if err != nil {
 		return err
 	}
@@ -79,11 +44,61 @@ func runTokenCreate(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	if createdKey != "" {
-		fmt.Fprintf(c.stderr, "created the server key in %s; back it up with the database\n", createdKey)
+	c.reportCreatedKey(createdKey)
+	return c.printToken(tok, cfg.cliPublicURL(), *asJSON)
+}
+
+// tokenFlags are the flags of token create that describe the token.
+type tokenFlags struct {
+	contact, customer, expires *string
+	oneTime                    *bool
+	extra                      listFlag
+}
+
+func addTokenFlags(fs *flag.FlagSet) *tokenFlags {
+	tf := &tokenFlags{
+		contact:  fs.String("contact", "", "`ID` of the contact the token signs in"),
+		customer: fs.String("customer", "", "`ID` of the customer the token signs in"),
+		expires:  fs.String("expires", "", "`WHEN` it expires: a duration (24h, 90m, 7d) or an RFC 3339 time; default never"),
+		oneTime:  fs.Bool("one-time", false, "the token works once"),
 	}
-	public := cfg.cliPublicURL()
-	if *asJSON {
+	fs.Var(&tf.extra, "extra", "`TEXT`: a line of extra information (repeatable)")
+	return tf
+}
+
+// newToken is the token the flags describe, checked by the domain's own
+// rules first, so that a past --expires fails before anything is opened
+// or created.
+func (tf *tokenFlags) newToken() (lt.NewToken, error) {
+	n := lt.NewToken{OneTimeUse: *tf.oneTime, Extra: tf.extra}
+	if *tf.contact != "" && *tf.customer != "" {
+		return n, usagef("give --contact or --customer, not both (neither makes an anonymous token)")
+	}
+	var err error
+	if *tf.contact != "" {
+		if n.ContactID, err = parseID("--contact", *tf.contact); err != nil {
+			return n, err
+		}
+	}
+	if *tf.customer != "" {
+		if n.CustomerID, err = parseID("--customer", *tf.customer); err != nil {
+			return n, err
+		}
+	}
+	if *tf.expires != "" {
+		t, err := parseExpires(*tf.expires, time.Now())
+		if err != nil {
+			return n, usagef("--expires %q: %s", *tf.expires, err)
+		}
+		n.ExpiresAt = &t
+	}
+	return n, n.Validate(time.Now())
+}
+
+// printToken prints a new token's value and login link, or with --json one
+// object.
+func (c *cli) printToken(tok *lt.IssuedToken, public string, asJSON bool) error {
+	if asJSON {
 		return writeJSON(c, issuedToken(tok, public))
 	}
 	fmt.Fprintln(c.stdout, tok.Value)
