@@ -34,49 +34,35 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	cfg, err := cf.resolve(c.getenv)
+	cfg, keys, createdKey, err := c.keyedConfig(cf)
 	if err != nil {
 		return err
 	}
 	log := newLogger(c.stderr, cfg.LogFormat)
+	if createdKey != "" {
+		log.Info("created the server key; back it up with the database, or revealing existing tokens fails", "file", createdKey)
+	}
 
 	// SIGTERM or SIGINT, like a cancelled ctx, starts a graceful shutdown.
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	keys, createdKey, err := loadKeyring(cfg)
-	if err != nil {
-		return err
-	}
-	if createdKey != "" {
-		log.Info("created the server key; back it up with the database, or revealing existing tokens fails", "file", createdKey)
-	}
 	store, err := openStore(ctx, cfg, keys)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
 	log.Info("database ready", "kind", cfg.DatabaseKind)
-
 	if err := ensureFirstStaff(ctx, store, cfg, c.stderr, log); err != nil {
 		return err
 	}
 
-	ln, err := new(net.ListenConfig).Listen(ctx, "tcp", cfg.Addr)
+	lns, err := listen(ctx, cfg)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+		return err
 	}
-	defer ln.Close()
-	var metricsLn net.Listener
-	if cfg.MetricsAddr != "" {
-		if metricsLn, err = new(net.ListenConfig).Listen(ctx, "tcp", cfg.MetricsAddr); err != nil {
-			return fmt.Errorf("listen on %s for /metrics: %w", cfg.MetricsAddr, err)
-		}
-		defer metricsLn.Close()
-	}
-	_, port, _ := net.SplitHostPort(ln.Addr().String())
-	publicURL := cfg.publicURL(port)
-
+	defer lns.Close()
+	publicURL := cfg.publicURL(lns.port())
 	if *demo {
 		if err := seedDemo(ctx, store, publicURL, c.stderr, log); err != nil {
 			return err
@@ -85,24 +71,74 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 
 	// The assertions' issuer is the public URL, so the signer is made once
 	// the port is bound.
-	callback, _ := cfg.shop(publicURL, *demo)
-	audience := cfg.audience(publicURL, *demo)
-	signer := jwtsign.New(store, publicURL, audience)
+	signer := jwtsign.New(store, publicURL, cfg.audience(publicURL, *demo))
 	if err := signer.Load(ctx); err != nil {
 		return err
 	}
-	if callback == "" {
+	warnSignInSetup(log, cfg, publicURL, *demo)
+	handler, metricsHandler, err := newHandlers(serverDeps{Store: store, Log: log, Config: cfg, PublicURL: publicURL, Demo: *demo,
+		ServiceURL: localURL(lns.main.Addr()), Signer: signer})
+	if err != nil {
+		return err
+	}
+	srvs := startServers(lns, handler, metricsHandler, log)
+	announce(c, log, cfg, lns, publicURL, *demo)
+	return srvs.serveUntilDone(ctx, stop, log)
+}
+
+// warnSignInSetup logs what sign-in lacks: a shop to continue to, and OCI.
+func warnSignInSetup(log *slog.Logger, cfg *config, publicURL string, demo bool) {
+	if callback, _ := cfg.shop(publicURL, demo); callback == "" {
 		log.Warn("no shop callback is configured: sign-ins succeed but have no shop to continue to; set LOGINTOKENS_SHOP_CALLBACK_URL")
 	}
 	if len(cfg.OCIHookAllow) == 0 {
 		log.Info("OCI punchout is off: LOGINTOKENS_OCI_HOOK_ALLOW is empty")
 	}
+}
 
-	handler, metricsHandler, err := newHandlers(serverDeps{Store: store, Log: log, Config: cfg, PublicURL: publicURL, Demo: *demo,
-		ServiceURL: localURL(ln.Addr()), Signer: signer})
-	if err != nil {
-		return err
+// listeners are serve's bound sockets: the main one and, with
+// --metrics-addr, the one of /metrics (else nil).
+type listeners struct{ main, metrics net.Listener }
+
+// listen binds the configured addresses.
+func listen(ctx context.Context, cfg *config) (*listeners, error) {
+	var lns listeners
+	var err error
+	if lns.main, err = new(net.ListenConfig).Listen(ctx, "tcp", cfg.Addr); err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
+	if cfg.MetricsAddr != "" {
+		if lns.metrics, err = new(net.ListenConfig).Listen(ctx, "tcp", cfg.MetricsAddr); err != nil {
+			lns.main.Close()
+			return nil, fmt.Errorf("listen on %s for /metrics: %w", cfg.MetricsAddr, err)
+		}
+	}
+	return &lns, nil
+}
+
+// port is the main listener's port, where the public URL defaults to.
+func (l *listeners) port() string {
+	_, port, _ := net.SplitHostPort(l.main.Addr().String())
+	return port
+}
+
+func (l *listeners) Close() {
+	l.main.Close()
+	if l.metrics != nil {
+		l.metrics.Close()
+	}
+}
+
+// servers are serve's HTTP servers, each on its listener; served receives
+// what each one's Serve returns.
+type servers struct {
+	list   []*http.Server
+	served chan error
+}
+
+// startServers serves handler on the main listener and metricsHandler on
+// the one of /metrics, if there is one.
+func startServers(lns *listeners, handler, metricsHandler http.Handler, log *slog.Logger) *servers {
 	srv := &http.Server{
 		Handler: handler,
 		// Bounds against slow clients: requests carry small bodies, and an
@@ -114,12 +150,11 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	servers := []*http.Server{srv}
-	served := make(chan error, 2)
-	go func() { served <- srv.Serve(ln) }()
-	if metricsLn != nil {
+	s := &servers{served: make(chan error, 2)}
+	s.start(srv, lns.main)
+	if lns.metrics != nil {
 		// A scrape is a GET without a body, answered at once.
-		msrv := &http.Server{
+		s.start(&http.Server{
 			Handler:           metricsHandler,
 			ReadHeaderTimeout: 10 * time.Second,
 			ReadTimeout:       10 * time.Second,
@@ -127,44 +162,66 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 			IdleTimeout:       120 * time.Second,
 			MaxHeaderBytes:    16 << 10,
 			ErrorLog:          srv.ErrorLog,
-		}
-		servers = append(servers, msrv)
-		go func() { served <- msrv.Serve(metricsLn) }()
-		log.Info("metrics listening", "addr", metricsLn.Addr().String(), "tokenRequired", cfg.MetricsToken != "")
+		}, lns.metrics)
 	}
-	log.Info("listening", "addr", ln.Addr().String(), "url", publicURL, "audience", audience, "shopCallback", callback)
-	if *demo {
+	return s
+}
+
+func (s *servers) start(srv *http.Server, ln net.Listener) {
+	s.list = append(s.list, srv)
+	go func() { s.served <- srv.Serve(ln) }()
+}
+
+// announce says where serve listens: in the log and, for --demo, the demo
+// shop's address on stderr.
+func announce(c *cli, log *slog.Logger, cfg *config, lns *listeners, publicURL string, demo bool) {
+	if lns.metrics != nil {
+		log.Info("metrics listening", "addr", lns.metrics.Addr().String(), "tokenRequired", cfg.MetricsToken != "")
+	}
+	callback, _ := cfg.shop(publicURL, demo)
+	log.Info("listening", "addr", lns.main.Addr().String(), "url", publicURL, "audience", cfg.audience(publicURL, demo), "shopCallback", callback)
+	if demo {
 		fmt.Fprintf(c.stderr, "Demo shop: %s%s/\n", publicURL, demoShopPath)
 	}
+}
 
+// serveUntilDone serves until a server fails, which closes them all, or
+// until ctx is done (a signal, or the caller), which drains them; stop
+// ends the signal handling.
+func (s *servers) serveUntilDone(ctx context.Context, stop context.CancelFunc, log *slog.Logger) error {
 	select {
-	case err := <-served:
-		for _, s := range servers {
-			s.Close()
+	case err := <-s.served:
+		for _, srv := range s.list {
+			srv.Close()
 		}
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
 	// A second signal now ends the process at once.
 	stop()
+	return s.drain(ctx, log)
+}
+
+// drain shuts every server down at once, within the one timeout: requests
+// in flight finish, those still running at the timeout are cut off.
+func (s *servers) drain(ctx context.Context, log *slog.Logger) error {
 	log.Info("shutting down", "timeout", shutdownTimeout)
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
 	defer cancel()
-	// Both listeners drain at once, within the one timeout.
-	shut := make(chan struct{}, len(servers))
-	for _, s := range servers {
+	shut := make(chan struct{}, len(s.list))
+	for _, srv := range s.list {
 		go func() {
 			defer func() { shut <- struct{}{} }()
-			if err := s.Shutdown(sctx); err != nil {
+			if err := srv.Shutdown(sctx); err != nil {
 				log.Warn("requests still running at the shutdown timeout were cut off", "err", err)
-				s.Close()
+				srv.Close()
 			}
 		}()
 	}
 	var serveErr error
-	for range servers {
+	for range s.list {
 		<-shut
-		if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) && serveErr == nil {
+		if err := <-s.served; err != nil && !errors.Is(err, http.ErrServerClosed) && serveErr == nil {
 			serveErr = fmt.Errorf("serve: %w", err)
 		}
 	}

@@ -56,13 +56,7 @@ func newServer(deps serverDeps) (http.Handler, error) {
 func newHandlers(deps serverDeps) (main, metricsOnly http.Handler, err error) {
 	cfg := deps.Config
 	mux := http.NewServeMux()
-	redeemer := &redeem.Service{
-		Store:   deps.Store,
-		Issuer:  deps.Signer,
-		Limiter: redeem.NewLimiter(cfg.RedeemFailuresPerMinute, nil),
-		// The same networks count as one client for the backoffice.
-		Prefixes: cfg.RateLimitPrefixes,
-	}
+	redeemer := newRedeemer(deps)
 	metrics := httpapi.NewMetrics(nil)
 	// One report of a database outage for the whole service, once per
 	// interval, whichever part refused the requests.
@@ -70,7 +64,51 @@ func newHandlers(deps serverDeps) (main, metricsOnly http.Handler, err error) {
 	// The API and the backoffice share one bound on imports, exports and
 	// short user searches running at once.
 	gates := bounds.NewGates()
-	api := httpapi.New(httpapi.Config{
+
+	api := newAPI(deps, redeemer, metrics, outages, gates)
+	api.Register(mux)
+	if cfg.MetricsAddr != "" {
+		metricsOnly = httpapi.Middleware(api.MetricsHandler(), deps.Log, cfg.TrustedProxies...)
+	}
+	office, err := newBackoffice(deps, outages, gates)
+	if err != nil {
+		return nil, nil, err
+	}
+	office.Register(mux)
+	login, err := newSignin(deps, redeemer, metrics, outages)
+	if err != nil {
+		return nil, nil, err
+	}
+	login.Register(mux)
+	if deps.Demo {
+		shop, err := newDemoShop(deps)
+		if err != nil {
+			return nil, nil, err
+		}
+		// The shop serves its full paths: no prefix is stripped.
+		mux.Handle(demoShopPath+"/", shop)
+	}
+
+	mux.Handle("GET /{$}", http.RedirectHandler("/admin/", http.StatusSeeOther))
+	return httpapi.Middleware(mux, deps.Log, cfg.TrustedProxies...), metricsOnly, nil
+}
+
+// newRedeemer is the one redeem service, and so the one per-network
+// failure limit, of every sign-in path.
+func newRedeemer(deps serverDeps) *redeem.Service {
+	cfg := deps.Config
+	return &redeem.Service{
+		Store:   deps.Store,
+		Issuer:  deps.Signer,
+		Limiter: redeem.NewLimiter(cfg.RedeemFailuresPerMinute, nil),
+		// The same networks count as one client for the backoffice.
+		Prefixes: cfg.RateLimitPrefixes,
+	}
+}
+
+func newAPI(deps serverDeps, redeemer *redeem.Service, metrics *httpapi.Metrics, outages *outage.Reporter, gates *bounds.Gates) *httpapi.Server {
+	cfg := deps.Config
+	return httpapi.New(httpapi.Config{
 		Store:          deps.Store,
 		Redeem:         redeemer,
 		Keys:           jwks{deps.Signer},
@@ -84,11 +122,11 @@ func newHandlers(deps serverDeps) (main, metricsOnly http.Handler, err error) {
 		Outages:          outages,
 		Gates:            gates,
 	})
-	api.Register(mux)
-	if cfg.MetricsAddr != "" {
-		metricsOnly = httpapi.Middleware(api.MetricsHandler(), deps.Log, cfg.TrustedProxies...)
-	}
-	office, err := backoffice.New(backoffice.Config{
+}
+
+func newBackoffice(deps serverDeps, outages *outage.Reporter, gates *bounds.Gates) (*backoffice.Server, error) {
+	cfg := deps.Config
+	return backoffice.New(backoffice.Config{
 		Store:          deps.Store,
 		PublicURL:      deps.PublicURL,
 		TrustedProxies: cfg.TrustedProxies,
@@ -98,13 +136,12 @@ func newHandlers(deps serverDeps) (main, metricsOnly http.Handler, err error) {
 		Outages:         outages,
 		Gates:           gates,
 	})
-	if err != nil {
-		return nil, nil, err
-	}
-	office.Register(mux)
+}
 
+func newSignin(deps serverDeps, redeemer *redeem.Service, metrics *httpapi.Metrics, outages *outage.Reporter) (*signin.Server, error) {
+	cfg := deps.Config
 	callback, _ := cfg.shop(deps.PublicURL, deps.Demo)
-	login, err := signin.New(signin.Config{
+	return signin.New(signin.Config{
 		Redeem:          redeemer,
 		ShopCallbackURL: callback,
 		OCIHookAllow:    cfg.OCIHookAllow,
@@ -114,33 +151,23 @@ func newHandlers(deps serverDeps) (main, metricsOnly http.Handler, err error) {
 		Logger:          deps.Log,
 		Outages:         outages,
 	})
-	if err != nil {
-		return nil, nil, err
-	}
-	login.Register(mux)
+}
 
-	if deps.Demo {
-		serviceURL := deps.ServiceURL
-		if serviceURL == "" {
-			serviceURL = deps.PublicURL
-		}
-		shop, err := demoshop.New(demoshop.Config{
-			ServiceURL:    serviceURL,
-			Issuer:        deps.PublicURL,
-			Audience:      cfg.audience(deps.PublicURL, deps.Demo),
-			BasePath:      demoShopPath,
-			SecureCookies: strings.HasPrefix(deps.PublicURL, "https://"),
-			Logger:        deps.Log,
-		})
-		if err != nil {
-			return nil, nil, err
-		}
-		// The shop serves its full paths: no prefix is stripped.
-		mux.Handle(demoShopPath+"/", shop)
+// newDemoShop is the demo shop of serve --demo, under demoShopPath.
+func newDemoShop(deps serverDeps) (http.Handler, error) {
+	cfg := deps.Config
+	serviceURL := deps.ServiceURL
+	if serviceURL == "" {
+		serviceURL = deps.PublicURL
 	}
-
-	mux.Handle("GET /{$}", http.RedirectHandler("/admin/", http.StatusSeeOther))
-	return httpapi.Middleware(mux, deps.Log, cfg.TrustedProxies...), metricsOnly, nil
+	return demoshop.New(demoshop.Config{
+		ServiceURL:    serviceURL,
+		Issuer:        deps.PublicURL,
+		Audience:      cfg.audience(deps.PublicURL, deps.Demo),
+		BasePath:      demoShopPath,
+		SecureCookies: strings.HasPrefix(deps.PublicURL, "https://"),
+		Logger:        deps.Log,
+	})
 }
 
 // jwks serves the signer's key set through httpapi.JWKS, which knows no
