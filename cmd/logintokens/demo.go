@@ -49,35 +49,59 @@ func seedDemo(ctx context.Context, store *sqlstore.Store, publicURL string, stde
 		log.Info("demo data: the database has companies already; seeding nothing")
 		return nil
 	}
+	contacts, customers, err := seedDemoPeople(ctx, store)
+	if err != nil {
+		return err
+	}
+	tokens := demoTokens(contacts, customers)
+	link, err := seedDemoTokens(ctx, store, tokens, customers["Lena"], publicURL)
+	if err != nil {
+		return err
+	}
+	log.Info("demo data created", "companies", len(demoCompanies), "contacts", len(demoContacts),
+		"customers", len(demoCustomers), "loginTokens", len(tokens))
+	// The link is printed, not logged: logs redact token values.
+	fmt.Fprintf(stderr, "Demo login link for Jane Doe (Acme GmbH): %s\n", link)
+	return nil
+}
+
+// seedDemoPeople creates the demo companies, their contacts and the
+// customers; it returns the ids of the contacts and of the customers by
+// first name.
+func seedDemoPeople(ctx context.Context, store *sqlstore.Store) (contacts, customers map[string]int64, err error) {
 	companyIDs := map[string]int64{}
 	for _, c := range demoCompanies {
 		co := &lt.Company{Name: c.name, ExternalID: &c.externalID}
 		if err := store.CreateCompany(ctx, co); err != nil {
-			return fmt.Errorf("demo company %s: %w", c.name, err)
+			return nil, nil, fmt.Errorf("demo company %s: %w", c.name, err)
 		}
 		companyIDs[c.name] = co.ID
 	}
-	contacts := map[string]int64{}
+	contacts = map[string]int64{}
 	for _, p := range demoContacts {
 		c := &lt.Contact{CompanyID: companyIDs[p.company], FirstName: p.first, LastName: p.last, Email: p.email}
 		if err := store.CreateContact(ctx, c); err != nil {
-			return fmt.Errorf("demo contact %s: %w", p.email, err)
+			return nil, nil, fmt.Errorf("demo contact %s: %w", p.email, err)
 		}
 		contacts[p.first] = c.ID
 	}
-	customers := map[string]int64{}
+	customers = map[string]int64{}
 	for _, p := range demoCustomers {
 		c := &lt.Customer{FirstName: p.first, LastName: p.last, Email: p.email}
 		if err := store.CreateCustomer(ctx, c); err != nil {
-			return fmt.Errorf("demo customer %s: %w", p.email, err)
+			return nil, nil, fmt.Errorf("demo customer %s: %w", p.email, err)
 		}
 		customers[p.first] = c.ID
 	}
+	return contacts, customers, nil
+}
 
+// demoTokens are the demo tokens, of every kind; the first is Jane's.
+func demoTokens(contacts, customers map[string]int64) []lt.NewToken {
 	now := time.Now()
 	in := func(d time.Duration) *time.Time { t := now.Add(d); return &t }
 	day := 24 * time.Hour
-	tokens := []lt.NewToken{
+	return []lt.NewToken{
 		{ContactID: new(contacts["Jane"]), ExpiresAt: in(30 * day), Extra: []string{"Demo: Jane at Acme"}},
 		{ContactID: new(contacts["John"]), ExpiresAt: in(day), OneTimeUse: true},
 		{ContactID: new(contacts["Maria"]), OneTimeUse: true, Extra: []string{"OCI for Globex SAP SRM"}},
@@ -89,27 +113,27 @@ func seedDemo(ctx context.Context, store *sqlstore.Store, publicURL string, stde
 		{ExpiresAt: in(7 * day), Extra: []string{"Guest access for the spring fair"}},
 		{OneTimeUse: true, Extra: []string{"One guest visit"}},
 	}
-	var link string
+}
+
+// seedDemoTokens creates the tokens and returns the login link of the
+// first. The token of the customer whose id is expired is expired at once:
+// it shows what an expired token looks like, and expiring a token now is
+// how staff revoke one.
+func seedDemoTokens(ctx context.Context, store *sqlstore.Store, tokens []lt.NewToken, expired int64, publicURL string) (link string, err error) {
 	for i, n := range tokens {
 		tok, err := store.CreateToken(ctx, demoActor, n)
 		if err != nil {
-			return fmt.Errorf("demo token: %w", err)
+			return "", fmt.Errorf("demo token: %w", err)
 		}
 		switch {
 		case i == 0:
 			link = loginURL(publicURL, tok.Value)
-		case n.CustomerID != nil && *n.CustomerID == customers["Lena"]:
-			// Lena's token shows what an expired one looks like: expiring
-			// it now is how staff revoke a token.
+		case n.CustomerID != nil && *n.CustomerID == expired:
 			upd := lt.TokenUpdate{ExpiresAtSet: true, ExpiresAt: new(time.Now())}
 			if _, _, err := store.UpdateToken(ctx, demoActor, tok.ID, upd); err != nil {
-				return fmt.Errorf("demo token: %w", err)
+				return "", fmt.Errorf("demo token: %w", err)
 			}
 		}
 	}
-	log.Info("demo data created", "companies", len(demoCompanies), "contacts", len(demoContacts),
-		"customers", len(demoCustomers), "loginTokens", len(tokens))
-	// The link is printed, not logged: logs redact token values.
-	fmt.Fprintf(stderr, "Demo login link for Jane Doe (Acme GmbH): %s\n", link)
-	return nil
+	return link, nil
 }
