@@ -12,6 +12,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"database/sql"
 	"flag"
 	"fmt"
 	"math/rand/v2"
@@ -50,8 +51,27 @@ func run(ctx context.Context, dbURL, valuesFile, out string, n int, seed uint64)
 	db := store.DB()
 	pg := store.Dialect() == "postgres"
 
-	// Redeemable again and again: reusable, not expiring within a day, of
-	// an active user (or anonymous).
+	valid, err := redeemableIDs(ctx, db, pg)
+	if err != nil {
+		return err
+	}
+	picked, err := pick(valuesFile, valid, n, seed)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(out, []byte(strings.Join(picked, "\n")+"\n"), 0o600); err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "picked %d of %d redeemable tokens into %s\n", n, len(valid), out)
+	if pg {
+		return fillBenchIDs(ctx, db, picked)
+	}
+	return nil
+}
+
+// redeemableIDs returns the ids of the tokens that redeem again and again:
+// reusable, not expiring within a day, of an active user (or anonymous).
+func redeemableIDs(ctx context.Context, db *sql.DB, pg bool) (map[string]bool, error) {
 	validUntil := time.Now().UTC().Add(24 * time.Hour)
 	q := `SELECT t.id FROM login_tokens t
 		LEFT JOIN contacts c ON c.id = t.contact_id
@@ -66,25 +86,26 @@ func run(ctx context.Context, dbURL, valuesFile, out string, n int, seed uint64)
 	}
 	rows, err := db.QueryContext(ctx, q, arg)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	defer rows.Close()
 	valid := map[string]bool{}
 	for rows.Next() {
 		var id string
 		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return err
+			return nil, err
 		}
 		valid[id] = true
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
+	return valid, rows.Err()
+}
 
+// pick returns n of the values in the file whose ids are valid, the same
+// ones for the same seed.
+func pick(valuesFile string, valid map[string]bool, n int, seed uint64) ([]string, error) {
 	f, err := os.Open(valuesFile)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer f.Close()
 	var picked []string
@@ -97,45 +118,42 @@ func run(ctx context.Context, dbURL, valuesFile, out string, n int, seed uint64)
 		}
 	}
 	if err := sc.Err(); err != nil {
-		return err
+		return nil, err
 	}
 	if len(picked) < n {
-		return fmt.Errorf("only %d of the values in %s are redeemable tokens of this database, want %d", len(picked), valuesFile, n)
+		return nil, fmt.Errorf("only %d of the values in %s are redeemable tokens of this database, want %d", len(picked), valuesFile, n)
 	}
 	slices.Sort(picked)
 	rand.New(rand.NewPCG(seed, 0xbe7c4)).Shuffle(len(picked), func(i, j int) { picked[i], picked[j] = picked[j], picked[i] })
-	picked = picked[:n]
+	return picked[:n], nil
+}
 
-	if err := os.WriteFile(out, []byte(strings.Join(picked, "\n")+"\n"), 0o600); err != nil {
+// fillBenchIDs fills the table bench_ids (n 1..N, id) with the ids of the
+// picked values, for pgbench (bench/redeem.sql).
+func fillBenchIDs(ctx context.Context, db *sql.DB, picked []string) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "picked %d of %d redeemable tokens into %s\n", n, len(valid), out)
-
-	if pg {
-		tx, err := db.BeginTx(ctx, nil)
-		if err != nil {
+	defer tx.Rollback()
+	for _, s := range []string{`DROP TABLE IF EXISTS bench_ids`,
+		`CREATE TABLE bench_ids (n INT PRIMARY KEY, id TEXT COLLATE "C" NOT NULL)`} {
+		if _, err := tx.ExecContext(ctx, s); err != nil {
 			return err
 		}
-		defer tx.Rollback()
-		for _, s := range []string{`DROP TABLE IF EXISTS bench_ids`,
-			`CREATE TABLE bench_ids (n INT PRIMARY KEY, id TEXT COLLATE "C" NOT NULL)`} {
-			if _, err := tx.ExecContext(ctx, s); err != nil {
-				return err
-			}
-		}
-		for i, v := range picked {
-			id, _, _ := lt.ParseValue(lt.TokenPrefix, v)
-			if _, err := tx.ExecContext(ctx, `INSERT INTO bench_ids (n, id) VALUES ($1, $2)`, i+1, id); err != nil {
-				return err
-			}
-		}
-		if _, err := tx.ExecContext(ctx, `ANALYZE bench_ids`); err != nil {
-			return err
-		}
-		if err := tx.Commit(); err != nil {
-			return err
-		}
-		fmt.Fprintf(os.Stderr, "filled bench_ids with %d ids\n", n)
 	}
+	for i, v := range picked {
+		id, _, _ := lt.ParseValue(lt.TokenPrefix, v)
+		if _, err := tx.ExecContext(ctx, `INSERT INTO bench_ids (n, id) VALUES ($1, $2)`, i+1, id); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `ANALYZE bench_ids`); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "filled bench_ids with %d ids\n", len(picked))
 	return nil
 }

@@ -70,160 +70,236 @@ func main() {
 
 func run(dbURL, valuesFile string, conc int, dur time.Duration, hot, prepare bool) error {
 	ctx := context.Background()
-	b, err := os.ReadFile(valuesFile)
+	ids, err := readIDs(valuesFile, hot)
 	if err != nil {
 		return err
 	}
-	var ids []string
-	for _, v := range strings.Fields(string(b)) {
-		id, _, err := lt.ParseValue(lt.TokenPrefix, v)
-		if err != nil {
-			return fmt.Errorf("%s: %w", valuesFile, err)
-		}
-		ids = append(ids, id)
-	}
-	if len(ids) == 0 {
-		return fmt.Errorf("%s: no values", valuesFile)
-	}
-	if hot {
-		ids = ids[:1]
-	}
-
 	store, err := sqlstore.Open(ctx, dbURL, nil)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	db := store.DB()
-	pg := store.Dialect() == "postgres"
-	sel, upd, ins := selectToken, updateToken, insertAudit
-	if pg {
-		sel, upd, ins = rebind(sel)+" FOR UPDATE OF t", rebind(upd), rebind(ins)
-	} else {
-		var mode string
-		var synchronous, busy int
-		for _, p := range []struct {
-			q string
-			v any
-		}{{"PRAGMA journal_mode", &mode}, {"PRAGMA synchronous", &synchronous}, {"PRAGMA busy_timeout", &busy}} {
-			if err := db.QueryRowContext(ctx, p.q).Scan(p.v); err != nil {
-				return err
-			}
-		}
-		fmt.Printf("sqlite: journal_mode=%s synchronous=%d busy_timeout=%d writer connections=%d\n",
-			mode, synchronous, busy, db.Stats().MaxOpenConnections)
+	r, err := newRedeemer(ctx, store, prepare)
+	if err != nil {
+		return err
 	}
-	now := func() any {
-		t := time.Now().UTC().Truncate(time.Microsecond)
-		if pg {
-			return t
-		}
-		return t.Format("2006-01-02T15:04:05.000000Z") // sqlstore's text times
+	defer r.Close()
+	res := load(ctx, r, ids, conc, dur)
+	if !prepare {
+		fmt.Println("statements parsed on every call (-prepare=false)")
 	}
+	res.print(store.Dialect(), conc, len(ids))
+	return nil
+}
 
-	var stmts [3]*sql.Stmt
+// readIDs returns the ids of the token values in the file; with hot only
+// the first.
+func readIDs(valuesFile string, hot bool) ([]string, error) {
+	b, err := os.ReadFile(valuesFile)
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, v := range strings.Fields(string(b)) {
+		id, _, err := lt.ParseValue(lt.TokenPrefix, v)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", valuesFile, err)
+		}
+		ids = append(ids, id)
+	}
+	if len(ids) == 0 {
+		return nil, fmt.Errorf("%s: no values", valuesFile)
+	}
+	if hot {
+		ids = ids[:1]
+	}
+	return ids, nil
+}
+
+// The statements of one redeem transaction, in their order.
+const (
+	stSelect = iota
+	stUpdate
+	stAudit
+)
+
+// redeemer runs the statements of one redeem transaction, prepared once or
+// parsed on every call.
+type redeemer struct {
+	db      *sql.DB
+	pg      bool
+	queries [3]string
+	stmts   [3]*sql.Stmt // nil when parsed on every call
+}
+
+// newRedeemer writes the statements for the store's database; on SQLite it
+// prints the pragmas in force.
+func newRedeemer(ctx context.Context, store *sqlstore.Store, prepare bool) (*redeemer, error) {
+	r := &redeemer{db: store.DB(), pg: store.Dialect() == "postgres", queries: [3]string{selectToken, updateToken, insertAudit}}
+	if r.pg {
+		r.queries = [3]string{rebind(selectToken) + " FOR UPDATE OF t", rebind(updateToken), rebind(insertAudit)}
+	} else if err := printPragmas(ctx, r.db); err != nil {
+		return nil, err
+	}
 	if prepare {
-		for i, q := range []string{sel, upd, ins} {
-			if stmts[i], err = db.PrepareContext(ctx, q); err != nil {
-				return err
+		for i, q := range r.queries {
+			s, err := r.db.PrepareContext(ctx, q)
+			if err != nil {
+				r.Close()
+				return nil, err
 			}
-			defer stmts[i].Close()
+			r.stmts[i] = s
 		}
 	}
-	redeem := func(id string) error {
-		tx, err := db.BeginTx(ctx, nil)
-		if err != nil {
+	return r, nil
+}
+
+func printPragmas(ctx context.Context, db *sql.DB) error {
+	var mode string
+	var synchronous, busy int
+	for _, p := range []struct {
+		q string
+		v any
+	}{{"PRAGMA journal_mode", &mode}, {"PRAGMA synchronous", &synchronous}, {"PRAGMA busy_timeout", &busy}} {
+		if err := db.QueryRowContext(ctx, p.q).Scan(p.v); err != nil {
 			return err
 		}
-		defer tx.Rollback()
-		dest := make([]any, 20)
-		for i := range dest {
-			dest[i] = new(any)
-		}
-		at := now()
-		var row *sql.Row
-		if prepare {
-			row = tx.StmtContext(ctx, stmts[0]).QueryRowContext(ctx, id)
-		} else {
-			row = tx.QueryRowContext(ctx, sel, id)
-		}
-		if err := row.Scan(dest...); err != nil {
-			return fmt.Errorf("select: %w", err)
-		}
-		if prepare {
-			_, err = tx.StmtContext(ctx, stmts[1]).ExecContext(ctx, at, id)
-		} else {
-			_, err = tx.ExecContext(ctx, upd, at, id)
-		}
-		if err != nil {
-			return fmt.Errorf("update: %w", err)
-		}
-		auditArgs := []any{at, lt.EventTokenRedeemed, id, "apikey:bench", "127.0.0.1", "{}"}
-		if prepare {
-			_, err = tx.StmtContext(ctx, stmts[2]).ExecContext(ctx, auditArgs...)
-		} else {
-			_, err = tx.ExecContext(ctx, ins, auditArgs...)
-		}
-		if err != nil {
-			return fmt.Errorf("audit: %w", err)
-		}
-		return tx.Commit()
 	}
+	fmt.Printf("sqlite: journal_mode=%s synchronous=%d busy_timeout=%d writer connections=%d\n",
+		mode, synchronous, busy, db.Stats().MaxOpenConnections)
+	return nil
+}
 
+func (r *redeemer) Close() {
+	for _, s := range r.stmts {
+		if s != nil {
+			s.Close()
+		}
+	}
+}
+
+// now is the current time as sqlstore writes it.
+func (r *redeemer) now() any {
+	t := time.Now().UTC().Truncate(time.Microsecond)
+	if r.pg {
+		return t
+	}
+	return t.Format("2006-01-02T15:04:05.000000Z") // sqlstore's text times
+}
+
+func (r *redeemer) queryRow(ctx context.Context, tx *sql.Tx, st int, args ...any) *sql.Row {
+	if r.stmts[st] != nil {
+		return tx.StmtContext(ctx, r.stmts[st]).QueryRowContext(ctx, args...)
+	}
+	return tx.QueryRowContext(ctx, r.queries[st], args...)
+}
+
+func (r *redeemer) exec(ctx context.Context, tx *sql.Tx, st int, args ...any) error {
+	var err error
+	if r.stmts[st] != nil {
+		_, err = tx.StmtContext(ctx, r.stmts[st]).ExecContext(ctx, args...)
+	} else {
+		_, err = tx.ExecContext(ctx, r.queries[st], args...)
+	}
+	return err
+}
+
+// redeem runs one redeem transaction on the token id.
+func (r *redeemer) redeem(ctx context.Context, id string) error {
+	tx, err := r.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	dest := make([]any, 20)
+	for i := range dest {
+		dest[i] = new(any)
+	}
+	at := r.now()
+	if err := r.queryRow(ctx, tx, stSelect, id).Scan(dest...); err != nil {
+		return fmt.Errorf("select: %w", err)
+	}
+	if err := r.exec(ctx, tx, stUpdate, at, id); err != nil {
+		return fmt.Errorf("update: %w", err)
+	}
+	if err := r.exec(ctx, tx, stAudit, at, lt.EventTokenRedeemed, id, "apikey:bench", "127.0.0.1", "{}"); err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	return tx.Commit()
+}
+
+// result is what the goroutines measured.
+type result struct {
+	lats    []time.Duration // of the transactions that committed
+	errs    int
+	lastErr error
+	elapsed time.Duration
+}
+
+// load redeems from conc goroutines for dur.
+func load(ctx context.Context, r *redeemer, ids []string, conc int, dur time.Duration) *result {
 	var (
-		mu      sync.Mutex
-		lats    []time.Duration
-		errs    int
-		lastErr error
-		wg      sync.WaitGroup
+		mu  sync.Mutex
+		res result
+		wg  sync.WaitGroup
 	)
 	start := time.Now()
 	deadline := start.Add(dur)
 	for w := range conc {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var mine []time.Duration
-			myErrs := 0
-			var myErr error
-			i := w * 7919
-			for time.Now().Before(deadline) {
-				t0 := time.Now()
-				if err := redeem(ids[i%len(ids)]); err != nil {
-					myErrs++
-					myErr = err
-				} else {
-					mine = append(mine, time.Since(t0))
-				}
-				i += 104729 // a prime stride: every goroutine walks all ids
-			}
+		wg.Go(func() {
+			mine := walk(ctx, r, ids, w*7919, deadline)
 			mu.Lock()
-			lats = append(lats, mine...)
-			errs += myErrs
-			if myErr != nil {
-				lastErr = myErr
-			}
+			res.add(mine)
 			mu.Unlock()
-		}()
+		})
 	}
 	wg.Wait()
-	elapsed := time.Since(start)
-	slices.Sort(lats)
-	pct := func(p float64) float64 {
-		if len(lats) == 0 {
-			return 0
+	res.elapsed = time.Since(start)
+	return &res
+}
+
+// walk redeems ids from the i-th on until the deadline.
+func walk(ctx context.Context, r *redeemer, ids []string, i int, deadline time.Time) result {
+	var mine result
+	for time.Now().Before(deadline) {
+		t0 := time.Now()
+		if err := r.redeem(ctx, ids[i%len(ids)]); err != nil {
+			mine.errs++
+			mine.lastErr = err
+		} else {
+			mine.lats = append(mine.lats, time.Since(t0))
 		}
-		return float64(lats[min(len(lats)-1, int(p*float64(len(lats))))].Microseconds()) / 1000
+		i += 104729 // a prime stride: every goroutine walks all ids
 	}
-	if !prepare {
-		fmt.Println("statements parsed on every call (-prepare=false)")
+	return mine
+}
+
+func (res *result) add(o result) {
+	res.lats = append(res.lats, o.lats...)
+	res.errs += o.errs
+	if o.lastErr != nil {
+		res.lastErr = o.lastErr
 	}
+}
+
+// print prints transactions per second and latency percentiles, and the
+// last error.
+func (res *result) print(dialect string, conc, ids int) {
+	slices.Sort(res.lats)
 	fmt.Printf("raw %s c=%d ids=%d: %d tx in %.1fs, %.0f tx/s, p50 %.2f ms, p99 %.2f ms, errors %d\n",
-		store.Dialect(), conc, len(ids), len(lats), elapsed.Seconds(), float64(len(lats))/elapsed.Seconds(), pct(0.50), pct(0.99), errs)
-	if lastErr != nil {
-		fmt.Fprintln(os.Stderr, "last error:", lastErr)
+		dialect, conc, ids, len(res.lats), res.elapsed.Seconds(), float64(len(res.lats))/res.elapsed.Seconds(),
+		res.pct(0.50), res.pct(0.99), res.errs)
+	if res.lastErr != nil {
+		fmt.Fprintln(os.Stderr, "last error:", res.lastErr)
 	}
-	return nil
+}
+
+// pct is the p-th latency percentile in milliseconds.
+func (res *result) pct(p float64) float64 {
+	if len(res.lats) == 0 {
+		return 0
+	}
+	return float64(res.lats[min(len(res.lats)-1, int(p*float64(len(res.lats))))].Microseconds()) / 1000
 }
 
 // rebind turns ? into $1, $2, ... for PostgreSQL.
