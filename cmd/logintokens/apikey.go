@@ -14,7 +14,7 @@ func runAPIKeyCreate(ctx context.Context, c *cli, args []string) error {
 	webshop := fs.Bool("webshop", false, "a webshop key: it may only redeem tokens")
 	var grants listFlag
 	fs.Var(&grants, "grant", "`AREA:LEVEL` of an admin key (repeatable)")
-	asJSON := fs.Bool("json", false, "print one JSON object")
+	asJSON := jsonFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

@@ -286,6 +286,12 @@ func flagError(err error) error {
 	return usagef("%s", msg)
 }
 
+// jsonFlag adds --json to a command that creates something: it prints
+// what it created as one JSON object (writeJSON).
+func jsonFlag(fs *flag.FlagSet) *bool {
+	return fs.Bool("json", false, "print one JSON object")
+}
+
 // listFlag is a repeatable string flag.
 type listFlag []string
 

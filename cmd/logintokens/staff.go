@@ -18,7 +18,7 @@ func runStaffCreate(ctx context.Context, c *cli, args []string) error {
 	name := fs.String("name", "", "display `NAME` (default the email)")
 	var grants listFlag
 	fs.Var(&grants, "grant", "`AREA:LEVEL`, such as configuration:editor (repeatable)")
-	asJSON := fs.Bool("json", false, "print one JSON object")
+	asJSON := jsonFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

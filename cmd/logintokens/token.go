@@ -22,7 +22,7 @@ const expiresForms = "want a duration like 24h, 90m or 7d, or an RFC 3339 time l
 func runTokenCreate(ctx context.Context, c *cli, args []string) error {
 	fs, cf := configFlagSet("token create")
 	tf := addTokenFlags(fs)
-	asJSON := fs.Bool("json", false, "print one JSON object")
+	asJSON := jsonFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
