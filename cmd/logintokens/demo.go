@@ -8,6 +8,7 @@ import (
 	"time"
 
 	lt "github.com/logintokens/logintokens"
+	"github.com/logintokens/logintokens/internal/web"
 	"github.com/logintokens/logintokens/sqlstore"
 )
 
@@ -97,7 +98,7 @@ func seedDemo(ctx context.Context, store *sqlstore.Store, publicURL string, stde
 		}
 		switch {
 		case i == 0:
-			link = loginURL(publicURL, tok.Value)
+			link = web.Login.Link(publicURL, tok.Value)
 		case n.CustomerID != nil && *n.CustomerID == customers["Lena"]:
 			// Lena's token shows what an expired one looks like: expiring
 			// it now is how staff revoke a token.

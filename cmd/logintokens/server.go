@@ -11,6 +11,7 @@ import (
 	"github.com/logintokens/logintokens/httpapi"
 	"github.com/logintokens/logintokens/internal/bounds"
 	"github.com/logintokens/logintokens/internal/outage"
+	"github.com/logintokens/logintokens/internal/web"
 	"github.com/logintokens/logintokens/jwtsign"
 	"github.com/logintokens/logintokens/redeem"
 	"github.com/logintokens/logintokens/signin"
@@ -41,7 +42,7 @@ type serverDeps struct {
 }
 
 // newServer returns the service's HTTP handler: every route on one mux,
-// behind httpapi.Middleware (request ids, security headers, panics,
+// behind web.Middleware (request ids, security headers, panics,
 // redacted request logs). The redeem service, and so the per-network
 // failure limit, is one for every sign-in path: the API's redeem, /login
 // and the OCI entry.
@@ -63,7 +64,7 @@ func newHandlers(deps serverDeps) (main, metricsOnly http.Handler, err error) {
 		// The same networks count as one client for the backoffice.
 		Prefixes: cfg.RateLimitPrefixes,
 	}
-	metrics := httpapi.NewMetrics(nil)
+	metrics := web.NewMetrics(nil)
 	// One report of a database outage for the whole service, once per
 	// interval, whichever part refused the requests.
 	outages := outage.New(deps.Log, 0)
@@ -86,7 +87,7 @@ func newHandlers(deps serverDeps) (main, metricsOnly http.Handler, err error) {
 	})
 	api.Register(mux)
 	if cfg.MetricsAddr != "" {
-		metricsOnly = httpapi.Middleware(api.MetricsHandler(), deps.Log, cfg.TrustedProxies...)
+		metricsOnly = web.Middleware(api.MetricsHandler(), deps.Log, cfg.TrustedProxies...)
 	}
 	office, err := backoffice.New(backoffice.Config{
 		Store:          deps.Store,
@@ -140,7 +141,7 @@ func newHandlers(deps serverDeps) (main, metricsOnly http.Handler, err error) {
 	}
 
 	mux.Handle("GET /{$}", http.RedirectHandler("/admin/", http.StatusSeeOther))
-	return httpapi.Middleware(mux, deps.Log, cfg.TrustedProxies...), metricsOnly, nil
+	return web.Middleware(mux, deps.Log, cfg.TrustedProxies...), metricsOnly, nil
 }
 
 // jwks serves the signer's key set through httpapi.JWKS, which knows no
