@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	lt "github.com/logintokens/logintokens"
+	"github.com/logintokens/logintokens/internal/web"
 )
 
 func (s *Server) showLogin(w http.ResponseWriter, r *http.Request) {
@@ -39,7 +40,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 		s.renderLogin(w, r, http.StatusForbidden, email, "The sign-in form expired. Please try again.")
 		return
 	}
-	addr := s.clientAddress(r)
+	addr := web.ClientAddress(r, s.TrustedProxies)
 	var st *lt.Staff
 	right, refused, err := s.throttle.check(r.Context(), email, addr, func() (bool, error) {
 		var err error
@@ -116,7 +117,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusBadRequest, "password", p)
 		return
 	}
-	addr := s.clientAddress(r)
+	addr := web.ClientAddress(r, s.TrustedProxies)
 	// The new password's hash is made under the same slot as the check.
 	right, refused, err := s.throttle.check(r.Context(), c.staff.Email, addr, func() (bool, error) {
 		_, err := s.Store.AuthenticateStaff(r.Context(), c.staff.Email, current)

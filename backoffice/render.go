@@ -16,6 +16,7 @@ import (
 	"time"
 
 	lt "github.com/logintokens/logintokens"
+	"github.com/logintokens/logintokens/internal/web"
 )
 
 //go:embed all:templates static
@@ -141,11 +142,8 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	w.Write(buf.Bytes())
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
-}
+// writeJSON answers v as JSON with status.
+var writeJSON = web.WriteJSON
 
 func itoa(n int) string { return strconv.Itoa(n) }
 

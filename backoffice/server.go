@@ -12,15 +12,14 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
 	lt "github.com/logintokens/logintokens"
 	"github.com/logintokens/logintokens/internal/bounds"
 	"github.com/logintokens/logintokens/internal/outage"
+	"github.com/logintokens/logintokens/internal/web"
 	"github.com/logintokens/logintokens/ratelimit"
-	"github.com/logintokens/logintokens/redeem"
 )
 
 // Store is what the backoffice needs of the store.
@@ -171,10 +170,6 @@ type route struct {
 	upload bool
 }
 
-func (s *Server) clientAddress(r *http.Request) string {
-	return redeem.ClientAddress(r, s.TrustedProxies)
-}
-
 // securityHeaders are sent with every backoffice answer.
 func securityHeaders(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -192,40 +187,17 @@ func securityHeaders(h http.Handler) http.Handler {
 	})
 }
 
-// fail answers an error as a page: 403, 404, 400 with the message, or 500
-// with nothing of the cause.
+// fail answers an error as a page (or as JSON to a script) with its
+// code's status and message; a 500 says nothing of the cause.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	code := lt.ErrorCode(err)
-	status := http.StatusInternalServerError
-	switch code {
-	case lt.EINVALID:
-		status = http.StatusBadRequest
-	case lt.EFORBIDDEN:
-		status = http.StatusForbidden
-	case lt.ENOTFOUND:
-		status = http.StatusNotFound
-	case lt.ECONFLICT:
-		status = http.StatusConflict
-	case lt.EUNAUTHENTICATED:
-		status = http.StatusUnauthorized
-	case lt.EUNAVAILABLE:
-		status = http.StatusServiceUnavailable
-	case lt.ERATELIMITED:
-		status = http.StatusTooManyRequests
-		if busy := new(bounds.Busy); errors.As(err, &busy) {
-			w.Header().Set("Retry-After", strconv.Itoa(busy.Seconds()))
-		}
-	}
-	msg := lt.ErrorMessage(err)
+	status, msg := web.Status(code), lt.ErrorMessage(err)
 	if tooLarge := new(http.MaxBytesError); errors.As(err, &tooLarge) {
 		status, msg = http.StatusRequestEntityTooLarge, "the form is too large"
 	}
+	web.Refused(w, r, err, s.Outages)
 	switch status {
 	case http.StatusServiceUnavailable:
-		// Every page fails alike during an outage: reported once per
-		// interval, not once each.
-		s.Outages.Refused(r.Context(), err)
-		w.Header().Set("Retry-After", outage.RetryAfterHeader)
 		msg = "The backoffice is briefly unavailable. Try again in a few seconds."
 	case http.StatusInternalServerError:
 		s.log.ErrorContext(r.Context(), "backoffice error", "path", r.URL.Path, "err", err)

@@ -16,6 +16,7 @@ import (
 
 	lt "github.com/logintokens/logintokens"
 	"github.com/logintokens/logintokens/internal/bounds"
+	"github.com/logintokens/logintokens/internal/web"
 )
 
 const (
@@ -45,7 +46,7 @@ func currentFrom(ctx context.Context) *current {
 
 // actor names the staff member in the audit trail.
 func (c *current) actor(r *http.Request, s *Server) lt.Actor {
-	return lt.Actor{Name: c.staff.Actor(), ClientIP: s.clientAddress(r)}
+	return lt.Actor{Name: c.staff.Actor(), ClientIP: web.ClientAddress(r, s.TrustedProxies)}
 }
 
 func (c *current) can(area lt.Area, level lt.Level) bool { return c.staff.Grants.Allows(area, level) }

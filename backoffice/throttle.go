@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/logintokens/logintokens/internal/web"
 	"github.com/logintokens/logintokens/ratelimit"
 )
 
@@ -70,7 +71,7 @@ func tooMany(wait time.Duration) *refusal {
 
 // retryAfter is the whole seconds to wait, at least 1.
 func (r *refusal) retryAfter() int {
-	return max(int((r.wait+time.Second-1)/time.Second), 1)
+	return web.RetryAfter(r.wait)
 }
 
 // message is the page's explanation of the refusal; what names the

@@ -20,6 +20,7 @@ import (
 
 	lt "github.com/logintokens/logintokens"
 	"github.com/logintokens/logintokens/internal/bounds"
+	"github.com/logintokens/logintokens/internal/web"
 )
 
 // tokenForm is the New Login Token form or the editable part of the edit
@@ -235,7 +236,7 @@ type issued struct {
 }
 
 func (s *Server) issue(prefix, value string) *issued {
-	return &issued{Prefix: prefix, Value: value, LoginURL: s.PublicURL + "/login?token=" + value, OCIURL: s.PublicURL + "/oci/login?token=" + value}
+	return &issued{Prefix: prefix, Value: value, LoginURL: web.Login.Link(s.PublicURL, value), OCIURL: web.OCI.Link(s.PublicURL, value)}
 }
 
 // newTokenView is the New Login Token dialog, before and after saving.

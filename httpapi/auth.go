@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	lt "github.com/logintokens/logintokens"
+	"github.com/logintokens/logintokens/internal/web"
 )
 
 // access is what a route requires of its caller.
@@ -45,7 +46,7 @@ var (
 // a missing or bad key, 403 for a key without the grant. The backoffice's
 // session cookie is never accepted here.
 func (s *Server) authorize(r *http.Request, a access) (*caller, error) {
-	c := &caller{actor: lt.Actor{ClientIP: s.clientAddress(r)}}
+	c := &caller{actor: lt.Actor{ClientIP: web.ClientAddress(r, s.TrustedProxies)}}
 	if a.metrics && s.MetricsToken != "" {
 		// Compared as SHA-256 digests in constant time: neither the
 		// token's bytes nor its length show in the timing.

@@ -13,6 +13,7 @@ import (
 
 	lt "github.com/logintokens/logintokens"
 	"github.com/logintokens/logintokens/httpapi"
+	"github.com/logintokens/logintokens/internal/web"
 	"github.com/logintokens/logintokens/jwtsign"
 	"github.com/logintokens/logintokens/redeem"
 	"github.com/logintokens/logintokens/sqlstore/sqlstoretest"
@@ -47,7 +48,7 @@ func newLimitedAPI(t *testing.T, perMinute int, clock *stoppedClock) *testAPI {
 	})
 	mux := http.NewServeMux()
 	api.Register(mux)
-	srv := httptest.NewServer(httpapi.Middleware(mux, logger))
+	srv := httptest.NewServer(web.Middleware(mux, logger))
 	t.Cleanup(srv.Close)
 	a := &testAPI{t: t, URL: srv.URL, API: api, Store: st, Signer: signer, Keys: map[string]string{}}
 	for role, n := range map[string]lt.NewAPIKey{

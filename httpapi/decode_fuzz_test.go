@@ -13,6 +13,7 @@ import (
 
 	lt "github.com/logintokens/logintokens"
 	"github.com/logintokens/logintokens/httpapi"
+	"github.com/logintokens/logintokens/internal/web"
 	"github.com/logintokens/logintokens/jwtsign"
 	"github.com/logintokens/logintokens/redeem"
 	"github.com/logintokens/logintokens/sqlstore"
@@ -48,7 +49,7 @@ func newFuzzAPI(tb testing.TB) *fuzzAPI {
 	})
 	mux := http.NewServeMux()
 	api.Register(mux)
-	a := &fuzzAPI{h: httpapi.Middleware(mux, logger), store: st}
+	a := &fuzzAPI{h: web.Middleware(mux, logger), store: st}
 	var err error
 	if _, a.admin, err = st.CreateAPIKey(ctx, lt.NewAPIKey{Name: "all", Kind: lt.KeyAdmin, Grants: lt.AllGrants()}); err != nil {
 		tb.Fatal(err)

@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/logintokens/logintokens/internal/web"
 )
 
 // The API reference page is rendered from the OpenAPI document itself, so
@@ -115,7 +117,7 @@ func docsRender(d *oaDoc) (page []byte, csp string, err error) {
 		p.Auth = sc.Description
 	}
 	for _, c := range oaProblemCodes {
-		p.Problems = append(p.Problems, docsProblem{Code: c.Code, Meaning: c.Meaning, Status: StatusOf(c.Code)})
+		p.Problems = append(p.Problems, docsProblem{Code: c.Code, Meaning: c.Meaning, Status: web.Status(c.Code)})
 	}
 	for _, t := range d.Tags {
 		p.Groups = append(p.Groups, docsGroup{ID: "tag-" + docsSlug(t.Name), Name: t.Name, Description: t.Description})

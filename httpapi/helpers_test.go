@@ -14,6 +14,7 @@ import (
 
 	lt "github.com/logintokens/logintokens"
 	"github.com/logintokens/logintokens/httpapi"
+	"github.com/logintokens/logintokens/internal/web"
 	"github.com/logintokens/logintokens/jwtsign"
 	"github.com/logintokens/logintokens/redeem"
 	"github.com/logintokens/logintokens/sqlstore"
@@ -63,11 +64,11 @@ func newAPI(t *testing.T, kind string, failuresPerMinute int) *testAPI {
 		Keys:      jwksAdapter{signer},
 		PublicURL: testPublicURL,
 		Logger:    logger,
-		Metrics:   httpapi.NewMetrics(nil),
+		Metrics:   web.NewMetrics(nil),
 	})
 	mux := http.NewServeMux()
 	api.Register(mux)
-	srv := httptest.NewServer(httpapi.Middleware(mux, logger))
+	srv := httptest.NewServer(web.Middleware(mux, logger))
 	t.Cleanup(srv.Close)
 	a := &testAPI{t: t, URL: srv.URL, API: api, Store: st, Signer: signer, Logs: logs, Keys: map[string]string{}}
 	roles := map[string]lt.NewAPIKey{

@@ -11,6 +11,7 @@ import (
 
 	lt "github.com/logintokens/logintokens"
 	"github.com/logintokens/logintokens/httpapi"
+	"github.com/logintokens/logintokens/internal/web"
 	"github.com/logintokens/logintokens/sqlstore/sqlstoretest"
 )
 
@@ -32,7 +33,7 @@ func metricsServer(t *testing.T, cfg httpapi.Config) (*httpapi.Server, string, s
 	api := httpapi.New(cfg)
 	mux := http.NewServeMux()
 	api.Register(mux)
-	srv := httptest.NewServer(httpapi.Middleware(mux, cfg.Logger))
+	srv := httptest.NewServer(web.Middleware(mux, cfg.Logger))
 	t.Cleanup(srv.Close)
 	return api, srv.URL, key, logs
 }

@@ -11,6 +11,7 @@ import (
 
 	lt "github.com/logintokens/logintokens"
 	"github.com/logintokens/logintokens/httpapi"
+	"github.com/logintokens/logintokens/internal/web"
 )
 
 // serveWith runs handler behind Middleware and returns the server's URL
@@ -21,7 +22,7 @@ func serveWith(t *testing.T, pattern string, handler http.HandlerFunc) (string, 
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	mux := http.NewServeMux()
 	mux.Handle(pattern, handler)
-	srv := httptest.NewServer(httpapi.Middleware(mux, log))
+	srv := httptest.NewServer(web.Middleware(mux, log))
 	t.Cleanup(srv.Close)
 	return srv.URL, logs
 }

@@ -12,6 +12,7 @@ import (
 	"sync"
 
 	lt "github.com/logintokens/logintokens"
+	"github.com/logintokens/logintokens/internal/web"
 )
 
 // The OpenAPI document is generated from the route table (each route's
@@ -537,8 +538,8 @@ type oaProblemCode struct {
 	Code, Meaning string
 }
 
-// oaProblemCodes lists every code of statusOf, in the order a reader meets
-// them; the tests check that it covers statusOf exactly.
+// oaProblemCodes lists every code of the status table (web.Status), in the
+// order a reader meets them; the tests check that it covers it exactly.
 var oaProblemCodes = []oaProblemCode{
 	{lt.EINVALID, "The request is malformed: a bad or unknown field, query parameter or media type. errors names each field."},
 	{lt.EUNAUTHENTICATED, "No API key, or one that is unknown or revoked. Send Authorization: Bearer ltk_…"},
@@ -916,7 +917,7 @@ Every error is an RFC 9457 problem document, ` + "`application/problem+json`" + 
 |---|---|---|
 `)
 	for _, p := range oaProblemCodes {
-		fmt.Fprintf(&b, "| %s | %d | %s |\n", p.Code, StatusOf(p.Code), p.Meaning)
+		fmt.Fprintf(&b, "| %s | %d | %s |\n", p.Code, web.Status(p.Code), p.Meaning)
 	}
 	b.WriteString("\n## Redeem outcomes\n\n")
 	b.WriteString(oaRedeemOutcomes())

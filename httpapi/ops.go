@@ -44,7 +44,7 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request, c *caller) error
 
 // metrics serves the Prometheus registry.
 func (s *Server) metrics(w http.ResponseWriter, r *http.Request, c *caller) error {
-	s.Metrics.serve(w, r)
+	s.Metrics.ServeHTTP(w, r)
 	return nil
 }
 

@@ -18,6 +18,7 @@ import (
 
 	lt "github.com/logintokens/logintokens"
 	"github.com/logintokens/logintokens/httpapi"
+	"github.com/logintokens/logintokens/internal/web"
 	"github.com/logintokens/logintokens/sqlstore"
 	"github.com/logintokens/logintokens/sqlstore/sqlstoretest"
 )
@@ -175,7 +176,7 @@ func TestReadyzRecoversWhenTheDatabaseComesBack(t *testing.T) {
 	api := httpapi.New(httpapi.Config{Store: st, Logger: log})
 	mux := http.NewServeMux()
 	api.Register(mux)
-	srv := httptest.NewServer(httpapi.Middleware(mux, log))
+	srv := httptest.NewServer(web.Middleware(mux, log))
 	t.Cleanup(srv.Close)
 
 	readyz := func() (int, string) {

@@ -15,6 +15,7 @@ import (
 	lt "github.com/logintokens/logintokens"
 	"github.com/logintokens/logintokens/internal/bounds"
 	"github.com/logintokens/logintokens/internal/outage"
+	"github.com/logintokens/logintokens/internal/web"
 	"github.com/logintokens/logintokens/redeem"
 )
 
@@ -74,7 +75,7 @@ type Config struct {
 	PublicURL      string
 	TrustedProxies []netip.Prefix
 	Logger         *slog.Logger
-	Metrics        *Metrics
+	Metrics        *web.Metrics
 
 	// MetricsToken, when set, is the bearer token GET /metrics requires
 	// (no API key opens it); else /metrics is public.
@@ -112,7 +113,7 @@ func New(cfg Config) *Server {
 		s.log = slog.Default()
 	}
 	if s.Metrics == nil {
-		s.Metrics = NewMetrics(nil)
+		s.Metrics = web.NewMetrics(nil)
 	}
 	if s.Outages == nil {
 		s.Outages = outage.New(s.log, 0)
@@ -148,7 +149,7 @@ func (s *Server) MetricsHandler() http.Handler {
 }
 
 func (s *Server) register(mux *http.ServeMux, rt route) {
-	mux.Handle(rt.method+" "+rt.path, s.Metrics.instrument(rt.method+" "+rt.path, bounds.LimitBody(rt.bodyLimit(), s.writeError, s.handler(rt))))
+	mux.Handle(rt.method+" "+rt.path, s.Metrics.Instrument(rt.method+" "+rt.path, bounds.LimitBody(rt.bodyLimit(), s.writeError, s.handler(rt))))
 }
 
 // caller is who calls an API route.
@@ -178,14 +179,6 @@ func (s *Server) handler(rt route) http.Handler {
 		}
 	})
 }
-
-// clientAddress is the address of the end user's connection.
-func (s *Server) clientAddress(r *http.Request) string {
-	return redeem.ClientAddress(r, s.TrustedProxies)
-}
-
-func (s *Server) loginURL(value string) string { return s.PublicURL + "/login?token=" + value }
-func (s *Server) ociURL(value string) string   { return s.PublicURL + "/oci/login?token=" + value }
 
 // RouteInfo describes one route: for tests and tools that must cover every
 // route (the authorization table, the OpenAPI document).

@@ -5,6 +5,7 @@ import (
 	"net/netip"
 
 	lt "github.com/logintokens/logintokens"
+	"github.com/logintokens/logintokens/internal/web"
 	"github.com/logintokens/logintokens/redeem"
 )
 
@@ -33,7 +34,7 @@ type issuedJSON struct {
 }
 
 func (s *Server) issued(tok *lt.LoginToken, value string) issuedJSON {
-	return issuedJSON{LoginToken: tok, Value: value, LoginURL: s.loginURL(value), OCIURL: s.ociURL(value)}
+	return issuedJSON{LoginToken: tok, Value: value, LoginURL: web.Login.Link(s.PublicURL, value), OCIURL: web.OCI.Link(s.PublicURL, value)}
 }
 
 func (s *Server) listTokens(w http.ResponseWriter, r *http.Request, c *caller) error {
@@ -156,7 +157,7 @@ func (s *Server) updateToken(w http.ResponseWriter, r *http.Request, c *caller) 
 	}
 	out := updatedJSON{LoginToken: tok}
 	if value != "" {
-		out.Value, out.LoginURL, out.OCIURL = value, s.loginURL(value), s.ociURL(value)
+		out.Value, out.LoginURL, out.OCIURL = value, web.Login.Link(s.PublicURL, value), web.OCI.Link(s.PublicURL, value)
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
@@ -221,7 +222,7 @@ func (s *Server) revealToken(w http.ResponseWriter, r *http.Request, c *caller) 
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, revealed{Value: value, LoginURL: s.loginURL(value), OCIURL: s.ociURL(value)})
+	writeJSON(w, http.StatusOK, revealed{Value: value, LoginURL: web.Login.Link(s.PublicURL, value), OCIURL: web.OCI.Link(s.PublicURL, value)})
 	return nil
 }
 
@@ -282,7 +283,7 @@ func (s *Server) redeemToken(w http.ResponseWriter, r *http.Request, c *caller) 
 	s.Metrics.Redeemed(res.Code)
 	switch {
 	case res.Code == lt.ERATELIMITED:
-		return &rateLimited{wait: res.RetryAfter}
+		return &web.RateLimited{Wait: res.RetryAfter}
 	case res.Code != "":
 		return lt.Errorf(res.Code, "%s", lt.RedeemOutcomeMessage(res.Code))
 	}

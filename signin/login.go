@@ -11,7 +11,7 @@ import (
 	"unicode/utf8"
 
 	lt "github.com/logintokens/logintokens"
-	"github.com/logintokens/logintokens/internal/outage"
+	"github.com/logintokens/logintokens/internal/web"
 	"github.com/logintokens/logintokens/redeem"
 )
 
@@ -101,27 +101,6 @@ const (
 	entryOCI               // a procurement system, /oci/login
 )
 
-// outcomeStatus is the API's status of each redeem refusal (CONTRACT §5).
-var outcomeStatus = map[string]int{
-	lt.ETOKENINVALID: http.StatusBadRequest,
-	lt.ETOKENUSED:    http.StatusBadRequest,
-	lt.ETOKENEXPIRED: http.StatusBadRequest,
-	lt.EUSERDISABLED: http.StatusBadRequest,
-	lt.ERATELIMITED:  http.StatusTooManyRequests,
-}
-
-// statusOf is the HTTP status a sign-in page answers a redeem outcome with:
-// the API's, 200 for a success.
-func statusOf(code string) int {
-	if code == "" {
-		return http.StatusOK
-	}
-	if s, ok := outcomeStatus[code]; ok {
-		return s
-	}
-	return http.StatusInternalServerError
-}
-
 // explain says in plain words why a redeem failed and what to do.
 func explain(code string, e entry, retryAfter time.Duration) (message, advice string) {
 	what, ask := "This sign-in link", "Ask your contact at the shop for a new link."
@@ -151,11 +130,8 @@ func explain(code string, e entry, retryAfter time.Duration) (message, advice st
 
 func lowerFirst(s string) string { return strings.ToLower(s[:1]) + s[1:] }
 
-// retryAfter is a wait in whole seconds, rounded up, at least one.
-func retryAfter(d time.Duration) int { return max(1, int((d+time.Second-1)/time.Second)) }
-
 func seconds(d time.Duration) string {
-	n := retryAfter(d)
+	n := web.RetryAfter(d)
 	if n == 1 {
 		return "a second"
 	}
@@ -184,18 +160,15 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, e entry, res red
 		fr = anyFrame
 	}
 	if err != nil {
+		code, title := lt.EUNAVAILABLE, "Briefly unavailable"
 		if lt.ErrorCode(err) == lt.EUNAVAILABLE {
-			// Every sign-in fails alike during an outage: reported once
-			// per interval, not once each.
-			s.outages.Refused(r.Context(), err)
-			msg, advice := explain(lt.EUNAVAILABLE, e, 0)
-			w.Header().Set("Retry-After", outage.RetryAfterHeader)
-			s.render(w, http.StatusServiceUnavailable, "message", &page{Title: "Briefly unavailable", Message: msg, Advice: advice, Form: retry})
-			return
+			web.Refused(w, r, err, s.outages)
+		} else {
+			code, title = lt.EINTERNAL, "Something went wrong"
+			s.log.ErrorContext(r.Context(), "sign-in redeem failed", "route", r.Pattern, "err", err)
 		}
-		s.log.ErrorContext(r.Context(), "sign-in redeem failed", "route", r.Pattern, "err", err)
-		msg, advice := explain(lt.EINTERNAL, e, 0)
-		s.render(w, http.StatusInternalServerError, "message", &page{Title: "Something went wrong", Message: msg, Advice: advice, Form: retry})
+		msg, advice := explain(code, e, 0)
+		s.render(w, web.Status(code), "message", &page{Title: title, Message: msg, Advice: advice, Form: retry})
 		return
 	}
 	if res.Code != "" {
@@ -205,10 +178,10 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, e entry, res red
 			p.Title = "Shop catalogue sign-in failed"
 		}
 		if res.Code == lt.ERATELIMITED {
-			w.Header().Set("Retry-After", strconv.Itoa(retryAfter(res.RetryAfter)))
+			web.Refused(w, r, &web.RateLimited{Wait: res.RetryAfter}, s.outages)
 			p.Form = retry
 		}
-		s.render(w, statusOf(res.Code), "message", p)
+		s.render(w, web.Status(res.Code), "message", p)
 		return
 	}
 	if s.callback == nil {

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	lt "github.com/logintokens/logintokens"
-	"github.com/logintokens/logintokens/httpapi"
+	"github.com/logintokens/logintokens/internal/web"
 	"github.com/logintokens/logintokens/jwtsign"
 	"github.com/logintokens/logintokens/redeem"
 	"github.com/logintokens/logintokens/signin"
@@ -178,7 +178,7 @@ func TestFailuresSayWhyAndWhatToDoWithTheAPIStatus(t *testing.T) {
 		}
 		for _, tc := range cases {
 			a := e.post("/login", url.Values{"token": {tc.value}, "return": {"/cart"}})
-			if want := httpapi.StatusOf(tc.code); a.Status != want || want != 400 {
+			if want := web.Status(tc.code); a.Status != want || want != 400 {
 				t.Errorf("%s: status %d, want the API's %d", tc.name, a.Status, want)
 			}
 			text := a.text()
@@ -216,7 +216,7 @@ func TestTooManyFailuresAnswer429WithRetryAfterAndCountNothing(t *testing.T) {
 	}
 	a := e.post("/login", url.Values{"token": {good.Value}, "return": {"/cart"}})
 	secs, err := strconv.Atoi(a.Header.Get("Retry-After"))
-	if a.Status != http.StatusTooManyRequests || a.Status != httpapi.StatusOf(lt.ERATELIMITED) || err != nil || secs < 1 || secs > 60 {
+	if a.Status != http.StatusTooManyRequests || a.Status != web.Status(lt.ERATELIMITED) || err != nil || secs < 1 || secs > 60 {
 		t.Fatalf("limited: %d Retry-After %q", a.Status, a.Header.Get("Retry-After"))
 	}
 	if !strings.Contains(a.text(), "too many failed sign-in attempts") || !strings.Contains(a.text(), "then try again") {

@@ -26,6 +26,7 @@ import (
 	lt "github.com/logintokens/logintokens"
 	"github.com/logintokens/logintokens/internal/bounds"
 	"github.com/logintokens/logintokens/internal/outage"
+	"github.com/logintokens/logintokens/internal/web"
 	"github.com/logintokens/logintokens/redeem"
 )
 
@@ -291,7 +292,7 @@ func (s *Server) redeem(r *http.Request, value, actor string, oci map[string]str
 	res, err := s.cfg.Redeem.Redeem(r.Context(), redeem.Request{
 		RedeemRequest: lt.RedeemRequest{
 			Value:     value,
-			ClientIP:  redeem.ClientAddress(r, s.cfg.TrustedProxies),
+			ClientIP:  web.ClientAddress(r, s.cfg.TrustedProxies),
 			UserAgent: ua,
 			Actor:     actor,
 		},

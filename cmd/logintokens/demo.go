@@ -8,6 +8,7 @@ import (
 	"time"
 
 	lt "github.com/logintokens/logintokens"
+	"github.com/logintokens/logintokens/internal/web"
 	"github.com/logintokens/logintokens/sqlstore"
 )
 
@@ -127,7 +128,7 @@ func seedDemoTokens(ctx context.Context, store *sqlstore.Store, tokens []lt.NewT
 		}
 		switch {
 		case i == 0:
-			link = loginURL(publicURL, tok.Value)
+			link = web.Login.Link(publicURL, tok.Value)
 		case n.CustomerID != nil && *n.CustomerID == expired:
 			upd := lt.TokenUpdate{ExpiresAtSet: true, ExpiresAt: new(time.Now())}
 			if _, _, err := store.UpdateToken(ctx, demoActor, tok.ID, upd); err != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/logintokens/logintokens/httpapi"
 	"github.com/logintokens/logintokens/internal/bounds"
 	"github.com/logintokens/logintokens/internal/outage"
+	"github.com/logintokens/logintokens/internal/web"
 	"github.com/logintokens/logintokens/jwtsign"
 	"github.com/logintokens/logintokens/redeem"
 	"github.com/logintokens/logintokens/signin"
@@ -41,7 +42,7 @@ type serverDeps struct {
 }
 
 // newServer returns the service's HTTP handler: every route on one mux,
-// behind httpapi.Middleware (request ids, security headers, panics,
+// behind web.Middleware (request ids, security headers, panics,
 // redacted request logs). The redeem service, and so the per-network
 // failure limit, is one for every sign-in path: the API's redeem, /login
 // and the OCI entry.
@@ -57,7 +58,7 @@ func newHandlers(deps serverDeps) (main, metricsOnly http.Handler, err error) {
 	cfg := deps.Config
 	mux := http.NewServeMux()
 	redeemer := newRedeemer(deps)
-	metrics := httpapi.NewMetrics(nil)
+	metrics := web.NewMetrics(nil)
 	// One report of a database outage for the whole service, once per
 	// interval, whichever part refused the requests.
 	outages := outage.New(deps.Log, 0)
@@ -68,7 +69,7 @@ func newHandlers(deps serverDeps) (main, metricsOnly http.Handler, err error) {
 	api := newAPI(deps, redeemer, metrics, outages, gates)
 	api.Register(mux)
 	if cfg.MetricsAddr != "" {
-		metricsOnly = httpapi.Middleware(api.MetricsHandler(), deps.Log, cfg.TrustedProxies...)
+		metricsOnly = web.Middleware(api.MetricsHandler(), deps.Log, cfg.TrustedProxies...)
 	}
 	office, err := newBackoffice(deps, outages, gates)
 	if err != nil {
@@ -90,7 +91,7 @@ func newHandlers(deps serverDeps) (main, metricsOnly http.Handler, err error) {
 	}
 
 	mux.Handle("GET /{$}", http.RedirectHandler("/admin/", http.StatusSeeOther))
-	return httpapi.Middleware(mux, deps.Log, cfg.TrustedProxies...), metricsOnly, nil
+	return web.Middleware(mux, deps.Log, cfg.TrustedProxies...), metricsOnly, nil
 }
 
 // newRedeemer is the one redeem service, and so the one per-network
@@ -106,7 +107,7 @@ func newRedeemer(deps serverDeps) *redeem.Service {
 	}
 }
 
-func newAPI(deps serverDeps, redeemer *redeem.Service, metrics *httpapi.Metrics, outages *outage.Reporter, gates *bounds.Gates) *httpapi.Server {
+func newAPI(deps serverDeps, redeemer *redeem.Service, metrics *web.Metrics, outages *outage.Reporter, gates *bounds.Gates) *httpapi.Server {
 	cfg := deps.Config
 	return httpapi.New(httpapi.Config{
 		Store:          deps.Store,
@@ -138,7 +139,7 @@ func newBackoffice(deps serverDeps, outages *outage.Reporter, gates *bounds.Gate
 	})
 }
 
-func newSignin(deps serverDeps, redeemer *redeem.Service, metrics *httpapi.Metrics, outages *outage.Reporter) (*signin.Server, error) {
+func newSignin(deps serverDeps, redeemer *redeem.Service, metrics *web.Metrics, outages *outage.Reporter) (*signin.Server, error) {
 	cfg := deps.Config
 	callback, _ := cfg.shop(deps.PublicURL, deps.Demo)
 	return signin.New(signin.Config{

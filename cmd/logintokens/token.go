@@ -5,12 +5,12 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
 	lt "github.com/logintokens/logintokens"
+	"github.com/logintokens/logintokens/internal/web"
 )
 
 // cliActor is who the command line acts as in the audit trail.
@@ -102,7 +102,7 @@ func (c *cli) printToken(tok *lt.IssuedToken, public string, asJSON bool) error 
 		return writeJSON(c, issuedToken(tok, public))
 	}
 	fmt.Fprintln(c.stdout, tok.Value)
-	fmt.Fprintln(c.stdout, loginURL(public, tok.Value))
+	fmt.Fprintln(c.stdout, web.Login.Link(public, tok.Value))
 	fmt.Fprintf(c.stderr, "created login token %s: %s\n", tok.ID, describeToken(tok.LoginToken))
 	return nil
 }
@@ -116,18 +116,7 @@ type issuedTokenJSON struct {
 }
 
 func issuedToken(tok *lt.IssuedToken, publicURL string) issuedTokenJSON {
-	return issuedTokenJSON{IssuedToken: tok, LoginURL: loginURL(publicURL, tok.Value), OCIURL: ociURL(publicURL, tok.Value)}
-}
-
-// loginURL is the link that signs in with value; the one URL that carries
-// a token value (CONTRACT §3).
-func loginURL(publicURL, value string) string {
-	return publicURL + "/login?token=" + url.QueryEscape(value)
-}
-
-// ociURL is the OCI punchout entry for value.
-func ociURL(publicURL, value string) string {
-	return publicURL + "/oci/login?token=" + url.QueryEscape(value)
+	return issuedTokenJSON{IssuedToken: tok, LoginURL: web.Login.Link(publicURL, tok.Value), OCIURL: web.OCI.Link(publicURL, tok.Value)}
 }
 
 // describeToken says in a few words whom a token is for and how long.

@@ -1,4 +1,4 @@
-package httpapi
+package web
 
 import (
 	"context"
@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/logintokens/logintokens/logredact"
-	"github.com/logintokens/logintokens/redeem"
 )
 
 // RequestIDHeader carries the request id, given by a proxy in front or
@@ -33,8 +32,8 @@ func RequestID(ctx context.Context) string {
 // each request an id, sets the security headers every answer needs (a
 // handler may override them), turns a panic into a 500 problem whose stack
 // goes to the log only, and logs one line per request. The line names the
-// route pattern and the path with its query redacted (CONTRACT §3); it
-// never holds a body or a header's value. The client address is taken
+// route pattern and the path with its query redacted (no token value
+// reaches the log); it never holds a body or a header's value. The client address is taken
 // from X-Forwarded-For only when the peer is one of trustedProxies.
 func Middleware(h http.Handler, log *slog.Logger, trustedProxies ...netip.Prefix) http.Handler {
 	if log == nil {
@@ -79,7 +78,7 @@ func Middleware(h http.Handler, log *slog.Logger, trustedProxies ...netip.Prefix
 						delete(hdr, k)
 					}
 				}
-				writeProblem(rw, problemFor(errPanic))
+				WriteProblem(rw, ProblemFor(errPanic))
 			}
 			logRequest(log, r, rw, start, trustedProxies, id)
 		}()
@@ -130,7 +129,7 @@ func logRequest(log *slog.Logger, r *http.Request, rw *responseWriter, start tim
 		slog.Int("status", rw.statusOrOK()),
 		slog.Duration("duration", time.Since(start)),
 		slog.Int64("bytes", rw.bytes),
-		slog.String("client", redeem.ClientAddress(r, trusted)),
+		slog.String("client", ClientAddress(r, trusted)),
 		slog.String("requestId", id))
 }
 

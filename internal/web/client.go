@@ -1,4 +1,4 @@
-package redeem
+package web
 
 import (
 	"net"

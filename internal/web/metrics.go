@@ -1,4 +1,4 @@
-package httpapi
+package web
 
 import (
 	"net/http"
@@ -26,11 +26,11 @@ type Metrics struct {
 	handler  http.Handler
 }
 
-// NewMetrics registers the API's metrics with reg. A nil reg is a new,
+// NewMetrics registers the service's metrics with reg. A nil reg is a new,
 // private registry that also holds the Go runtime and process collectors;
 // tests and several servers in one process then never collide. GET
 // /metrics serves reg when it is also a prometheus.Gatherer (as a
-// *prometheus.Registry is), else the API's own metrics alone.
+// *prometheus.Registry is), else these metrics alone.
 func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
 		redeems: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -72,10 +72,10 @@ func (m *Metrics) Redeemed(code string) {
 	m.redeems.WithLabelValues(code).Inc()
 }
 
-// instrument times h under route, the mux pattern "METHOD /path/{id}": the
+// Instrument times h under route, the mux pattern "METHOD /path/{id}": the
 // label is the pattern's path, never the request's, so no id or value
 // becomes a label.
-func (m *Metrics) instrument(route string, h http.Handler) http.Handler {
+func (m *Metrics) Instrument(route string, h http.Handler) http.Handler {
 	if _, path, ok := strings.Cut(route, " "); ok {
 		route = path
 	}
@@ -99,5 +99,5 @@ func (m *Metrics) instrument(route string, h http.Handler) http.Handler {
 	})
 }
 
-// serve answers GET /metrics.
-func (m *Metrics) serve(w http.ResponseWriter, r *http.Request) { m.handler.ServeHTTP(w, r) }
+// ServeHTTP answers GET /metrics.
+func (m *Metrics) ServeHTTP(w http.ResponseWriter, r *http.Request) { m.handler.ServeHTTP(w, r) }
