@@ -1,6 +1,7 @@
 package logintokens
 
 import (
+	"context"
 	"net/mail"
 	"strings"
 	"time"
@@ -206,4 +207,38 @@ type ImportResult struct {
 	Created int             `json:"created"`
 	Updated int             `json:"updated"`
 	Failed  []ImportFailure `json:"failed"`
+}
+
+// DirectoryService keeps the directory: companies, the people who sign in
+// (contacts and customers), their imports and the user search. Nothing in
+// it is removed: a delete hides the record, so tokens and their history
+// keep their user.
+type DirectoryService interface {
+	CreateCompany(ctx context.Context, c *Company) error
+	FindCompanyByID(ctx context.Context, id int64) (*Company, error)
+	FindCompanies(ctx context.Context, f DirectoryFilter) ([]*Company, int, error)
+	UpdateCompany(ctx context.Context, id int64, upd CompanyUpdate) (*Company, error)
+	// DeleteCompany deletes a company without contacts, else CONFLICT.
+	DeleteCompany(ctx context.Context, id int64) error
+
+	CreateContact(ctx context.Context, c *Contact) error
+	FindContactByID(ctx context.Context, id int64) (*Contact, error)
+	FindContacts(ctx context.Context, f DirectoryFilter) ([]*Contact, int, error)
+	UpdateContact(ctx context.Context, id int64, upd PersonUpdate) (*Contact, error)
+	DeleteContact(ctx context.Context, id int64) error
+
+	CreateCustomer(ctx context.Context, c *Customer) error
+	FindCustomerByID(ctx context.Context, id int64) (*Customer, error)
+	FindCustomers(ctx context.Context, f DirectoryFilter) ([]*Customer, int, error)
+	UpdateCustomer(ctx context.Context, id int64, upd PersonUpdate) (*Customer, error)
+	DeleteCustomer(ctx context.Context, id int64) error
+
+	// ImportContacts and ImportCustomers upsert rows by externalId, else
+	// by email; a bad row fails alone.
+	ImportContacts(ctx context.Context, rows []ContactImport) (ImportResult, error)
+	ImportCustomers(ctx context.Context, rows []ContactImport) (ImportResult, error)
+
+	// SearchUsers finds contacts and customers by name, email or company,
+	// for the user picker.
+	SearchUsers(ctx context.Context, q string, limit int) ([]*UserRef, error)
 }
