@@ -240,7 +240,7 @@ func (n *NewAPIKey) Validate() error {
 // ValidateStaff normalizes and checks a new staff member.
 func (n *NewStaff) Validate() error {
 	var v Validation
-	p := PersonFields{LastName: n.Name, Email: n.Email}
+	p := Person{LastName: n.Name, Email: n.Email}
 	p.Normalize()
 	n.Email, n.Name = p.Email, p.LastName
 	if n.Name == "" {

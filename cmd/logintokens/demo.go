@@ -59,7 +59,7 @@ func seedDemo(ctx context.Context, store *sqlstore.Store, publicURL string, stde
 	}
 	contacts := map[string]int64{}
 	for _, p := range demoContacts {
-		c := &lt.Contact{CompanyID: companyIDs[p.company], FirstName: p.first, LastName: p.last, Email: p.email}
+		c := &lt.Contact{CompanyID: companyIDs[p.company], Person: lt.Person{FirstName: p.first, LastName: p.last, Email: p.email}}
 		if err := store.CreateContact(ctx, c); err != nil {
 			return fmt.Errorf("demo contact %s: %w", p.email, err)
 		}
@@ -67,7 +67,7 @@ func seedDemo(ctx context.Context, store *sqlstore.Store, publicURL string, stde
 	}
 	customers := map[string]int64{}
 	for _, p := range demoCustomers {
-		c := &lt.Customer{FirstName: p.first, LastName: p.last, Email: p.email}
+		c := &lt.Customer{Person: lt.Person{FirstName: p.first, LastName: p.last, Email: p.email}}
 		if err := store.CreateCustomer(ctx, c); err != nil {
 			return fmt.Errorf("demo customer %s: %w", p.email, err)
 		}
