@@ -1,6 +1,7 @@
 package logintokens
 
 import (
+	"context"
 	"encoding/json"
 	"time"
 )
@@ -35,4 +36,10 @@ type Event struct {
 type Actor struct {
 	Name     string // "staff:1", "apikey:abc", "cli"
 	ClientIP string
+}
+
+// AuditService records the events that are not about one token (staff
+// sign-in, API keys); a token's events are recorded with its changes.
+type AuditService interface {
+	AuditEvent(ctx context.Context, actor Actor, typ string, details map[string]any) error
 }

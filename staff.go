@@ -1,6 +1,7 @@
 package logintokens
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"sort"
@@ -239,7 +240,7 @@ func (n *NewAPIKey) Validate() error {
 // ValidateStaff normalizes and checks a new staff member.
 func (n *NewStaff) Validate() error {
 	var v Validation
-	p := PersonFields{LastName: n.Name, Email: n.Email}
+	p := Person{LastName: n.Name, Email: n.Email}
 	p.Normalize()
 	n.Email, n.Name = p.Email, p.LastName
 	if n.Name == "" {
@@ -302,3 +303,36 @@ const (
 	// because the current password was wrong.
 	EventStaffPasswordChangeFailed = "staff.password_change_failed"
 )
+
+// StaffService keeps the backoffice's staff members, their passwords and
+// their sessions.
+type StaffService interface {
+	FindStaff(ctx context.Context) ([]*Staff, error)
+	FindStaffByID(ctx context.Context, id int64) (*Staff, error)
+	CreateStaff(ctx context.Context, n NewStaff) (*Staff, error)
+	UpdateStaff(ctx context.Context, id int64, upd StaffUpdate) (*Staff, error)
+	// AuthenticateStaff checks an email and password: an unknown email, a
+	// wrong password and a disabled account are one UNAUTHENTICATED answer.
+	AuthenticateStaff(ctx context.Context, email, password string) (*Staff, error)
+	SetStaffPassword(ctx context.Context, id int64, password string, mustChange bool) error
+
+	// CreateSession starts a session and returns its cookie value.
+	CreateSession(ctx context.Context, staffID int64, clientIP, userAgent string) (string, error)
+	// FindSession returns the live session of a cookie value.
+	FindSession(ctx context.Context, value string) (*Session, error)
+	DeleteSession(ctx context.Context, value string) error
+	// DeleteStaffSessions ends every session of a staff member but keep
+	// (a cookie value, "" for none).
+	DeleteStaffSessions(ctx context.Context, staffID int64, keep string) error
+}
+
+// APIKeyService keeps the API keys.
+type APIKeyService interface {
+	// AuthenticateAPIKey returns the active key a value belongs to, or
+	// UNAUTHENTICATED.
+	AuthenticateAPIKey(ctx context.Context, value string) (*APIKey, error)
+	// CreateAPIKey returns the new key with its value, shown this once.
+	CreateAPIKey(ctx context.Context, n NewAPIKey) (*APIKey, string, error)
+	FindAPIKeys(ctx context.Context) ([]*APIKey, error)
+	RevokeAPIKey(ctx context.Context, id string) error
+}

@@ -1,6 +1,7 @@
 package logintokens
 
 import (
+	"context"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -325,4 +326,30 @@ func IsRedeemCode(code string) bool {
 		return true
 	}
 	return false
+}
+
+// TokenService keeps the login tokens and their audit trails. A token's
+// value is answered only where a value is made or revealed (IssuedToken,
+// RevealToken); every change is audited as actor.
+type TokenService interface {
+	// FindTokens lists the tokens matching f, with the total found.
+	FindTokens(ctx context.Context, f TokenFilter) ([]*LoginToken, int, error)
+	// StreamTokens calls fn for every token matching f, in f's order,
+	// without paging (for exports).
+	StreamTokens(ctx context.Context, f TokenFilter, fn func(*LoginToken) error) error
+	FindTokenByID(ctx context.Context, id string) (*LoginToken, error)
+	CreateToken(ctx context.Context, actor Actor, n NewToken) (*IssuedToken, error)
+	// UpdateToken applies a merge patch; when the user changes, the value
+	// is regenerated and answered, else value is "".
+	UpdateToken(ctx context.Context, actor Actor, id string, upd TokenUpdate) (tok *LoginToken, value string, err error)
+	RegenerateToken(ctx context.Context, actor Actor, id string) (*IssuedToken, error)
+	DeleteToken(ctx context.Context, actor Actor, id string) error
+	// DeleteTokens deletes all of ids or, when one is unknown, none.
+	DeleteTokens(ctx context.Context, actor Actor, ids []string) (int, error)
+	RevealToken(ctx context.Context, actor Actor, id string, purpose string) (string, error)
+	// LookupToken finds the token a value belongs to.
+	LookupToken(ctx context.Context, value string) (*LoginToken, error)
+	// FindTokenEvents lists a token's audit trail, newest first, with the
+	// total.
+	FindTokenEvents(ctx context.Context, tokenID string, page, size int) ([]*Event, int, error)
 }

@@ -1,6 +1,7 @@
 package logintokens
 
 import (
+	"context"
 	"net/mail"
 	"strings"
 	"time"
@@ -17,10 +18,10 @@ type Company struct {
 	DeletedAt  *time.Time `json:"-"`
 }
 
-// Contact is a B2B user of one company.
-type Contact struct {
-	ID         int64      `json:"id"`
-	CompanyID  int64      `json:"companyId"`
+// Person is what contacts and customers share: someone who signs in with
+// a login token. Contact and Customer embed it after their ids, so their
+// JSON reads id, [companyId,] firstName, ... updatedAt.
+type Person struct {
 	FirstName  string     `json:"firstName"`
 	LastName   string     `json:"lastName"`
 	Email      string     `json:"email"`
@@ -31,17 +32,33 @@ type Contact struct {
 	DeletedAt  *time.Time `json:"-"`
 }
 
-// Customer is a B2C user; the same as a contact without a company.
+// Contact is a B2B user: a person of one company.
+type Contact struct {
+	ID        int64 `json:"id"`
+	CompanyID int64 `json:"companyId"`
+	Person
+}
+
+// Customer is a B2C user: a person without a company.
 type Customer struct {
-	ID         int64      `json:"id"`
-	FirstName  string     `json:"firstName"`
-	LastName   string     `json:"lastName"`
-	Email      string     `json:"email"`
-	ExternalID *string    `json:"externalId"`
-	Disabled   bool       `json:"disabled"`
-	CreatedAt  time.Time  `json:"createdAt"`
-	UpdatedAt  time.Time  `json:"updatedAt"`
-	DeletedAt  *time.Time `json:"-"`
+	ID int64 `json:"id"`
+	Person
+}
+
+// PersonKind is a contact or a customer: the code that handles a person
+// is written once, generic over it.
+type PersonKind interface{ Contact | Customer }
+
+// PersonParts returns pointers into r: its id, its company id (nil for a
+// customer) and its person.
+func PersonParts[T PersonKind](r *T) (id, companyID *int64, p *Person) {
+	switch r := any(r).(type) {
+	case *Contact:
+		return &r.ID, &r.CompanyID, &r.Person
+	case *Customer:
+		return &r.ID, nil, &r.Person
+	}
+	panic("logintokens: not a person kind")
 }
 
 // CompanyRef is a company as a token's user shows it.
@@ -67,24 +84,16 @@ func FullName(first, last string) string {
 // Limits on directory fields.
 const maxNameLen = 200
 
-// PersonFields are the editable fields shared by contacts and customers.
-type PersonFields struct {
-	FirstName  string
-	LastName   string
-	Email      string
-	ExternalID *string
-}
-
-// Normalize trims the fields and lowercases the email.
-func (p *PersonFields) Normalize() {
+// Normalize trims the names and external id and lowercases the email.
+func (p *Person) Normalize() {
 	p.FirstName = strings.TrimSpace(p.FirstName)
 	p.LastName = strings.TrimSpace(p.LastName)
 	p.Email = strings.ToLower(strings.TrimSpace(p.Email))
 	p.ExternalID = trimOptional(p.ExternalID)
 }
 
-// Validate checks a person after Normalize.
-func (p *PersonFields) Validate(v *Validation) {
+// Validate checks a person's fields after Normalize.
+func (p *Person) Validate(v *Validation) {
 	if p.FirstName == "" && p.LastName == "" {
 		v.Add("lastName", "a first or last name is required")
 	}
@@ -163,21 +172,25 @@ type PersonUpdate struct {
 	Disabled   *bool
 }
 
-// Apply returns p with the update's fields set.
-func (u PersonUpdate) Apply(p PersonFields) PersonFields {
-	if u.FirstName != nil {
-		p.FirstName = *u.FirstName
+// ApplyPerson sets the fields of upd that are not nil on r; CompanyID
+// applies to a contact only.
+func ApplyPerson[T PersonKind](r *T, upd PersonUpdate) {
+	_, companyID, p := PersonParts(r)
+	set(&p.FirstName, upd.FirstName)
+	set(&p.LastName, upd.LastName)
+	set(&p.Email, upd.Email)
+	set(&p.ExternalID, upd.ExternalID)
+	set(&p.Disabled, upd.Disabled)
+	if companyID != nil {
+		set(companyID, upd.CompanyID)
 	}
-	if u.LastName != nil {
-		p.LastName = *u.LastName
+}
+
+// set sets *dst to *v unless v is nil.
+func set[V any](dst *V, v *V) {
+	if v != nil {
+		*dst = *v
 	}
-	if u.Email != nil {
-		p.Email = *u.Email
-	}
-	if u.ExternalID != nil {
-		p.ExternalID = *u.ExternalID
-	}
-	return p
 }
 
 // ContactImport is one row of a contact or customer import. Rows upsert by
@@ -206,4 +219,59 @@ type ImportResult struct {
 	Created int             `json:"created"`
 	Updated int             `json:"updated"`
 	Failed  []ImportFailure `json:"failed"`
+}
+
+// DirectoryService keeps the directory: companies, the people who sign in
+// (contacts and customers), their imports and the user search. Nothing in
+// it is removed: a delete hides the record, so tokens and their history
+// keep their user.
+type DirectoryService interface {
+	CreateCompany(ctx context.Context, c *Company) error
+	FindCompanyByID(ctx context.Context, id int64) (*Company, error)
+	FindCompanies(ctx context.Context, f DirectoryFilter) ([]*Company, int, error)
+	UpdateCompany(ctx context.Context, id int64, upd CompanyUpdate) (*Company, error)
+	// DeleteCompany deletes a company without contacts, else CONFLICT.
+	DeleteCompany(ctx context.Context, id int64) error
+
+	CreateContact(ctx context.Context, c *Contact) error
+	FindContactByID(ctx context.Context, id int64) (*Contact, error)
+	FindContacts(ctx context.Context, f DirectoryFilter) ([]*Contact, int, error)
+	UpdateContact(ctx context.Context, id int64, upd PersonUpdate) (*Contact, error)
+	DeleteContact(ctx context.Context, id int64) error
+
+	CreateCustomer(ctx context.Context, c *Customer) error
+	FindCustomerByID(ctx context.Context, id int64) (*Customer, error)
+	FindCustomers(ctx context.Context, f DirectoryFilter) ([]*Customer, int, error)
+	UpdateCustomer(ctx context.Context, id int64, upd PersonUpdate) (*Customer, error)
+	DeleteCustomer(ctx context.Context, id int64) error
+
+	// ImportContacts and ImportCustomers upsert rows by externalId, else
+	// by email; a bad row fails alone.
+	ImportContacts(ctx context.Context, rows []ContactImport) (ImportResult, error)
+	ImportCustomers(ctx context.Context, rows []ContactImport) (ImportResult, error)
+
+	// SearchUsers finds contacts and customers by name, email or company,
+	// for the user picker.
+	SearchUsers(ctx context.Context, q string, limit int) ([]*UserRef, error)
+}
+
+// People are the directory's calls for one kind of person, so that code
+// handling a person is written once for contacts and customers.
+type People[T PersonKind] struct {
+	Find     func(ctx context.Context, f DirectoryFilter) ([]*T, int, error)
+	FindByID func(ctx context.Context, id int64) (*T, error)
+	Create   func(ctx context.Context, p *T) error
+	Update   func(ctx context.Context, id int64, upd PersonUpdate) (*T, error)
+	Delete   func(ctx context.Context, id int64) error
+	Import   func(ctx context.Context, rows []ContactImport) (ImportResult, error)
+}
+
+// Contacts are the calls of ds for contacts.
+func Contacts(ds DirectoryService) People[Contact] {
+	return People[Contact]{ds.FindContacts, ds.FindContactByID, ds.CreateContact, ds.UpdateContact, ds.DeleteContact, ds.ImportContacts}
+}
+
+// Customers are the calls of ds for customers.
+func Customers(ds DirectoryService) People[Customer] {
+	return People[Customer]{ds.FindCustomers, ds.FindCustomerByID, ds.CreateCustomer, ds.UpdateCustomer, ds.DeleteCustomer, ds.ImportCustomers}
 }

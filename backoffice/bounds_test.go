@@ -248,7 +248,7 @@ func TestNoFormValueComesBackInALocationHeader(t *testing.T) {
 	if err := o.Store.CreateCompany(ctx, co); err != nil {
 		t.Fatal(err)
 	}
-	contact := &lt.Contact{CompanyID: co.ID, FirstName: "Jane", LastName: "Doe", Email: "jane@acme.test"}
+	contact := &lt.Contact{CompanyID: co.ID, Person: lt.Person{FirstName: "Jane", LastName: "Doe", Email: "jane@acme.test"}}
 	if err := o.Store.CreateContact(ctx, contact); err != nil {
 		t.Fatal(err)
 	}

@@ -20,21 +20,7 @@ import (
 // next to their fields.
 
 func (s *Server) directoryRoutes() []route {
-	var rts []route
-	for _, k := range []*personKind{s.contactKind(), s.customerKind()} {
-		rts = append(rts,
-			route{pattern: "GET " + k.Path, need: usersViewer, handler: s.listPeople(k)},
-			route{pattern: "GET " + k.Path + "/new", need: usersEditor, handler: s.newPerson(k)},
-			route{pattern: "POST " + k.Path, need: usersEditor, handler: s.createPerson(k)},
-			route{pattern: "GET " + k.Path + "/{id}", need: usersViewer, handler: s.showPerson(k)},
-			route{pattern: "POST " + k.Path + "/{id}", need: usersEditor, handler: s.updatePerson(k)},
-			route{pattern: "POST " + k.Path + "/{id}/disable", need: usersEditor, handler: s.setPersonDisabled(k, true)},
-			route{pattern: "POST " + k.Path + "/{id}/enable", need: usersEditor, handler: s.setPersonDisabled(k, false)},
-			route{pattern: "POST " + k.Path + "/{id}/delete", need: usersEditor, handler: s.deletePerson(k)},
-			route{pattern: "GET " + k.Path + "/import", need: usersEditor, handler: s.showImport(k)},
-			route{pattern: "POST " + k.Path + "/import", need: usersEditor, handler: s.runImport(k), maxBody: maxUploadBody, upload: true},
-		)
-	}
+	rts := append(personRoutes(s, s.contactKind()), personRoutes(s, s.customerKind())...)
 	return append(rts,
 		route{pattern: "GET /admin/companies", need: usersViewer, handler: http.HandlerFunc(s.listCompanies)},
 		route{pattern: "GET /admin/companies/new", need: usersEditor, handler: http.HandlerFunc(s.newCompany)},
@@ -43,6 +29,22 @@ func (s *Server) directoryRoutes() []route {
 		route{pattern: "POST /admin/companies/{id}", need: usersEditor, handler: http.HandlerFunc(s.updateCompany)},
 		route{pattern: "POST /admin/companies/{id}/delete", need: usersEditor, handler: http.HandlerFunc(s.deleteCompany)},
 	)
+}
+
+// personRoutes are the routes of the contacts' or the customers' screens.
+func personRoutes[T lt.PersonKind](s *Server, k *personKind[T]) []route {
+	return []route{
+		{pattern: "GET " + k.Path, need: usersViewer, handler: listPeople(s, k)},
+		{pattern: "GET " + k.Path + "/new", need: usersEditor, handler: newPerson(s, k)},
+		{pattern: "POST " + k.Path, need: usersEditor, handler: createPerson(s, k)},
+		{pattern: "GET " + k.Path + "/{id}", need: usersViewer, handler: showPerson(s, k)},
+		{pattern: "POST " + k.Path + "/{id}", need: usersEditor, handler: updatePerson(s, k)},
+		{pattern: "POST " + k.Path + "/{id}/disable", need: usersEditor, handler: setPersonDisabled(s, k, true)},
+		{pattern: "POST " + k.Path + "/{id}/enable", need: usersEditor, handler: setPersonDisabled(s, k, false)},
+		{pattern: "POST " + k.Path + "/{id}/delete", need: usersEditor, handler: deletePerson(s, k)},
+		{pattern: "GET " + k.Path + "/import", need: usersEditor, handler: showImport(s, k)},
+		{pattern: "POST " + k.Path + "/import", need: usersEditor, handler: runImport(s, k), maxBody: maxUploadBody, upload: true},
+	}
 }
 
 // dirKind names one of the directory's screens. The URLs, element ids and

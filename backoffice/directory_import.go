@@ -32,20 +32,20 @@ type importPage struct {
 	MaxMB    int
 }
 
-func (s *Server) renderImport(w http.ResponseWriter, r *http.Request, k *personKind, status int, p *pageData, d *importPage) {
+func renderImport[T lt.PersonKind](s *Server, w http.ResponseWriter, r *http.Request, k *personKind[T], status int, p *pageData, d *importPage) {
 	d.Kind, d.Columns, d.MaxMB = k.dirKind, k.fields, maxUploadFile>>20
 	p.Title = "Import " + k.Many
 	p.Data = d
 	s.render(w, r, status, k.Many+"_import", p)
 }
 
-func (s *Server) showImport(k *personKind) http.Handler {
+func showImport[T lt.PersonKind](s *Server, k *personKind[T]) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := s.page(r, "", k.Many)
 		if r.URL.Query().Get("error") == "too-large" {
 			p.Errors = map[string]string{"file": "The file was larger than 8 MB. Split it into smaller files and import them one by one."}
 		}
-		s.renderImport(w, r, k, http.StatusOK, p, &importPage{})
+		renderImport(s, w, r, k, http.StatusOK, p, &importPage{})
 	})
 }
 
@@ -53,13 +53,13 @@ func (s *Server) showImport(k *personKind) http.Handler {
 // form's first part, its CSRF field; the file is read from the next part
 // as the CSV is parsed, never held whole, while the import holds one of
 // the few places of the imports gate.
-func (s *Server) runImport(k *personKind) http.Handler {
+func runImport[T lt.PersonKind](s *Server, k *personKind[T]) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := s.page(r, "", k.Many)
 		d := &importPage{}
 		refuse := func(msg string) {
 			p.Errors = map[string]string{"file": msg}
-			s.renderImport(w, r, k, http.StatusBadRequest, p, d)
+			renderImport(s, w, r, k, http.StatusBadRequest, p, d)
 		}
 		// Too large, the file or the form: back to the form, which says so.
 		tooLarge := func() { http.Redirect(w, r, r.URL.Path+"?error=too-large", http.StatusSeeOther) }
@@ -107,13 +107,13 @@ func (s *Server) runImport(k *personKind) http.Handler {
 			refuse("The file has a header row but no rows to import.")
 			return
 		}
-		res, err := importcsv.Apply(r.Context(), rows, k.imports)
+		res, err := importcsv.Apply(r.Context(), rows, k.Import)
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
 		d.Result = &res
-		s.renderImport(w, r, k, http.StatusOK, p, d)
+		renderImport(s, w, r, k, http.StatusOK, p, d)
 	})
 }
 

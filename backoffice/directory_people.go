@@ -10,80 +10,38 @@ import (
 )
 
 // personKind is what differs between the contacts and the customers
-// screens: names and store calls. Both are handled as *lt.Contact; a
-// customer's CompanyID is 0.
-type personKind struct {
+// screens: their words, import columns and store calls.
+type personKind[T lt.PersonKind] struct {
 	*dirKind
 	fields []string // the import's columns
-
-	find    func(context.Context, lt.DirectoryFilter) ([]*lt.Contact, int, error)
-	byID    func(context.Context, int64) (*lt.Contact, error)
-	create  func(context.Context, *lt.Contact) error
-	update  func(context.Context, int64, lt.PersonUpdate) (*lt.Contact, error)
-	delete  func(context.Context, int64) error
-	imports func(context.Context, []lt.ContactImport) (lt.ImportResult, error)
+	lt.People[T]
 }
 
-func (s *Server) contactKind() *personKind {
-	return &personKind{dirKind: contactsKind, fields: importcsv.ContactFields,
-		find: s.Store.FindContacts, byID: s.Store.FindContactByID, create: s.Store.CreateContact,
-		update: s.Store.UpdateContact, delete: s.Store.DeleteContact, imports: s.Store.ImportContacts}
+func (s *Server) contactKind() *personKind[lt.Contact] {
+	return &personKind[lt.Contact]{contactsKind, importcsv.ContactFields, lt.Contacts(s.Store)}
 }
 
-func (s *Server) customerKind() *personKind {
-	st := s.Store
-	return &personKind{dirKind: customersKind, fields: importcsv.CustomerFields,
-		find: func(ctx context.Context, f lt.DirectoryFilter) ([]*lt.Contact, int, error) {
-			list, n, err := st.FindCustomers(ctx, f)
-			out := make([]*lt.Contact, len(list))
-			for i, c := range list {
-				out[i] = fromCustomer(c)
-			}
-			return out, n, err
-		},
-		byID: func(ctx context.Context, id int64) (*lt.Contact, error) {
-			c, err := st.FindCustomerByID(ctx, id)
-			return fromCustomer(c), err
-		},
-		create: func(ctx context.Context, c *lt.Contact) error {
-			cu := &lt.Customer{FirstName: c.FirstName, LastName: c.LastName, Email: c.Email, ExternalID: c.ExternalID, Disabled: c.Disabled}
-			if err := st.CreateCustomer(ctx, cu); err != nil {
-				return err
-			}
-			*c = *fromCustomer(cu)
-			return nil
-		},
-		update: func(ctx context.Context, id int64, upd lt.PersonUpdate) (*lt.Contact, error) {
-			c, err := st.UpdateCustomer(ctx, id, upd)
-			return fromCustomer(c), err
-		},
-		delete: st.DeleteCustomer, imports: st.ImportCustomers}
-}
-
-func fromCustomer(c *lt.Customer) *lt.Contact {
-	if c == nil {
-		return nil
-	}
-	return &lt.Contact{ID: c.ID, FirstName: c.FirstName, LastName: c.LastName, Email: c.Email, ExternalID: c.ExternalID,
-		Disabled: c.Disabled, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
+func (s *Server) customerKind() *personKind[lt.Customer] {
+	return &personKind[lt.Customer]{customersKind, importcsv.CustomerFields, lt.Customers(s.Store)}
 }
 
 // personName is how a person is named in lists and messages.
-func personName(c *lt.Contact) string {
-	if n := lt.FullName(c.FirstName, c.LastName); n != "" {
+func personName(p *lt.Person) string {
+	if n := lt.FullName(p.FirstName, p.LastName); n != "" {
 		return n
 	}
-	return c.Email
+	return p.Email
 }
 
 // personRow is one row of a contacts or customers list.
 type personRow struct {
-	*lt.Contact
+	ID int64
+	*lt.Person
 	Name    string
 	Company *lt.Company // contacts; nil when it cannot be found
 }
 
-func (s *Server) listPeople(k *personKind) http.Handler {
+func listPeople[T lt.PersonKind](s *Server, k *personKind[T]) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if redirectWithoutSecrets(w, r) {
 			return
@@ -93,7 +51,7 @@ func (s *Server) listPeople(k *personKind) http.Handler {
 		if !k.Companies {
 			lq.CompanyID = 0
 		}
-		people, total, err := k.find(ctx, lq.filter())
+		people, total, err := k.Find(ctx, lq.filter())
 		if err != nil {
 			s.fail(w, r, err)
 			return
@@ -101,9 +59,10 @@ func (s *Server) listPeople(k *personKind) http.Handler {
 		d := newDirList[personRow](r, k.dirKind, lq, total)
 		companies := companyCache{s: s, ctx: ctx}
 		for _, c := range people {
-			row := personRow{Contact: c, Name: personName(c)}
-			if k.Companies {
-				if row.Company, err = companies.get(c.CompanyID); err != nil {
+			id, companyID, person := lt.PersonParts(c)
+			row := personRow{ID: *id, Person: person, Name: personName(person)}
+			if companyID != nil {
+				if row.Company, err = companies.get(*companyID); err != nil {
 					s.fail(w, r, err)
 					return
 				}
@@ -150,9 +109,9 @@ func (c *companyCache) get(id int64) (*lt.Company, error) {
 }
 
 // personPage is the data of a contact's or customer's form page.
-type personPage struct {
+type personPage[T lt.PersonKind] struct {
 	dirRecord
-	Person *lt.Contact // nil on the new form
+	Person *T // nil on the new form
 	// Contacts only: the companies the select offers (the first
 	// companyChoices by name, plus the contact's own), and how many exist.
 	Companies      []*lt.Company
@@ -167,12 +126,13 @@ const companyChoices = 200
 var personLabels = map[string]string{"firstName": "First name", "lastName": "Last name", "email": "Email",
 	"externalId": "External id", "companyId": "Company"}
 
-func (s *Server) renderPerson(w http.ResponseWriter, r *http.Request, k *personKind, status int, p *pageData, person *lt.Contact) {
+func renderPerson[T lt.PersonKind](s *Server, w http.ResponseWriter, r *http.Request, k *personKind[T], status int, p *pageData, person *T) {
 	ctx := r.Context()
-	d := &personPage{dirRecord: dirRecord{Kind: k.dirKind, CanEdit: canEditDirectory(r)}, Person: person, CompanyChoices: companyChoices}
+	d := &personPage[T]{dirRecord: dirRecord{Kind: k.dirKind, CanEdit: canEditDirectory(r)}, Person: person, CompanyChoices: companyChoices}
 	p.Title = "New " + k.One
 	if person != nil {
-		d.ID, d.Name = person.ID, personName(person)
+		id, _, pe := lt.PersonParts(person)
+		d.ID, d.Name = *id, personName(pe)
 		p.Title = d.Name
 	}
 	if k.Companies {
@@ -199,22 +159,23 @@ func (s *Server) renderPerson(w http.ResponseWriter, r *http.Request, k *personK
 	s.render(w, r, status, k.One+"_form", p)
 }
 
-func personForm(c *lt.Contact) map[string]string {
-	f := map[string]string{"firstName": c.FirstName, "lastName": c.LastName, "email": c.Email, "externalId": derefString(c.ExternalID)}
-	if c.CompanyID > 0 {
-		f["companyId"] = strconv.FormatInt(c.CompanyID, 10)
+func personForm[T lt.PersonKind](c *T) map[string]string {
+	_, companyID, p := lt.PersonParts(c)
+	f := map[string]string{"firstName": p.FirstName, "lastName": p.LastName, "email": p.Email, "externalId": derefString(p.ExternalID)}
+	if companyID != nil && *companyID > 0 {
+		f["companyId"] = strconv.FormatInt(*companyID, 10)
 	}
 	return f
 }
 
 // readPerson reads the form's fields and checks what can be checked
 // without the store, so one answer names every bad field.
-func readPerson(r *http.Request, k *personKind) (map[string]string, lt.PersonUpdate, error) {
+func readPerson[T lt.PersonKind](r *http.Request, k *personKind[T]) (map[string]string, lt.PersonUpdate, error) {
 	form := map[string]string{}
 	for name := range personLabels {
 		form[name] = r.PostFormValue(name)
 	}
-	fields := lt.PersonFields{FirstName: form["firstName"], LastName: form["lastName"], Email: form["email"], ExternalID: optionalValue(form["externalId"])}
+	fields := lt.Person{FirstName: form["firstName"], LastName: form["lastName"], Email: form["email"], ExternalID: optionalValue(form["externalId"])}
 	fields.Normalize()
 	var v lt.Validation
 	fields.Validate(&v)
@@ -231,7 +192,7 @@ func readPerson(r *http.Request, k *personKind) (map[string]string, lt.PersonUpd
 	return form, upd, v.Err()
 }
 
-func (s *Server) newPerson(k *personKind) http.Handler {
+func newPerson[T lt.PersonKind](s *Server, k *personKind[T]) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if redirectWithoutSecrets(w, r) {
 			return
@@ -239,33 +200,30 @@ func (s *Server) newPerson(k *personKind) http.Handler {
 		p := s.page(r, "", k.Many)
 		// "New contact" from a company's page arrives with its id.
 		p.Form = map[string]string{"companyId": r.URL.Query().Get("companyId")}
-		s.renderPerson(w, r, k, http.StatusOK, p, nil)
+		renderPerson(s, w, r, k, http.StatusOK, p, nil)
 	})
 }
 
-func (s *Server) createPerson(k *personKind) http.Handler {
+func createPerson[T lt.PersonKind](s *Server, k *personKind[T]) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		form, upd, err := readPerson(r, k)
-		c := &lt.Contact{}
+		c := new(T)
 		if err == nil {
-			f := upd.Apply(lt.PersonFields{})
-			c = &lt.Contact{FirstName: f.FirstName, LastName: f.LastName, Email: f.Email, ExternalID: f.ExternalID}
-			if upd.CompanyID != nil {
-				c.CompanyID = *upd.CompanyID
-			}
-			err = k.create(r.Context(), c)
+			lt.ApplyPerson(c, upd)
+			err = k.Create(r.Context(), c)
 		}
 		if err != nil {
-			s.personFormError(w, r, k, err, form, nil)
+			personFormError(s, w, r, k, err, form, nil)
 			return
 		}
-		http.Redirect(w, r, k.Path+"/"+strconv.FormatInt(c.ID, 10)+"?done=created", http.StatusSeeOther)
+		id, _, _ := lt.PersonParts(c)
+		http.Redirect(w, r, k.Path+"/"+strconv.FormatInt(*id, 10)+"?done=created", http.StatusSeeOther)
 	})
 }
 
 // personFormError answers a form that the store or the checks refused
 // with the form again, its messages next to their fields.
-func (s *Server) personFormError(w http.ResponseWriter, r *http.Request, k *personKind, err error, form map[string]string, c *lt.Contact) {
+func personFormError[T lt.PersonKind](s *Server, w http.ResponseWriter, r *http.Request, k *personKind[T], err error, form map[string]string, c *T) {
 	errs, status, ok := fieldMessages(err, personLabels)
 	if !ok {
 		s.fail(w, r, err)
@@ -273,55 +231,56 @@ func (s *Server) personFormError(w http.ResponseWriter, r *http.Request, k *pers
 	}
 	p := s.page(r, "", k.Many)
 	p.Form, p.Errors = form, errs
-	s.renderPerson(w, r, k, status, p, c)
+	renderPerson(s, w, r, k, status, p, c)
 }
 
-func (s *Server) showPerson(k *personKind) http.Handler {
+func showPerson[T lt.PersonKind](s *Server, k *personKind[T]) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c, err := s.findPerson(r, k)
+		c, err := findPerson(r, k)
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
 		p := s.page(r, "", k.Many)
 		p.Message, p.Form = doneNotice(r), personForm(c)
-		s.renderPerson(w, r, k, http.StatusOK, p, c)
+		renderPerson(s, w, r, k, http.StatusOK, p, c)
 	})
 }
 
-func (s *Server) findPerson(r *http.Request, k *personKind) (*lt.Contact, error) {
+func findPerson[T lt.PersonKind](r *http.Request, k *personKind[T]) (*T, error) {
 	id, err := dirPathID(r, k.One)
 	if err != nil {
 		return nil, err
 	}
-	return k.byID(r.Context(), id)
+	return k.FindByID(r.Context(), id)
 }
 
-func (s *Server) updatePerson(k *personKind) http.Handler {
+func updatePerson[T lt.PersonKind](s *Server, k *personKind[T]) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c, err := s.findPerson(r, k)
+		c, err := findPerson(r, k)
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
+		id, _, _ := lt.PersonParts(c)
 		form, upd, err := readPerson(r, k)
 		if err == nil {
-			_, err = k.update(r.Context(), c.ID, upd)
+			_, err = k.Update(r.Context(), *id, upd)
 		}
 		if err != nil {
-			s.personFormError(w, r, k, err, form, c)
+			personFormError(s, w, r, k, err, form, c)
 			return
 		}
-		http.Redirect(w, r, k.Path+"/"+strconv.FormatInt(c.ID, 10)+"?done=saved", http.StatusSeeOther)
+		http.Redirect(w, r, k.Path+"/"+strconv.FormatInt(*id, 10)+"?done=saved", http.StatusSeeOther)
 	})
 }
 
-func (s *Server) setPersonDisabled(k *personKind, disabled bool) http.Handler {
+func setPersonDisabled[T lt.PersonKind](s *Server, k *personKind[T], disabled bool) http.Handler {
 	done := map[bool]string{true: "disabled", false: "enabled"}[disabled]
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id, err := dirPathID(r, k.One)
 		if err == nil {
-			_, err = k.update(r.Context(), id, lt.PersonUpdate{Disabled: &disabled})
+			_, err = k.Update(r.Context(), id, lt.PersonUpdate{Disabled: &disabled})
 		}
 		if err != nil {
 			s.fail(w, r, err)
@@ -331,11 +290,11 @@ func (s *Server) setPersonDisabled(k *personKind, disabled bool) http.Handler {
 	})
 }
 
-func (s *Server) deletePerson(k *personKind) http.Handler {
+func deletePerson[T lt.PersonKind](s *Server, k *personKind[T]) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id, err := dirPathID(r, k.One)
 		if err == nil {
-			err = k.delete(r.Context(), id)
+			err = k.Delete(r.Context(), id)
 		}
 		if err != nil {
 			s.fail(w, r, err)

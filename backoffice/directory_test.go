@@ -286,7 +286,7 @@ func TestCompaniesAndTheirDeleteRefusedWithContacts(t *testing.T) {
 			}
 
 			// With a contact, delete is refused and says why and what to do.
-			jane := &lt.Contact{CompanyID: acme, FirstName: "Jane", LastName: "Doe", Email: "jane@acme.test"}
+			jane := &lt.Contact{CompanyID: acme, Person: lt.Person{FirstName: "Jane", LastName: "Doe", Email: "jane@acme.test"}}
 			if err := o.Store.CreateContact(ctx, jane); err != nil {
 				t.Fatal(err)
 			}
@@ -373,11 +373,11 @@ func TestUsersViewerSeesNoEditControlsAndIsRefusedChanges(t *testing.T) {
 			o.staff("viewer@shop.test", "users:viewer")
 			o.staff("tokens@shop.test", "configuration:owner")
 			acme := o.company("Acme")
-			jane := &lt.Contact{CompanyID: acme.ID, FirstName: "Jane", LastName: "Doe", Email: "jane@acme.test"}
+			jane := &lt.Contact{CompanyID: acme.ID, Person: lt.Person{FirstName: "Jane", LastName: "Doe", Email: "jane@acme.test"}}
 			if err := o.Store.CreateContact(ctx, jane); err != nil {
 				t.Fatal(err)
 			}
-			bob := &lt.Customer{LastName: "Bob", Email: "bob@example.test"}
+			bob := &lt.Customer{Person: lt.Person{LastName: "Bob", Email: "bob@example.test"}}
 			if err := o.Store.CreateCustomer(ctx, bob); err != nil {
 				t.Fatal(err)
 			}

@@ -98,19 +98,18 @@ func (s *Server) impersonationTarget(r *http.Request) (lt.UserType, int64, error
 // opened as them: deleted or disabled people cannot sign in, so a token
 // for them would only fail in the new tab.
 func (s *Server) impersonable(r *http.Request, typ lt.UserType, id int64) (string, error) {
-	var first, last, email string
-	var disabled bool
+	var p *lt.Person
 	var err error
 	switch typ {
 	case lt.UserContact:
 		var c *lt.Contact
 		if c, err = s.Store.FindContactByID(r.Context(), id); err == nil {
-			first, last, email, disabled = c.FirstName, c.LastName, c.Email, c.Disabled
+			p = &c.Person
 		}
 	case lt.UserCustomer:
 		var c *lt.Customer
 		if c, err = s.Store.FindCustomerByID(r.Context(), id); err == nil {
-			first, last, email, disabled = c.FirstName, c.LastName, c.Email, c.Disabled
+			p = &c.Person
 		}
 	}
 	if lt.ErrorCode(err) == lt.ENOTFOUND {
@@ -119,11 +118,8 @@ func (s *Server) impersonable(r *http.Request, typ lt.UserType, id int64) (strin
 	if err != nil {
 		return "", err
 	}
-	name := lt.FullName(first, last)
-	if name == "" {
-		name = email
-	}
-	if disabled {
+	name := personName(p)
+	if p.Disabled {
 		return "", lt.Errorf(lt.EINVALID, "%s is disabled and cannot sign in to the webshop, so it cannot be opened as them either. Enable the %s first.", name, typ)
 	}
 	return name, nil

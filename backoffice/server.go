@@ -5,7 +5,6 @@
 package backoffice
 
 import (
-	"context"
 	"errors"
 	"html/template"
 	"log/slog"
@@ -22,52 +21,14 @@ import (
 	"github.com/logintokens/logintokens/ratelimit"
 )
 
-// Store is what the backoffice needs of the store.
+// Store is the domain services the backoffice serves; sqlstore.Store
+// implements them all.
 type Store interface {
-	AuthenticateStaff(ctx context.Context, email, password string) (*lt.Staff, error)
-	SetStaffPassword(ctx context.Context, id int64, password string, mustChange bool) error
-	CreateSession(ctx context.Context, staffID int64, clientIP, userAgent string) (string, error)
-	FindSession(ctx context.Context, value string) (*lt.Session, error)
-	DeleteSession(ctx context.Context, value string) error
-	DeleteStaffSessions(ctx context.Context, staffID int64, keep string) error
-	AuditEvent(ctx context.Context, actor lt.Actor, typ string, details map[string]any) error
-	FindStaff(ctx context.Context) ([]*lt.Staff, error)
-	FindStaffByID(ctx context.Context, id int64) (*lt.Staff, error)
-	CreateStaff(ctx context.Context, n lt.NewStaff) (*lt.Staff, error)
-	UpdateStaff(ctx context.Context, id int64, upd lt.StaffUpdate) (*lt.Staff, error)
-
-	FindTokens(ctx context.Context, f lt.TokenFilter) ([]*lt.LoginToken, int, error)
-	StreamTokens(ctx context.Context, f lt.TokenFilter, fn func(*lt.LoginToken) error) error
-	FindTokenByID(ctx context.Context, id string) (*lt.LoginToken, error)
-	CreateToken(ctx context.Context, actor lt.Actor, n lt.NewToken) (*lt.IssuedToken, error)
-	UpdateToken(ctx context.Context, actor lt.Actor, id string, upd lt.TokenUpdate) (*lt.LoginToken, string, error)
-	RegenerateToken(ctx context.Context, actor lt.Actor, id string) (*lt.IssuedToken, error)
-	DeleteTokens(ctx context.Context, actor lt.Actor, ids []string) (int, error)
-	RevealToken(ctx context.Context, actor lt.Actor, id string, purpose string) (string, error)
-	FindTokenEvents(ctx context.Context, tokenID string, page, size int) ([]*lt.Event, int, error)
-
-	CreateCompany(ctx context.Context, c *lt.Company) error
-	FindCompanyByID(ctx context.Context, id int64) (*lt.Company, error)
-	FindCompanies(ctx context.Context, f lt.DirectoryFilter) ([]*lt.Company, int, error)
-	UpdateCompany(ctx context.Context, id int64, upd lt.CompanyUpdate) (*lt.Company, error)
-	DeleteCompany(ctx context.Context, id int64) error
-	CreateContact(ctx context.Context, c *lt.Contact) error
-	FindContactByID(ctx context.Context, id int64) (*lt.Contact, error)
-	FindContacts(ctx context.Context, f lt.DirectoryFilter) ([]*lt.Contact, int, error)
-	UpdateContact(ctx context.Context, id int64, upd lt.PersonUpdate) (*lt.Contact, error)
-	DeleteContact(ctx context.Context, id int64) error
-	CreateCustomer(ctx context.Context, c *lt.Customer) error
-	FindCustomerByID(ctx context.Context, id int64) (*lt.Customer, error)
-	FindCustomers(ctx context.Context, f lt.DirectoryFilter) ([]*lt.Customer, int, error)
-	UpdateCustomer(ctx context.Context, id int64, upd lt.PersonUpdate) (*lt.Customer, error)
-	DeleteCustomer(ctx context.Context, id int64) error
-	ImportContacts(ctx context.Context, rows []lt.ContactImport) (lt.ImportResult, error)
-	ImportCustomers(ctx context.Context, rows []lt.ContactImport) (lt.ImportResult, error)
-	SearchUsers(ctx context.Context, q string, limit int) ([]*lt.UserRef, error)
-
-	CreateAPIKey(ctx context.Context, n lt.NewAPIKey) (*lt.APIKey, string, error)
-	FindAPIKeys(ctx context.Context) ([]*lt.APIKey, error)
-	RevokeAPIKey(ctx context.Context, id string) error
+	lt.StaffService
+	lt.TokenService
+	lt.DirectoryService
+	lt.APIKeyService
+	lt.AuditService
 }
 
 // Config is what the backoffice is built from.

@@ -46,11 +46,11 @@ func newTokWorld(t *testing.T, kind string) *tokWorld {
 	if err := w.Store.CreateCompany(ctx, w.company); err != nil {
 		t.Fatal(err)
 	}
-	w.contact = &lt.Contact{CompanyID: w.company.ID, FirstName: "Jane", LastName: "Doe", Email: "jane@acme.test"}
+	w.contact = &lt.Contact{CompanyID: w.company.ID, Person: lt.Person{FirstName: "Jane", LastName: "Doe", Email: "jane@acme.test"}}
 	if err := w.Store.CreateContact(ctx, w.contact); err != nil {
 		t.Fatal(err)
 	}
-	w.customer = &lt.Customer{FirstName: "Carl", LastName: "Buyer", Email: "carl@home.test"}
+	w.customer = &lt.Customer{Person: lt.Person{FirstName: "Carl", LastName: "Buyer", Email: "carl@home.test"}}
 	if err := w.Store.CreateCustomer(ctx, w.customer); err != nil {
 		t.Fatal(err)
 	}

@@ -52,11 +52,11 @@ func TestHostileNamesAndExtraAreEscapedInEveryScreenAndTheExport(t *testing.T) {
 		t.Fatal(err)
 	}
 	ext := xssAttr + xssScript
-	c := &lt.Contact{CompanyID: co.ID, FirstName: xssScript, LastName: xssAttr, Email: "jane@acme.test", ExternalID: &ext}
+	c := &lt.Contact{CompanyID: co.ID, Person: lt.Person{FirstName: xssScript, LastName: xssAttr, Email: "jane@acme.test", ExternalID: &ext}}
 	if err := o.Store.CreateContact(ctx, c); err != nil {
 		t.Fatal(err)
 	}
-	cu := &lt.Customer{FirstName: xssAttr, LastName: xssScript, Email: "carl@home.test"}
+	cu := &lt.Customer{Person: lt.Person{FirstName: xssAttr, LastName: xssScript, Email: "carl@home.test"}}
 	if err := o.Store.CreateCustomer(ctx, cu); err != nil {
 		t.Fatal(err)
 	}

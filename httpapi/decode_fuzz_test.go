@@ -61,11 +61,11 @@ func newFuzzAPI(tb testing.TB) *fuzzAPI {
 	if err := st.CreateCompany(ctx, co); err != nil {
 		tb.Fatal(err)
 	}
-	c := &lt.Contact{CompanyID: co.ID, FirstName: "Jane", LastName: "Doe", Email: "jane@acme.test"}
+	c := &lt.Contact{CompanyID: co.ID, Person: lt.Person{FirstName: "Jane", LastName: "Doe", Email: "jane@acme.test"}}
 	if err := st.CreateContact(ctx, c); err != nil {
 		tb.Fatal(err)
 	}
-	cu := &lt.Customer{FirstName: "Carl", LastName: "Buyer", Email: "carl@home.test"}
+	cu := &lt.Customer{Person: lt.Person{FirstName: "Carl", LastName: "Buyer", Email: "carl@home.test"}}
 	if err := st.CreateCustomer(ctx, cu); err != nil {
 		tb.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -79,37 +80,6 @@ func refuseNull(o *object, names ...string) {
 			o.v.Add(name, "must not be null")
 		}
 	}
-}
-
-// personUpdate reads the fields of a contact (withCompany) or customer;
-// absent fields stay nil. externalId may be null (none); the others not.
-func personUpdate(o *object, withCompany bool) lt.PersonUpdate {
-	refuseNull(o, "firstName", "lastName", "email", "disabled")
-	u := lt.PersonUpdate{
-		FirstName:  o.str("firstName"),
-		LastName:   o.str("lastName"),
-		Email:      o.str("email"),
-		ExternalID: o.optStr("externalId"),
-		Disabled:   o.boolPtr("disabled"),
-	}
-	if withCompany {
-		refuseNull(o, "companyId")
-		u.CompanyID = o.id("companyId")
-	}
-	return u
-}
-
-// newPerson is a contact or customer created from the fields of u.
-func newPerson(u lt.PersonUpdate) *lt.Contact {
-	f := u.Apply(lt.PersonFields{})
-	c := &lt.Contact{FirstName: f.FirstName, LastName: f.LastName, Email: f.Email, ExternalID: f.ExternalID}
-	if u.CompanyID != nil {
-		c.CompanyID = *u.CompanyID
-	}
-	if u.Disabled != nil {
-		c.Disabled = *u.Disabled
-	}
-	return c
 }
 
 func writeCreated(w http.ResponseWriter, location string, v any) {
@@ -202,94 +172,71 @@ func (s *Server) deleteCompany(w http.ResponseWriter, r *http.Request, c *caller
 	return nil
 }
 
-// --- contacts
+// --- contacts and customers: one set of handlers for either kind of
+// person. The route table names a method for each route (its operationId
+// comes from it), so each kind keeps its methods, one line each.
+
+// people is the API of one kind of person.
+type people[T lt.PersonKind] struct {
+	lt.People[T]
+	what   string   // "contact": the path's and the messages' word
+	fields []string // what a body may set
+}
+
+func (s *Server) contacts() people[lt.Contact] {
+	return people[lt.Contact]{lt.Contacts(s.Store), "contact", contactFields}
+}
+
+func (s *Server) customers() people[lt.Customer] {
+	return people[lt.Customer]{lt.Customers(s.Store), "customer", customerFields}
+}
 
 func (s *Server) listContacts(w http.ResponseWriter, r *http.Request, c *caller) error {
-	f, err := directoryFilter(r.URL.Query())
-	if err != nil {
-		return err
-	}
-	items, found, err := s.Store.FindContacts(r.Context(), f)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, newPage(items, found, f.Page, f.PageSize))
-	return nil
+	return s.contacts().list(w, r)
 }
 
 func (s *Server) createContact(w http.ResponseWriter, r *http.Request, c *caller) error {
-	o, err := decodeObject(w, r, contactFields, readOnlyDirectoryFields...)
-	if err != nil {
-		return err
-	}
-	if !o.has("companyId") {
-		o.v.Add("companyId", "is required")
-	}
-	ct := newPerson(personUpdate(o, true))
-	if err := o.err(); err != nil {
-		return err
-	}
-	if err := s.Store.CreateContact(r.Context(), ct); err != nil {
-		return err
-	}
-	writeCreated(w, fmt.Sprintf("/api/v1/contacts/%d", ct.ID), ct)
-	return nil
+	return s.contacts().create(w, r)
 }
 
 func (s *Server) getContact(w http.ResponseWriter, r *http.Request, c *caller) error {
-	id, err := pathID(r, "contact")
-	if err != nil {
-		return err
-	}
-	ct, err := s.Store.FindContactByID(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, ct)
-	return nil
+	return s.contacts().get(w, r)
 }
 
 func (s *Server) updateContact(w http.ResponseWriter, r *http.Request, c *caller) error {
-	id, err := pathID(r, "contact")
-	if err != nil {
-		return err
-	}
-	o, err := decodeObject(w, r, contactFields, readOnlyDirectoryFields...)
-	if err != nil {
-		return err
-	}
-	upd := personUpdate(o, true)
-	if err := o.err(); err != nil {
-		return err
-	}
-	ct, err := s.Store.UpdateContact(r.Context(), id, upd)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, ct)
-	return nil
+	return s.contacts().update(w, r)
 }
 
 func (s *Server) deleteContact(w http.ResponseWriter, r *http.Request, c *caller) error {
-	id, err := pathID(r, "contact")
-	if err != nil {
-		return err
-	}
-	if err := s.Store.DeleteContact(r.Context(), id); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return s.contacts().delete(w, r)
 }
 
-// --- customers
-
 func (s *Server) listCustomers(w http.ResponseWriter, r *http.Request, c *caller) error {
+	return s.customers().list(w, r)
+}
+
+func (s *Server) createCustomer(w http.ResponseWriter, r *http.Request, c *caller) error {
+	return s.customers().create(w, r)
+}
+
+func (s *Server) getCustomer(w http.ResponseWriter, r *http.Request, c *caller) error {
+	return s.customers().get(w, r)
+}
+
+func (s *Server) updateCustomer(w http.ResponseWriter, r *http.Request, c *caller) error {
+	return s.customers().update(w, r)
+}
+
+func (s *Server) deleteCustomer(w http.ResponseWriter, r *http.Request, c *caller) error {
+	return s.customers().delete(w, r)
+}
+
+func (p people[T]) list(w http.ResponseWriter, r *http.Request) error {
 	f, err := directoryFilter(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	items, found, err := s.Store.FindCustomers(r.Context(), f)
+	items, found, err := p.Find(r.Context(), f)
 	if err != nil {
 		return err
 	}
@@ -297,63 +244,83 @@ func (s *Server) listCustomers(w http.ResponseWriter, r *http.Request, c *caller
 	return nil
 }
 
-func (s *Server) createCustomer(w http.ResponseWriter, r *http.Request, c *caller) error {
-	o, err := decodeObject(w, r, customerFields, readOnlyDirectoryFields...)
+// read reads a body into an update: absent fields stay nil; externalId
+// may be null (none), the others not. A new contact needs companyId.
+func (p people[T]) read(w http.ResponseWriter, r *http.Request, create bool) (lt.PersonUpdate, error) {
+	o, err := decodeObject(w, r, p.fields, readOnlyDirectoryFields...)
+	if err != nil {
+		return lt.PersonUpdate{}, err
+	}
+	withCompany := slices.Contains(p.fields, "companyId")
+	if create && withCompany && !o.has("companyId") {
+		o.v.Add("companyId", "is required")
+	}
+	refuseNull(o, "firstName", "lastName", "email", "disabled")
+	u := lt.PersonUpdate{
+		FirstName:  o.str("firstName"),
+		LastName:   o.str("lastName"),
+		Email:      o.str("email"),
+		ExternalID: o.optStr("externalId"),
+		Disabled:   o.boolPtr("disabled"),
+	}
+	if withCompany {
+		refuseNull(o, "companyId")
+		u.CompanyID = o.id("companyId")
+	}
+	return u, o.err()
+}
+
+func (p people[T]) create(w http.ResponseWriter, r *http.Request) error {
+	upd, err := p.read(w, r, true)
 	if err != nil {
 		return err
 	}
-	p := newPerson(personUpdate(o, false))
-	if err := o.err(); err != nil {
+	rec := new(T)
+	lt.ApplyPerson(rec, upd)
+	if err := p.Create(r.Context(), rec); err != nil {
 		return err
 	}
-	cu := &lt.Customer{FirstName: p.FirstName, LastName: p.LastName, Email: p.Email, ExternalID: p.ExternalID, Disabled: p.Disabled}
-	if err := s.Store.CreateCustomer(r.Context(), cu); err != nil {
-		return err
-	}
-	writeCreated(w, fmt.Sprintf("/api/v1/customers/%d", cu.ID), cu)
+	id, _, _ := lt.PersonParts(rec)
+	writeCreated(w, fmt.Sprintf("/api/v1/%ss/%d", p.what, *id), rec)
 	return nil
 }
 
-func (s *Server) getCustomer(w http.ResponseWriter, r *http.Request, c *caller) error {
-	id, err := pathID(r, "customer")
+func (p people[T]) get(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, p.what)
 	if err != nil {
 		return err
 	}
-	cu, err := s.Store.FindCustomerByID(r.Context(), id)
+	rec, err := p.FindByID(r.Context(), id)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, cu)
+	writeJSON(w, http.StatusOK, rec)
 	return nil
 }
 
-func (s *Server) updateCustomer(w http.ResponseWriter, r *http.Request, c *caller) error {
-	id, err := pathID(r, "customer")
+func (p people[T]) update(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, p.what)
 	if err != nil {
 		return err
 	}
-	o, err := decodeObject(w, r, customerFields, readOnlyDirectoryFields...)
+	upd, err := p.read(w, r, false)
 	if err != nil {
 		return err
 	}
-	upd := personUpdate(o, false)
-	if err := o.err(); err != nil {
-		return err
-	}
-	cu, err := s.Store.UpdateCustomer(r.Context(), id, upd)
+	rec, err := p.Update(r.Context(), id, upd)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, cu)
+	writeJSON(w, http.StatusOK, rec)
 	return nil
 }
 
-func (s *Server) deleteCustomer(w http.ResponseWriter, r *http.Request, c *caller) error {
-	id, err := pathID(r, "customer")
+func (p people[T]) delete(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, p.what)
 	if err != nil {
 		return err
 	}
-	if err := s.Store.DeleteCustomer(r.Context(), id); err != nil {
+	if err := p.Delete(r.Context(), id); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -17,8 +17,8 @@ import (
 // tell why it gets 409.
 func TestAUsedImpersonationTokenCannotBeRevivedOrRepurposedThroughTheAPI(t *testing.T) {
 	eachKind(t, func(t *testing.T, a *testAPI) {
-		cu := &lt.Customer{FirstName: "Carl", LastName: "Cash", Email: "carl@example.test"}
-		other := &lt.Customer{FirstName: "Olga", LastName: "Other", Email: "olga@example.test"}
+		cu := &lt.Customer{Person: lt.Person{FirstName: "Carl", LastName: "Cash", Email: "carl@example.test"}}
+		other := &lt.Customer{Person: lt.Person{FirstName: "Olga", LastName: "Other", Email: "olga@example.test"}}
 		for _, c := range []*lt.Customer{cu, other} {
 			if err := a.Store.CreateCustomer(ctx, c); err != nil {
 				t.Fatal(err)

@@ -263,7 +263,7 @@ func TestControlCharactersInBodyStringsAre400(t *testing.T) {
 		if err := a.Store.CreateCompany(ctx, co); err != nil {
 			t.Fatal(err)
 		}
-		cu := &lt.Customer{FirstName: "Carl", LastName: "Cash", Email: "carl@example.test"}
+		cu := &lt.Customer{Person: lt.Person{FirstName: "Carl", LastName: "Cash", Email: "carl@example.test"}}
 		if err := a.Store.CreateCustomer(ctx, cu); err != nil {
 			t.Fatal(err)
 		}

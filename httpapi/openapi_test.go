@@ -428,11 +428,11 @@ func TestOpenAPISchemasDescribeRealAnswers(t *testing.T) {
 	if err := a.Store.CreateCompany(ctx, company); err != nil {
 		t.Fatal(err)
 	}
-	contact := &lt.Contact{CompanyID: company.ID, FirstName: "Jane", LastName: "Doe", Email: "jane@acme.test"}
+	contact := &lt.Contact{CompanyID: company.ID, Person: lt.Person{FirstName: "Jane", LastName: "Doe", Email: "jane@acme.test"}}
 	if err := a.Store.CreateContact(ctx, contact); err != nil {
 		t.Fatal(err)
 	}
-	customer := &lt.Customer{FirstName: "Ann", LastName: "Lee", Email: "ann@example.test"}
+	customer := &lt.Customer{Person: lt.Person{FirstName: "Ann", LastName: "Lee", Email: "ann@example.test"}}
 	if err := a.Store.CreateCustomer(ctx, customer); err != nil {
 		t.Fatal(err)
 	}

@@ -48,7 +48,7 @@ func TestRedeemAnswersEachOutcomeWithItsStatusAndCode(t *testing.T) {
 	eachKind(t, func(t *testing.T, a *testAPI) {
 		co := &lt.Company{Name: "Acme"}
 		a.Store.CreateCompany(ctx, co)
-		c := &lt.Contact{CompanyID: co.ID, FirstName: "Jane", LastName: "Doe", Email: "jane@acme.test"}
+		c := &lt.Contact{CompanyID: co.ID, Person: lt.Person{FirstName: "Jane", LastName: "Doe", Email: "jane@acme.test"}}
 		a.Store.CreateContact(ctx, c)
 		once := a.createToken(map[string]any{"contactId": c.ID, "oneTimeUse": true, "extra": []string{"SAP"}})
 

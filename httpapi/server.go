@@ -19,46 +19,15 @@ import (
 	"github.com/logintokens/logintokens/redeem"
 )
 
-// Store is what the API needs of the store (sqlstore.Store implements it).
+// Store is the domain services the API serves; sqlstore.Store implements
+// them all.
 type Store interface {
+	lt.TokenService
+	lt.DirectoryService
+	lt.APIKeyService
+	lt.AuditService
+	// Ping reports whether the database answers (readiness).
 	Ping(ctx context.Context) error
-
-	FindTokens(ctx context.Context, f lt.TokenFilter) ([]*lt.LoginToken, int, error)
-	StreamTokens(ctx context.Context, f lt.TokenFilter, fn func(*lt.LoginToken) error) error
-	FindTokenByID(ctx context.Context, id string) (*lt.LoginToken, error)
-	CreateToken(ctx context.Context, actor lt.Actor, n lt.NewToken) (*lt.IssuedToken, error)
-	UpdateToken(ctx context.Context, actor lt.Actor, id string, upd lt.TokenUpdate) (*lt.LoginToken, string, error)
-	RegenerateToken(ctx context.Context, actor lt.Actor, id string) (*lt.IssuedToken, error)
-	DeleteToken(ctx context.Context, actor lt.Actor, id string) error
-	DeleteTokens(ctx context.Context, actor lt.Actor, ids []string) (int, error)
-	RevealToken(ctx context.Context, actor lt.Actor, id string, purpose string) (string, error)
-	LookupToken(ctx context.Context, value string) (*lt.LoginToken, error)
-	FindTokenEvents(ctx context.Context, tokenID string, page, size int) ([]*lt.Event, int, error)
-
-	CreateCompany(ctx context.Context, c *lt.Company) error
-	FindCompanyByID(ctx context.Context, id int64) (*lt.Company, error)
-	FindCompanies(ctx context.Context, f lt.DirectoryFilter) ([]*lt.Company, int, error)
-	UpdateCompany(ctx context.Context, id int64, upd lt.CompanyUpdate) (*lt.Company, error)
-	DeleteCompany(ctx context.Context, id int64) error
-	CreateContact(ctx context.Context, c *lt.Contact) error
-	FindContactByID(ctx context.Context, id int64) (*lt.Contact, error)
-	FindContacts(ctx context.Context, f lt.DirectoryFilter) ([]*lt.Contact, int, error)
-	UpdateContact(ctx context.Context, id int64, upd lt.PersonUpdate) (*lt.Contact, error)
-	DeleteContact(ctx context.Context, id int64) error
-	CreateCustomer(ctx context.Context, c *lt.Customer) error
-	FindCustomerByID(ctx context.Context, id int64) (*lt.Customer, error)
-	FindCustomers(ctx context.Context, f lt.DirectoryFilter) ([]*lt.Customer, int, error)
-	UpdateCustomer(ctx context.Context, id int64, upd lt.PersonUpdate) (*lt.Customer, error)
-	DeleteCustomer(ctx context.Context, id int64) error
-	ImportContacts(ctx context.Context, rows []lt.ContactImport) (lt.ImportResult, error)
-	ImportCustomers(ctx context.Context, rows []lt.ContactImport) (lt.ImportResult, error)
-	SearchUsers(ctx context.Context, q string, limit int) ([]*lt.UserRef, error)
-
-	AuthenticateAPIKey(ctx context.Context, value string) (*lt.APIKey, error)
-	CreateAPIKey(ctx context.Context, n lt.NewAPIKey) (*lt.APIKey, string, error)
-	FindAPIKeys(ctx context.Context) ([]*lt.APIKey, error)
-	RevokeAPIKey(ctx context.Context, id string) error
-	AuditEvent(ctx context.Context, actor lt.Actor, typ string, details map[string]any) error
 }
 
 // JWKS publishes the assertion signing keys.

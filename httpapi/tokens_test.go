@@ -59,7 +59,7 @@ func TestCreateTokenAnswersTheResourceWithValueAndLinks(t *testing.T) {
 	eachKind(t, func(t *testing.T, a *testAPI) {
 		co := &lt.Company{Name: "Acme"}
 		a.Store.CreateCompany(ctx, co)
-		c := &lt.Contact{CompanyID: co.ID, FirstName: "Jane", LastName: "Doe", Email: "jane@acme.test"}
+		c := &lt.Contact{CompanyID: co.ID, Person: lt.Person{FirstName: "Jane", LastName: "Doe", Email: "jane@acme.test"}}
 		if err := a.Store.CreateContact(ctx, c); err != nil {
 			t.Fatal(err)
 		}
@@ -154,7 +154,7 @@ func TestTokenPathsTakeIDsNeverValues(t *testing.T) {
 
 func TestPatchIsAMergePatchWithReadOnlyCounters(t *testing.T) {
 	eachKind(t, func(t *testing.T, a *testAPI) {
-		cu := &lt.Customer{FirstName: "Carl", LastName: "Cash", Email: "carl@example.test"}
+		cu := &lt.Customer{Person: lt.Person{FirstName: "Carl", LastName: "Cash", Email: "carl@example.test"}}
 		if err := a.Store.CreateCustomer(ctx, cu); err != nil {
 			t.Fatal(err)
 		}

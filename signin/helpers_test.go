@@ -193,11 +193,11 @@ func (e *env) people() (*lt.Contact, *lt.Customer) {
 	if err := e.Store.CreateCompany(ctx, co); err != nil {
 		e.t.Fatal(err)
 	}
-	c := &lt.Contact{CompanyID: co.ID, FirstName: "Jane", LastName: "Doe", Email: "jane@acme.test"}
+	c := &lt.Contact{CompanyID: co.ID, Person: lt.Person{FirstName: "Jane", LastName: "Doe", Email: "jane@acme.test"}}
 	if err := e.Store.CreateContact(ctx, c); err != nil {
 		e.t.Fatal(err)
 	}
-	cu := &lt.Customer{FirstName: "Erika", LastName: "Mustermann", Email: "erika@example.test"}
+	cu := &lt.Customer{Person: lt.Person{FirstName: "Erika", LastName: "Mustermann", Email: "erika@example.test"}}
 	if err := e.Store.CreateCustomer(ctx, cu); err != nil {
 		e.t.Fatal(err)
 	}

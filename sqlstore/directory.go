@@ -172,20 +172,21 @@ func (s *Store) DeleteCompany(ctx context.Context, id int64) error {
 	})
 }
 
-// --- contacts and customers share one shape; table says which.
+// --- contacts and customers: people of one shape (lt.Person), each kind
+// in a table of its own.
 
-type personTable struct {
+type personTable[T lt.PersonKind] struct {
 	table string
 	kind  lt.UserType
 	what  string
 }
 
 var (
-	contactsTable  = personTable{"contacts", lt.UserContact, "contact"}
-	customersTable = personTable{"customers", lt.UserCustomer, "customer"}
+	contactsTable  = personTable[lt.Contact]{"contacts", lt.UserContact, "contact"}
+	customersTable = personTable[lt.Customer]{"customers", lt.UserCustomer, "customer"}
 )
 
-func (p personTable) selectSQL() string {
+func (p personTable[T]) selectSQL() string {
 	company := "NULL"
 	if p.kind == lt.UserContact {
 		company = "company_id"
@@ -193,45 +194,45 @@ func (p personTable) selectSQL() string {
 	return `SELECT id, ` + company + `, first_name, last_name, email, external_id, disabled, created_at, updated_at FROM ` + p.table
 }
 
-func scanPerson(r rowScanner, c *lt.Contact) error {
+// scan reads a row of selectSQL into a new record.
+func (p personTable[T]) scan(r rowScanner) (*T, error) {
+	c := new(T)
+	id, companyID, pe := lt.PersonParts(c)
 	var ext sql.NullString
 	var company sql.NullInt64
-	if err := r.Scan(&c.ID, &company, &c.FirstName, &c.LastName, &c.Email, &ext, &c.Disabled, dbTime{&c.CreatedAt}, dbTime{&c.UpdatedAt}); err != nil {
-		return err
+	if err := r.Scan(id, &company, &pe.FirstName, &pe.LastName, &pe.Email, &ext, &pe.Disabled, dbTime{&pe.CreatedAt}, dbTime{&pe.UpdatedAt}); err != nil {
+		return nil, err
 	}
-	c.CompanyID = company.Int64
+	if companyID != nil {
+		*companyID = company.Int64
+	}
 	if ext.Valid {
-		c.ExternalID = &ext.String
+		pe.ExternalID = &ext.String
 	}
-	return nil
+	return c, nil
 }
 
-func (p personTable) find(ctx context.Context, tx *tx, id int64) (*lt.Contact, error) {
-	c := &lt.Contact{}
-	err := scanPerson(tx.queryRow(ctx, p.selectSQL()+` WHERE id = ? AND deleted_at IS NULL`, id), c)
+func (p personTable[T]) find(ctx context.Context, tx *tx, id int64) (*T, error) {
+	c, err := p.scan(tx.queryRow(ctx, p.selectSQL()+` WHERE id = ? AND deleted_at IS NULL`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound(p.what, id)
 	}
 	return c, err
 }
 
-func (p personTable) fields(c *lt.Contact) lt.PersonFields {
-	return lt.PersonFields{FirstName: c.FirstName, LastName: c.LastName, Email: c.Email, ExternalID: c.ExternalID}
-}
-
-func (p personTable) validate(ctx context.Context, tx *tx, c *lt.Contact) error {
-	f := p.fields(c)
-	f.Normalize()
-	c.FirstName, c.LastName, c.Email, c.ExternalID = f.FirstName, f.LastName, f.Email, f.ExternalID
+// validate normalizes c and checks it, a contact's company included.
+func (p personTable[T]) validate(ctx context.Context, tx *tx, c *T) error {
+	_, companyID, pe := lt.PersonParts(c)
+	pe.Normalize()
 	var v lt.Validation
-	f.Validate(&v)
-	if p.kind == lt.UserContact {
+	pe.Validate(&v)
+	if companyID != nil {
 		var n int
-		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM companies WHERE id = ? AND deleted_at IS NULL`, c.CompanyID).Scan(&n); err != nil {
+		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM companies WHERE id = ? AND deleted_at IS NULL`, *companyID).Scan(&n); err != nil {
 			return err
 		}
 		if n == 0 {
-			v.Add("companyId", "no company with id %d", c.CompanyID)
+			v.Add("companyId", "no company with id %d", *companyID)
 		}
 	}
 	return v.Err()
@@ -239,10 +240,11 @@ func (p personTable) validate(ctx context.Context, tx *tx, c *lt.Contact) error 
 
 // taken checks the unique fields before a write, so the conflict names
 // the right field; the unique indexes stay the backstop under races.
-func (p personTable) taken(ctx context.Context, tx *tx, c *lt.Contact) error {
+func (p personTable[T]) taken(ctx context.Context, tx *tx, c *T) error {
+	id, _, pe := lt.PersonParts(c)
 	check := func(col, field string, val any) error {
 		var n int
-		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM `+p.table+` WHERE `+col+` = ? AND deleted_at IS NULL AND id <> ?`, val, c.ID).Scan(&n); err != nil {
+		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM `+p.table+` WHERE `+col+` = ? AND deleted_at IS NULL AND id <> ?`, val, *id).Scan(&n); err != nil {
 			return err
 		}
 		if n > 0 {
@@ -251,20 +253,21 @@ func (p personTable) taken(ctx context.Context, tx *tx, c *lt.Contact) error {
 		}
 		return nil
 	}
-	if c.ExternalID != nil {
-		if err := check("external_id", "externalId", *c.ExternalID); err != nil {
+	if pe.ExternalID != nil {
+		if err := check("external_id", "externalId", *pe.ExternalID); err != nil {
 			return err
 		}
 	}
-	return check("email", "email", c.Email)
+	return check("email", "email", pe.Email)
 }
 
 // uniqueErr names a unique violation that slipped past taken (a race).
-func (p personTable) uniqueErr(ctx context.Context, tx *tx, err error, c *lt.Contact) error {
+func (p personTable[T]) uniqueErr(tx *tx, err error) error {
 	return conflictField(err, tx.d, "email", "a "+p.what+" with this email or externalId exists")
 }
 
-func (p personTable) create(ctx context.Context, s *Store, c *lt.Contact) error {
+// create creates c and sets its id and times.
+func (p personTable[T]) create(ctx context.Context, s *Store, c *T) error {
 	now := s.now()
 	return s.write(ctx, func(tx *tx) error {
 		if err := p.validate(ctx, tx, c); err != nil {
@@ -273,60 +276,57 @@ func (p personTable) create(ctx context.Context, s *Store, c *lt.Contact) error 
 		if err := p.taken(ctx, tx, c); err != nil {
 			return err
 		}
-		c.CreatedAt, c.UpdatedAt = now, now
+		id, companyID, pe := lt.PersonParts(c)
+		pe.CreatedAt, pe.UpdatedAt = now, now
 		cols, vals := "", ""
-		args := []any{c.FirstName, c.LastName, c.Email, c.ExternalID, c.Disabled, now, now}
-		if p.kind == lt.UserContact {
+		args := []any{pe.FirstName, pe.LastName, pe.Email, pe.ExternalID, pe.Disabled, now, now}
+		if companyID != nil {
 			cols, vals = "company_id, ", "?, "
-			args = append([]any{c.CompanyID}, args...)
+			args = append([]any{*companyID}, args...)
 		}
 		err := tx.queryRow(ctx, `INSERT INTO `+p.table+` (`+cols+`first_name, last_name, email, external_id, disabled, created_at, updated_at)
-			VALUES (`+vals+`?, ?, ?, ?, ?, ?, ?) RETURNING id`, args...).Scan(&c.ID)
+			VALUES (`+vals+`?, ?, ?, ?, ?, ?, ?) RETURNING id`, args...).Scan(id)
 		if err != nil {
-			return p.uniqueErr(ctx, tx, err, c)
+			return p.uniqueErr(tx, err)
 		}
 		return nil
 	})
 }
 
-func (p personTable) update(ctx context.Context, s *Store, id int64, upd lt.PersonUpdate) (*lt.Contact, error) {
-	var c *lt.Contact
+// update patches a person; its tokens follow.
+func (p personTable[T]) update(ctx context.Context, s *Store, id int64, upd lt.PersonUpdate) (*T, error) {
+	var c *T
 	err := s.write(ctx, func(tx *tx) error {
 		var err error
 		if c, err = p.find(ctx, tx, id); err != nil {
 			return err
 		}
-		f := upd.Apply(p.fields(c))
-		c.FirstName, c.LastName, c.Email, c.ExternalID = f.FirstName, f.LastName, f.Email, f.ExternalID
-		if upd.CompanyID != nil {
-			c.CompanyID = *upd.CompanyID
-		}
-		if upd.Disabled != nil {
-			c.Disabled = *upd.Disabled
-		}
+		lt.ApplyPerson(c, upd)
 		if err := p.validate(ctx, tx, c); err != nil {
 			return err
 		}
 		if err := p.taken(ctx, tx, c); err != nil {
 			return err
 		}
-		c.UpdatedAt = s.now()
-		args := []any{c.FirstName, c.LastName, c.Email, c.ExternalID, c.Disabled, c.UpdatedAt}
+		_, companyID, pe := lt.PersonParts(c)
+		pe.UpdatedAt = s.now()
+		args := []any{pe.FirstName, pe.LastName, pe.Email, pe.ExternalID, pe.Disabled, pe.UpdatedAt}
 		set := ""
-		if p.kind == lt.UserContact {
+		if companyID != nil {
 			set = ", company_id = ?"
-			args = append(args, c.CompanyID)
+			args = append(args, *companyID)
 		}
 		if _, err := tx.exec(ctx, `UPDATE `+p.table+` SET first_name = ?, last_name = ?, email = ?, external_id = ?, disabled = ?, updated_at = ?`+set+` WHERE id = ?`,
 			append(args, id)...); err != nil {
-			return p.uniqueErr(ctx, tx, err, c)
+			return p.uniqueErr(tx, err)
 		}
 		return s.refreshTokenUsers(ctx, tx, p.kind, id)
 	})
 	return c, err
 }
 
-func (p personTable) delete(ctx context.Context, s *Store, id int64) error {
+// delete hides a person: their tokens then fail with USER_DISABLED.
+func (p personTable[T]) delete(ctx context.Context, s *Store, id int64) error {
 	return s.write(ctx, func(tx *tx) error {
 		now := s.now()
 		res, err := tx.exec(ctx, `UPDATE `+p.table+` SET deleted_at = ?, updated_at = ? WHERE id = ? AND deleted_at IS NULL`, now, now, id)
@@ -340,7 +340,8 @@ func (p personTable) delete(ctx context.Context, s *Store, id int64) error {
 	})
 }
 
-func (p personTable) list(ctx context.Context, s *Store, f lt.DirectoryFilter) ([]*lt.Contact, int, error) {
+// list lists people by name, with the total; f.CompanyID narrows contacts only.
+func (p personTable[T]) list(ctx context.Context, s *Store, f lt.DirectoryFilter) ([]*T, int, error) {
 	where, args := `deleted_at IS NULL`, []any{}
 	if f.Q != "" {
 		where += ` AND (lower(first_name || ' ' || last_name) LIKE ? ESCAPE '\' OR email LIKE ? ESCAPE '\' OR lower(COALESCE(external_id, '')) LIKE ? ESCAPE '\')`
@@ -351,7 +352,7 @@ func (p personTable) list(ctx context.Context, s *Store, f lt.DirectoryFilter) (
 		where += ` AND company_id = ?`
 		args = append(args, *f.CompanyID)
 	}
-	var out []*lt.Contact
+	var out []*T
 	var total int
 	err := s.read(ctx, func(tx *tx) error {
 		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM `+p.table+` WHERE `+where, args...).Scan(&total); err != nil {
@@ -364,8 +365,8 @@ func (p personTable) list(ctx context.Context, s *Store, f lt.DirectoryFilter) (
 		}
 		defer rows.Close()
 		for rows.Next() {
-			c := &lt.Contact{}
-			if err := scanPerson(rows, c); err != nil {
+			c, err := p.scan(rows)
+			if err != nil {
 				return err
 			}
 			out = append(out, c)
@@ -373,6 +374,17 @@ func (p personTable) list(ctx context.Context, s *Store, f lt.DirectoryFilter) (
 		return rows.Err()
 	})
 	return out, total, err
+}
+
+// byID is find in a read transaction of its own.
+func (p personTable[T]) byID(ctx context.Context, s *Store, id int64) (*T, error) {
+	var c *T
+	err := s.read(ctx, func(tx *tx) error {
+		var err error
+		c, err = p.find(ctx, tx, id)
+		return err
+	})
+	return c, err
 }
 
 // refreshTokenUsers rewrites the denormalised name and search text of the
@@ -419,13 +431,7 @@ func (s *Store) CreateContact(ctx context.Context, c *lt.Contact) error {
 
 // FindContactByID returns a contact that is not deleted.
 func (s *Store) FindContactByID(ctx context.Context, id int64) (*lt.Contact, error) {
-	var c *lt.Contact
-	err := s.read(ctx, func(tx *tx) error {
-		var err error
-		c, err = contactsTable.find(ctx, tx, id)
-		return err
-	})
-	return c, err
+	return contactsTable.byID(ctx, s, id)
 }
 
 // FindContacts lists contacts by name, with the total.
@@ -443,51 +449,24 @@ func (s *Store) DeleteContact(ctx context.Context, id int64) error {
 	return contactsTable.delete(ctx, s, id)
 }
 
-func toCustomer(c *lt.Contact) *lt.Customer {
-	if c == nil {
-		return nil
-	}
-	return &lt.Customer{ID: c.ID, FirstName: c.FirstName, LastName: c.LastName, Email: c.Email, ExternalID: c.ExternalID,
-		Disabled: c.Disabled, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
-}
-
 // CreateCustomer creates c and sets its id and times.
 func (s *Store) CreateCustomer(ctx context.Context, c *lt.Customer) error {
-	p := &lt.Contact{FirstName: c.FirstName, LastName: c.LastName, Email: c.Email, ExternalID: c.ExternalID, Disabled: c.Disabled}
-	if err := customersTable.create(ctx, s, p); err != nil {
-		return err
-	}
-	*c = *toCustomer(p)
-	return nil
+	return customersTable.create(ctx, s, c)
 }
 
 // FindCustomerByID returns a customer that is not deleted.
 func (s *Store) FindCustomerByID(ctx context.Context, id int64) (*lt.Customer, error) {
-	var c *lt.Contact
-	err := s.read(ctx, func(tx *tx) error {
-		var err error
-		c, err = customersTable.find(ctx, tx, id)
-		return err
-	})
-	return toCustomer(c), err
+	return customersTable.byID(ctx, s, id)
 }
 
 // FindCustomers lists customers by name, with the total.
 func (s *Store) FindCustomers(ctx context.Context, f lt.DirectoryFilter) ([]*lt.Customer, int, error) {
-	f.CompanyID = nil
-	list, n, err := customersTable.list(ctx, s, f)
-	out := make([]*lt.Customer, len(list))
-	for i, c := range list {
-		out[i] = toCustomer(c)
-	}
-	return out, n, err
+	return customersTable.list(ctx, s, f)
 }
 
 // UpdateCustomer patches a customer; its tokens follow.
 func (s *Store) UpdateCustomer(ctx context.Context, id int64, upd lt.PersonUpdate) (*lt.Customer, error) {
-	upd.CompanyID = nil
-	c, err := customersTable.update(ctx, s, id, upd)
-	return toCustomer(c), err
+	return customersTable.update(ctx, s, id, upd)
 }
 
 // DeleteCustomer soft-deletes a customer: its tokens then fail with USER_DISABLED.

@@ -87,11 +87,11 @@ func TestDirectoryUniquenessAndValidationNameTheField(t *testing.T) {
 	sqlstoretest.Each(t, func(t *testing.T, s *sqlstore.Store) {
 		co := mustCompany(t, s, "Acme")
 		mustContact(t, s, co.ID, "Jane", "Doe", "jane@acme.test")
-		err := s.CreateContact(ctx, &lt.Contact{CompanyID: co.ID, FirstName: "J", Email: "JANE@acme.test"})
+		err := s.CreateContact(ctx, &lt.Contact{CompanyID: co.ID, Person: lt.Person{FirstName: "J", Email: "JANE@acme.test"}})
 		wantField(t, err, lt.ECONFLICT, "email")
-		err = s.CreateContact(ctx, &lt.Contact{CompanyID: 999, FirstName: "J", Email: "j@acme.test"})
+		err = s.CreateContact(ctx, &lt.Contact{CompanyID: 999, Person: lt.Person{FirstName: "J", Email: "j@acme.test"}})
 		wantField(t, err, lt.EINVALID, "companyId")
-		err = s.CreateCustomer(ctx, &lt.Customer{FirstName: "J", Email: "not an email"})
+		err = s.CreateCustomer(ctx, &lt.Customer{Person: lt.Person{FirstName: "J", Email: "not an email"}})
 		wantField(t, err, lt.EINVALID, "email")
 		ext := "C-1"
 		if err := s.CreateCompany(ctx, &lt.Company{Name: "One", ExternalID: &ext}); err != nil {
@@ -139,12 +139,12 @@ func TestConflictNamesTheFieldThatIsTaken(t *testing.T) {
 		co := mustCompany(t, s, "Acme")
 		mustContact(t, s, co.ID, "Jane", "Doe", "jane@acme.test")
 		ext := "E-1"
-		err := s.CreateContact(ctx, &lt.Contact{CompanyID: co.ID, FirstName: "J", Email: "jane@acme.test", ExternalID: &ext})
+		err := s.CreateContact(ctx, &lt.Contact{CompanyID: co.ID, Person: lt.Person{FirstName: "J", Email: "jane@acme.test", ExternalID: &ext}})
 		wantField(t, err, lt.ECONFLICT, "email")
-		if err := s.CreateContact(ctx, &lt.Contact{CompanyID: co.ID, FirstName: "K", Email: "k@acme.test", ExternalID: &ext}); err != nil {
+		if err := s.CreateContact(ctx, &lt.Contact{CompanyID: co.ID, Person: lt.Person{FirstName: "K", Email: "k@acme.test", ExternalID: &ext}}); err != nil {
 			t.Fatal(err)
 		}
-		err = s.CreateContact(ctx, &lt.Contact{CompanyID: co.ID, FirstName: "L", Email: "l@acme.test", ExternalID: &ext})
+		err = s.CreateContact(ctx, &lt.Contact{CompanyID: co.ID, Person: lt.Person{FirstName: "L", Email: "l@acme.test", ExternalID: &ext}})
 		wantField(t, err, lt.ECONFLICT, "externalId")
 		// Updating a row to its own values is no conflict.
 		cs, _, _ := s.FindContacts(ctx, lt.DirectoryFilter{Q: "k@acme"})

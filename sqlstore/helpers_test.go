@@ -28,7 +28,7 @@ func mustCompany(t *testing.T, s *sqlstore.Store, name string) *lt.Company {
 
 func mustContact(t *testing.T, s *sqlstore.Store, companyID int64, first, last, email string) *lt.Contact {
 	t.Helper()
-	c := &lt.Contact{CompanyID: companyID, FirstName: first, LastName: last, Email: email}
+	c := &lt.Contact{CompanyID: companyID, Person: lt.Person{FirstName: first, LastName: last, Email: email}}
 	if err := s.CreateContact(ctx, c); err != nil {
 		t.Fatalf("create contact %q: %v", email, err)
 	}
@@ -37,7 +37,7 @@ func mustContact(t *testing.T, s *sqlstore.Store, companyID int64, first, last, 
 
 func mustCustomer(t *testing.T, s *sqlstore.Store, first, last, email string) *lt.Customer {
 	t.Helper()
-	c := &lt.Customer{FirstName: first, LastName: last, Email: email}
+	c := &lt.Customer{Person: lt.Person{FirstName: first, LastName: last, Email: email}}
 	if err := s.CreateCustomer(ctx, c); err != nil {
 		t.Fatalf("create customer %q: %v", email, err)
 	}

@@ -32,18 +32,18 @@ import (
 // contact needs companyId or companyExternalId; an updated one keeps its
 // company unless the row names one.
 func (s *Store) ImportContacts(ctx context.Context, rows []lt.ContactImport) (lt.ImportResult, error) {
-	return s.importPeople(ctx, contactsTable, rows)
+	return contactsTable.importPeople(ctx, s, rows)
 }
 
 // ImportCustomers upserts customers by externalId, else by email.
 func (s *Store) ImportCustomers(ctx context.Context, rows []lt.ContactImport) (lt.ImportResult, error) {
-	return s.importPeople(ctx, customersTable, rows)
+	return customersTable.importPeople(ctx, s, rows)
 }
 
 // importPeople applies the rows in order. Only an internal error (the
 // database gone, the request cancelled) stops it: the rows before it stay
 // applied.
-func (s *Store) importPeople(ctx context.Context, p personTable, rows []lt.ContactImport) (lt.ImportResult, error) {
+func (p personTable[T]) importPeople(ctx context.Context, s *Store, rows []lt.ContactImport) (lt.ImportResult, error) {
 	res := lt.ImportResult{Failed: []lt.ImportFailure{}}
 	companies := map[string]int64{} // companyExternalId -> id, for this import
 	for i, row := range rows {
@@ -51,7 +51,7 @@ func (s *Store) importPeople(ctx context.Context, p personTable, rows []lt.Conta
 		if n == 0 {
 			n = i + 1
 		}
-		created, err := s.importPerson(ctx, p, row, companies)
+		created, err := p.importPerson(ctx, s, row, companies)
 		switch {
 		case err == nil && created:
 			res.Created++
@@ -67,9 +67,9 @@ func (s *Store) importPeople(ctx context.Context, p personTable, rows []lt.Conta
 }
 
 // importPerson upserts one row and reports whether it created someone.
-func (s *Store) importPerson(ctx context.Context, p personTable, row lt.ContactImport, companies map[string]int64) (created bool, err error) {
+func (p personTable[T]) importPerson(ctx context.Context, s *Store, row lt.ContactImport, companies map[string]int64) (created bool, err error) {
 	// norm is the row as the store keeps it (trimmed, email lowercased).
-	norm := lt.PersonFields{FirstName: row.FirstName, LastName: row.LastName, Email: row.Email, ExternalID: row.ExternalID}
+	norm := lt.Person{FirstName: row.FirstName, LastName: row.LastName, Email: row.Email, ExternalID: row.ExternalID}
 	norm.Normalize()
 	var companyID *int64
 	if p.kind == lt.UserContact {
@@ -82,7 +82,7 @@ func (s *Store) importPerson(ctx context.Context, p personTable, row lt.ContactI
 	// A second pass only when someone else created or deleted the match
 	// between our lookup and our write.
 	for attempt := 0; ; attempt++ {
-		existing, emailOwner, err := s.matchPerson(ctx, p, norm)
+		existing, emailOwner, err := p.matchPerson(ctx, s, norm)
 		if err != nil {
 			return false, err
 		}
@@ -90,16 +90,15 @@ func (s *Store) importPerson(ctx context.Context, p personTable, row lt.ContactI
 			if emailOwner != nil {
 				// Said here: the database's unique violation would not tell
 				// which of email and externalId is taken.
-				return false, lt.Errorf(lt.ECONFLICT, "email: %s %d has this email and externalId %s", p.what, emailOwner.ID, lt.QuoteInput(*emailOwner.ExternalID))
+				id, _, owner := lt.PersonParts(emailOwner)
+				return false, lt.Errorf(lt.ECONFLICT, "email: %s %d has this email and externalId %s", p.what, *id, lt.QuoteInput(*owner.ExternalID))
 			}
 			if p.kind == lt.UserContact && companyID == nil {
 				return false, lt.Invalid("companyId", "a new contact needs companyId or companyExternalId")
 			}
-			c := &lt.Contact{FirstName: row.FirstName, LastName: row.LastName, Email: row.Email, ExternalID: row.ExternalID,
-				Disabled: row.Disabled != nil && *row.Disabled}
-			if companyID != nil {
-				c.CompanyID = *companyID
-			}
+			c := new(T)
+			lt.ApplyPerson(c, lt.PersonUpdate{CompanyID: companyID, FirstName: &row.FirstName, LastName: &row.LastName, Email: &row.Email,
+				ExternalID: &row.ExternalID, Disabled: row.Disabled})
 			err = p.create(ctx, s, c)
 			if err != nil && attempt == 0 && lt.ErrorCode(err) == lt.ECONFLICT {
 				continue
@@ -119,7 +118,8 @@ func (s *Store) importPerson(ctx context.Context, p personTable, row lt.ContactI
 		if norm.ExternalID != nil {
 			upd.ExternalID = &norm.ExternalID
 		}
-		_, err = p.update(ctx, s, existing.ID, upd)
+		id, _, _ := lt.PersonParts(existing)
+		_, err = p.update(ctx, s, *id, upd)
 		if err != nil && attempt == 0 && lt.ErrorCode(err) == lt.ENOTFOUND {
 			continue
 		}
@@ -130,7 +130,7 @@ func (s *Store) importPerson(ctx context.Context, p personTable, row lt.ContactI
 // matchPerson finds the not deleted person a row upserts, or nil. When
 // there is none but the row's email belongs to someone with another
 // externalId, emailOwner is that person.
-func (s *Store) matchPerson(ctx context.Context, p personTable, norm lt.PersonFields) (match, emailOwner *lt.Contact, err error) {
+func (p personTable[T]) matchPerson(ctx context.Context, s *Store, norm lt.Person) (match, emailOwner *T, err error) {
 	err = s.read(ctx, func(tx *tx) error {
 		if norm.ExternalID != nil {
 			c, err := p.findBy(ctx, tx, "external_id", *norm.ExternalID)
@@ -143,23 +143,23 @@ func (s *Store) matchPerson(ctx context.Context, p personTable, norm lt.PersonFi
 			return nil
 		}
 		c, err := p.findBy(ctx, tx, "email", norm.Email)
-		switch {
-		case c == nil:
-		case norm.ExternalID == nil || c.ExternalID == nil:
+		if c == nil {
+			return err
+		}
+		if _, _, found := lt.PersonParts(c); norm.ExternalID == nil || found.ExternalID == nil {
 			match = c
-		default:
+		} else {
 			emailOwner = c
 		}
-		return err
+		return nil
 	})
 	return match, emailOwner, err
 }
 
 // findBy returns the not deleted person whose column (email or
 // external_id, both unique among them) holds value, or nil.
-func (p personTable) findBy(ctx context.Context, tx *tx, column, value string) (*lt.Contact, error) {
-	c := &lt.Contact{}
-	err := scanPerson(tx.queryRow(ctx, p.selectSQL()+` WHERE `+column+` = ? AND deleted_at IS NULL`, value), c)
+func (p personTable[T]) findBy(ctx context.Context, tx *tx, column, value string) (*T, error) {
+	c, err := p.scan(tx.queryRow(ctx, p.selectSQL()+` WHERE `+column+` = ? AND deleted_at IS NULL`, value))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}

@@ -119,7 +119,7 @@ func TestImportIgnoresDeletedPeopleAndRerunsUpdateOnly(t *testing.T) {
 func TestImportUpdatesLeaveWhatARowLeavesEmpty(t *testing.T) {
 	sqlstoretest.Each(t, func(t *testing.T, s *sqlstore.Store) {
 		co := mustCompany(t, s, "Acme")
-		c := &lt.Contact{CompanyID: co.ID, FirstName: "Jane", LastName: "Doe", Email: "jane@acme.test", ExternalID: ptr("C-1"), Disabled: true}
+		c := &lt.Contact{CompanyID: co.ID, Person: lt.Person{FirstName: "Jane", LastName: "Doe", Email: "jane@acme.test", ExternalID: ptr("C-1"), Disabled: true}}
 		if err := s.CreateContact(ctx, c); err != nil {
 			t.Fatal(err)
 		}

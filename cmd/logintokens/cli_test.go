@@ -190,7 +190,7 @@ func TestTokenCreateJSONForAContact(t *testing.T) {
 		if err := s.CreateCompany(ctx, co); err != nil {
 			t.Fatal(err)
 		}
-		jane := &lt.Contact{CompanyID: co.ID, FirstName: "Jane", LastName: "Doe", Email: "jane@acme.test"}
+		jane := &lt.Contact{CompanyID: co.ID, Person: lt.Person{FirstName: "Jane", LastName: "Doe", Email: "jane@acme.test"}}
 		if err := s.CreateContact(ctx, jane); err != nil {
 			t.Fatal(err)
 		}

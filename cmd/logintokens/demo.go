@@ -80,7 +80,7 @@ func seedDemoPeople(ctx context.Context, store *sqlstore.Store) (contacts, custo
 	}
 	contacts = map[string]int64{}
 	for _, p := range demoContacts {
-		c := &lt.Contact{CompanyID: companyIDs[p.company], FirstName: p.first, LastName: p.last, Email: p.email}
+		c := &lt.Contact{CompanyID: companyIDs[p.company], Person: lt.Person{FirstName: p.first, LastName: p.last, Email: p.email}}
 		if err := store.CreateContact(ctx, c); err != nil {
 			return nil, nil, fmt.Errorf("demo contact %s: %w", p.email, err)
 		}
@@ -88,7 +88,7 @@ func seedDemoPeople(ctx context.Context, store *sqlstore.Store) (contacts, custo
 	}
 	customers = map[string]int64{}
 	for _, p := range demoCustomers {
-		c := &lt.Customer{FirstName: p.first, LastName: p.last, Email: p.email}
+		c := &lt.Customer{Person: lt.Person{FirstName: p.first, LastName: p.last, Email: p.email}}
 		if err := store.CreateCustomer(ctx, c); err != nil {
 			return nil, nil, fmt.Errorf("demo customer %s: %w", p.email, err)
 		}

@@ -161,7 +161,7 @@ func TestWithoutAllowListOrShopSignInSaysSo(t *testing.T) {
 // the shop, which fetches the keys over HTTP, signs the person in.
 func TestDemoShopIsTheDefaultCallbackAndTrustsTheAssertion(t *testing.T) {
 	w := startWired(t, true, nil)
-	c := &lt.Contact{FirstName: "Jane", LastName: "Doe", Email: "jane@acme.test"}
+	c := &lt.Contact{Person: lt.Person{FirstName: "Jane", LastName: "Doe", Email: "jane@acme.test"}}
 	co := &lt.Company{Name: "Acme GmbH"}
 	if err := w.Store.CreateCompany(context.Background(), co); err != nil {
 		t.Fatal(err)
