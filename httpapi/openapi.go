@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"reflect"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -624,10 +622,8 @@ func (s *Server) buildOpenAPI() *oaDoc {
 		Description: "An API key. Admin keys carry grants AREA:LEVEL (areas configuration, users; levels viewer < editor < owner, a higher level includes the lower); a webshop key may only redeem tokens. The backoffice's session cookie is never accepted.",
 	})
 
-	ids := oaOperationIDs(s.routes)
-	for i, rt := range s.routes {
+	for _, rt := range s.routes {
 		op := s.operation(rt)
-		op.OperationID = ids[i]
 		item, _ := d.Paths.get(rt.path)
 		item.set(strings.ToLower(rt.method), op)
 		d.Paths.set(rt.path, item)
@@ -646,7 +642,7 @@ func oaOr(s, def string) string {
 }
 
 func (s *Server) operation(rt route) *oaOp {
-	op := &oaOp{Summary: rt.doc.summary, method: rt.method, path: rt.path}
+	op := &oaOp{OperationID: rt.doc.id, Summary: rt.doc.summary, method: rt.method, path: rt.path}
 	if rt.doc.tag != "" {
 		op.Tags = []string{rt.doc.tag}
 	}
@@ -820,84 +816,6 @@ func oaQueryParam(p param) *oaParam {
 		out.Schema = oaTyped(typ, "")
 	}
 	return out
-}
-
-// oaOperationIDs names each route's operation after its handler
-// (listTokens, createCompany); a handler that serves several routes, or
-// one without a usable name, gets a name from its method and path.
-func oaOperationIDs(routes []route) []string {
-	names := make([]string, len(routes))
-	count := map[string]int{}
-	for i, rt := range routes {
-		names[i] = oaHandlerName(rt.handle)
-		count[names[i]]++
-	}
-	seen := map[string]bool{}
-	for i, rt := range routes {
-		if names[i] == "" || count[names[i]] > 1 {
-			names[i] = oaMethodPathID(rt.method, rt.path)
-		}
-		for seen[names[i]] {
-			names[i] += "_"
-		}
-		seen[names[i]] = true
-	}
-	return names
-}
-
-func oaHandlerName(h any) string {
-	v := reflect.ValueOf(h)
-	if v.Kind() != reflect.Func || v.IsNil() {
-		return ""
-	}
-	fn := runtime.FuncForPC(v.Pointer())
-	if fn == nil {
-		return ""
-	}
-	name := strings.TrimSuffix(fn.Name(), "-fm")
-	name = name[strings.LastIndexByte(name, '.')+1:]
-	if name == "" || strings.HasPrefix(name, "func") || !oaIsIdent(name) {
-		return ""
-	}
-	return name
-}
-
-func oaIsIdent(s string) bool {
-	for i, r := range s {
-		if !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || i > 0 && r >= '0' && r <= '9') {
-			return false
-		}
-	}
-	return s != ""
-}
-
-// oaMethodPathID turns "GET /api/v1/login-tokens/{id}" into
-// getApiV1LoginTokensById.
-func oaMethodPathID(method, path string) string {
-	var b strings.Builder
-	b.WriteString(strings.ToLower(method))
-	upper := true
-	for _, seg := range strings.Split(path, "/") {
-		if strings.HasPrefix(seg, "{") {
-			b.WriteString("By")
-			upper = true
-			seg = strings.Trim(seg, "{}.")
-		}
-		for _, r := range seg {
-			switch {
-			case r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9':
-				if upper && r >= 'a' && r <= 'z' {
-					r -= 'a' - 'A'
-				}
-				b.WriteRune(r)
-				upper = false
-			default:
-				upper = true
-			}
-		}
-		upper = true
-	}
-	return b.String()
 }
 
 func oaInfoDescription() string {
