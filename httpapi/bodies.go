@@ -16,8 +16,8 @@ type (
 		OneTimeUse *bool      `json:"oneTimeUse,omitempty"`
 		Extra      *[]string  `json:"extra,omitempty"`
 	}
-	// tokenPatchBody is a merge patch: null clears expiresAt and extra,
-	// and cannot clear oneTimeUse.
+	// tokenPatchBody is a merge patch: null clears expiresAt and extra;
+	// oneTimeUse cannot be null.
 	tokenPatchBody struct {
 		ExpiresAt  *time.Time `json:"expiresAt,omitempty"`
 		OneTimeUse bool       `json:"oneTimeUse,omitempty"`
