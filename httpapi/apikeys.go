@@ -43,10 +43,8 @@ func (s *Server) listAPIKeys(w http.ResponseWriter, r *http.Request, c *caller) 
 	return nil
 }
 
-var readOnlyAPIKeyFields = []string{"id", "createdAt", "createdBy", "lastUsedAt", "revokedAt", "value"}
-
 func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request, c *caller) error {
-	o, err := decodeObject(w, r, []string{"name", "kind", "grants"}, readOnlyAPIKeyFields...)
+	o, err := decodeObject(w, r, newAPIKeyFields, readOnlyAPIKeyFields...)
 	if err != nil {
 		return err
 	}

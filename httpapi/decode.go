@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
 	"net/url"
+	"reflect"
 	"slices"
 	"sort"
 	"strconv"
@@ -92,6 +94,77 @@ func decodeObject(w http.ResponseWriter, r *http.Request, allowed []string, read
 		}
 	}
 	return o, nil
+}
+
+// jsonNames lists the JSON names of the fields of struct type T.
+func jsonNames[T any]() []string {
+	var names []string
+	for _, f := range jsonFieldsOf(reflect.TypeFor[T]()) {
+		names = append(names, f.name)
+	}
+	return names
+}
+
+// readOnlyFields lists the fields of the answer type A that are not in
+// settable.
+func readOnlyFields[A any](settable []string) []string {
+	var out []string
+	for _, name := range jsonNames[A]() {
+		if !slices.Contains(settable, name) {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// jsonField is a struct field as encoding/json sees it.
+type jsonField struct {
+	name      string
+	typ       reflect.Type
+	omitempty bool
+	// via lists the embedded structs the field is promoted through,
+	// outermost first.
+	via []reflect.Type
+}
+
+// jsonFieldsOf lists the fields encoding/json writes for a struct type, in
+// its order: each by its json tag's name, the fields of an embedded struct
+// in its place. One name twice panics: encoding/json would keep only the
+// shallower field, or drop both, which this does not follow.
+func jsonFieldsOf(t reflect.Type) []jsonField {
+	return appendJSONFields(nil, t, nil)
+}
+
+func appendJSONFields(out []jsonField, t reflect.Type, via []reflect.Type) []jsonField {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag := f.Tag.Get("json")
+		name, opts, _ := strings.Cut(tag, ",")
+		ft := f.Type
+		for ft.Kind() == reflect.Pointer && f.Anonymous {
+			ft = ft.Elem()
+		}
+		switch {
+		case tag == "-":
+			continue
+		case f.Anonymous && name == "" && ft.Kind() == reflect.Struct:
+			out = appendJSONFields(out, ft, append(slices.Clip(via), ft))
+			continue
+		case !f.IsExported():
+			continue
+		case name == "":
+			name = f.Name
+		}
+		if slices.ContainsFunc(out, func(o jsonField) bool { return o.name == name }) {
+			panic(fmt.Sprintf("httpapi: %s has two fields named %q", t, name))
+		}
+		omit := slices.Contains(strings.Split(opts, ","), "omitempty")
+		out = append(out, jsonField{name: name, typ: f.Type, omitempty: omit, via: via})
+	}
+	return out
 }
 
 // has reports whether the field is present (null included).

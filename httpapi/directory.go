@@ -19,12 +19,6 @@ import (
 // cannot be set.
 var readOnlyDirectoryFields = []string{"id", "createdAt", "updatedAt"}
 
-var (
-	companyFields  = []string{"name", "externalId"}
-	customerFields = []string{"firstName", "lastName", "email", "externalId", "disabled"}
-	contactFields  = append([]string{"companyId"}, customerFields...)
-)
-
 // maxDirectoryQueryLen bounds the q of the directory lists and the user search.
 const maxDirectoryQueryLen = 200
 

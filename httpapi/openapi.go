@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"reflect"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -16,8 +14,9 @@ import (
 )
 
 // The OpenAPI document is generated from the route table (each route's
-// access and doc) and the schema catalog below, so an operation cannot be
-// added, removed or re-permissioned without the document following.
+// access and doc) and the schemas read from the Go types
+// (openapi_schemas.go), so an operation cannot be added, removed or
+// re-permissioned, nor a field changed, without the document following.
 
 // oaMap is a JSON object that keeps its keys in insertion order, so the
 // document reads in the route table's order rather than alphabetically.
@@ -197,18 +196,12 @@ func (t oaTypes) MarshalJSON() ([]byte, error) {
 	return json.Marshal([]string(t))
 }
 
-// Schema builders: the catalog below reads close to the JSON it produces.
+// Schema builders, for the schema table (openapi_schemas.go) and the operations.
 
 func oaTyped(t, desc string) *oaSchema { return &oaSchema{Type: oaTypes{t}, Description: desc} }
 func oaString(desc string) *oaSchema   { return oaTyped("string", desc) }
 func oaInteger(desc string) *oaSchema  { return oaTyped("integer", desc) }
-func oaBoolean(desc string) *oaSchema  { return oaTyped("boolean", desc) }
-func oaDateTime(desc string) *oaSchema {
-	s := oaString(desc)
-	s.Format = "date-time"
-	return s
-}
-func oaRef(name string) *oaSchema { return &oaSchema{Ref: "#/components/schemas/" + name} }
+func oaRef(name string) *oaSchema      { return &oaSchema{Ref: "#/components/schemas/" + name} }
 func oaArray(items *oaSchema, desc string) *oaSchema {
 	s := oaTyped("array", desc)
 	s.Items = items
@@ -241,62 +234,6 @@ func oaWith(s *oaSchema, desc string) *oaSchema {
 	return &c
 }
 
-type oaField struct {
-	name     string
-	schema   *oaSchema
-	optional bool
-}
-
-func oaReq(name string, s *oaSchema) oaField { return oaField{name: name, schema: s} }
-func oaOpt(name string, s *oaSchema) oaField { return oaField{name: name, schema: s, optional: true} }
-
-// oaObject is a response object: every field it sends, required unless
-// optional. Responses may grow fields, so they stay open.
-func oaObject(desc string, fields ...oaField) *oaSchema {
-	s := oaTyped("object", desc)
-	for _, f := range fields {
-		s.Properties.set(f.name, f.schema)
-		if !f.optional {
-			s.Required = append(s.Required, f.name)
-		}
-	}
-	return s
-}
-
-// oaInput is a request object: the server refuses unknown fields with a 400,
-// so the schema does too.
-func oaInput(desc string, fields ...oaField) *oaSchema {
-	s := oaObject(desc, fields...)
-	no := false
-	s.AdditionalProperties = &no
-	return s
-}
-
-// oaExtend returns base with more fields, as a flat object (the issued token
-// is the token plus its value; clients see one plain object).
-func oaExtend(base *oaSchema, desc string, fields ...oaField) *oaSchema {
-	s := oaObject(desc)
-	s.Properties = slices.Clone(base.Properties)
-	s.Required = slices.Clone(base.Required)
-	for _, f := range fields {
-		s.Properties.set(f.name, f.schema)
-		if !f.optional {
-			s.Required = append(s.Required, f.name)
-		}
-	}
-	return s
-}
-
-func oaPage(item, desc string) *oaSchema {
-	return oaObject(desc,
-		oaReq("items", oaArray(oaRef(item), "this page's items")),
-		oaReq("itemsFound", oaInteger("how many items match, on every page")),
-		oaReq("page", oaInteger("the page number, 1-based")),
-		oaReq("pageSize", oaInteger("items per page")),
-		oaReq("pages", oaInteger("how many pages there are")),
-	)
-}
-
 const (
 	oaIDPattern      = "^[a-z0-9]{12,26}$"
 	oaTokenPattern   = "^lt_[a-z0-9]{12,26}_[A-Za-z0-9_-]+$"
@@ -304,234 +241,6 @@ const (
 	oaGrantPattern   = "^(configuration|users):(viewer|editor|owner)$"
 	oaExampleTokenID = "k3x9f0a2b7cq4d1e"
 )
-
-// oaSchemaCatalog is every named schema of the API, in reading order. The
-// shapes follow the JSON the handlers send (the Go types' json tags); the
-// tests validate real answers against them.
-func oaSchemaCatalog() oaMap[*oaSchema] {
-	var c oaMap[*oaSchema]
-	add := func(name string, s *oaSchema) { c.set(name, s) }
-
-	tokenID := oaString("the token id: the public part of the value, between lt_ and the second _")
-	tokenID.Pattern = oaIDPattern
-	tokenID.Examples = []any{oaExampleTokenID}
-	positiveID := func(desc string) *oaSchema {
-		s := oaInteger(desc)
-		s.Format = "int64"
-		s.Minimum = oaIntp(1)
-		return s
-	}
-	name200 := func(desc string) *oaSchema {
-		s := oaString(desc)
-		s.MaxLength = oaIntp(200)
-		return s
-	}
-	value := oaString("the token value, the secret that signs someone in; never shown again unless revealed")
-	value.Pattern = oaTokenPattern
-	value.MaxLength = oaIntp(100)
-	loginURL := oaString("the login link: a page with one button that signs in with this value")
-	loginURL.Format = "uri"
-	ociURL := oaString("the OCI punchout link with this value")
-	ociURL.Format = "uri"
-	extraLine := oaString("one line")
-	extraLine.MaxLength = oaIntp(lt.MaxExtraLineLen)
-	extra := oaArray(extraLine, fmt.Sprintf("free lines handed to the webshop, at most %d, no line breaks", lt.MaxExtraLines))
-	extra.MaxItems = oaIntp(lt.MaxExtraLines)
-
-	add("Problem", oaObject("An RFC 9457 problem document; every error is one (application/problem+json).",
-		oaReq("type", oaWith(&oaSchema{Type: oaTypes{"string"}, Format: "uri-reference"}, "/api/docs#problem-<code>: where the code is explained")),
-		oaReq("title", oaString("the HTTP status text")),
-		oaReq("status", oaInteger("the HTTP status")),
-		oaReq("detail", oaString("what went wrong, for a person")),
-		oaReq("code", oaEnum("the stable, machine-readable error code", oaProblemCodeNames()...)),
-		oaOpt("errors", oaArray(oaRef("FieldError"), "with INVALID_INPUT: each invalid field or query parameter")),
-	))
-	add("FieldError", oaObject("One invalid input field.",
-		oaReq("field", oaString("the field or query parameter")),
-		oaReq("message", oaString("what is wrong with it")),
-	))
-	add("CompanyRef", oaObject("A contact's company, as a token's user shows it.",
-		oaReq("id", positiveID("the company id")),
-		oaReq("name", oaString("the company name")),
-	))
-	add("UserRef", oaObject("The contact or customer a token signs in; also a user search hit.",
-		oaReq("type", oaEnum("contact (B2B) or customer (B2C)", string(lt.UserContact), string(lt.UserCustomer))),
-		oaReq("id", positiveID("the contact or customer id")),
-		oaReq("name", oaString("first and last name")),
-		oaReq("email", oaString("the email address")),
-		oaReq("company", oaNullable(oaWith(oaRef("CompanyRef"), "the contact's company; null for customers"))),
-	))
-	token := oaObject("A login token, never with its value.",
-		oaReq("id", tokenID),
-		oaReq("type", oaEnum("whom the token signs in; anonymous tokens have no user", string(lt.UserContact), string(lt.UserCustomer), string(lt.UserAnonymous))),
-		oaReq("user", oaNullable(oaWith(oaRef("UserRef"), "the contact or customer; null for anonymous tokens"))),
-		oaReq("expiresAt", oaNullable(oaDateTime("when the token stops working; null: never"))),
-		oaReq("oneTimeUse", oaBoolean("whether the token works once only")),
-		oaReq("extra", extra),
-		oaReq("status", oaEnum("used (one-time and used once), else expired (expiresAt passed), else active", string(lt.StatusActive), string(lt.StatusExpired), string(lt.StatusUsed))),
-		oaReq("successfulAttempts", oaInteger("successful redeems")),
-		oaReq("failedAttempts", oaInteger("failed redeems (wrong secret, used, expired, user disabled)")),
-		oaReq("lastAccessedAt", oaNullable(oaDateTime("the last attempt, successful or failed; null: never presented"))),
-		oaReq("createdAt", oaDateTime("")),
-		oaReq("updatedAt", oaDateTime("")),
-		oaReq("createdBy", oaString("who created it: staff:<id>, apikey:<id> or cli")),
-		oaReq("impersonatedBy", oaNullable(oaString("read-only: the staff member (staff:<id>) who made the token with the backoffice's \"Open webshop as\"; every sign-in with it names them. Such a token cannot be changed, regenerated or revealed (409 CONFLICT): delete it instead. null for every other token"))),
-	)
-	add("LoginToken", token)
-	add("LoginTokenList", oaPage("LoginToken", "A page of login tokens."))
-	add("NewLoginToken", oaInput("A new login token: for a contact, a customer, or (neither) an anonymous visitor; giving both ids is a 400.",
-		oaOpt("contactId", oaNullable(positiveID("the contact it signs in"))),
-		oaOpt("customerId", oaNullable(positiveID("the customer it signs in"))),
-		oaOpt("expiresAt", oaNullable(oaDateTime("when it stops working, in the future; absent or null: never"))),
-		oaOpt("oneTimeUse", oaNullable(oaBoolean("whether it works once only (default false)"))),
-		oaOpt("extra", oaNullable(extra)),
-	))
-	add("IssuedLoginToken", oaExtend(token, "A login token with its value and links: answered when a value is created or regenerated.",
-		oaReq("value", value), oaReq("loginUrl", loginURL), oaReq("ociUrl", ociURL)))
-	add("LoginTokenPatch", oaInput("A JSON merge patch of a login token: absent fields stay. Giving a user (contactId, customerId or anonymous) changes it and regenerates the value. Read-only fields (counters, status, dates, impersonatedBy) are 400s. A token whose impersonatedBy is set cannot be patched (409).",
-		oaOpt("expiresAt", oaNullable(oaDateTime("a new expiry; null: never; now or a past time revokes the token"))),
-		oaOpt("oneTimeUse", oaBoolean("whether it works once only")),
-		oaOpt("extra", oaNullable(oaWith(extra, "replaces the lines; null: none"))),
-		oaOpt("contactId", oaNullable(positiveID("bind the token to this contact"))),
-		oaOpt("customerId", oaNullable(positiveID("bind the token to this customer"))),
-		oaOpt("anonymous", &oaSchema{Type: oaTypes{"boolean", "null"}, Enum: []any{true, nil}, Description: "true: bind the token to no user"}),
-	))
-	add("UpdatedLoginToken", oaExtend(token, "A patched login token; value and links only when the user changed and the value was regenerated.",
-		oaOpt("value", value), oaOpt("loginUrl", loginURL), oaOpt("ociUrl", ociURL)))
-	add("TokenValue", oaInput("A token value to look up.", oaReq("value", oaWith(oaString(""), "a token value, lt_<id>_<secret>"))))
-	ids := oaArray(oaWith(tokenID, "a token id"), "token ids (not values)")
-	ids.MinItems, ids.MaxItems = oaIntp(1), oaIntp(lt.MaxBulkDeleteIDs)
-	add("TokenIDs", oaInput("Tokens to delete, all or nothing: one unknown id deletes nothing (404 naming it).", oaReq("ids", ids)))
-	add("Deleted", oaObject("How many tokens were deleted.", oaReq("deleted", oaInteger(""))))
-	ua := oaString("the end user's User-Agent, for the audit trail")
-	ua.MaxLength = oaIntp(1000)
-	add("RedeemRequest", oaInput("A token value presented by the webshop on behalf of a visitor.",
-		oaReq("token", oaString("the token value")),
-		oaOpt("clientIp", oaNullable(oaString("the end user's IPv4 or IPv6 address; the failure limit counts per client network: each IPv4 address, each IPv6 /64, unless configured otherwise (default: the caller's peer address)"))),
-		oaOpt("userAgent", oaNullable(ua)),
-	))
-	add("RedeemResponse", oaObject("A successful redeem.",
-		oaReq("loginToken", oaRef("LoginToken")),
-		oaReq("user", oaNullable(oaWith(oaRef("UserRef"), "who signed in; null for anonymous tokens"))),
-		oaReq("assertion", oaString("a signed ES256 JWT naming the user, valid for at most 120 s; verify it with /.well-known/jwks.json")),
-	))
-	add("RevealedValue", oaObject("A token's value and links (the reveal is audited).",
-		oaReq("value", value), oaReq("loginUrl", loginURL), oaReq("ociUrl", ociURL)))
-	add("Event", oaObject("One entry of a token's audit trail.",
-		oaReq("id", oaInteger("")),
-		oaReq("at", oaDateTime("")),
-		oaReq("type", oaEnum("what happened", lt.EventTokenCreated, lt.EventTokenUpdated, lt.EventTokenRegenerated,
-			lt.EventTokenDeleted, lt.EventTokenRevealed, lt.EventTokenRedeemed, lt.EventTokenRejected)),
-		oaReq("actor", oaString("who did it: staff:<id>, apikey:<id>, cli, login")),
-		oaReq("clientIp", oaString("the client address; empty when there was none")),
-		oaReq("details", oaTyped("object", "what changed, or why an attempt failed (reason: a redeem code)")),
-	))
-	add("EventList", oaPage("Event", "A page of a token's audit trail, newest first."))
-
-	externalID := oaNullable(name200("the id in another system (ERP, shop); imports upsert by it"))
-	add("Company", oaObject("A B2B customer organisation.",
-		oaReq("id", positiveID("")),
-		oaReq("name", oaString("")),
-		oaReq("externalId", externalID),
-		oaReq("createdAt", oaDateTime("")),
-		oaReq("updatedAt", oaDateTime("")),
-	))
-	add("CompanyInput", oaInput("A company's fields; on create name is required, on update absent fields stay.",
-		oaOpt("name", name200("")),
-		oaOpt("externalId", externalID),
-	))
-	add("CompanyList", oaPage("Company", "A page of companies."))
-	person := []oaField{
-		oaReq("firstName", oaString("")),
-		oaReq("lastName", oaString("")),
-		oaReq("email", oaWith(&oaSchema{Type: oaTypes{"string"}, Format: "email"}, "")),
-		oaReq("externalId", externalID),
-		oaReq("disabled", oaBoolean("a disabled user's tokens fail with USER_DISABLED")),
-		oaReq("createdAt", oaDateTime("")),
-		oaReq("updatedAt", oaDateTime("")),
-	}
-	personInput := []oaField{
-		oaOpt("firstName", name200("a first or last name is required")),
-		oaOpt("lastName", name200("a first or last name is required")),
-		oaOpt("email", oaWith(&oaSchema{Type: oaTypes{"string"}, Format: "email"}, "required on create")),
-		oaOpt("externalId", externalID),
-		oaOpt("disabled", oaBoolean("")),
-	}
-	add("Contact", oaObject("A B2B user; belongs to one company.",
-		append([]oaField{oaReq("id", positiveID("")), oaReq("companyId", positiveID("the contact's company"))}, person...)...))
-	add("ContactInput", oaInput("A contact's fields; on create companyId, email and a name are required, on update absent fields stay.",
-		append([]oaField{oaOpt("companyId", positiveID("the contact's company"))}, personInput...)...))
-	add("ContactList", oaPage("Contact", "A page of contacts."))
-	add("Customer", oaObject("A B2C user; no company.", append([]oaField{oaReq("id", positiveID(""))}, person...)...))
-	add("CustomerInput", oaInput("A customer's fields; on create email and a name are required, on update absent fields stay.", personInput...))
-	add("CustomerList", oaPage("Customer", "A page of customers."))
-	// A row the store cannot take lands in failed rather than failing
-	// the import, so rows require nothing.
-	importRow := []oaField{
-		oaOpt("firstName", oaString("")),
-		oaOpt("lastName", oaString("")),
-		oaOpt("email", oaString("required for a new contact or customer")),
-		oaOpt("externalId", oaNullable(oaString("the upsert key; else email"))),
-		oaOpt("disabled", oaNullable(oaBoolean(""))),
-	}
-	add("ContactImport", oaArray(oaInput("One contact; its company by companyId or companyExternalId.",
-		append([]oaField{
-			oaOpt("companyId", oaNullable(positiveID(""))),
-			oaOpt("companyExternalId", oaNullable(oaString(""))),
-		}, importRow...)...), "Contacts to upsert by externalId, else email. As text/csv: a header row with the same field names."))
-	add("CustomerImport", oaArray(oaInput("One customer.", importRow...),
-		"Customers to upsert by externalId, else email. As text/csv: a header row with the same field names."))
-	add("ImportResult", oaObject("What an import did.",
-		oaReq("created", oaInteger("")),
-		oaReq("updated", oaInteger("")),
-		oaReq("failed", oaArray(oaObject("A row the import could not take.",
-			oaReq("row", oaInteger("the row, counted from 1, the first data row (a CSV header does not count)")),
-			oaReq("message", oaString("why")),
-		), "rows that were not imported")),
-	))
-	add("UserHits", oaArray(oaRef("UserRef"), "Contacts and customers matching the search, for the user picker."))
-
-	grants := oaArray(oaWith(&oaSchema{Type: oaTypes{"string"}, Pattern: oaGrantPattern}, "AREA:LEVEL"), "an admin key's grants; a webshop key has none")
-	key := oaObject("An API key, without its secret.",
-		oaReq("id", oaWith(&oaSchema{Type: oaTypes{"string"}, Pattern: oaIDPattern}, "the public part of the key")),
-		oaReq("name", oaString("")),
-		oaReq("kind", oaEnum("admin keys call the API with their grants; webshop keys may only redeem", string(lt.KeyAdmin), string(lt.KeyWebshop))),
-		oaReq("grants", grants),
-		oaReq("createdAt", oaDateTime("")),
-		oaReq("createdBy", oaString("")),
-		oaReq("lastUsedAt", oaNullable(oaDateTime(""))),
-		oaReq("revokedAt", oaNullable(oaDateTime("null while the key works"))),
-	)
-	add("APIKey", key)
-	add("APIKeyList", oaObject("The API keys; not paged, but in the lists' envelope.",
-		oaReq("items", oaArray(oaRef("APIKey"), ""))))
-	kind := oaEnum("admin keys call the API with their grants; webshop keys may only redeem", string(lt.KeyAdmin), string(lt.KeyWebshop))
-	add("NewAPIKey", oaInput("A new API key: an admin key with at least one grant, or a webshop key with none. The calling key may hand out only grants it holds itself (each area at most at its own level); any other grant is a 403 that names it.",
-		oaReq("name", name200("")),
-		oaReq("kind", kind),
-		oaOpt("grants", oaNullable(grants)),
-	))
-	apiKeyValue := oaString("the key, shown this once: Authorization: Bearer <value>")
-	apiKeyValue.Pattern = oaAPIKeyPattern
-	add("IssuedAPIKey", oaExtend(key, "A new API key with its value.", oaReq("value", apiKeyValue)))
-
-	jwk := oaObject("A public ES256 signing key.",
-		oaReq("kty", oaEnum("", "EC")),
-		oaReq("crv", oaEnum("", "P-256")),
-		oaReq("x", oaString("")),
-		oaReq("y", oaString("")),
-		oaReq("kid", oaString("the kid of the JWT header")),
-		oaOpt("use", oaEnum("", "sig")),
-		oaOpt("alg", oaEnum("", "ES256")),
-	)
-	add("JWKS", oaObject("The public keys of the sign-in JWTs (RFC 7517).", oaReq("keys", oaArray(jwk, ""))))
-	doc := oaObject("An OpenAPI 3.1 document: this one.",
-		oaReq("openapi", oaString("")), oaReq("info", oaTyped("object", "")), oaReq("paths", oaTyped("object", "")))
-	open := true // the rest of the document, as OpenAPI 3.1 defines it
-	doc.AdditionalProperties = &open
-	add("OpenAPI", doc)
-	return c
-}
 
 // oaProblemCode documents one error code for the document and the reference.
 type oaProblemCode struct {
@@ -625,10 +334,8 @@ func (s *Server) buildOpenAPI() *oaDoc {
 		Description: "An API key. Admin keys carry grants AREA:LEVEL (areas configuration, users; levels viewer < editor < owner, a higher level includes the lower); a webshop key may only redeem tokens. The backoffice's session cookie is never accepted.",
 	})
 
-	ids := oaOperationIDs(s.routes)
-	for i, rt := range s.routes {
+	for _, rt := range s.routes {
 		op := s.operation(rt)
-		op.OperationID = ids[i]
 		item, _ := d.Paths.get(rt.path)
 		item.set(strings.ToLower(rt.method), op)
 		d.Paths.set(rt.path, item)
@@ -647,32 +354,11 @@ func oaOr(s, def string) string {
 }
 
 func (s *Server) operation(rt route) *oaOp {
-	op := &oaOp{Summary: rt.doc.summary, method: rt.method, path: rt.path}
+	op := &oaOp{OperationID: rt.doc.id, Summary: rt.doc.summary, method: rt.method, path: rt.path}
 	if rt.doc.tag != "" {
 		op.Tags = []string{rt.doc.tag}
 	}
-	var desc []string
-	switch {
-	case rt.access.metrics:
-		desc = append(desc, "No API key. When the server is given a metrics token, it requires `Authorization: Bearer` with that token (401 without it).")
-	case rt.access.public:
-		desc = append(desc, "Public: no API key.")
-	case rt.access.webshop:
-		op.KeyKind = string(lt.KeyWebshop)
-		op.RequiredGrant = describeAccess(rt.access)
-		desc = append(desc, "Requires a webshop API key; no other key may call it.")
-	default:
-		op.KeyKind = string(lt.KeyAdmin)
-		op.RequiredGrant = describeAccess(rt.access)
-		if len(rt.access.anyOf) > 1 {
-			desc = append(desc, "Requires an admin API key with one of the grants `"+strings.ReplaceAll(op.RequiredGrant, " or ", "` or `")+"`.")
-		} else {
-			desc = append(desc, "Requires an admin API key with the grant `"+op.RequiredGrant+"` (or a higher level).")
-		}
-	}
-	if !rt.access.public {
-		op.Security = []map[string][]string{{"bearerAuth": {}}}
-	}
+	desc := oaAccess(op, rt.access)
 	if rt.access.webshop {
 		desc = append(desc, oaRedeemOutcomes())
 	}
@@ -696,7 +382,37 @@ func (s *Server) operation(rt route) *oaOp {
 		}
 		op.RequestBody = b
 	}
+	op.Responses = oaResponses(rt)
+	return op
+}
 
+// oaAccess sets what key op takes, and returns the sentence that says so:
+// the first paragraph of its description.
+func oaAccess(op *oaOp, a access) []string {
+	if !a.public {
+		op.Security = []map[string][]string{{"bearerAuth": {}}}
+	}
+	switch {
+	case a.metrics:
+		return []string{"No API key. When the server is given a metrics token, it requires `Authorization: Bearer` with that token (401 without it)."}
+	case a.public:
+		return []string{"Public: no API key."}
+	case a.webshop:
+		op.KeyKind = string(lt.KeyWebshop)
+		op.RequiredGrant = describeAccess(a)
+		return []string{"Requires a webshop API key; no other key may call it."}
+	}
+	op.KeyKind = string(lt.KeyAdmin)
+	op.RequiredGrant = describeAccess(a)
+	if len(a.anyOf) > 1 {
+		return []string{"Requires an admin API key with one of the grants `" + strings.ReplaceAll(op.RequiredGrant, " or ", "` or `") + "`."}
+	}
+	return []string{"Requires an admin API key with the grant `" + op.RequiredGrant + "` (or a higher level)."}
+}
+
+// oaResponses is a route's success answer and every problem it may answer.
+func oaResponses(rt route) oaMap[*oaResp] {
+	var out oaMap[*oaResp]
 	ok := rt.doc.ok
 	if ok == 0 {
 		ok = http.StatusOK
@@ -708,7 +424,7 @@ func (s *Server) operation(rt route) *oaOp {
 	case rt.doc.respType != "":
 		res.Content.set(mt, &oaMedia{Schema: oaString("")})
 	}
-	op.Responses.set(fmt.Sprint(ok), res)
+	out.set(fmt.Sprint(ok), res)
 
 	statuses := []int{}
 	if !rt.access.public {
@@ -729,9 +445,9 @@ func (s *Server) operation(rt route) *oaOp {
 			res = &oaResp{Description: http.StatusText(st)}
 			res.Content.set("text/plain", &oaMedia{Schema: oaString("")})
 		}
-		op.Responses.set(fmt.Sprint(st), res)
+		out.set(fmt.Sprint(st), res)
 	}
-	return op
+	return out
 }
 
 func oaOrSlice(s, def []string) []string {
@@ -821,84 +537,6 @@ func oaQueryParam(p param) *oaParam {
 		out.Schema = oaTyped(typ, "")
 	}
 	return out
-}
-
-// oaOperationIDs names each route's operation after its handler
-// (listTokens, createCompany); a handler that serves several routes, or
-// one without a usable name, gets a name from its method and path.
-func oaOperationIDs(routes []route) []string {
-	names := make([]string, len(routes))
-	count := map[string]int{}
-	for i, rt := range routes {
-		names[i] = oaHandlerName(rt.handle)
-		count[names[i]]++
-	}
-	seen := map[string]bool{}
-	for i, rt := range routes {
-		if names[i] == "" || count[names[i]] > 1 {
-			names[i] = oaMethodPathID(rt.method, rt.path)
-		}
-		for seen[names[i]] {
-			names[i] += "_"
-		}
-		seen[names[i]] = true
-	}
-	return names
-}
-
-func oaHandlerName(h any) string {
-	v := reflect.ValueOf(h)
-	if v.Kind() != reflect.Func || v.IsNil() {
-		return ""
-	}
-	fn := runtime.FuncForPC(v.Pointer())
-	if fn == nil {
-		return ""
-	}
-	name := strings.TrimSuffix(fn.Name(), "-fm")
-	name = name[strings.LastIndexByte(name, '.')+1:]
-	if name == "" || strings.HasPrefix(name, "func") || !oaIsIdent(name) {
-		return ""
-	}
-	return name
-}
-
-func oaIsIdent(s string) bool {
-	for i, r := range s {
-		if !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || i > 0 && r >= '0' && r <= '9') {
-			return false
-		}
-	}
-	return s != ""
-}
-
-// oaMethodPathID turns "GET /api/v1/login-tokens/{id}" into
-// getApiV1LoginTokensById.
-func oaMethodPathID(method, path string) string {
-	var b strings.Builder
-	b.WriteString(strings.ToLower(method))
-	upper := true
-	for _, seg := range strings.Split(path, "/") {
-		if strings.HasPrefix(seg, "{") {
-			b.WriteString("By")
-			upper = true
-			seg = strings.Trim(seg, "{}.")
-		}
-		for _, r := range seg {
-			switch {
-			case r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9':
-				if upper && r >= 'a' && r <= 'z' {
-					r -= 'a' - 'A'
-				}
-				b.WriteRune(r)
-				upper = false
-			default:
-				upper = true
-			}
-		}
-		upper = true
-	}
-	return b.String()
 }
 
 func oaInfoDescription() string {

@@ -18,6 +18,10 @@ type route struct {
 
 // doc describes a route for the OpenAPI document.
 type doc struct {
+	// id is the operationId: the operation's public name, which clients
+	// generate code from. It is written out so that renaming a handler
+	// cannot rename the operation.
+	id      string
 	summary string
 	tag     string
 	// query lists the query parameters the route reads (others are 400s).
@@ -94,67 +98,67 @@ func (s *Server) routeTable() []route {
 	nfOrImmutable := []int{http.StatusNotFound, http.StatusConflict}
 	return []route{
 		// Login tokens.
-		{"GET", "/api/v1/login-tokens", cfgViewer, s.listTokens, doc{summary: "List login tokens", tag: tokens,
+		{"GET", "/api/v1/login-tokens", cfgViewer, s.listTokens, doc{id: "listTokens", summary: "List login tokens", tag: tokens,
 			query: append(tokenFilterParams, pagingParams...), ok: 200, resp: "LoginTokenList"}},
-		{"POST", "/api/v1/login-tokens", cfgEditor, s.createToken, doc{summary: "Create a login token", tag: tokens,
+		{"POST", "/api/v1/login-tokens", cfgEditor, s.createToken, doc{id: "createToken", summary: "Create a login token", tag: tokens,
 			body: "NewLoginToken", ok: 201, resp: "IssuedLoginToken"}},
-		{"GET", "/api/v1/login-tokens.csv", cfgViewer, s.exportTokens, doc{summary: "Export the filtered login tokens as CSV", tag: tokens,
+		{"GET", "/api/v1/login-tokens.csv", cfgViewer, s.exportTokens, doc{id: "exportTokens", summary: "Export the filtered login tokens as CSV", tag: tokens,
 			query: tokenFilterParams, ok: 200, respType: "text/csv", errors: []int{429}}},
-		{"POST", "/api/v1/login-tokens/lookup", cfgViewer, s.lookupToken, doc{summary: "Find the login token a value belongs to", tag: tokens,
+		{"POST", "/api/v1/login-tokens/lookup", cfgViewer, s.lookupToken, doc{id: "lookupToken", summary: "Find the login token a value belongs to", tag: tokens,
 			body: "TokenValue", ok: 200, resp: "LoginToken", errors: nf}},
-		{"POST", "/api/v1/login-tokens/delete", cfgEditor, s.deleteTokens, doc{summary: "Delete login tokens, all or nothing", tag: tokens,
+		{"POST", "/api/v1/login-tokens/delete", cfgEditor, s.deleteTokens, doc{id: "deleteTokens", summary: "Delete login tokens, all or nothing", tag: tokens,
 			body: "TokenIDs", ok: 200, resp: "Deleted", errors: nf}},
-		{"POST", "/api/v1/login-tokens/redeem", webshop(), s.redeemToken, doc{summary: "Redeem a login token (webshop key)", tag: tokens,
+		{"POST", "/api/v1/login-tokens/redeem", webshop(), s.redeemToken, doc{id: "redeemToken", summary: "Redeem a login token (webshop key)", tag: tokens,
 			body: "RedeemRequest", ok: 200, resp: "RedeemResponse", errors: []int{http.StatusTooManyRequests}}},
-		{"GET", "/api/v1/login-tokens/{id}", cfgViewer, s.getToken, doc{summary: "Get a login token", tag: tokens,
+		{"GET", "/api/v1/login-tokens/{id}", cfgViewer, s.getToken, doc{id: "getToken", summary: "Get a login token", tag: tokens,
 			ok: 200, resp: "LoginToken", errors: nf}},
-		{"PATCH", "/api/v1/login-tokens/{id}", cfgEditor, s.updateToken, doc{summary: "Update a login token (merge patch)", tag: tokens,
+		{"PATCH", "/api/v1/login-tokens/{id}", cfgEditor, s.updateToken, doc{id: "updateToken", summary: "Update a login token (merge patch)", tag: tokens,
 			body: "LoginTokenPatch", bodyTypes: []string{"application/merge-patch+json", "application/json"}, ok: 200, resp: "UpdatedLoginToken", errors: nfOrImmutable}},
-		{"DELETE", "/api/v1/login-tokens/{id}", cfgEditor, s.deleteToken, doc{summary: "Delete a login token", tag: tokens,
+		{"DELETE", "/api/v1/login-tokens/{id}", cfgEditor, s.deleteToken, doc{id: "deleteToken", summary: "Delete a login token", tag: tokens,
 			ok: 204, errors: nf}},
-		{"POST", "/api/v1/login-tokens/{id}/regenerate", cfgEditor, s.regenerateToken, doc{summary: "Give a login token a new value", tag: tokens,
+		{"POST", "/api/v1/login-tokens/{id}/regenerate", cfgEditor, s.regenerateToken, doc{id: "regenerateToken", summary: "Give a login token a new value", tag: tokens,
 			ok: 200, resp: "IssuedLoginToken", errors: nfOrImmutable}},
-		{"GET", "/api/v1/login-tokens/{id}/value", cfgEditor, s.revealToken, doc{summary: "Reveal a login token's value (audited)", tag: tokens,
+		{"GET", "/api/v1/login-tokens/{id}/value", cfgEditor, s.revealToken, doc{id: "revealToken", summary: "Reveal a login token's value (audited)", tag: tokens,
 			ok: 200, resp: "RevealedValue", errors: nfOrImmutable}},
-		{"GET", "/api/v1/login-tokens/{id}/events", cfgViewer, s.tokenEvents, doc{summary: "A login token's audit trail, newest first", tag: tokens,
+		{"GET", "/api/v1/login-tokens/{id}/events", cfgViewer, s.tokenEvents, doc{id: "tokenEvents", summary: "A login token's audit trail, newest first", tag: tokens,
 			query: pagingParams, ok: 200, resp: "EventList", errors: nf}},
 
 		// Directory.
-		{"GET", "/api/v1/companies", usersViewer, s.listCompanies, doc{summary: "List companies", tag: dir, query: directoryListParams, ok: 200, resp: "CompanyList"}},
-		{"POST", "/api/v1/companies", usersEditor, s.createCompany, doc{summary: "Create a company", tag: dir, body: "CompanyInput", ok: 201, resp: "Company", errors: []int{409}}},
-		{"GET", "/api/v1/companies/{id}", usersViewer, s.getCompany, doc{summary: "Get a company", tag: dir, ok: 200, resp: "Company", errors: nf}},
-		{"PATCH", "/api/v1/companies/{id}", usersEditor, s.updateCompany, doc{summary: "Update a company", tag: dir, body: "CompanyInput", ok: 200, resp: "Company", errors: []int{404, 409}}},
-		{"DELETE", "/api/v1/companies/{id}", usersEditor, s.deleteCompany, doc{summary: "Delete a company without contacts", tag: dir, ok: 204, errors: []int{404, 409}}},
-		{"GET", "/api/v1/contacts", usersViewer, s.listContacts, doc{summary: "List contacts", tag: dir,
+		{"GET", "/api/v1/companies", usersViewer, s.listCompanies, doc{id: "listCompanies", summary: "List companies", tag: dir, query: directoryListParams, ok: 200, resp: "CompanyList"}},
+		{"POST", "/api/v1/companies", usersEditor, s.createCompany, doc{id: "createCompany", summary: "Create a company", tag: dir, body: "CompanyInput", ok: 201, resp: "Company", errors: []int{409}}},
+		{"GET", "/api/v1/companies/{id}", usersViewer, s.getCompany, doc{id: "getCompany", summary: "Get a company", tag: dir, ok: 200, resp: "Company", errors: nf}},
+		{"PATCH", "/api/v1/companies/{id}", usersEditor, s.updateCompany, doc{id: "updateCompany", summary: "Update a company", tag: dir, body: "CompanyInput", ok: 200, resp: "Company", errors: []int{404, 409}}},
+		{"DELETE", "/api/v1/companies/{id}", usersEditor, s.deleteCompany, doc{id: "deleteCompany", summary: "Delete a company without contacts", tag: dir, ok: 204, errors: []int{404, 409}}},
+		{"GET", "/api/v1/contacts", usersViewer, s.listContacts, doc{id: "listContacts", summary: "List contacts", tag: dir,
 			query: append([]param{{"companyId", "integer", "only the contacts of this company"}}, directoryListParams...), ok: 200, resp: "ContactList"}},
-		{"POST", "/api/v1/contacts", usersEditor, s.createContact, doc{summary: "Create a contact", tag: dir, body: "ContactInput", ok: 201, resp: "Contact", errors: []int{409}}},
-		{"POST", "/api/v1/contacts/import", usersEditor, s.importContacts, doc{summary: "Import contacts (upsert by externalId, else email)", tag: dir,
+		{"POST", "/api/v1/contacts", usersEditor, s.createContact, doc{id: "createContact", summary: "Create a contact", tag: dir, body: "ContactInput", ok: 201, resp: "Contact", errors: []int{409}}},
+		{"POST", "/api/v1/contacts/import", usersEditor, s.importContacts, doc{id: "importContacts", summary: "Import contacts (upsert by externalId, else email)", tag: dir,
 			body: "ContactImport", bodyTypes: []string{"application/json", "text/csv"}, ok: 200, resp: "ImportResult", errors: []int{413, 429}, maxBody: maxImportBody}},
-		{"GET", "/api/v1/contacts/{id}", usersViewer, s.getContact, doc{summary: "Get a contact", tag: dir, ok: 200, resp: "Contact", errors: nf}},
-		{"PATCH", "/api/v1/contacts/{id}", usersEditor, s.updateContact, doc{summary: "Update a contact", tag: dir, body: "ContactInput", ok: 200, resp: "Contact", errors: []int{404, 409}}},
-		{"DELETE", "/api/v1/contacts/{id}", usersEditor, s.deleteContact, doc{summary: "Delete a contact (soft: its tokens then fail with USER_DISABLED)", tag: dir, ok: 204, errors: nf}},
-		{"GET", "/api/v1/customers", usersViewer, s.listCustomers, doc{summary: "List customers", tag: dir, query: directoryListParams, ok: 200, resp: "CustomerList"}},
-		{"POST", "/api/v1/customers", usersEditor, s.createCustomer, doc{summary: "Create a customer", tag: dir, body: "CustomerInput", ok: 201, resp: "Customer", errors: []int{409}}},
-		{"POST", "/api/v1/customers/import", usersEditor, s.importCustomers, doc{summary: "Import customers (upsert by externalId, else email)", tag: dir,
+		{"GET", "/api/v1/contacts/{id}", usersViewer, s.getContact, doc{id: "getContact", summary: "Get a contact", tag: dir, ok: 200, resp: "Contact", errors: nf}},
+		{"PATCH", "/api/v1/contacts/{id}", usersEditor, s.updateContact, doc{id: "updateContact", summary: "Update a contact", tag: dir, body: "ContactInput", ok: 200, resp: "Contact", errors: []int{404, 409}}},
+		{"DELETE", "/api/v1/contacts/{id}", usersEditor, s.deleteContact, doc{id: "deleteContact", summary: "Delete a contact (soft: its tokens then fail with USER_DISABLED)", tag: dir, ok: 204, errors: nf}},
+		{"GET", "/api/v1/customers", usersViewer, s.listCustomers, doc{id: "listCustomers", summary: "List customers", tag: dir, query: directoryListParams, ok: 200, resp: "CustomerList"}},
+		{"POST", "/api/v1/customers", usersEditor, s.createCustomer, doc{id: "createCustomer", summary: "Create a customer", tag: dir, body: "CustomerInput", ok: 201, resp: "Customer", errors: []int{409}}},
+		{"POST", "/api/v1/customers/import", usersEditor, s.importCustomers, doc{id: "importCustomers", summary: "Import customers (upsert by externalId, else email)", tag: dir,
 			body: "CustomerImport", bodyTypes: []string{"application/json", "text/csv"}, ok: 200, resp: "ImportResult", errors: []int{413, 429}, maxBody: maxImportBody}},
-		{"GET", "/api/v1/customers/{id}", usersViewer, s.getCustomer, doc{summary: "Get a customer", tag: dir, ok: 200, resp: "Customer", errors: nf}},
-		{"PATCH", "/api/v1/customers/{id}", usersEditor, s.updateCustomer, doc{summary: "Update a customer", tag: dir, body: "CustomerInput", ok: 200, resp: "Customer", errors: []int{404, 409}}},
-		{"DELETE", "/api/v1/customers/{id}", usersEditor, s.deleteCustomer, doc{summary: "Delete a customer (soft: its tokens then fail with USER_DISABLED)", tag: dir, ok: 204, errors: nf}},
-		{"GET", "/api/v1/users/search", pickerUsers, s.searchUsers, doc{summary: "Search contacts and customers for the user picker", tag: dir,
+		{"GET", "/api/v1/customers/{id}", usersViewer, s.getCustomer, doc{id: "getCustomer", summary: "Get a customer", tag: dir, ok: 200, resp: "Customer", errors: nf}},
+		{"PATCH", "/api/v1/customers/{id}", usersEditor, s.updateCustomer, doc{id: "updateCustomer", summary: "Update a customer", tag: dir, body: "CustomerInput", ok: 200, resp: "Customer", errors: []int{404, 409}}},
+		{"DELETE", "/api/v1/customers/{id}", usersEditor, s.deleteCustomer, doc{id: "deleteCustomer", summary: "Delete a customer (soft: its tokens then fail with USER_DISABLED)", tag: dir, ok: 204, errors: nf}},
+		{"GET", "/api/v1/users/search", pickerUsers, s.searchUsers, doc{id: "searchUsers", summary: "Search contacts and customers for the user picker", tag: dir,
 			query: []param{{"q", "string", "name, email or company: from three characters anywhere in them, one or two at their start"}, {"limit", "integer", "at most this many hits, 1 to 100 (default 20)"}}, ok: 200, resp: "UserHits", errors: []int{429}}},
 
 		// API keys.
-		{"GET", "/api/v1/api-keys", cfgOwner, s.listAPIKeys, doc{summary: "List API keys", tag: keys, ok: 200, resp: "APIKeyList"}},
-		{"POST", "/api/v1/api-keys", cfgOwner, s.createAPIKey, doc{summary: "Create an API key (its value is shown once)", tag: keys, body: "NewAPIKey", ok: 201, resp: "IssuedAPIKey"}},
-		{"DELETE", "/api/v1/api-keys/{id}", cfgOwner, s.revokeAPIKey, doc{summary: "Revoke an API key", tag: keys, ok: 204, errors: nf}},
+		{"GET", "/api/v1/api-keys", cfgOwner, s.listAPIKeys, doc{id: "listAPIKeys", summary: "List API keys", tag: keys, ok: 200, resp: "APIKeyList"}},
+		{"POST", "/api/v1/api-keys", cfgOwner, s.createAPIKey, doc{id: "createAPIKey", summary: "Create an API key (its value is shown once)", tag: keys, body: "NewAPIKey", ok: 201, resp: "IssuedAPIKey"}},
+		{"DELETE", "/api/v1/api-keys/{id}", cfgOwner, s.revokeAPIKey, doc{id: "revokeAPIKey", summary: "Revoke an API key", tag: keys, ok: 204, errors: nf}},
 
 		// Operations and documents.
-		{"GET", "/healthz", public(), s.healthz, doc{summary: "Liveness", tag: ops, ok: 200, respType: "text/plain"}},
-		{"GET", "/readyz", public(), s.readyz, doc{summary: "Readiness: the database answers", tag: ops, ok: 200, respType: "text/plain", errors: []int{503}}},
-		{"GET", "/metrics", metricsScrape(), s.metrics, doc{summary: "Prometheus metrics", tag: ops, ok: 200, respType: "text/plain",
+		{"GET", "/healthz", public(), s.healthz, doc{id: "healthz", summary: "Liveness", tag: ops, ok: 200, respType: "text/plain"}},
+		{"GET", "/readyz", public(), s.readyz, doc{id: "readyz", summary: "Readiness: the database answers", tag: ops, ok: 200, respType: "text/plain", errors: []int{503}}},
+		{"GET", "/metrics", metricsScrape(), s.metrics, doc{id: "metrics", summary: "Prometheus metrics", tag: ops, ok: 200, respType: "text/plain",
 			errors: []int{http.StatusUnauthorized}}},
-		{"GET", "/.well-known/jwks.json", public(), s.jwks, doc{summary: "Public keys of the sign-in JWTs", tag: ops, ok: 200, resp: "JWKS", errors: nf}},
-		{"GET", "/api/openapi.json", public(), s.openapi, doc{summary: "This document", tag: ops, ok: 200, resp: "OpenAPI"}},
-		{"GET", "/api/docs", public(), s.docs, doc{summary: "The API reference, readable offline", tag: ops, ok: 200, respType: "text/html"}},
+		{"GET", "/.well-known/jwks.json", public(), s.jwks, doc{id: "jwks", summary: "Public keys of the sign-in JWTs", tag: ops, ok: 200, resp: "JWKS", errors: nf}},
+		{"GET", "/api/openapi.json", public(), s.openapi, doc{id: "openapi", summary: "This document", tag: ops, ok: 200, resp: "OpenAPI"}},
+		{"GET", "/api/docs", public(), s.docs, doc{id: "docs", summary: "The API reference, readable offline", tag: ops, ok: 200, respType: "text/html"}},
 	}
 }

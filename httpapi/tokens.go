@@ -50,8 +50,6 @@ func (s *Server) listTokens(w http.ResponseWriter, r *http.Request, c *caller) e
 	return nil
 }
 
-var newTokenFields = []string{"contactId", "customerId", "expiresAt", "oneTimeUse", "extra"}
-
 func (s *Server) createToken(w http.ResponseWriter, r *http.Request, c *caller) error {
 	o, err := decodeObject(w, r, newTokenFields)
 	if err != nil {
@@ -90,7 +88,7 @@ func (s *Server) getToken(w http.ResponseWriter, r *http.Request, c *caller) err
 }
 
 func (s *Server) lookupToken(w http.ResponseWriter, r *http.Request, c *caller) error {
-	o, err := decodeObject(w, r, []string{"value"})
+	o, err := decodeObject(w, r, tokenValueFields)
 	if err != nil {
 		return err
 	}
@@ -116,15 +114,12 @@ type updatedJSON struct {
 	OCIURL   string `json:"ociUrl,omitempty"`
 }
 
-var readOnlyTokenFields = []string{"id", "type", "user", "status", "successfulAttempts", "failedAttempts", "lastAccessedAt",
-	"createdAt", "updatedAt", "createdBy", "impersonatedBy", "value", "loginUrl", "ociUrl"}
-
 func (s *Server) updateToken(w http.ResponseWriter, r *http.Request, c *caller) error {
 	id, err := tokenPathID(r)
 	if err != nil {
 		return err
 	}
-	o, err := decodeObject(w, r, []string{"expiresAt", "oneTimeUse", "extra", "contactId", "customerId", "anonymous"}, readOnlyTokenFields...)
+	o, err := decodeObject(w, r, tokenPatchFields, readOnlyTokenFields...)
 	if err != nil {
 		return err
 	}
@@ -188,8 +183,13 @@ func (s *Server) deleteToken(w http.ResponseWriter, r *http.Request, c *caller) 
 	return nil
 }
 
+// deletedJSON is the answer of a bulk delete.
+type deletedJSON struct {
+	Deleted int `json:"deleted"`
+}
+
 func (s *Server) deleteTokens(w http.ResponseWriter, r *http.Request, c *caller) error {
-	o, err := decodeObject(w, r, []string{"ids"})
+	o, err := decodeObject(w, r, tokenIDsFields)
 	if err != nil {
 		return err
 	}
@@ -202,7 +202,7 @@ func (s *Server) deleteTokens(w http.ResponseWriter, r *http.Request, c *caller)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]int{"deleted": n})
+	writeJSON(w, http.StatusOK, deletedJSON{Deleted: n})
 	return nil
 }
 
@@ -245,13 +245,13 @@ func (s *Server) tokenEvents(w http.ResponseWriter, r *http.Request, c *caller) 
 
 // redeemResponse is a successful redeem.
 type redeemResponse struct {
-	LoginToken *lt.LoginToken `json:"loginToken"`
-	User       *lt.UserRef    `json:"user"`
-	Assertion  string         `json:"assertion"`
+	LoginToken lt.LoginToken `json:"loginToken"`
+	User       *lt.UserRef   `json:"user"`
+	Assertion  string        `json:"assertion"`
 }
 
 func (s *Server) redeemToken(w http.ResponseWriter, r *http.Request, c *caller) error {
-	o, err := decodeObject(w, r, []string{"token", "clientIp", "userAgent"})
+	o, err := decodeObject(w, r, redeemFields)
 	if err != nil {
 		return err
 	}
@@ -287,6 +287,6 @@ func (s *Server) redeemToken(w http.ResponseWriter, r *http.Request, c *caller) 
 	case res.Code != "":
 		return lt.Errorf(res.Code, "%s", lt.RedeemOutcomeMessage(res.Code))
 	}
-	writeJSON(w, http.StatusOK, redeemResponse{LoginToken: res.Token, User: res.Token.User, Assertion: res.Assertion})
+	writeJSON(w, http.StatusOK, redeemResponse{LoginToken: *res.Token, User: res.Token.User, Assertion: res.Assertion})
 	return nil
 }

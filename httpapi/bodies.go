@@ -1,0 +1,98 @@
+package httpapi
+
+import "time"
+
+// The JSON request bodies, as Go types. Each handler accepts exactly the
+// fields of its body type (the lists below, read from the types, are what
+// decodeObject allows), and the OpenAPI document describes each body from
+// the same type: a field without omitempty is required, a pointer may be
+// null. The handlers still read the fields one by one (object), so that
+// every error names its field.
+type (
+	newTokenBody struct {
+		ContactID  *int64     `json:"contactId,omitempty"`
+		CustomerID *int64     `json:"customerId,omitempty"`
+		ExpiresAt  *time.Time `json:"expiresAt,omitempty"`
+		OneTimeUse *bool      `json:"oneTimeUse,omitempty"`
+		Extra      *[]string  `json:"extra,omitempty"`
+	}
+	// tokenPatchBody is a merge patch: null clears expiresAt and extra;
+	// oneTimeUse cannot be null.
+	tokenPatchBody struct {
+		ExpiresAt  *time.Time `json:"expiresAt,omitempty"`
+		OneTimeUse bool       `json:"oneTimeUse,omitempty"`
+		Extra      *[]string  `json:"extra,omitempty"`
+		ContactID  *int64     `json:"contactId,omitempty"`
+		CustomerID *int64     `json:"customerId,omitempty"`
+		Anonymous  *bool      `json:"anonymous,omitempty"`
+	}
+	tokenValueBody struct {
+		Value string `json:"value"`
+	}
+	tokenIDsBody struct {
+		IDs []string `json:"ids"`
+	}
+	redeemBody struct {
+		Token     string  `json:"token"`
+		ClientIP  *string `json:"clientIp,omitempty"`
+		UserAgent *string `json:"userAgent,omitempty"`
+	}
+
+	// The directory's bodies serve create and update alike: the handlers
+	// require what a create needs. externalId may be null (none).
+	companyBody struct {
+		Name       string  `json:"name,omitempty"`
+		ExternalID *string `json:"externalId,omitempty"`
+	}
+	customerBody struct {
+		FirstName  string  `json:"firstName,omitempty"`
+		LastName   string  `json:"lastName,omitempty"`
+		Email      string  `json:"email,omitempty"`
+		ExternalID *string `json:"externalId,omitempty"`
+		Disabled   bool    `json:"disabled,omitempty"`
+	}
+	contactBody struct {
+		CompanyID int64 `json:"companyId,omitempty"`
+		customerBody
+	}
+
+	// An import row requires nothing: a row the store cannot take fails
+	// alone. The import reads the fields importcsv names, for CSV and JSON
+	// alike; a test checks that these types have the same.
+	customerImportBody struct {
+		FirstName  string  `json:"firstName,omitempty"`
+		LastName   string  `json:"lastName,omitempty"`
+		Email      string  `json:"email,omitempty"`
+		ExternalID *string `json:"externalId,omitempty"`
+		Disabled   *bool   `json:"disabled,omitempty"`
+	}
+	contactImportBody struct {
+		CompanyID         *int64  `json:"companyId,omitempty"`
+		CompanyExternalID *string `json:"companyExternalId,omitempty"`
+		customerImportBody
+	}
+
+	newAPIKeyBody struct {
+		Name   string    `json:"name"`
+		Kind   string    `json:"kind"`
+		Grants *[]string `json:"grants,omitempty"`
+	}
+)
+
+var (
+	newTokenFields   = jsonNames[newTokenBody]()
+	tokenPatchFields = jsonNames[tokenPatchBody]()
+	tokenValueFields = jsonNames[tokenValueBody]()
+	tokenIDsFields   = jsonNames[tokenIDsBody]()
+	redeemFields     = jsonNames[redeemBody]()
+	companyFields    = jsonNames[companyBody]()
+	customerFields   = jsonNames[customerBody]()
+	contactFields    = jsonNames[contactBody]()
+	newAPIKeyFields  = jsonNames[newAPIKeyBody]()
+
+	// A field that an answer carries and the body cannot set is read-only:
+	// a body copied from an answer is told so, rather than of an unknown
+	// field.
+	readOnlyTokenFields  = readOnlyFields[issuedJSON](tokenPatchFields)
+	readOnlyAPIKeyFields = readOnlyFields[issuedAPIKeyJSON](newAPIKeyFields)
+)
