@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	lt "github.com/logintokens/logintokens"
 	"github.com/logintokens/logintokens/ratelimit"
@@ -54,6 +55,12 @@ func newSettings() []*setting {
 		{flag: "metrics-addr", help: "`HOST:PORT` of a listener of its own for /metrics, which the main one " +
 			"then no longer serves (/healthz and /readyz stay there); default none",
 			parse: parseMetricsAddr},
+		{flag: "db-timeout", help: "`DURATION` a database call may take before its request answers 503 UNAVAILABLE, " +
+			"100ms to 1m (default " + defaultDBTimeout.String() + "); exports have " + exportTimeout.String(),
+			def: defaultDBTimeout.String(), parse: parseDBTimeout},
+		{flag: "max-connections", help: "`N` client connections served at once, 1 to 1000000 (default " +
+			strconv.Itoa(defaultMaxConnections) + "); more wait to be accepted",
+			def: strconv.Itoa(defaultMaxConnections), parse: parseMaxConnections},
 	}
 }
 
@@ -208,5 +215,26 @@ func parseMetricsAddr(cfg *config, v string) error {
 		return err
 	}
 	cfg.MetricsAddr = v
+	return nil
+}
+
+// parseDBTimeout takes a Go duration: long enough for any ordinary call
+// on a busy database, short enough that requests do not pile up while it
+// does not answer.
+func parseDBTimeout(cfg *config, v string) error {
+	d, err := time.ParseDuration(strings.TrimSpace(v))
+	if err != nil || d < 100*time.Millisecond || d > time.Minute {
+		return errors.New("want a duration from 100ms to 1m, such as 5s")
+	}
+	cfg.DBTimeout = d
+	return nil
+}
+
+func parseMaxConnections(cfg *config, v string) error {
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil || n < 1 || n > 1_000_000 {
+		return errors.New("want a whole number from 1 to 1000000")
+	}
+	cfg.MaxConnections = n
 	return nil
 }
