@@ -27,8 +27,11 @@ import (
 const (
 	// blackholeDBTimeout is the service's LOGINTOKENS_DB_TIMEOUT here.
 	blackholeDBTimeout = "1s"
-	// poolSize is the most connections sqlstore opens to PostgreSQL.
+	// poolSize is the most connections sqlstore opens to PostgreSQL;
+	// closeLag is how many the proxy may still count after the service has
+	// closed them.
 	poolSize = 32
+	closeLag = 8
 	// Each round sends these requests at once, while the database does
 	// not answer: more than the pool holds.
 	blackholeRounds   = 3
@@ -188,8 +191,10 @@ func TestPostgresBlackholeAnswers503(t *testing.T) {
 		t.Fatalf("serve exited: %v\n%s", srv.Err(), srv.Log())
 	}
 
-	if maxOpen > poolSize {
-		t.Errorf("%d database connections open at once, more than the pool's %d", maxOpen, poolSize)
+	// The proxy sees a close a moment after the service makes it, and the
+	// service may open its next connection in that moment: a few more.
+	if maxOpen > poolSize+closeLag {
+		t.Errorf("%d database connections open at once, more than the pool's %d (and %d the proxy may count late)", maxOpen, poolSize, closeLag)
 	}
 	outageLines, otherLines := 0, 0
 	for _, line := range strings.Split(logs, "\n") {

@@ -96,6 +96,50 @@ func TestACallPastItsBoundIsUnavailable(t *testing.T) {
 	}
 }
 
+// A statement inside a transaction that waits past the bound (here for a
+// row another connection holds locked, as it would for a database that
+// stopped answering mid-transaction) fails UNAVAILABLE at the bound,
+// however long its caller would wait, and leaves no lock behind.
+func TestAStatementWaitingPastTheBoundIsUnavailable(t *testing.T) {
+	u := sqlstoretest.URL(t, "postgres")
+	s, err := sqlstore.Open(ctx, u, sqlstoretest.NewKeyring(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	tok := mustToken(t, s, lt.NewToken{})
+	other, err := sql.Open("pgx", u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	lock, err := other.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Rollback()
+	if _, err := lock.ExecContext(ctx, `SELECT 1 FROM login_tokens WHERE id = $1 FOR UPDATE`, tok.ID); err != nil {
+		t.Fatal(err)
+	}
+
+	s.SetLimits(sqlstore.Limits{Call: 200 * time.Millisecond})
+	long, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	_, err = s.Redeem(long, lt.RedeemRequest{Value: tok.Value, ClientIP: "198.51.100.7", Actor: "apikey:test"})
+	if lt.ErrorCode(err) != lt.EUNAVAILABLE || long.Err() != nil {
+		t.Fatalf("redeem of a locked token: %v (%s), caller's context %v; want UNAVAILABLE from the bound", err, lt.ErrorCode(err), long.Err())
+	}
+
+	lock.Rollback()
+	s.SetLimits(sqlstore.Limits{Call: time.Minute}) // at ease again: a busy machine
+	if res := redeem(t, s, tok.Value); res.Code != "" {
+		t.Errorf("redeem once the lock is gone: %s", res.Code)
+	}
+}
+
 // An export streams under its own, longer bound: one whose reader takes
 // several times the call bound still delivers every token.
 func TestAnExportRunsUnderTheExportBound(t *testing.T) {
