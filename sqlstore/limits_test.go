@@ -101,22 +101,9 @@ func TestACallPastItsBoundIsUnavailable(t *testing.T) {
 // stopped answering mid-transaction) fails UNAVAILABLE at the bound,
 // however long its caller would wait, and leaves no lock behind.
 func TestAStatementWaitingPastTheBoundIsUnavailable(t *testing.T) {
-	u := sqlstoretest.URL(t, "postgres")
-	s, err := sqlstore.Open(ctx, u, sqlstoretest.NewKeyring(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	s := sqlstoretest.Open(t, "postgres")
 	tok := mustToken(t, s, lt.NewToken{})
-	other, err := sql.Open("pgx", u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close()
-	lock, err := other.BeginTx(ctx, nil)
+	lock, err := s.DB().BeginTx(ctx, nil) // on a connection of its own
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -37,7 +37,7 @@ func newSettings() []*setting {
 		{flag: "oci-hook-allow", help: "`URLS`: comma-separated allowed OCI HOOK_URLs; a hook is one exactly or lies under one at a /; empty = OCI off",
 			parse: parseOCIHookAllow, quiet: true},
 		{flag: "redeem-failures-per-minute", help: "`N` failed redeems per client network at once, then N a minute (default 20)",
-			def: strconv.Itoa(defaultRedeemFailuresPerMinute), parse: parseRedeemFailures},
+			def: strconv.Itoa(defaultRedeemFailuresPerMinute), parse: parseCount(func(cfg *config) *int { return &cfg.RedeemFailuresPerMinute })},
 		{flag: "link-autosubmit", help: "let the login page submit itself", isBool: true,
 			parse: parseLinkAutosubmit},
 		{flag: "trusted-proxies", help: "`ADDRS`: comma-separated proxy addresses or CIDRs whose X-Forwarded-For is trusted",
@@ -60,7 +60,7 @@ func newSettings() []*setting {
 			def: defaultDBTimeout.String(), parse: parseDBTimeout},
 		{flag: "max-connections", help: "`N` client connections served at once, 1 to 1000000 (default " +
 			strconv.Itoa(defaultMaxConnections) + "); more wait to be accepted",
-			def: strconv.Itoa(defaultMaxConnections), parse: parseMaxConnections},
+			def: strconv.Itoa(defaultMaxConnections), parse: parseCount(func(cfg *config) *int { return &cfg.MaxConnections })},
 	}
 }
 
@@ -159,13 +159,17 @@ func parseOCIHookAllow(cfg *config, v string) error {
 	return nil
 }
 
-func parseRedeemFailures(cfg *config, v string) error {
-	n, err := strconv.Atoi(strings.TrimSpace(v))
-	if err != nil || n < 1 || n > 1_000_000 {
-		return errors.New("want a whole number from 1 to 1000000")
+// parseCount parses a whole number from 1 to 1,000,000 into the field
+// that count returns.
+func parseCount(count func(*config) *int) func(*config, string) error {
+	return func(cfg *config, v string) error {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || n < 1 || n > 1_000_000 {
+			return errors.New("want a whole number from 1 to 1000000")
+		}
+		*count(cfg) = n
+		return nil
 	}
-	cfg.RedeemFailuresPerMinute = n
-	return nil
 }
 
 func parseLinkAutosubmit(cfg *config, v string) error {
@@ -227,14 +231,5 @@ func parseDBTimeout(cfg *config, v string) error {
 		return errors.New("want a duration from 100ms to 1m, such as 5s")
 	}
 	cfg.DBTimeout = d
-	return nil
-}
-
-func parseMaxConnections(cfg *config, v string) error {
-	n, err := strconv.Atoi(strings.TrimSpace(v))
-	if err != nil || n < 1 || n > 1_000_000 {
-		return errors.New("want a whole number from 1 to 1000000")
-	}
-	cfg.MaxConnections = n
 	return nil
 }
