@@ -32,8 +32,11 @@ func TestMain(m *testing.M) {
 // dead server refuses is refused once, not once per address of localhost.
 func startService(t *testing.T, env []string) *servicetest.Service {
 	t.Helper()
-	return servicetest.Start(t, binary, nil, append([]string{"LOGINTOKENS_ADMIN_PASSWORD=faults admin password"}, env...))
+	return servicetest.Start(t, binary, nil, append([]string{"LOGINTOKENS_ADMIN_PASSWORD=" + faultsAdminPassword}, env...))
 }
+
+// faultsAdminPassword is the first staff member's (admin@localhost).
+const faultsAdminPassword = "faults admin password"
 
 // cli runs a logintokens command with the service's configuration and
 // returns the first line of its output (the secret, for scripts).

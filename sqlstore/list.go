@@ -459,7 +459,7 @@ func (s *Store) StreamTokens(ctx context.Context, f lt.TokenFilter, fn func(*lt.
 	if err != nil {
 		return err
 	}
-	return s.read(ctx, func(tx *tx) error {
+	return s.readExport(ctx, func(tx *tx) error {
 		rows, err := tx.query(ctx, tokenSelect+where+order, args...)
 		if err != nil {
 			return fmt.Errorf("export tokens: %w", err)

@@ -164,7 +164,7 @@ func (sd *seeder) runSQLite(ctx context.Context) error {
 		return err
 	}
 	defer sqlTx.Rollback()
-	t := &tx{Tx: sqlTx, d: sd.s.d}
+	t := &tx{Tx: sqlTx, d: sd.s.d, ctx: ctx}
 
 	t0 := time.Now()
 	if err := sd.directory(ctx, t); err != nil {

@@ -223,7 +223,11 @@ func (s *Store) AuthenticateAPIKey(ctx context.Context, value string) (*lt.APIKe
 	// be two more round trips (PostgreSQL) or statements (SQLite) on every
 	// API request.
 	var hash []byte
-	k, err := scanAPIKey(s.rdb.QueryRowContext(ctx, s.d.rebind(apiKeyAuthSelect), s.d.args([]any{id})...), &hash)
+	var k *lt.APIKey
+	err = s.within(ctx, s.lim.Call, func(ctx context.Context) (err error) {
+		k, err = scanAPIKey(s.rdb.QueryRowContext(ctx, s.d.rebind(apiKeyAuthSelect), s.d.args([]any{id})...), &hash)
+		return err
+	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, unauth
 	}

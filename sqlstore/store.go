@@ -5,12 +5,14 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"embed"
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -19,6 +21,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 
@@ -34,6 +38,7 @@ type Store struct {
 	rdb  *sql.DB // reads; the same pool as db on PostgreSQL
 	d    dialect
 	keys *lt.Keyring
+	lim  Limits
 
 	// Now is the store's clock; tests replace it. Times are written from Go
 	// in UTC so that both databases agree.
@@ -58,9 +63,13 @@ func (s *Store) prepareHot(ctx context.Context, queries ...string) error {
 		if _, ok := s.hot.Load(q); ok {
 			continue
 		}
-		st, err := s.db.PrepareContext(ctx, q)
-		if err != nil {
+		var st *sql.Stmt
+		err := s.within(ctx, s.lim.Call, func(ctx context.Context) (err error) {
+			st, err = s.db.PrepareContext(ctx, q)
 			return s.d.translate(err)
+		})
+		if err != nil {
+			return err
 		}
 		if _, raced := s.hot.LoadOrStore(q, st); raced {
 			st.Close()
@@ -97,16 +106,50 @@ func SQLitePath(databaseURL string) (string, error) {
 	return rest, nil
 }
 
-// Open connects to the database named by databaseURL. keys encrypts token
-// values for reveal and signing keys; it may be nil for work that needs
-// neither (migrate, staff, API keys), and what needs it then fails. It does
-// not migrate: call Migrate, then CheckKeyring before sealing anything.
+// Limits bound how long the store waits for its database, so that a
+// database that stops answering without refusing (a network that drops
+// its packets, a proxy that accepts and never forwards) fails calls
+// quickly instead of holding them, their connections and their callers
+// until the operating system gives up on the connection. A call cut off
+// by its bound fails UNAVAILABLE, like one the database refuses. A zero
+// bound is none.
+type Limits struct {
+	// Call bounds one call of the store: a transaction from the wait for
+	// a pooled connection to its commit, or a statement outside one. On
+	// PostgreSQL it also bounds opening a connection, which the pool may
+	// do with no call waiting (DefaultConnectTimeout when 0).
+	Call time.Duration
+	// Export bounds a call that streams every row a filter matches (an
+	// export), which may legitimately run longer than Call.
+	Export time.Duration
+}
+
+// DefaultConnectTimeout bounds opening a PostgreSQL connection when
+// neither the URL (connect_timeout) nor Limits.Call does.
+const DefaultConnectTimeout = 10 * time.Second
+
+// keepAlive probes an idle PostgreSQL connection after 15 s of silence and
+// drops it when 3 probes 5 s apart go unanswered: a pooled connection to a
+// database whose host vanished fails within about 30 s (Go's defaults, 9
+// probes 15 s apart, take about 2.5 minutes).
+var keepAlive = net.KeepAliveConfig{Enable: true, Idle: 15 * time.Second, Interval: 5 * time.Second, Count: 3}
+
+// Open connects to the database named by databaseURL, without Limits.
+// keys encrypts token values for reveal and signing keys; it may be nil
+// for work that needs neither (migrate, staff, API keys), and what needs
+// it then fails. It does not migrate: call Migrate, then CheckKeyring
+// before sealing anything.
 func Open(ctx context.Context, databaseURL string, keys *lt.Keyring) (*Store, error) {
+	return OpenWithLimits(ctx, databaseURL, keys, Limits{})
+}
+
+// OpenWithLimits is Open with bounds on every wait for the database.
+func OpenWithLimits(ctx context.Context, databaseURL string, keys *lt.Keyring, lim Limits) (*Store, error) {
 	kind, err := Kind(databaseURL)
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{keys: keys, Now: time.Now}
+	s := &Store{keys: keys, Now: time.Now, lim: lim}
 	switch kind {
 	case "sqlite":
 		s.d = sqliteDialect{}
@@ -136,10 +179,15 @@ func Open(ctx context.Context, databaseURL string, keys *lt.Keyring) (*Store, er
 		s.rdb.SetMaxIdleConns(n)
 	case "postgres":
 		s.d = postgresDialect{}
-		s.db, err = sql.Open("pgx", databaseURL)
+		cfg, err := pgx.ParseConfig(databaseURL)
 		if err != nil {
 			return nil, err
 		}
+		if cfg.ConnectTimeout == 0 {
+			cfg.ConnectTimeout = cmp.Or(lim.Call, DefaultConnectTimeout)
+		}
+		cfg.DialFunc = (&net.Dialer{Timeout: cfg.ConnectTimeout, KeepAliveConfig: keepAlive}).DialContext
+		s.db = stdlib.OpenDB(*cfg)
 		s.db.SetMaxOpenConns(32)
 		s.db.SetMaxIdleConns(32)
 		s.db.SetConnMaxIdleTime(5 * time.Minute)
@@ -197,15 +245,38 @@ func (s *Store) Dialect() string { return s.d.name() }
 // DB is the underlying writer pool, for tests and tools that read raw rows.
 func (s *Store) DB() *sql.DB { return s.db }
 
-// Ping checks that the database answers.
+// Ping checks that the database answers, within the call bound.
 func (s *Store) Ping(ctx context.Context) error {
-	if err := s.db.PingContext(ctx); err != nil {
-		return err
+	return s.within(ctx, s.lim.Call, func(ctx context.Context) error {
+		if err := s.db.PingContext(ctx); err != nil {
+			return err
+		}
+		if s.rdb != s.db {
+			return s.rdb.PingContext(ctx)
+		}
+		return nil
+	})
+}
+
+// errNoAnswer is the cause of a call cut off by its bound.
+var errNoAnswer = errors.New("the database did not answer in time")
+
+// within runs call with ctx bounded by d (unbounded when d is 0). A call
+// the bound cut off fails UNAVAILABLE, with the cause for the log: to the
+// caller a database that does not answer is one that is out of reach. A
+// call cancelled by its caller, or out of the caller's own time, and an
+// error the database gave in time stay what they are.
+func (s *Store) within(ctx context.Context, d time.Duration, call func(context.Context) error) error {
+	if d <= 0 {
+		return call(ctx)
 	}
-	if s.rdb != s.db {
-		return s.rdb.PingContext(ctx)
+	ctx, cancel := context.WithTimeoutCause(ctx, d, errNoAnswer)
+	defer cancel()
+	err := call(ctx)
+	if err != nil && lt.ErrorCode(err) == lt.EINTERNAL && errors.Is(context.Cause(ctx), errNoAnswer) {
+		return &unavailable{fmt.Errorf("%w within %s: %w", errNoAnswer, d, err)}
 	}
-	return nil
+	return err
 }
 
 // Close closes the pools.
@@ -257,18 +328,22 @@ type tx struct {
 	d dialect
 	// hot is the store's prepared statements, in write transactions.
 	hot *sync.Map
+	// ctx is the call's context, bounded by the store's Limits: every
+	// statement of the transaction runs under it, whatever context its
+	// caller hands over (the call's own, which the bound derives from).
+	ctx context.Context
 }
 
-func (t *tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	if st := t.hotStmt(ctx, q); st != nil {
-		return st.ExecContext(ctx, t.d.args(args)...)
+func (t *tx) exec(_ context.Context, q string, args ...any) (sql.Result, error) {
+	if st := t.hotStmt(q); st != nil {
+		return st.ExecContext(t.ctx, t.d.args(args)...)
 	}
-	return t.ExecContext(ctx, t.d.rebind(q), t.d.args(args)...)
+	return t.ExecContext(t.ctx, t.d.rebind(q), t.d.args(args)...)
 }
 
 // hotStmt returns q prepared for this transaction when prepareHot made it,
 // else nil.
-func (t *tx) hotStmt(ctx context.Context, q string) *sql.Stmt {
+func (t *tx) hotStmt(q string) *sql.Stmt {
 	if t.hot == nil {
 		return nil
 	}
@@ -276,59 +351,69 @@ func (t *tx) hotStmt(ctx context.Context, q string) *sql.Stmt {
 	if !ok {
 		return nil
 	}
-	return t.StmtContext(ctx, st.(*sql.Stmt))
+	return t.StmtContext(t.ctx, st.(*sql.Stmt))
 }
 
-func (t *tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	return t.QueryContext(ctx, t.d.rebind(q), t.d.args(args)...)
+func (t *tx) query(_ context.Context, q string, args ...any) (*sql.Rows, error) {
+	return t.QueryContext(t.ctx, t.d.rebind(q), t.d.args(args)...)
 }
 
-func (t *tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
-	if st := t.hotStmt(ctx, q); st != nil {
-		return st.QueryRowContext(ctx, t.d.args(args)...)
+func (t *tx) queryRow(_ context.Context, q string, args ...any) *sql.Row {
+	if st := t.hotStmt(q); st != nil {
+		return st.QueryRowContext(t.ctx, t.d.args(args)...)
 	}
-	return t.QueryRowContext(ctx, t.d.rebind(q), t.d.args(args)...)
+	return t.QueryRowContext(t.ctx, t.d.rebind(q), t.d.args(args)...)
 }
 
 // write runs fn in a read-write transaction and commits it when fn returns
 // nil. Driver errors leave it translated into domain errors.
 func (s *Store) write(ctx context.Context, fn func(*tx) error) error {
-	return s.inTx(ctx, s.db, false, fn)
+	return s.inTx(ctx, s.db, false, s.lim.Call, fn)
 }
 
 // read runs fn in a read-only transaction on the reader pool.
 func (s *Store) read(ctx context.Context, fn func(*tx) error) error {
-	return s.inTx(ctx, s.rdb, true, fn)
+	return s.inTx(ctx, s.rdb, true, s.lim.Call, fn)
 }
 
-func (s *Store) inTx(ctx context.Context, db *sql.DB, readOnly bool, fn func(*tx) error) error {
-	var opts *sql.TxOptions
-	if readOnly && s.d.name() == "postgres" {
-		opts = &sql.TxOptions{ReadOnly: true}
-	}
-	sqlTx, err := db.BeginTx(ctx, opts)
-	if err != nil {
-		return s.d.translate(err)
-	}
-	t := &tx{Tx: sqlTx, d: s.d}
-	if db == s.db && !readOnly {
-		t.hot = &s.hot
-		if s.d.name() == "sqlite" {
-			// Ending the transaction hands SQLite's one writer connection
-			// to the next goroutine waiting for it, which the runtime queues
-			// to run on this P only once this goroutine blocks: after a
-			// redeem has signed its assertion and written its response, a
-			// tenth of a millisecond in which the writer would sit idle.
-			// Yielding lets it work on at once (a quarter more redeems per
-			// second on two cores; BENCHMARKS.md).
-			defer runtime.Gosched()
+// readExport is read for a call that streams every row a filter matches,
+// under the export bound.
+func (s *Store) readExport(ctx context.Context, fn func(*tx) error) error {
+	return s.inTx(ctx, s.rdb, true, s.lim.Export, fn)
+}
+
+// inTx runs fn in a transaction on db, the whole of it (the wait for a
+// connection included) within bound.
+func (s *Store) inTx(ctx context.Context, db *sql.DB, readOnly bool, bound time.Duration, fn func(*tx) error) error {
+	return s.within(ctx, bound, func(ctx context.Context) error {
+		var opts *sql.TxOptions
+		if readOnly && s.d.name() == "postgres" {
+			opts = &sql.TxOptions{ReadOnly: true}
 		}
-	}
-	if err := fn(t); err != nil {
-		sqlTx.Rollback()
-		return s.d.translate(err)
-	}
-	return s.d.translate(sqlTx.Commit())
+		sqlTx, err := db.BeginTx(ctx, opts)
+		if err != nil {
+			return s.d.translate(err)
+		}
+		t := &tx{Tx: sqlTx, d: s.d, ctx: ctx}
+		if db == s.db && !readOnly {
+			t.hot = &s.hot
+			if s.d.name() == "sqlite" {
+				// Ending the transaction hands SQLite's one writer connection
+				// to the next goroutine waiting for it, which the runtime queues
+				// to run on this P only once this goroutine blocks: after a
+				// redeem has signed its assertion and written its response, a
+				// tenth of a millisecond in which the writer would sit idle.
+				// Yielding lets it work on at once (a quarter more redeems per
+				// second on two cores; BENCHMARKS.md).
+				defer runtime.Gosched()
+			}
+		}
+		if err := fn(t); err != nil {
+			sqlTx.Rollback()
+			return s.d.translate(err)
+		}
+		return s.d.translate(sqlTx.Commit())
+	})
 }
 
 // dbTime scans a time from either database: TIMESTAMPTZ arrives as

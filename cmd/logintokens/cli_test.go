@@ -304,6 +304,9 @@ func TestBadConfigurationNamesTheFlagOrVariable(t *testing.T) {
 		{"IPv4 prefix flag", nil, []string{"--rate-limit-ipv4-prefix", "8"}, []string{"--rate-limit-ipv4-prefix", "16 to 32"}},
 		{"IPv6 prefix", []string{"LOGINTOKENS_RATE_LIMIT_IPV6_PREFIX", "sixty-four"}, nil, []string{"LOGINTOKENS_RATE_LIMIT_IPV6_PREFIX", "32 to 128"}},
 		{"IPv6 prefix flag", nil, []string{"--rate-limit-ipv6-prefix", "129"}, []string{"--rate-limit-ipv6-prefix", "32 to 128"}},
+		{"database timeout", []string{"LOGINTOKENS_DB_TIMEOUT", "5"}, nil, []string{"LOGINTOKENS_DB_TIMEOUT", "100ms to 1m"}},
+		{"database timeout flag", nil, []string{"--db-timeout", "10m"}, []string{"--db-timeout", "100ms to 1m"}},
+		{"connection cap", []string{"LOGINTOKENS_MAX_CONNECTIONS", "0"}, nil, []string{"LOGINTOKENS_MAX_CONNECTIONS", "1 to 1000000"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

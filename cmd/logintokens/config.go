@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	lt "github.com/logintokens/logintokens"
 	"github.com/logintokens/logintokens/ratelimit"
@@ -21,6 +22,8 @@ const (
 	defaultAddr                    = ":8080"
 	defaultDatabaseURL             = "sqlite:logintokens-data/logintokens.db"
 	defaultRedeemFailuresPerMinute = 20
+	defaultDBTimeout               = 5 * time.Second
+	defaultMaxConnections          = 1024
 	envPrefix                      = "LOGINTOKENS_"
 )
 
@@ -55,6 +58,12 @@ type config struct {
 	// MetricsAddr, when set, is the one listener /metrics is served on,
 	// and the main one no longer serves it.
 	MetricsAddr string
+
+	// DBTimeout bounds every database call but an export's
+	// (sqlstore.Limits.Call).
+	DBTimeout time.Duration
+	// MaxConnections caps the client connections served at once.
+	MaxConnections int
 }
 
 // setting is one configuration value that a flag or a LOGINTOKENS_*
@@ -279,7 +288,7 @@ func openStore(ctx context.Context, cfg *config, keys *lt.Keyring) (*sqlstore.St
 // openMigrated opens and migrates the database, checking no key: only for
 // "migrate --adopt-key", which binds the database to a new one.
 func openMigrated(ctx context.Context, cfg *config, keys *lt.Keyring) (*sqlstore.Store, error) {
-	store, err := sqlstore.Open(ctx, cfg.DatabaseURL, keys)
+	store, err := sqlstore.OpenWithLimits(ctx, cfg.DatabaseURL, keys, sqlstore.Limits{Call: cfg.DBTimeout, Export: exportTimeout})
 	if err != nil {
 		return nil, err
 	}

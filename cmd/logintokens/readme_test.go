@@ -38,6 +38,8 @@ func TestREADMEConfigurationTableListsEverySetting(t *testing.T) {
 		"link-autosubmit":            "false",
 		"rate-limit-ipv4-prefix":     strconv.Itoa(ratelimit.DefaultPrefixes.IPv4),
 		"rate-limit-ipv6-prefix":     strconv.Itoa(ratelimit.DefaultPrefixes.IPv6),
+		"db-timeout":                 defaultDBTimeout.String(),
+		"max-connections":            strconv.Itoa(defaultMaxConnections),
 	}
 	for i, s := range settings {
 		if i >= len(rows) {

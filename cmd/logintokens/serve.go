@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"sync"
 	"syscall"
 	"time"
 
@@ -21,6 +23,28 @@ import (
 // shutdownTimeout is how long serve drains in-flight requests after
 // SIGTERM; below the 30 s most orchestrators wait before SIGKILL.
 const shutdownTimeout = 20 * time.Second
+
+// Bounds of the main server against slow and greedy clients.
+const (
+	// readHeaderTimeout: a connection that has not sent a request's
+	// headers within it is closed, so a client cannot hold a connection
+	// by sending nothing, or slowly.
+	readHeaderTimeout = 10 * time.Second
+	// writeTimeout: every answer, the CSV export included, is written
+	// within it.
+	writeTimeout = 60 * time.Second
+	// idleTimeout: a kept-alive connection without a request is closed
+	// after it.
+	idleTimeout = 120 * time.Second
+	// maxHeaderBytes caps a request's line and headers (431 beyond; Go
+	// reads up to 4 KiB more before it decides). A request of the service
+	// carries a key or a session cookie and a few ordinary headers.
+	maxHeaderBytes = 16 << 10
+)
+
+// exportTimeout bounds an export's database call: the export is written
+// within writeTimeout, and cannot be sent once that has passed.
+const exportTimeout = writeTimeout
 
 // The first staff member, created when there is none.
 const (
@@ -53,6 +77,7 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 	}
 	defer store.Close()
 	log.Info("database ready", "kind", cfg.DatabaseKind)
+	warnDatabasePermissions(log, cfg)
 	if err := ensureFirstStaff(ctx, store, cfg, c.stderr, log); err != nil {
 		return err
 	}
@@ -103,10 +128,11 @@ type listeners struct{ main, metrics net.Listener }
 // listen binds the configured addresses.
 func listen(ctx context.Context, cfg *config) (*listeners, error) {
 	var lns listeners
-	var err error
-	if lns.main, err = new(net.ListenConfig).Listen(ctx, "tcp", cfg.Addr); err != nil {
+	ln, err := new(net.ListenConfig).Listen(ctx, "tcp", cfg.Addr)
+	if err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
+	lns.main = limitListener(ln, cfg.MaxConnections)
 	if cfg.MetricsAddr != "" {
 		if lns.metrics, err = new(net.ListenConfig).Listen(ctx, "tcp", cfg.MetricsAddr); err != nil {
 			lns.main.Close()
@@ -129,6 +155,89 @@ func (l *listeners) Close() {
 	}
 }
 
+// limitListener returns ln accepting at most n connections at once: once
+// n are open, Accept waits for one of them to close before it takes the
+// next from the operating system's queue. A flood of connections then
+// holds at most n connections' goroutines and buffers; those beyond wait
+// in the kernel's backlog, or are refused when it is full, and the
+// server stays up for the ones it serves.
+func limitListener(ln net.Listener, n int) net.Listener {
+	return &limitedListener{Listener: ln, slots: make(chan struct{}, n), closed: make(chan struct{})}
+}
+
+type limitedListener struct {
+	net.Listener
+	slots     chan struct{} // one per open connection
+	closed    chan struct{} // closed by Close, which ends a waiting Accept
+	closeOnce sync.Once
+}
+
+func (l *limitedListener) Accept() (net.Conn, error) {
+	select {
+	case l.slots <- struct{}{}:
+	case <-l.closed:
+		return nil, net.ErrClosed
+	}
+	c, err := l.Listener.Accept()
+	if err != nil {
+		<-l.slots
+		return nil, err
+	}
+	return &limitedConn{Conn: c, release: sync.OnceFunc(func() { <-l.slots })}, nil
+}
+
+func (l *limitedListener) Close() error {
+	l.closeOnce.Do(func() { close(l.closed) })
+	return l.Listener.Close()
+}
+
+// limitedConn gives its slot back when it closes, once.
+type limitedConn struct {
+	net.Conn
+	release func()
+}
+
+func (c *limitedConn) Close() error {
+	err := c.Conn.Close()
+	c.release()
+	return err
+}
+
+// CloseWrite lets the HTTP server half-close the connection, as it does
+// before it closes one it refused (431, 400), so that the client reads the
+// refusal instead of a reset.
+func (c *limitedConn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return nil
+}
+
+// warnDatabasePermissions warns, once, when the SQLite database file or
+// its folder is open to other users of the host: the file holds the
+// staff's password hashes, the API keys' hashes and the sealed token
+// values, and whoever can write the folder can replace the database.
+func warnDatabasePermissions(log *slog.Logger, cfg *config) {
+	if cfg.DatabaseKind != "sqlite" {
+		return
+	}
+	path, err := sqlstore.SQLitePath(cfg.DatabaseURL)
+	if err != nil {
+		return
+	}
+	file, errFile := os.Stat(path)
+	folder, errFolder := os.Stat(filepath.Dir(path))
+	if errFile != nil || errFolder != nil {
+		return
+	}
+	const groupOrOthers = 0o066 // read or write by group or others
+	if file.Mode().Perm()&groupOrOthers == 0 && folder.Mode().Perm()&groupOrOthers == 0 {
+		return
+	}
+	log.Warn("the database file or its folder can be read or written by other users: make the file 0600 and its folder 0700",
+		"file", path, "fileMode", file.Mode().Perm().String(), "folder", filepath.Dir(path), "folderMode", folder.Mode().Perm().String())
+}
+
 // servers are serve's HTTP servers, each on its listener; served receives
 // what each one's Serve returns.
 type servers struct {
@@ -143,11 +252,11 @@ func startServers(lns *listeners, handler, metricsHandler http.Handler, log *slo
 		Handler: handler,
 		// Bounds against slow clients: requests carry small bodies, and an
 		// answer (the CSV export included) is written within a minute.
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	s := &servers{served: make(chan error, 2)}

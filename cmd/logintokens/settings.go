@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	lt "github.com/logintokens/logintokens"
 	"github.com/logintokens/logintokens/ratelimit"
@@ -36,7 +37,7 @@ func newSettings() []*setting {
 		{flag: "oci-hook-allow", help: "`URLS`: comma-separated allowed OCI HOOK_URLs; a hook is one exactly or lies under one at a /; empty = OCI off",
 			parse: parseOCIHookAllow, quiet: true},
 		{flag: "redeem-failures-per-minute", help: "`N` failed redeems per client network at once, then N a minute (default 20)",
-			def: strconv.Itoa(defaultRedeemFailuresPerMinute), parse: parseRedeemFailures},
+			def: strconv.Itoa(defaultRedeemFailuresPerMinute), parse: parseCount(func(cfg *config) *int { return &cfg.RedeemFailuresPerMinute })},
 		{flag: "link-autosubmit", help: "let the login page submit itself", isBool: true,
 			parse: parseLinkAutosubmit},
 		{flag: "trusted-proxies", help: "`ADDRS`: comma-separated proxy addresses or CIDRs whose X-Forwarded-For is trusted",
@@ -54,6 +55,12 @@ func newSettings() []*setting {
 		{flag: "metrics-addr", help: "`HOST:PORT` of a listener of its own for /metrics, which the main one " +
 			"then no longer serves (/healthz and /readyz stay there); default none",
 			parse: parseMetricsAddr},
+		{flag: "db-timeout", help: "`DURATION` a database call may take before its request answers 503 UNAVAILABLE, " +
+			"100ms to 1m (default " + defaultDBTimeout.String() + "); exports have " + exportTimeout.String(),
+			def: defaultDBTimeout.String(), parse: parseDBTimeout},
+		{flag: "max-connections", help: "`N` client connections served at once, 1 to 1000000 (default " +
+			strconv.Itoa(defaultMaxConnections) + "); more wait to be accepted",
+			def: strconv.Itoa(defaultMaxConnections), parse: parseCount(func(cfg *config) *int { return &cfg.MaxConnections })},
 	}
 }
 
@@ -152,13 +159,17 @@ func parseOCIHookAllow(cfg *config, v string) error {
 	return nil
 }
 
-func parseRedeemFailures(cfg *config, v string) error {
-	n, err := strconv.Atoi(strings.TrimSpace(v))
-	if err != nil || n < 1 || n > 1_000_000 {
-		return errors.New("want a whole number from 1 to 1000000")
+// parseCount parses a whole number from 1 to 1,000,000 into the field
+// that count returns.
+func parseCount(count func(*config) *int) func(*config, string) error {
+	return func(cfg *config, v string) error {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || n < 1 || n > 1_000_000 {
+			return errors.New("want a whole number from 1 to 1000000")
+		}
+		*count(cfg) = n
+		return nil
 	}
-	cfg.RedeemFailuresPerMinute = n
-	return nil
 }
 
 func parseLinkAutosubmit(cfg *config, v string) error {
@@ -208,5 +219,17 @@ func parseMetricsAddr(cfg *config, v string) error {
 		return err
 	}
 	cfg.MetricsAddr = v
+	return nil
+}
+
+// parseDBTimeout takes a Go duration: long enough for any ordinary call
+// on a busy database, short enough that requests do not pile up while it
+// does not answer.
+func parseDBTimeout(cfg *config, v string) error {
+	d, err := time.ParseDuration(strings.TrimSpace(v))
+	if err != nil || d < 100*time.Millisecond || d > time.Minute {
+		return errors.New("want a duration from 100ms to 1m, such as 5s")
+	}
+	cfg.DBTimeout = d
 	return nil
 }
