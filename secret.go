@@ -3,6 +3,7 @@ package logintokens
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hkdf"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -136,6 +137,8 @@ type Keyring struct {
 	current string
 	ids     []string // current first, then older keys in the order given
 	aeads   map[string]cipher.AEAD
+	// currentKey is what Derive derives from.
+	currentKey []byte
 }
 
 // KeySize is the server key's length in bytes.
@@ -163,7 +166,7 @@ func NewKeyring(key []byte, older ...[]byte) (*Keyring, error) {
 		}
 		k.aeads[id] = aead
 		if i == 0 {
-			k.current = id
+			k.current, k.currentKey = id, slices.Clone(raw)
 		}
 	}
 	return k, nil
@@ -187,6 +190,17 @@ func ParseKey(s string) ([]byte, error) {
 func KeyID(key []byte) string {
 	sum := sha256.Sum256(append([]byte("logintokens key id\x00"), key...))
 	return hex.EncodeToString(sum[:8])
+}
+
+// Derive returns a key of KeySize bytes for one use, named by label,
+// derived from the current server key with HKDF-SHA256: each use gets a
+// key of its own, none of them reveals the server key, and what one
+// signs stays valid on every instance and across restarts for as long as
+// the server key does.
+func (k *Keyring) Derive(label string) []byte {
+	// hkdf.Key fails only for a length beyond 255 hashes.
+	key, _ := hkdf.Key(sha256.New, k.currentKey, nil, "logintokens "+label, KeySize)
+	return key
 }
 
 // CurrentKeyID is the id of the key new values are encrypted with.

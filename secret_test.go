@@ -92,6 +92,25 @@ func TestKeyringSealsBoundToIDAndKey(t *testing.T) {
 	}
 }
 
+// A derived key depends on the current server key and the label alone:
+// the same on every instance with that key, another for another label or
+// key, and neither the server key nor another label's key.
+func TestDerivedKeysAreOnePerLabelAndKey(t *testing.T) {
+	key := bytes.Repeat([]byte{7}, KeySize)
+	k, _ := NewKeyring(key)
+	again, _ := NewKeyring(bytes.Clone(key), bytes.Repeat([]byte{5}, KeySize))
+	other, _ := NewKeyring(bytes.Repeat([]byte{8}, KeySize), key)
+	a := k.Derive("use a")
+	if len(a) != KeySize || !bytes.Equal(a, again.Derive("use a")) {
+		t.Fatalf("derived %x, then %x from the same current key", a, again.Derive("use a"))
+	}
+	for name, b := range map[string][]byte{"another label": k.Derive("use b"), "another current key": other.Derive("use a"), "the server key": key} {
+		if bytes.Equal(a, b) {
+			t.Errorf("the derived key equals %s's", name)
+		}
+	}
+}
+
 func TestParseKey(t *testing.T) {
 	if _, err := ParseKey("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="); err != nil {
 		t.Fatalf("32 zero bytes: %v", err)

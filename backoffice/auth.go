@@ -28,9 +28,11 @@ func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, status int,
 
 // signIn checks the password. The form's CSRF token is checked first;
 // then the password check goes through the throttle (counted before it
-// runs, per account and client network and per network, with a bounded
-// number running at once). Failures are audited; the answer never says
-// which part was wrong.
+// runs, per account and client network and per network, or per device
+// cookie when the browser has one trusted for the account, with a
+// bounded number running at once). Failures are audited; the answer never
+// says which part was wrong. Signing in gives the browser a new device
+// cookie.
 func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 	email := strings.ToLower(strings.TrimSpace(r.PostFormValue("email")))
@@ -42,7 +44,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 	}
 	addr := web.ClientAddress(r, s.TrustedProxies)
 	var st *lt.Staff
-	right, refused, err := s.throttle.check(r.Context(), email, addr, func() (bool, error) {
+	right, refused, err := s.throttle.check(r.Context(), email, addr, s.trustedDevice(r, email), func() (bool, error) {
 		var err error
 		st, err = s.Store.AuthenticateStaff(r.Context(), email, password)
 		if lt.ErrorCode(err) == lt.EUNAUTHENTICATED {
@@ -71,6 +73,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 	s.Store.AuditEvent(r.Context(), lt.Actor{Name: st.Actor(), ClientIP: addr}, lt.EventStaffSignedIn, nil)
 	s.clearCookie(w, loginCSRFCookie)
 	s.setCookie(w, sessionCookie, value, int(lt.SessionMax.Seconds()))
+	s.setDevice(w, st.ID, email)
 	next := safeNext(r.PostFormValue("next"))
 	if st.MustChangePassword {
 		next = "/admin/password"
@@ -119,7 +122,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 	}
 	addr := web.ClientAddress(r, s.TrustedProxies)
 	// The new password's hash is made under the same slot as the check.
-	right, refused, err := s.throttle.check(r.Context(), c.staff.Email, addr, func() (bool, error) {
+	right, refused, err := s.throttle.check(r.Context(), c.staff.Email, addr, "", func() (bool, error) {
 		_, err := s.Store.AuthenticateStaff(r.Context(), c.staff.Email, current)
 		if lt.ErrorCode(err) == lt.EUNAUTHENTICATED {
 			return false, nil

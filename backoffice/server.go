@@ -42,8 +42,14 @@ type Config struct {
 	// sign-in slow-down counts (zero: ratelimit.DefaultPrefixes).
 	AddressPrefixes ratelimit.Prefixes
 	// PasswordChecks is how many password checks may run at once, each
-	// holding 19 MiB (0: from GOMAXPROCS, see defaultPasswordChecks).
+	// holding 19 MiB (0: from GOMAXPROCS, see defaultPasswordChecks);
+	// one more is kept for sign-ins with a trusted device cookie.
 	PasswordChecks int
+	// DeviceKey signs the device cookies that let a browser that signed in
+	// before past the sign-in slow-down of its network (device.go): the
+	// server key's (lt.Keyring.Derive(DeviceKeyLabel)), so that every
+	// instance trusts them. When nil, a random key of this process.
+	DeviceKey []byte
 	// Now is the clock (tests replace it).
 	Now func() time.Time
 	// Outages reports pages refused while the database is unavailable, at
@@ -63,6 +69,8 @@ type Server struct {
 	assets   *assets
 	throttle *throttle
 	secure   bool
+	// deviceKey signs the device cookies.
+	deviceKey []byte
 }
 
 // New returns the backoffice.
@@ -89,6 +97,9 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.throttle = newThrottle(s.Config)
+	if s.deviceKey = cfg.DeviceKey; len(s.deviceKey) == 0 {
+		s.deviceKey = newDeviceKey()
+	}
 	if s.Gates == nil {
 		s.Gates = bounds.NewGates()
 	}

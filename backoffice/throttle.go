@@ -16,11 +16,20 @@ import (
 // passwords at once, then one a minute; signing in forgets them. Per
 // client network, whatever the account: 20 at once, then one every three
 // minutes. Nothing counts per account alone, so wrong passwords sent from
-// elsewhere never keep a staff member out.
+// elsewhere never keep a staff member out. A sign-in with a trusted device
+// cookie counts per cookie instead: 5 wrong passwords at once, then one
+// every 12 minutes; past them the cookie is not trusted and the sign-in
+// counts like any other.
 var (
 	accountPolicy = ratelimit.Policy{Limit: 5, Per: 5 * time.Minute}
 	networkPolicy = ratelimit.Policy{Limit: 20, Per: time.Hour}
+	devicePolicy  = ratelimit.Policy{Limit: 5, Per: time.Hour}
 )
+
+// reservedChecks is how many password checks, beyond the configured
+// number, only sign-ins with a trusted device cookie may run: a flood of
+// other sign-ins that keeps every other slot busy does not keep them out.
+const reservedChecks = 1
 
 // throttle is what every password check of the backoffice goes
 // through. It reserves the attempt before the check, so requests in
@@ -30,8 +39,10 @@ var (
 type throttle struct {
 	accounts ratelimit.Limiter // key: account and network
 	networks ratelimit.Limiter // key: network
+	devices  ratelimit.Limiter // key: a trusted device cookie's
 	prefixes ratelimit.Prefixes
 	slots    chan struct{}
+	reserved chan struct{} // for sign-ins with a trusted device cookie
 }
 
 // defaultPasswordChecks is how many password checks may run at once when
@@ -48,8 +59,10 @@ func newThrottle(cfg Config) *throttle {
 	return &throttle{
 		accounts: ratelimit.NewMemory(accountPolicy, cfg.Now),
 		networks: ratelimit.NewMemory(networkPolicy, cfg.Now),
+		devices:  ratelimit.NewMemory(devicePolicy, cfg.Now),
 		prefixes: cfg.AddressPrefixes,
 		slots:    make(chan struct{}, n),
+		reserved: make(chan struct{}, reservedChecks),
 	}
 }
 
@@ -83,16 +96,42 @@ func (r *refusal) message(what string) string {
 	return "Too many " + what + ". Please wait " + itoa(r.retryAfter()) + " seconds and try again."
 }
 
+// busy is the refusal when every slot is taken.
+var busy = &refusal{http.StatusServiceUnavailable, time.Second}
+
 // check runs fn, a password check of the account email from addr, when
 // the attempt is granted. fn reports whether the password was right; a
 // wrong one stays counted, a right one forgets the account's failures
 // from that network and gives the network's attempt back, and an error
-// (not the client's failure) gives both back.
-func (g *throttle) check(ctx context.Context, email, addr string, fn func() (bool, error)) (right bool, refused *refusal, err error) {
-	network := g.prefixes.Key(addr)
-	account := strings.ToLower(strings.TrimSpace(email)) + "\x00" + network
+// (not the client's failure) gives both back. device is the key of a
+// device cookie trusted for email ("" when there is none): while it has
+// attempts left, the attempt is counted on it alone, and may take a
+// reserved slot.
+func (g *throttle) check(ctx context.Context, email, addr, device string, fn func() (bool, error)) (right bool, refused *refusal, err error) {
 	// A release or reset that fails only leaves an attempt counted.
 	giveBack := context.WithoutCancel(ctx)
+	if device != "" {
+		wait, err := g.devices.Reserve(ctx, device)
+		if err != nil {
+			return false, nil, err
+		}
+		if wait <= 0 {
+			right, ran, err := g.run(true, fn)
+			switch {
+			case !ran || err != nil:
+				_ = g.devices.Release(giveBack, device)
+			case right:
+				_ = g.devices.Reset(giveBack, device)
+			}
+			if !ran {
+				return false, busy, nil
+			}
+			return right, nil, err
+		}
+		// Its wrong passwords are used up: the cookie is not trusted.
+	}
+	network := g.prefixes.Key(addr)
+	account := strings.ToLower(strings.TrimSpace(email)) + "\x00" + network
 	wait, err := g.networks.Reserve(ctx, network)
 	if err != nil || wait > 0 {
 		return false, tooMany(wait), err
@@ -101,22 +140,40 @@ func (g *throttle) check(ctx context.Context, email, addr string, fn func() (boo
 		_ = g.networks.Release(giveBack, network)
 		return false, tooMany(wait), err
 	}
-	select {
-	case g.slots <- struct{}{}:
-	default:
-		_ = g.accounts.Release(giveBack, account)
-		_ = g.networks.Release(giveBack, network)
-		return false, &refusal{http.StatusServiceUnavailable, time.Second}, nil
-	}
-	defer func() { <-g.slots }()
-	right, err = fn()
+	right, ran, err := g.run(false, fn)
 	switch {
-	case err != nil:
+	case !ran || err != nil:
 		_ = g.accounts.Release(giveBack, account)
 		_ = g.networks.Release(giveBack, network)
 	case right:
 		_ = g.accounts.Reset(giveBack, account)
 		_ = g.networks.Release(giveBack, network)
 	}
+	if !ran {
+		return false, busy, nil
+	}
 	return right, nil, err
+}
+
+// run runs fn in a free slot, or in a reserved one when trusted and the
+// others are busy; ran is false when there was none.
+func (g *throttle) run(trusted bool, fn func() (bool, error)) (right, ran bool, err error) {
+	var slot chan struct{}
+	select {
+	case g.slots <- struct{}{}:
+		slot = g.slots
+	default:
+		if !trusted {
+			return false, false, nil
+		}
+		select {
+		case g.reserved <- struct{}{}:
+			slot = g.reserved
+		default:
+			return false, false, nil
+		}
+	}
+	defer func() { <-slot }()
+	right, err = fn()
+	return right, true, err
 }

@@ -102,7 +102,7 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 	}
 	warnSignInSetup(log, cfg, publicURL, *demo)
 	handler, metricsHandler, err := newHandlers(serverDeps{Store: store, Log: log, Config: cfg, PublicURL: publicURL, Demo: *demo,
-		ServiceURL: localURL(lns.main.Addr()), Signer: signer})
+		ServiceURL: localURL(lns.main.Addr()), Signer: signer, Keys: keys})
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 
+	lt "github.com/logintokens/logintokens"
 	"github.com/logintokens/logintokens/backoffice"
 	"github.com/logintokens/logintokens/demoshop"
 	"github.com/logintokens/logintokens/httpapi"
@@ -39,6 +40,9 @@ type serverDeps struct {
 	ServiceURL string
 	// Signer signs assertions and publishes the JWKS; loaded by the caller.
 	Signer *jwtsign.Signer
+	// Keys is the server key, which the backoffice's device cookies are
+	// signed with a key derived from; nil: a key of this process.
+	Keys *lt.Keyring
 }
 
 // newServer returns the service's HTTP handler: every route on one mux,
@@ -127,6 +131,10 @@ func newAPI(deps serverDeps, redeemer *redeem.Service, metrics *web.Metrics, out
 
 func newBackoffice(deps serverDeps, outages *outage.Reporter, gates *bounds.Gates) (*backoffice.Server, error) {
 	cfg := deps.Config
+	var deviceKey []byte
+	if deps.Keys != nil {
+		deviceKey = deps.Keys.Derive(backoffice.DeviceKeyLabel)
+	}
 	return backoffice.New(backoffice.Config{
 		Store:          deps.Store,
 		PublicURL:      deps.PublicURL,
@@ -134,6 +142,7 @@ func newBackoffice(deps serverDeps, outages *outage.Reporter, gates *bounds.Gate
 		Logger:         deps.Log,
 		// The same networks count as one client as for redeem.
 		AddressPrefixes: cfg.RateLimitPrefixes,
+		DeviceKey:       deviceKey,
 		Outages:         outages,
 		Gates:           gates,
 	})
