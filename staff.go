@@ -251,7 +251,7 @@ func (n *NewStaff) Validate() error {
 	}
 	if n.Email == "" {
 		v.Add("email", "is required")
-	} else if prob := TextProblem(n.Email); prob != "" {
+	} else if prob := StoredTextProblem(n.Email); prob != "" {
 		v.Add("email", "%s", prob)
 	} else if !strings.Contains(n.Email, "@") || strings.ContainsAny(n.Email, " <>") {
 		v.Add("email", "is not an email address")
@@ -289,6 +289,21 @@ type StaffUpdate struct {
 	Name     *string
 	Grants   *Grants
 	Disabled *bool
+}
+
+// Validate trims the name and checks it as a new staff member's.
+func (u *StaffUpdate) Validate() error {
+	if u.Name == nil {
+		return nil
+	}
+	var v Validation
+	name := strings.TrimSpace(*u.Name)
+	u.Name = &name
+	if name == "" {
+		v.Add("name", "is required")
+	}
+	checkLen(&v, "name", name)
+	return v.Err()
 }
 
 // Audit event types about staff and keys (token_id empty).

@@ -59,7 +59,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 		s.renderLogin(w, r, refused.status, email, refused.message("failed sign-ins"))
 		return
 	case !right:
-		s.Store.AuditEvent(r.Context(), lt.Actor{Name: "anonymous", ClientIP: addr}, lt.EventStaffSignInFailed, map[string]any{"email": truncate(email, 200)})
+		s.Store.AuditEvent(r.Context(), lt.Actor{Name: "anonymous", ClientIP: addr}, lt.EventStaffSignInFailed, map[string]any{"email": lt.RecordedText(email, 200)})
 		s.renderLogin(w, r, http.StatusUnauthorized, email, "Wrong email or password.")
 		return
 	}
@@ -151,11 +151,4 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 	}
 	s.Store.AuditEvent(r.Context(), c.actor(r, s), lt.EventStaffPassword, nil)
 	http.Redirect(w, r, "/admin/login-tokens", http.StatusSeeOther)
-}
-
-func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
-	}
-	return s
 }
