@@ -122,8 +122,14 @@ func TestStoredTextRefusesSecretsAndBidiControls(t *testing.T) {
 			what string
 			ok   bool
 		}{
-			{"company", func() bool { c, _ := a.Store.FindCompanyByID(ctx, co.ID); return c.Name == "Acme" && c.ExternalID == nil }()},
-			{"customer", func() bool { c, _ := a.Store.FindCustomerByID(ctx, cu.ID); return c.LastName == "Cash" && c.Email == "carl@example.test" }()},
+			{"company", func() bool {
+				c, _ := a.Store.FindCompanyByID(ctx, co.ID)
+				return c.Name == "Acme" && c.ExternalID == nil
+			}()},
+			{"customer", func() bool {
+				c, _ := a.Store.FindCustomerByID(ctx, cu.ID)
+				return c.LastName == "Cash" && c.Email == "carl@example.test"
+			}()},
 			{"contact", func() bool { c, _ := a.Store.FindContactByID(ctx, ct.ID); return c.ExternalID == nil }()},
 			{"token", func() bool { t, _ := a.Store.FindTokenByID(ctx, tok.ID); return len(t.Extra) == 0 }()},
 		} {
