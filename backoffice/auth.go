@@ -2,10 +2,12 @@ package backoffice
 
 import (
 	"crypto/hmac"
+	"errors"
 	"net/http"
 	"strings"
 
 	lt "github.com/logintokens/logintokens"
+	"github.com/logintokens/logintokens/internal/bounds"
 	"github.com/logintokens/logintokens/internal/web"
 )
 
@@ -33,6 +35,12 @@ func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, status int,
 // which part was wrong.
 func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	// A form past the limit is too large however it came (chunked too);
+	// one that cannot be read otherwise fails the CSRF check below.
+	if err := bounds.ParseForm(r, 16<<10); errors.As(err, new(*http.MaxBytesError)) {
+		s.fail(w, r, err)
+		return
+	}
 	email := strings.ToLower(strings.TrimSpace(r.PostFormValue("email")))
 	password := r.PostFormValue("password")
 	ck, err := r.Cookie(loginCSRFCookie)

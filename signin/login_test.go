@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -334,4 +335,35 @@ func TestAnOversizedFormIsRefusedWithoutARedeem(t *testing.T) {
 		t.Fatalf("%d", a.Status)
 	}
 	e.untouched(tok.ID, "an oversized form")
+}
+
+// A form past its route's limit is refused 413 however it is sent: with a
+// Content-Length or chunked. Before, the form was read as empty, and the
+// page said no sign-in link came with the request.
+func TestAFormPastItsLimitIs413SentChunkedOrNot(t *testing.T) {
+	e := newEnv(t, sqlstoretest.Open(t, "sqlite"))
+	tok := e.token(lt.NewToken{})
+	form := url.Values{"token": {tok.Value}, "HOOK_URL": {"https://srm.acme.test/sap/hook"}, "pad": {strings.Repeat("x", 70<<10)}}.Encode()
+	for _, path := range []string{"/login", "/oci/login"} {
+		for _, chunked := range []bool{false, true} {
+			var body io.Reader = strings.NewReader(form)
+			if chunked {
+				body = io.MultiReader(body)
+			}
+			req, _ := http.NewRequest("POST", e.URL+path, body)
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			resp, err := http.DefaultTransport.RoundTrip(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			page, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusRequestEntityTooLarge {
+				t.Errorf("POST %s, %d bytes, chunked: %v: %d, want 413\n%.400s", path, len(form), chunked, resp.StatusCode, page)
+			}
+		}
+	}
+	if got, _ := e.Store.FindTokenByID(ctx, tok.ID); got.SuccessfulAttempts+got.FailedAttempts != 0 {
+		t.Errorf("a refused form was redeemed: %+v", got)
+	}
 }
