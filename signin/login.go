@@ -191,7 +191,8 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, e entry, res red
 		return
 	}
 	if s.callback == nil {
-		s.log.WarnContext(r.Context(), "signed in, but no shop callback is configured to hand the assertion to", "loginToken", res.Token.ID)
+		// Said once, at start (serve), not once a sign-in: the page tells
+		// the person, the redeem is audited.
 		s.render(w, http.StatusOK, "handoff", &page{Title: "Signed in", NoShop: true,
 			Message: "You are signed in, but no shop is configured to continue to.",
 			Advice:  "Please tell your contact at the shop."})
