@@ -183,18 +183,7 @@ func TestABodyLongerThanTheRouteTakesIsRefusedUnread(t *testing.T) {
 func TestABodyPastTheLimitSentChunkedIs413(t *testing.T) {
 	a := newAPI(t, "sqlite", 0)
 	tok := a.createToken("{}")
-	co := &lt.Company{Name: "Acme"}
-	if err := a.Store.CreateCompany(ctx, co); err != nil {
-		t.Fatal(err)
-	}
-	ct := &lt.Contact{CompanyID: co.ID, Person: lt.Person{LastName: "Roe", Email: "jo@example.test"}}
-	cu := &lt.Customer{Person: lt.Person{LastName: "Cash", Email: "carl@example.test"}}
-	if err := a.Store.CreateContact(ctx, ct); err != nil {
-		t.Fatal(err)
-	}
-	if err := a.Store.CreateCustomer(ctx, cu); err != nil {
-		t.Fatal(err)
-	}
+	co, ct, cu := a.people()
 	ids := map[string]string{"login-tokens": tok.ID, "companies": strconv.FormatInt(co.ID, 10),
 		"contacts": strconv.FormatInt(ct.ID, 10), "customers": strconv.FormatInt(cu.ID, 10)}
 	limits := map[string]int64{}

@@ -52,18 +52,7 @@ func TestStoredTextRefusesSecretsAndBidiControls(t *testing.T) {
 	eachKind(t, func(t *testing.T, a *testAPI) {
 		tok := a.createToken("{}")
 		key := a.Keys["users:viewer"]
-		co := &lt.Company{Name: "Acme"}
-		if err := a.Store.CreateCompany(ctx, co); err != nil {
-			t.Fatal(err)
-		}
-		cu := &lt.Customer{Person: lt.Person{FirstName: "Carl", LastName: "Cash", Email: "carl@example.test"}}
-		if err := a.Store.CreateCustomer(ctx, cu); err != nil {
-			t.Fatal(err)
-		}
-		ct := &lt.Contact{CompanyID: co.ID, Person: lt.Person{FirstName: "Jo", LastName: "Roe", Email: "jo@example.test"}}
-		if err := a.Store.CreateContact(ctx, ct); err != nil {
-			t.Fatal(err)
-		}
+		co, ct, cu := a.people()
 		company, customer, contact := strconv.FormatInt(co.ID, 10), strconv.FormatInt(cu.ID, 10), strconv.FormatInt(ct.ID, 10)
 		person := func(field, v string) map[string]any {
 			body := map[string]any{"firstName": "Ann", "lastName": "Lee", "email": "ann@example.test"}
@@ -171,6 +160,25 @@ func TestStoredTextRefusesSecretsAndBidiControls(t *testing.T) {
 			t.Errorf("the redeem's user agent is not recorded with its secret cut: %s", events)
 		}
 	})
+}
+
+// people makes a company Acme with a contact Jo Roe, and a customer Carl
+// Cash.
+func (a *testAPI) people() (*lt.Company, *lt.Contact, *lt.Customer) {
+	a.t.Helper()
+	co := &lt.Company{Name: "Acme"}
+	if err := a.Store.CreateCompany(ctx, co); err != nil {
+		a.t.Fatal(err)
+	}
+	ct := &lt.Contact{CompanyID: co.ID, Person: lt.Person{FirstName: "Jo", LastName: "Roe", Email: "jo@example.test"}}
+	if err := a.Store.CreateContact(ctx, ct); err != nil {
+		a.t.Fatal(err)
+	}
+	cu := &lt.Customer{Person: lt.Person{FirstName: "Carl", LastName: "Cash", Email: "carl@example.test"}}
+	if err := a.Store.CreateCustomer(ctx, cu); err != nil {
+		a.t.Fatal(err)
+	}
+	return co, ct, cu
 }
 
 func (a *testAPI) tokenCount() int {
