@@ -43,7 +43,7 @@ func TestGrantsCoverOnlyWhatTheyHoldAtTheirLevel(t *testing.T) {
 			if err != nil {
 				t.Errorf("%v hands out %v: %v", tc.holder, tc.other, err)
 			}
-			if err := holder.CheckManage(other); err != nil {
+			if err := holder.CheckManage("staff member", other); err != nil {
 				t.Errorf("%v manages %v: %v", tc.holder, tc.other, err)
 			}
 			continue
@@ -53,7 +53,7 @@ func TestGrantsCoverOnlyWhatTheyHoldAtTheirLevel(t *testing.T) {
 			len(e.Fields) != 1 || e.Fields[0].Field != "grants" || !strings.Contains(e.Fields[0].Message, tc.beyond) {
 			t.Errorf("%v hands out %v: %v, want FORBIDDEN naming %s in grants", tc.holder, tc.other, err, tc.beyond)
 		}
-		if err := holder.CheckManage(other); ErrorCode(err) != EFORBIDDEN || !strings.Contains(ErrorMessage(err), tc.beyond) {
+		if err := holder.CheckManage("staff member", other); ErrorCode(err) != EFORBIDDEN || !strings.Contains(ErrorMessage(err), tc.beyond) {
 			t.Errorf("%v manages %v: %v, want FORBIDDEN naming %s", tc.holder, tc.other, err, tc.beyond)
 		}
 	}

@@ -106,6 +106,51 @@ func TextProblem(s string) string {
 	return ""
 }
 
+// StoredTextProblem says why s is not fit to be stored as text that staff
+// typed, pasted or imported (a name, an email, an external id, a line of
+// extra, a key's name), or "" when it is. It is TextProblem, and also:
+//   - no bidirectional control (U+202A to U+202E, U+2066 to U+2069) nor
+//     line or paragraph separator (U+2028, U+2029): they make a name read
+//     differently from what it holds, in the backoffice, a CSV export or
+//     a terminal;
+//   - no token value or API key (HoldsSecret): a secret pasted into a
+//     field would be shown to every viewer, exported and logged as text.
+//
+// Every stored text field is checked with it.
+func StoredTextProblem(s string) string {
+	if p := TextProblem(s); p != "" {
+		return p
+	}
+	if strings.ContainsFunc(s, isBidiOrSeparator) {
+		return "holds a bidirectional control or line separator character (U+202A to U+202E, U+2066 to U+2069, U+2028, U+2029)"
+	}
+	if HoldsSecret(s) {
+		return "holds a login token value or an API key: secrets are not kept as text; give a token by its id"
+	}
+	return ""
+}
+
+// isBidiOrSeparator reports whether c is a bidirectional embedding,
+// override or isolate, or the line or paragraph separator.
+func isBidiOrSeparator(c rune) bool {
+	return c >= '\u202A' && c <= '\u202E' || c >= '\u2066' && c <= '\u2069' || c == '\u2028' || c == '\u2029'
+}
+
+// RecordedText is text a request brings that is recorded as it came
+// rather than refused (a User-Agent, the email of a failed sign-in): its
+// secrets cut (RedactSecrets), then at most max bytes, cut between
+// characters.
+func RecordedText(s string, max int) string {
+	s = RedactSecrets(s)
+	if len(s) <= max {
+		return s
+	}
+	for max > 0 && !utf8.RuneStart(s[max]) {
+		max--
+	}
+	return s[:max]
+}
+
 // QueryTextProblem is TextProblem for a query parameter's value: white
 // space (tab, line breaks) is let through, since the parsers trim and
 // split lists on it and a search may span the lines of extra (joined by a

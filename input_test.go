@@ -214,3 +214,49 @@ func TestTokenFilterRefusesControlCharactersAndInvalidUTF8(t *testing.T) {
 		t.Errorf("a name with NUL: %v, want it named (escaped)", err)
 	}
 }
+
+// Stored text takes what TextProblem takes, less bidirectional controls,
+// line and paragraph separators and anything holding a token value or an
+// API key; ordinary names, accents, scripts and emoji pass.
+func TestStoredTextProblemRefusesSecretsBidiControlsAndSeparators(t *testing.T) {
+	refused := []string{"abc\x00def", "a\tb", "a\xffb",
+		"\u202Aa", "a\u202Bb", "a\u202Cb", "a\u202Db", "Ac\u202Eme",
+		"\u2066a", "a\u2067b", "a\u2068b", "a\u2069", "a\u2028b", "a\u2029b"}
+	for _, v := range pastedValues() {
+		refused = append(refused, v)
+	}
+	for _, s := range refused {
+		if StoredTextProblem(s) == "" {
+			t.Errorf("StoredTextProblem(%q) accepts it", s)
+		}
+	}
+	for _, s := range []string{"", "Acme Corp", "José Müller", "日本", "עברית", "a-b_c.d@e", "emoji 😀", "salt_and_pepper", "lt_short_x",
+		"\u200Ezero-width mark\u200F"} {
+		if p := StoredTextProblem(s); p != "" {
+			t.Errorf("StoredTextProblem(%q) = %q", s, p)
+		}
+	}
+	if p := StoredTextProblem("see " + testTokenValue); leaksSecret(p) || !strings.Contains(p, "token value") {
+		t.Errorf("the refusal of a value says %q", p)
+	}
+}
+
+// Recorded text keeps its length bound, cuts secrets before it is cut (so
+// that no half secret survives) and never splits a character.
+func TestRecordedTextCutsSecretsThenLength(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		max  int
+		want string
+	}{
+		{"Mozilla/5.0", 300, "Mozilla/5.0"},
+		{"UA " + testTokenValue, 300, "UA lt_" + testTokenID + "_…"},
+		{"UA " + testTokenValue, 20, ("UA lt_" + testTokenID + "_…")[:20]},
+		{"abcdéf", 5, "abcd"},
+		{"日本語", 4, "日"},
+	} {
+		if got := RecordedText(tc.in, tc.max); got != tc.want {
+			t.Errorf("RecordedText(%q, %d) = %q, want %q", tc.in, tc.max, got, tc.want)
+		}
+	}
+}

@@ -90,8 +90,9 @@ func (gs Grants) Allows(area Area, level Level) bool { return gs[area] >= level 
 // higher level. It is the one rule for handing out grants: a caller (an
 // API key or a staff member) may give an API key or a staff member only
 // grants it holds itself, and may change, disable, enable or reset the
-// password of only a staff member whose grants it covers. The CLI runs as
-// the operator and is not bound by it.
+// password of only a staff member whose grants it covers, and revoke only
+// an API key whose grants it covers (CheckManage). The CLI runs as the
+// operator and is not bound by it.
 func (gs Grants) Covers(other Grants) bool { return len(gs.Beyond(other)) == 0 }
 
 // Beyond is the grants of other above gs's level in their area.
@@ -117,16 +118,18 @@ func (gs Grants) CheckHandOut(other Grants) error {
 	return &Error{Code: EFORBIDDEN, Message: "grants: " + msg, Fields: []FieldError{{Field: "grants", Message: msg}}}
 }
 
-// CheckManage returns nil when a caller holding gs may change the grants
-// of, disable, enable or reset the password of a staff member holding
-// target, else a FORBIDDEN error naming the grants above the caller's.
-func (gs Grants) CheckManage(target Grants) error {
+// CheckManage returns nil when a caller holding gs may act on another
+// principal holding target: change the grants of, disable, enable or reset
+// the password of a staff member, revoke an API key. Else it is a
+// FORBIDDEN error naming the grants above the caller's; what names the
+// principal ("staff member", "API key").
+func (gs Grants) CheckManage(what string, target Grants) error {
 	beyond := gs.Beyond(target)
 	if len(beyond) == 0 {
 		return nil
 	}
-	return Errorf(EFORBIDDEN, "this staff member holds %s, above your own grants (%s): only someone who holds all of their grants can change their grants, disable or enable them or reset their password",
-		beyond, gs)
+	return Errorf(EFORBIDDEN, "this %s holds %s, above your own grants (%s): only someone who holds all of its grants can change, disable, enable or revoke it or reset its password",
+		what, beyond, gs)
 }
 
 // String is the grants as a person reads them: "configuration:owner,
@@ -248,7 +251,7 @@ func (n *NewStaff) Validate() error {
 	}
 	if n.Email == "" {
 		v.Add("email", "is required")
-	} else if prob := TextProblem(n.Email); prob != "" {
+	} else if prob := StoredTextProblem(n.Email); prob != "" {
 		v.Add("email", "%s", prob)
 	} else if !strings.Contains(n.Email, "@") || strings.ContainsAny(n.Email, " <>") {
 		v.Add("email", "is not an email address")
@@ -286,6 +289,21 @@ type StaffUpdate struct {
 	Name     *string
 	Grants   *Grants
 	Disabled *bool
+}
+
+// Validate trims the name and checks it as a new staff member's.
+func (u *StaffUpdate) Validate() error {
+	if u.Name == nil {
+		return nil
+	}
+	var v Validation
+	name := strings.TrimSpace(*u.Name)
+	u.Name = &name
+	if name == "" {
+		v.Add("name", "is required")
+	}
+	checkLen(&v, "name", name)
+	return v.Err()
 }
 
 // Audit event types about staff and keys (token_id empty).
@@ -335,4 +353,26 @@ type APIKeyService interface {
 	CreateAPIKey(ctx context.Context, n NewAPIKey) (*APIKey, string, error)
 	FindAPIKeys(ctx context.Context) ([]*APIKey, error)
 	RevokeAPIKey(ctx context.Context, id string) error
+}
+
+// RevokeAPIKeyAs revokes the key id for a caller holding by, and returns
+// it: only a key whose grants by covers (CheckManage), so that nobody can
+// cut off a key above their own grants. An unknown id is NOT_FOUND. A
+// key's grants never change, so checking them before the revoke is safe.
+func RevokeAPIKeyAs(ctx context.Context, keys APIKeyService, by Grants, id string) (*APIKey, error) {
+	all, err := keys.FindAPIKeys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	i := slices.IndexFunc(all, func(k *APIKey) bool { return k.ID == id })
+	if i < 0 {
+		return nil, Errorf(ENOTFOUND, "no API key with id %s", QuoteInput(id))
+	}
+	if err := by.CheckManage("API key", all[i].Grants); err != nil {
+		return nil, err
+	}
+	if err := keys.RevokeAPIKey(ctx, id); err != nil {
+		return nil, err
+	}
+	return all[i], nil
 }

@@ -215,8 +215,8 @@ func validateExtra(v *Validation, extra []string) {
 			v.Add("extra", "line %d is longer than %d characters", i+1, MaxExtraLineLen)
 		case strings.ContainsAny(line, "\r\n"):
 			v.Add("extra", "line %d holds a line break: give one entry per line", i+1)
-		case TextProblem(line) != "":
-			v.Add("extra", "line %d %s", i+1, TextProblem(line))
+		case StoredTextProblem(line) != "":
+			v.Add("extra", "line %d %s", i+1, StoredTextProblem(line))
 		}
 	}
 }

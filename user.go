@@ -101,7 +101,7 @@ func (p *Person) Validate(v *Validation) {
 	checkLen(v, "lastName", p.LastName)
 	if p.Email == "" {
 		v.Add("email", "is required")
-	} else if prob := TextProblem(p.Email); prob != "" {
+	} else if prob := StoredTextProblem(p.Email); prob != "" {
 		v.Add("email", "%s", prob)
 	} else if a, err := mail.ParseAddress(p.Email); err != nil || a.Address != p.Email {
 		v.Add("email", "is not an email address")
@@ -126,10 +126,10 @@ func ValidateCompany(name *string, externalID **string) error {
 	return v.Err()
 }
 
-// checkLen checks a one-line text field: fit text (TextProblem), at most
-// maxNameLen characters.
+// checkLen checks a one-line text field: fit to store (StoredTextProblem),
+// at most maxNameLen characters.
 func checkLen(v *Validation, field, s string) {
-	if prob := TextProblem(s); prob != "" {
+	if prob := StoredTextProblem(s); prob != "" {
 		v.Add(field, "%s", prob)
 	} else if utf8.RuneCountInString(s) > maxNameLen {
 		v.Add(field, "is longer than %d characters", maxNameLen)

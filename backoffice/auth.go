@@ -2,10 +2,12 @@ package backoffice
 
 import (
 	"crypto/hmac"
+	"errors"
 	"net/http"
 	"strings"
 
 	lt "github.com/logintokens/logintokens"
+	"github.com/logintokens/logintokens/internal/bounds"
 	"github.com/logintokens/logintokens/internal/web"
 )
 
@@ -35,6 +37,12 @@ func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, status int,
 // cookie.
 func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	// A form past the limit is too large however it came (chunked too);
+	// one that cannot be read otherwise fails the CSRF check below.
+	if err := bounds.ParseForm(r, 16<<10); errors.As(err, new(*http.MaxBytesError)) {
+		s.fail(w, r, err)
+		return
+	}
 	email := strings.ToLower(strings.TrimSpace(r.PostFormValue("email")))
 	password := r.PostFormValue("password")
 	ck, err := r.Cookie(loginCSRFCookie)
@@ -61,7 +69,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 		s.renderLogin(w, r, refused.status, email, refused.message("failed sign-ins"))
 		return
 	case !right:
-		s.Store.AuditEvent(r.Context(), lt.Actor{Name: "anonymous", ClientIP: addr}, lt.EventStaffSignInFailed, map[string]any{"email": truncate(email, 200)})
+		s.Store.AuditEvent(r.Context(), lt.Actor{Name: "anonymous", ClientIP: addr}, lt.EventStaffSignInFailed, map[string]any{"email": lt.RecordedText(email, 200)})
 		s.renderLogin(w, r, http.StatusUnauthorized, email, "Wrong email or password.")
 		return
 	}
@@ -154,11 +162,4 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 	}
 	s.Store.AuditEvent(r.Context(), c.actor(r, s), lt.EventStaffPassword, nil)
 	http.Redirect(w, r, "/admin/login-tokens", http.StatusSeeOther)
-}
-
-func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
-	}
-	return s
 }

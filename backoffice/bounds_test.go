@@ -356,3 +356,46 @@ func TestAFullGateRefusesAtOnceWith429AndRetryAfter(t *testing.T) {
 		t.Errorf("%d customers imported while the gate was full", n)
 	}
 }
+
+// A form past its route's limit is refused 413 however it is sent: with
+// a Content-Length (refused unread) or chunked, without one (refused once
+// the limit is read). Every state-changing route, sign-in included; an
+// upload route's ordinary form has the ordinary limit. Before, a chunked
+// form past the limit was parsed as an empty form: a 403 (no CSRF token)
+// or a form message.
+func TestAFormPastItsLimitIs413SentChunkedOrNot(t *testing.T) {
+	o := newAuthzOffice(t)
+	for _, rt := range o.srv.Routes() {
+		if !stateChanging(rt.Pattern) {
+			continue
+		}
+		method, path := concrete(rt.Pattern)
+		session, csrf := o.session("all")
+		limit := rt.MaxBody
+		if rt.Upload {
+			limit = bounds.DefaultMaxBody
+		}
+		form := "csrf=" + url.QueryEscape(csrf) + "&name=" + strings.Repeat("x", int(limit))
+		for _, chunked := range []bool{false, true} {
+			var body io.Reader = strings.NewReader(form)
+			if chunked {
+				body = io.MultiReader(body) // no length known: sent chunked
+			}
+			req, _ := http.NewRequest(method, o.URL+path, body)
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.AddCookie(&http.Cookie{Name: "lt_session", Value: session})
+			resp, err := http.DefaultTransport.RoundTrip(req)
+			if err != nil {
+				t.Fatalf("%s (chunked: %v): %v", rt.Pattern, chunked, err)
+			}
+			page, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if (req.ContentLength > 0) == chunked {
+				t.Fatalf("%s: the request is not sent as meant (length %d)", rt.Pattern, req.ContentLength)
+			}
+			if resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(string(page), "too large") {
+				t.Errorf("%s, %d bytes, chunked: %v: %d, want 413\n%.300s", rt.Pattern, len(form), chunked, resp.StatusCode, page)
+			}
+		}
+	}
+}

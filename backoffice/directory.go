@@ -278,7 +278,7 @@ func fieldMessages(err error, labels map[string]string) (map[string]string, int,
 			// A field the form does not show: say it above the form.
 			out[""] = strings.TrimSpace(out[""] + " " + asSentence(f.Field+": "+msg))
 			continue
-		case strings.HasPrefix(msg, "is ") || strings.HasPrefix(msg, "must "):
+		case strings.HasPrefix(msg, "is ") || strings.HasPrefix(msg, "must ") || strings.HasPrefix(msg, "holds "):
 			msg = label + " " + msg
 		}
 		if out[f.Field] == "" {

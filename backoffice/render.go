@@ -127,6 +127,11 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		return
 	}
 	p.Status = status
+	// A form comes back without the secrets it was given: a refused
+	// value is shown cut to its id, never echoed.
+	for k, v := range p.Form {
+		p.Form[k] = lt.RedactSecrets(v)
+	}
 	var buf bytes.Buffer
 	tmpl := "layout"
 	if t.Lookup("fragment") != nil && r.Header.Get("X-Fragment") == "1" {

@@ -160,7 +160,7 @@ func checkCSRF(w http.ResponseWriter, r *http.Request, c *current, upload bool) 
 		}
 		return r.WithContext(context.WithValue(r.Context(), partsKey, parts)), nil
 	}
-	if err := r.ParseMultipartForm(bounds.DefaultMaxBody); err != nil && !errors.Is(err, http.ErrNotMultipart) {
+	if err := bounds.ParseForm(r, bounds.DefaultMaxBody); err != nil {
 		if tooLarge := new(http.MaxBytesError); errors.As(err, &tooLarge) {
 			return r, err
 		}

@@ -10,6 +10,9 @@ import (
 type apiKeyRow struct {
 	*lt.APIKey
 	CreatedBy string // the staff member's email where known
+	// Locked says why the key holds grants above the viewer's own, who
+	// may then not revoke it.
+	Locked string
 }
 
 func (s *Server) listAPIKeys(w http.ResponseWriter, r *http.Request) {
@@ -23,9 +26,13 @@ func (s *Server) listAPIKeys(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	mine := currentFrom(r.Context()).staff.Grants
 	rows := make([]apiKeyRow, len(keys))
 	for i, k := range keys {
 		rows[i] = apiKeyRow{APIKey: k, CreatedBy: k.CreatedBy}
+		if err := mine.CheckManage("API key", k.Grants); err != nil {
+			rows[i].Locked = asSentence(lt.ErrorMessage(err))
+		}
 		if n, ok := names[k.CreatedBy]; ok {
 			rows[i].CreatedBy = n
 		}
@@ -109,23 +116,9 @@ func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) revokeAPIKey(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("id")
-	keys, err := s.Store.FindAPIKeys(r.Context())
+	// Only a key whose grants the staff member holds all of.
+	key, err := lt.RevokeAPIKeyAs(r.Context(), s.Store, currentFrom(r.Context()).staff.Grants, r.PathValue("id"))
 	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	var key *lt.APIKey
-	for _, k := range keys {
-		if k.ID == id {
-			key = k
-		}
-	}
-	if key == nil {
-		s.fail(w, r, lt.Errorf(lt.ENOTFOUND, "no API key with id %s", id))
-		return
-	}
-	if err := s.Store.RevokeAPIKey(r.Context(), key.ID); err != nil {
 		s.fail(w, r, err)
 		return
 	}

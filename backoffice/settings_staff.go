@@ -63,7 +63,7 @@ func (s *Server) renderStaff(w http.ResponseWriter, r *http.Request, status int,
 	if st != nil {
 		p.Title = st.Email
 		d.Self = st.ID == me.ID
-		if err := me.Grants.CheckManage(st.Grants); err != nil {
+		if err := me.Grants.CheckManage("staff member", st.Grants); err != nil {
 			d.Locked = asSentence(lt.ErrorMessage(err))
 		}
 	}
@@ -147,7 +147,7 @@ func (s *Server) updateStaff(w http.ResponseWriter, r *http.Request) {
 	name, gs := r.PostFormValue("name"), readGrants(r, &v)
 	p.Form = map[string]string{"email": st.Email, "name": name}
 	// A member above the caller's grants is not theirs to change.
-	if err := me.Grants.CheckManage(st.Grants); err != nil {
+	if err := me.Grants.CheckManage("staff member", st.Grants); err != nil {
 		p.Errors = map[string]string{"": asSentence(lt.ErrorMessage(err))}
 		s.renderStaff(w, r, http.StatusForbidden, p, st, st.Grants)
 		return
@@ -188,7 +188,7 @@ func (s *Server) setStaffDisabled(disabled bool) http.Handler {
 			err = lt.Errorf(lt.EINVALID, "you cannot disable your own account; another owner can")
 		}
 		if err == nil {
-			err = currentFrom(r.Context()).staff.Grants.CheckManage(st.Grants)
+			err = currentFrom(r.Context()).staff.Grants.CheckManage("staff member", st.Grants)
 		}
 		if err == nil {
 			_, err = s.Store.UpdateStaff(r.Context(), st.ID, lt.StaffUpdate{Disabled: &disabled})
@@ -213,7 +213,7 @@ func (s *Server) resetStaffPassword(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		// Resetting the password of someone above you would let you
 		// sign in with their grants.
-		err = currentFrom(r.Context()).staff.Grants.CheckManage(st.Grants)
+		err = currentFrom(r.Context()).staff.Grants.CheckManage("staff member", st.Grants)
 	}
 	password := lt.GeneratePassword()
 	if err == nil {

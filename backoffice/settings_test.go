@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -407,6 +408,123 @@ func TestOwnersHandOutOnlyGrantsTheyHold(t *testing.T) {
 			// Now the peer is above me too.
 			status, body, _ = b.post(peerPage+"/disable", url.Values{})
 			wantStatus(t, "disable the raised peer", status, http.StatusForbidden, body)
+		})
+	}
+}
+
+// An owner acts only on staff members and API keys whose grants they hold
+// all of: roles x targets x actions (save, disable, enable, reset the
+// password of a staff member; revoke a key). A refused action is a 403
+// naming the grants above the caller's and changes nothing; the key list
+// offers no revoke button for a key above the viewer's grants.
+func TestOwnersActOnlyOnStaffAndKeysWhoseGrantsTheyHold(t *testing.T) {
+	roles := map[string][]string{
+		"cfg":            {"configuration:owner"},
+		"cfg-users-edit": {"configuration:owner", "users:editor"},
+		"all":            {"configuration:owner", "users:owner"},
+	}
+	targets := map[string][]string{
+		"cfg-viewer":     {"configuration:viewer"},
+		"cfg-owner":      {"configuration:owner"},
+		"users-viewer":   {"users:viewer"},
+		"users-owner":    {"users:owner"},
+		"cfg-users-edit": {"configuration:owner", "users:editor"},
+		"all":            {"configuration:owner", "users:owner"},
+		"webshop":        nil, // a webshop key; no staff member
+	}
+	for _, kind := range sqlstoretest.Kinds {
+		t.Run(kind, func(t *testing.T) {
+			o := newOffice(t, kind)
+			for role, mine := range roles {
+				o.staff(role+"@shop.test", mine...)
+				b := o.browser()
+				b.signIn(role + "@shop.test")
+				b.get("/admin/settings/api-keys")
+				myGrants, _ := lt.ParseGrants(mine)
+				for target, theirs := range targets {
+					what := role + " on " + target
+					gs, _ := lt.ParseGrants(theirs)
+					beyond := myGrants.Beyond(gs)
+					allowed := len(beyond) == 0
+					refusal := beyond.String() + ", above your own grants"
+
+					// The API key.
+					n := lt.NewAPIKey{Name: what, Kind: lt.KeyAdmin, Grants: gs}
+					if theirs == nil {
+						n.Kind = lt.KeyWebshop
+					}
+					key, value, err := o.Store.CreateAPIKey(ctx, n)
+					if err != nil {
+						t.Fatal(err)
+					}
+					_, list, _ := b.get("/admin/settings/api-keys")
+					status, body, _ := b.post("/admin/settings/api-keys/"+key.ID+"/revoke", url.Values{})
+					_, authErr := o.Store.AuthenticateAPIKey(ctx, value)
+					if allowed {
+						mustContain(t, what+": key list", list, `id="revoke-`+key.ID+`"`)
+						wantStatus(t, what+": revoke", status, http.StatusSeeOther, body)
+						if lt.ErrorCode(authErr) != lt.EUNAUTHENTICATED {
+							t.Errorf("%s: revoked, yet the key works: %v", what, authErr)
+						}
+					} else {
+						mustContain(t, what+": key list", list, `id="revoke-locked-`+key.ID+`"`)
+						mustNotContain(t, what+": key list", list, `id="revoke-`+key.ID+`"`)
+						wantStatus(t, what+": revoke", status, http.StatusForbidden, body)
+						mustContain(t, what+": revoke", body, refusal)
+						if authErr != nil {
+							t.Errorf("%s: refused, yet the key no longer works: %v", what, authErr)
+						}
+					}
+					if theirs == nil {
+						continue
+					}
+
+					// The staff member.
+					st := o.staff(role+"-on-"+target+"@shop.test", theirs...)
+					page := fmt.Sprintf("/admin/settings/staff/%d", st.ID)
+					b.get(page)
+					disabled := true
+					actions := []struct {
+						name, path string
+						form       url.Values
+						ok         int
+						before     func()
+					}{
+						{"save", page, url.Values{"name": {"Renamed"}, "grants": theirs}, http.StatusSeeOther, nil},
+						{"disable", page + "/disable", url.Values{}, http.StatusSeeOther, nil},
+						{"enable", page + "/enable", url.Values{}, http.StatusSeeOther, func() {
+							o.Store.UpdateStaff(ctx, st.ID, lt.StaffUpdate{Disabled: &disabled})
+						}},
+						{"reset password", page + "/password", url.Values{}, http.StatusOK, nil},
+					}
+					for _, a := range actions {
+						if a.before != nil {
+							a.before()
+						}
+						before, _ := o.Store.FindStaffByID(ctx, st.ID)
+						status, body, _ := b.post(a.path, a.form)
+						after, _ := o.Store.FindStaffByID(ctx, st.ID)
+						if allowed {
+							wantStatus(t, what+": "+a.name, status, a.ok, body)
+							continue
+						}
+						wantStatus(t, what+": "+a.name, status, http.StatusForbidden, body)
+						mustContain(t, what+": "+a.name, body, refusal)
+						if after.Name != before.Name || after.Disabled != before.Disabled || after.MustChangePassword != before.MustChangePassword ||
+							!slices.Equal(after.Grants.Strings(), before.Grants.Strings()) {
+							t.Errorf("%s: %s refused, yet changed %+v to %+v", what, a.name, before, after)
+						}
+					}
+					if !allowed {
+						// Enabled again (the enable was refused), the old password works.
+						enabled := false
+						o.Store.UpdateStaff(ctx, st.ID, lt.StaffUpdate{Disabled: &enabled})
+						if _, err := o.Store.AuthenticateStaff(ctx, st.Email, testPassword); err != nil {
+							t.Errorf("%s: refused, yet the password changed: %v", what, err)
+						}
+					}
+				}
+			}
 		})
 	}
 }

@@ -157,8 +157,9 @@ func (s *Server) readTokenForm(r *http.Request, f *tokenForm, old *lt.LoginToken
 		}
 	}
 
-	f.Extra = strings.ReplaceAll(r.PostFormValue("extra"), "\r\n", "\n")
-	in.extra = lt.NormalizeExtra(strings.Split(f.Extra, "\n"))
+	extra := strings.ReplaceAll(r.PostFormValue("extra"), "\r\n", "\n")
+	in.extra = lt.NormalizeExtra(strings.Split(extra, "\n"))
+	f.Extra = lt.RedactSecrets(extra) // shown again only without its secrets
 	f.OneTimeUse = r.PostFormValue("oneTimeUse") != ""
 	in.oneTimeUse = f.OneTimeUse
 	f.Errors = errs

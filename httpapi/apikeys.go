@@ -96,7 +96,8 @@ func (s *Server) revokeAPIKey(w http.ResponseWriter, r *http.Request, c *caller)
 	if !lt.ValidID(id) {
 		return &lt.Error{Code: lt.ENOTFOUND, Message: "API key not found"}
 	}
-	if err := s.Store.RevokeAPIKey(r.Context(), id); err != nil {
+	// Only a key whose grants the caller holds all of.
+	if _, err := lt.RevokeAPIKeyAs(r.Context(), s.Store, c.key.Grants, id); err != nil {
 		return err
 	}
 	if err := s.Store.AuditEvent(r.Context(), c.actor, lt.EventAPIKeyRevoked, map[string]any{"apiKey": id}); err != nil {

@@ -65,7 +65,9 @@ func TestAPIKeysAreCreatedShownOnceListedAndRevoked(t *testing.T) {
 			t.Fatalf("list %+v", l.Items)
 		}
 
-		if status, _ := a.do("configuration:owner", "DELETE", "/api/v1/api-keys/"+k.ID, nil); status != 204 {
+		// The CRM key holds users:editor: only a key that holds it too may
+		// revoke it.
+		if status, _ := a.do("all", "DELETE", "/api/v1/api-keys/"+k.ID, nil); status != 204 {
 			t.Fatalf("revoke: %d", status)
 		}
 		a.problem("crm", "GET", "/api/v1/contacts", nil, 401, lt.EUNAUTHENTICATED)
@@ -75,7 +77,7 @@ func TestAPIKeysAreCreatedShownOnceListedAndRevoked(t *testing.T) {
 				t.Fatalf("revoked key listed without revokedAt: %+v", it)
 			}
 		}
-		a.problem("configuration:owner", "DELETE", "/api/v1/api-keys/"+k.ID, nil, 404, lt.ENOTFOUND)
+		a.problem("all", "DELETE", "/api/v1/api-keys/"+k.ID, nil, 404, lt.ENOTFOUND)
 		a.problem("configuration:owner", "DELETE", "/api/v1/api-keys/aaaaaaaaaaaaaaaa", nil, 404, lt.ENOTFOUND)
 		a.problem("configuration:owner", "DELETE", "/api/v1/api-keys/NOT-AN-ID", nil, 404, lt.ENOTFOUND)
 		p := a.problem("configuration:owner", "DELETE", "/api/v1/api-keys/"+value, nil, 400, lt.EINVALID)
@@ -195,4 +197,61 @@ func (a *testAPI) keyCount() int {
 		a.t.Fatal(err)
 	}
 	return len(keys)
+}
+
+// A key may revoke only a key whose grants it holds all of: a
+// configuration:owner key cannot cut off a users:owner key. Callers x
+// targets; a refused revoke is a 403 naming the grants above the caller's,
+// and the target keeps working.
+func TestAnAPIKeyRevokesOnlyKeysWhoseGrantsItHolds(t *testing.T) {
+	eachKind(t, func(t *testing.T, a *testAPI) {
+		callers := map[string]lt.Grants{
+			"configuration:owner":     {lt.AreaConfiguration: lt.LevelOwner},
+			"cfg owner, users editor": {lt.AreaConfiguration: lt.LevelOwner, lt.AreaUsers: lt.LevelEditor},
+			"all":                     lt.AllGrants(),
+		}
+		targets := map[string]lt.NewAPIKey{
+			"webshop":                 {Kind: lt.KeyWebshop},
+			"configuration:viewer":    {Kind: lt.KeyAdmin, Grants: lt.Grants{lt.AreaConfiguration: lt.LevelViewer}},
+			"configuration:owner":     {Kind: lt.KeyAdmin, Grants: lt.Grants{lt.AreaConfiguration: lt.LevelOwner}},
+			"users:viewer":            {Kind: lt.KeyAdmin, Grants: lt.Grants{lt.AreaUsers: lt.LevelViewer}},
+			"users:owner":             {Kind: lt.KeyAdmin, Grants: lt.Grants{lt.AreaUsers: lt.LevelOwner}},
+			"cfg owner, users editor": {Kind: lt.KeyAdmin, Grants: lt.Grants{lt.AreaConfiguration: lt.LevelOwner, lt.AreaUsers: lt.LevelEditor}},
+			"all":                     {Kind: lt.KeyAdmin, Grants: lt.AllGrants()},
+		}
+		for caller, mine := range callers {
+			if _, ok := a.Keys[caller]; !ok {
+				_, value, err := a.Store.CreateAPIKey(ctx, lt.NewAPIKey{Name: caller, Kind: lt.KeyAdmin, Grants: mine})
+				if err != nil {
+					t.Fatal(err)
+				}
+				a.Keys[caller] = value
+			}
+			for target, n := range targets {
+				n.Name = caller + " revokes " + target
+				k, value, err := a.Store.CreateAPIKey(ctx, n)
+				if err != nil {
+					t.Fatal(err)
+				}
+				path := "/api/v1/api-keys/" + k.ID
+				beyond := mine.Beyond(n.Grants)
+				if len(beyond) == 0 {
+					if status, body := a.do(caller, "DELETE", path, nil); status != 204 {
+						t.Errorf("%s: %d %s, want 204", n.Name, status, body)
+					}
+					if _, err := a.Store.AuthenticateAPIKey(ctx, value); lt.ErrorCode(err) != lt.EUNAUTHENTICATED {
+						t.Errorf("%s: the key still works: %v", n.Name, err)
+					}
+					continue
+				}
+				p := a.problem(caller, "DELETE", path, nil, 403, lt.EFORBIDDEN)
+				if !strings.Contains(p.Detail, beyond.String()+", above your own grants") {
+					t.Errorf("%s: detail %q does not name %s", n.Name, p.Detail, beyond)
+				}
+				if _, err := a.Store.AuthenticateAPIKey(ctx, value); err != nil {
+					t.Errorf("%s: refused, yet the key no longer works: %v", n.Name, err)
+				}
+			}
+		}
+	})
 }

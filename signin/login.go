@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	lt "github.com/logintokens/logintokens"
+	"github.com/logintokens/logintokens/internal/bounds"
 	"github.com/logintokens/logintokens/internal/web"
 	"github.com/logintokens/logintokens/redeem"
 )
@@ -64,7 +65,7 @@ func loginForm(value, ret, button string, auto bool) *form {
 func (s *Server) redeemLink(w http.ResponseWriter, r *http.Request) {
 	headers(w, noFrame, "'self'")
 	if err := parseForm(r); err != nil {
-		s.render(w, http.StatusBadRequest, "message", &page{
+		s.render(w, formStatus(err), "message", &page{
 			Title:   "The sign-in could not be read",
 			Message: "The sign-in could not be read.",
 			Advice:  "Open your sign-in link again.",
@@ -85,12 +86,17 @@ func (s *Server) redeemLink(w http.ResponseWriter, r *http.Request) {
 	s.answer(w, r, entryLink, res, err, ret, loginForm(value, ret, "Try again", false))
 }
 
-// parseForm reads a form body, URL-encoded or multipart.
-func parseForm(r *http.Request) error {
-	if err := r.ParseMultipartForm(maxLoginBody); err != nil && !errors.Is(err, http.ErrNotMultipart) {
-		return err
+// parseForm reads a form body, URL-encoded or multipart; one past the
+// route's limit is an *http.MaxBytesError, chunked or not.
+func parseForm(r *http.Request) error { return bounds.ParseForm(r, maxLoginBody) }
+
+// formStatus is the status of a form that could not be read: 413 for one
+// past the route's limit, else 400.
+func formStatus(err error) int {
+	if errors.As(err, new(*http.MaxBytesError)) {
+		return http.StatusRequestEntityTooLarge
 	}
-	return nil
+	return http.StatusBadRequest
 }
 
 // entry is the way a person came in: it words the failure pages.
@@ -185,7 +191,8 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, e entry, res red
 		return
 	}
 	if s.callback == nil {
-		s.log.WarnContext(r.Context(), "signed in, but no shop callback is configured to hand the assertion to", "loginToken", res.Token.ID)
+		// Said once, at start (serve), not once a sign-in: the page tells
+		// the person, the redeem is audited.
 		s.render(w, http.StatusOK, "handoff", &page{Title: "Signed in", NoShop: true,
 			Message: "You are signed in, but no shop is configured to continue to.",
 			Advice:  "Please tell your contact at the shop."})

@@ -1,6 +1,7 @@
 package signin
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"sort"
@@ -54,9 +55,9 @@ func (s *Server) punchout(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		return
 	}
-	params, ok := s.ociParams(w, r)
-	if !ok {
-		s.render(w, http.StatusBadRequest, "message", &page{
+	params, err := s.ociParams(w, r)
+	if err != nil {
+		s.render(w, formStatus(err), "message", &page{
 			Title:   "Punchout request not readable",
 			Message: "The punchout request could not be read: it has too many or too long parameters.",
 			Advice:  "Ask your procurement system's administrator to check the shop catalogue's settings.",
@@ -101,29 +102,32 @@ func (s *Server) punchout(w http.ResponseWriter, r *http.Request) {
 
 // ociParams reads the request's parameters: the query of a GET, the body
 // (then the query) of a POST; the first value of each name. It refuses a
-// request past the bounds.
-func (s *Server) ociParams(w http.ResponseWriter, r *http.Request) (url.Values, bool) {
+// request past the bounds; a body past the route's limit is an
+// *http.MaxBytesError.
+func (s *Server) ociParams(w http.ResponseWriter, r *http.Request) (url.Values, error) {
 	if r.Method == http.MethodPost {
 		if err := parseForm(r); err != nil {
-			return nil, false
+			return nil, err
 		}
 	} else if err := r.ParseForm(); err != nil {
-		return nil, false
+		return nil, err
 	}
 	n := 0
 	for name, vs := range r.Form {
 		n += len(vs)
 		if n > maxOCIParams || len(name) > maxOCINameLen {
-			return nil, false
+			return nil, errOCIBounds
 		}
 		for _, v := range vs {
 			if len(v) > maxOCIValueLen {
-				return nil, false
+				return nil, errOCIBounds
 			}
 		}
 	}
-	return r.Form, true
+	return r.Form, nil
 }
+
+var errOCIBounds = errors.New("too many or too long OCI parameters")
 
 // lookup finds a parameter by its name, else by the name in another case:
 // OCI's names are case-sensitive, but SAP systems vary (HOOK_URL,

@@ -46,7 +46,7 @@ func (s *Store) Redeem(ctx context.Context, req lt.RedeemRequest) (lt.RedeemResu
 		}
 		details := map[string]any{}
 		if req.UserAgent != "" {
-			details["userAgent"] = truncate(req.UserAgent, 300)
+			details["userAgent"] = lt.RecordedText(req.UserAgent, 300)
 		}
 		switch {
 		case req.Impersonator != "":
@@ -84,11 +84,4 @@ func (s *Store) Redeem(ctx context.Context, req lt.RedeemRequest) (lt.RedeemResu
 // countAttempt is the update that counts an attempt in counter.
 func countAttempt(counter string) string {
 	return `UPDATE login_tokens SET ` + counter + ` = ` + counter + ` + 1, last_accessed_at = ? WHERE id = ?`
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n]
 }

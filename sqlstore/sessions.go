@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"strings"
 	"time"
 
 	lt "github.com/logintokens/logintokens"
@@ -24,7 +23,7 @@ func (s *Store) CreateSession(ctx context.Context, staffID int64, clientIP, user
 			return err
 		}
 		if _, err := tx.exec(ctx, `INSERT INTO staff_sessions (id_hash, staff_id, created_at, expires_at, last_seen_at, client_ip, user_agent)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, lt.SHA256(value), staffID, now, now.Add(lt.SessionMax), now, clientIP, truncate(userAgent, 300)); err != nil {
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, lt.SHA256(value), staffID, now, now.Add(lt.SessionMax), now, clientIP, lt.RecordedText(userAgent, 300)); err != nil {
 			return err
 		}
 		return tx.run(ctx, `UPDATE staff SET last_sign_in_at = ? WHERE id = ?`, now, staffID)
@@ -129,6 +128,9 @@ func (s *Store) FindStaff(ctx context.Context) ([]*lt.Staff, error) {
 
 // UpdateStaff patches a staff member; disabling one ends its sessions.
 func (s *Store) UpdateStaff(ctx context.Context, id int64, upd lt.StaffUpdate) (*lt.Staff, error) {
+	if err := upd.Validate(); err != nil {
+		return nil, err
+	}
 	var st *lt.Staff
 	err := s.write(ctx, func(tx *tx) error {
 		var err error
@@ -139,9 +141,7 @@ func (s *Store) UpdateStaff(ctx context.Context, id int64, upd lt.StaffUpdate) (
 			return err
 		}
 		if upd.Name != nil {
-			if st.Name = strings.TrimSpace(*upd.Name); st.Name == "" {
-				return lt.Invalid("name", "is required")
-			}
+			st.Name = *upd.Name
 		}
 		if upd.Grants != nil {
 			st.Grants = *upd.Grants

@@ -263,3 +263,34 @@ func TestRateLimitPrefixesReachRedeemAndTheBackoffice(t *testing.T) {
 		})
 	}
 }
+
+// Without a shop callback, serve warns once, at start; a loop of
+// successful sign-ins adds no line about it.
+func TestWithoutAShopServeWarnsOnceAtStartNotPerSignIn(t *testing.T) {
+	db := newSQLiteDB(t)
+	srv := startServe(t, db.env)
+	value := stdoutLines(mustRun(t, db.env, "", "token", "create"))[0]
+	for i := range 20 {
+		resp, err := http.PostForm("http://"+srv.addr+"/login", url.Values{"token": {value}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(string(body), "no shop is configured") {
+			t.Fatalf("sign-in %d: %d\n%s", i+1, resp.StatusCode, body)
+		}
+	}
+	if code := srv.stop(t); code != 0 {
+		t.Fatalf("serve exited %d", code)
+	}
+	var warnings []string
+	for _, line := range strings.Split(srv.stderr.String(), "\n") {
+		if strings.Contains(line, "shop callback") {
+			warnings = append(warnings, line)
+		}
+	}
+	if len(warnings) != 1 || !strings.Contains(warnings[0], "level=WARN") {
+		t.Errorf("%d lines about the missing shop after 20 sign-ins, want one WARN at start:\n%s", len(warnings), strings.Join(warnings, "\n"))
+	}
+}

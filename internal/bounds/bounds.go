@@ -8,6 +8,7 @@
 package bounds
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -48,6 +49,23 @@ func LimitBody(max int64, tooLarge func(http.ResponseWriter, *http.Request, erro
 		r.Body = http.MaxBytesReader(w, r.Body, max)
 		h.ServeHTTP(w, r)
 	})
+}
+
+// ParseForm parses a form body, URL-encoded or multipart (up to
+// maxMemory of it in memory), and returns the error of reading it: a body
+// past its route's limit is an *http.MaxBytesError however it was sent,
+// with a Content-Length or chunked, so that the handler answers it as too
+// large. Request.ParseMultipartForm alone drops that error for a
+// URL-encoded form (it answers http.ErrNotMultipart), leaving the form
+// empty, which a handler would take for missing fields.
+func ParseForm(r *http.Request, maxMemory int64) error {
+	if err := r.ParseForm(); err != nil {
+		return err
+	}
+	if err := r.ParseMultipartForm(maxMemory); err != nil && !errors.Is(err, http.ErrNotMultipart) {
+		return err
+	}
+	return nil
 }
 
 // Gate lets at most a fixed number of holders in at once. Enter never
