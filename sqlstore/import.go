@@ -41,8 +41,9 @@ func (s *Store) ImportCustomers(ctx context.Context, rows []lt.ContactImport) (l
 }
 
 // importPeople applies the rows in order. Only an internal error (the
-// database gone, the request cancelled) stops it: the rows before it stay
-// applied.
+// request cancelled or out of time) or the database gone stops it: the rows
+// before it stay applied. (An outage failing every row alone would answer
+// a long list of failures instead of 503.)
 func (p personTable[T]) importPeople(ctx context.Context, s *Store, rows []lt.ContactImport) (lt.ImportResult, error) {
 	res := lt.ImportResult{Failed: []lt.ImportFailure{}}
 	companies := map[string]int64{} // companyExternalId -> id, for this import
@@ -57,7 +58,7 @@ func (p personTable[T]) importPeople(ctx context.Context, s *Store, rows []lt.Co
 			res.Created++
 		case err == nil:
 			res.Updated++
-		case lt.ErrorCode(err) == lt.EINTERNAL:
+		case lt.ErrorCode(err) == lt.EINTERNAL || lt.ErrorCode(err) == lt.EUNAVAILABLE:
 			return res, fmt.Errorf("import row %d: %w", n, err)
 		default:
 			res.Failed = append(res.Failed, lt.ImportFailure{Row: n, Message: lt.ErrorMessage(err)})
