@@ -30,10 +30,11 @@ type importPage struct {
 	FileName string
 	Result   *lt.ImportResult
 	MaxMB    int
+	MaxRows  int
 }
 
 func renderImport[T lt.PersonKind](s *Server, w http.ResponseWriter, r *http.Request, k *personKind[T], status int, p *pageData, d *importPage) {
-	d.Kind, d.Columns, d.MaxMB = k.dirKind, k.fields, maxUploadFile>>20
+	d.Kind, d.Columns, d.MaxMB, d.MaxRows = k.dirKind, k.fields, maxUploadFile>>20, importcsv.MaxRows
 	p.Title = "Import " + k.Many
 	p.Data = d
 	s.render(w, r, status, k.Many+"_import", p)

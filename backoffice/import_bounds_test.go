@@ -16,7 +16,8 @@ import (
 
 // TestAFileOverTheRowCapIsRefusedWholeWithAFormMessage uploads MaxRows +
 // 1 good rows: the form again, saying how many rows an import takes and
-// which row is one too many, and not one customer written.
+// which row is one too many, and not one customer written. The form says
+// the cap beforehand.
 func TestAFileOverTheRowCapIsRefusedWholeWithAFormMessage(t *testing.T) {
 	for _, kind := range sqlstoretest.Kinds {
 		t.Run(kind, func(t *testing.T) {
@@ -32,7 +33,8 @@ func TestAFileOverTheRowCapIsRefusedWholeWithAFormMessage(t *testing.T) {
 			status, page, _ := b.uploadCSV("/admin/customers/import", "customers.csv", file)
 			wantStatus(t, "too many rows", status, http.StatusBadRequest, page)
 			mustContain(t, "too many rows", page, `id="import-file-error"`, "The file was not imported.",
-				fmt.Sprintf("the %d an import takes", importcsv.MaxRows), fmt.Sprintf("row %d is one too many", importcsv.MaxRows+1))
+				fmt.Sprintf("the %d an import takes", importcsv.MaxRows), fmt.Sprintf("row %d is one too many", importcsv.MaxRows+1),
+				fmt.Sprintf("at most 8 MB and %d rows", importcsv.MaxRows))
 			if n := customerCount(t, o); n != 0 {
 				t.Errorf("%d customers after the refused import, want none", n)
 			}
