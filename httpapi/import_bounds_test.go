@@ -43,29 +43,18 @@ func customersCSV(n, size int) io.Reader {
 	pr, pw := io.Pipe()
 	go func() {
 		w := bufio.NewWriter(pw)
-		c := &countWriter{w: w}
-		c.Write([]byte("firstName,lastName,email,externalId\n"))
+		written, _ := w.WriteString("firstName,lastName,email,externalId\n")
 		for i := range n {
-			fmt.Fprintf(c, "Firstname%06d,Lastname%06d,firstname.lastname%06d@example.test,CUST-%06d\n", i, i, i, i)
+			k, _ := fmt.Fprintf(w, "Firstname%06d,Lastname%06d,firstname.lastname%06d@example.test,CUST-%06d\n", i, i, i, i)
+			written += k
 		}
-		for ; c.n < size; c.n++ {
+		for ; written < size; written++ {
 			w.WriteByte('\n')
 		}
 		w.Flush()
 		pw.Close()
 	}()
 	return pr
-}
-
-type countWriter struct {
-	w io.Writer
-	n int
-}
-
-func (c *countWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n += n
-	return n, err
 }
 
 // customersJSON is an import of n customers as a JSON array.
