@@ -30,10 +30,11 @@ type importPage struct {
 	FileName string
 	Result   *lt.ImportResult
 	MaxMB    int
+	MaxRows  int
 }
 
 func renderImport[T lt.PersonKind](s *Server, w http.ResponseWriter, r *http.Request, k *personKind[T], status int, p *pageData, d *importPage) {
-	d.Kind, d.Columns, d.MaxMB = k.dirKind, k.fields, maxUploadFile>>20
+	d.Kind, d.Columns, d.MaxMB, d.MaxRows = k.dirKind, k.fields, maxUploadFile>>20, importcsv.MaxRows
 	p.Title = "Import " + k.Many
 	p.Data = d
 	s.render(w, r, status, k.Many+"_import", p)
@@ -51,8 +52,9 @@ func showImport[T lt.PersonKind](s *Server, k *personKind[T]) http.Handler {
 
 // runImport imports an uploaded file. The session check has read the
 // form's first part, its CSRF field; the file is read from the next part
-// as the CSV is parsed, never held whole, while the import holds one of
-// the few places of the imports gate.
+// as the CSV is parsed and checked to its end before any row applies
+// (importcsv), never held whole, while the import holds one of the few
+// places of the imports gate and has importcsv.MaxTime.
 func runImport[T lt.PersonKind](s *Server, k *personKind[T]) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := s.page(r, "", k.Many)
@@ -84,8 +86,13 @@ func runImport[T lt.PersonKind](s *Server, k *personKind[T]) http.Handler {
 			return
 		}
 		defer leave()
+		ctx, cancel := importcsv.Deadline(w, r)
+		defer cancel()
 		file := &io.LimitedReader{R: f, N: maxUploadFile + 1}
-		rows, err := importcsv.Read(file, k.fields)
+		checked, err := importcsv.Check(file, importcsv.Read, k.fields)
+		if checked != nil {
+			defer checked.Close()
+		}
 		if err == nil || lt.ErrorCode(err) == lt.EINVALID {
 			// The file's size decides first, whatever its content, as
 			// when the whole file was read before it was parsed.
@@ -100,14 +107,17 @@ func runImport[T lt.PersonKind](s *Server, k *personKind[T]) http.Handler {
 		case lt.ErrorCode(err) == lt.EINVALID:
 			refuse(fileProblem(err))
 			return
+		case errors.Is(err, importcsv.ErrSpool):
+			s.fail(w, r, err)
+			return
 		case err != nil:
 			refuse("The file could not be read to its end. Try again.")
 			return
-		case len(rows) == 0:
+		case checked.Rows() == 0:
 			refuse("The file has a header row but no rows to import.")
 			return
 		}
-		res, err := importcsv.Apply(r.Context(), rows, k.Import)
+		res, err := checked.Apply(ctx, k.Import)
 		if err != nil {
 			s.fail(w, r, err)
 			return

@@ -24,9 +24,10 @@ var _ backoffice.Store = (*sqlstore.Store)(nil)
 
 // testOffice is a running backoffice on a real store.
 type testOffice struct {
-	t     *testing.T
-	URL   string
-	Store *sqlstore.Store
+	t       *testing.T
+	URL     string
+	Store   *sqlstore.Store
+	Handler http.Handler // what the server at URL serves
 }
 
 const testPassword = "a long enough password"
@@ -46,7 +47,7 @@ func newOffice(t *testing.T, kind string, opts ...func(*backoffice.Config)) *tes
 	bo.Register(mux)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
-	return &testOffice{t: t, URL: srv.URL, Store: st}
+	return &testOffice{t: t, URL: srv.URL, Store: st, Handler: mux}
 }
 
 // staff creates a staff member with the grants ("" = none).

@@ -47,9 +47,13 @@ const (
 	testAudience  = "https://shop.example.test"
 )
 
+// apiOption changes the API's configuration (its store) or the timeouts
+// of its server before it starts.
+type apiOption func(*httpapi.Config, *http.Server)
+
 // newAPI starts the API on a fresh store of the kind, with a limiter of
 // failuresPerMinute (0 = off) and one key per role.
-func newAPI(t *testing.T, kind string, failuresPerMinute int) *testAPI {
+func newAPI(t *testing.T, kind string, failuresPerMinute int, opts ...apiOption) *testAPI {
 	t.Helper()
 	st := sqlstoretest.Open(t, kind)
 	signer := jwtsign.New(st, testPublicURL, testAudience)
@@ -58,17 +62,24 @@ func newAPI(t *testing.T, kind string, failuresPerMinute int) *testAPI {
 	}
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	api := httpapi.New(httpapi.Config{
+	cfg := httpapi.Config{
 		Store:     st,
 		Redeem:    &redeem.Service{Store: st, Issuer: signer, Limiter: redeem.NewLimiter(failuresPerMinute, nil)},
 		Keys:      jwksAdapter{signer},
 		PublicURL: testPublicURL,
 		Logger:    logger,
 		Metrics:   web.NewMetrics(nil),
-	})
+	}
+	timeouts := &http.Server{}
+	for _, o := range opts {
+		o(&cfg, timeouts)
+	}
+	api := httpapi.New(cfg)
 	mux := http.NewServeMux()
 	api.Register(mux)
-	srv := httptest.NewServer(web.Middleware(mux, logger))
+	srv := httptest.NewUnstartedServer(web.Middleware(mux, logger))
+	srv.Config.ReadTimeout, srv.Config.WriteTimeout = timeouts.ReadTimeout, timeouts.WriteTimeout
+	srv.Start()
 	t.Cleanup(srv.Close)
 	a := &testAPI{t: t, URL: srv.URL, API: api, Store: st, Signer: signer, Logs: logs, Keys: map[string]string{}}
 	roles := map[string]lt.NewAPIKey{
@@ -110,6 +121,8 @@ func (a *testAPI) doResp(role, method, path string, body any, header http.Header
 		rd = strings.NewReader(b)
 	case []byte:
 		rd = bytes.NewReader(b)
+	case io.Reader:
+		rd = b
 	default:
 		j, _ := json.Marshal(b)
 		rd = bytes.NewReader(j)

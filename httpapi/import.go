@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -21,7 +20,8 @@ import (
 //
 // What is wrong with the request as a whole is a 400 and imports nothing:
 // a body that is not an array or not CSV, an unknown field or column (a
-// typo in a name would otherwise quietly drop that field from every row).
+// typo in a name would otherwise quietly drop that field from every row),
+// more than importcsv.MaxRows rows.
 // What is wrong with one row's values fails that row alone, with its
 // message in "failed"; the other rows still apply. Rows count from 1, the
 // first data row. A row updating someone changes only the values it gives:
@@ -44,8 +44,11 @@ func (s *Server) importCustomers(w http.ResponseWriter, r *http.Request, c *call
 // importRow is one row as read (importcsv reads CSV, this file JSON).
 type importRow = importcsv.Row
 
-func (s *Server) runImport(w http.ResponseWriter, r *http.Request, fields []string,
-	store func(context.Context, []lt.ContactImport) (lt.ImportResult, error)) error {
+// runImport reads and checks the whole body before it applies a row, so
+// that a body refused as a whole imports nothing, then applies it a batch
+// at a time (importcsv). It holds a place of the imports gate, and has
+// importcsv.MaxTime for both instead of the server's timeouts.
+func (s *Server) runImport(w http.ResponseWriter, r *http.Request, fields []string, store importcsv.Store) error {
 	read, err := importReader(r)
 	if err != nil {
 		return err
@@ -55,11 +58,16 @@ func (s *Server) runImport(w http.ResponseWriter, r *http.Request, fields []stri
 		return err
 	}
 	defer leave()
-	rows, err := read(&utf8Reader{r: r.Body}, fields)
-	if err != nil {
+	ctx, cancel := importcsv.Deadline(w, r)
+	defer cancel()
+	f, err := importcsv.Check(&utf8Reader{r: r.Body}, read, fields)
+	if errors.Is(err, importcsv.ErrSpool) {
+		return err
+	} else if err != nil {
 		return bodyError(err)
 	}
-	res, err := importcsv.Apply(r.Context(), rows, store)
+	defer f.Close()
+	res, err := f.Apply(ctx, store)
 	if err != nil {
 		return err
 	}
@@ -70,7 +78,7 @@ func (s *Server) runImport(w http.ResponseWriter, r *http.Request, fields []stri
 // importReader chooses the reader of an import body by its Content-Type.
 // The body is read as it is parsed, never held whole; the route's limit
 // (maxImportBody) bounds it.
-func importReader(r *http.Request) (func(io.Reader, []string) ([]importRow, error), error) {
+func importReader(r *http.Request) (importcsv.ReadFunc, error) {
 	mt := "application/json"
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, _ = mime.ParseMediaType(ct)
@@ -86,60 +94,63 @@ func importReader(r *http.Request) (func(io.Reader, []string) ([]importRow, erro
 
 func errNotAnArray() error { return lt.Invalid("body", "must be a JSON array of objects") }
 
-// readJSONImport reads a JSON array of objects element by element.
-func readJSONImport(body io.Reader, fields []string) ([]importRow, error) {
+// readJSONImport reads a JSON array of objects element by element: an
+// importcsv.ReadFunc.
+func readJSONImport(body io.Reader, fields []string, each func(importRow) error) error {
 	dec := json.NewDecoder(body)
 	if tok, err := dec.Token(); err != nil {
-		return nil, jsonImportError(err)
+		return jsonImportError(err)
 	} else if d, ok := tok.(json.Delim); !ok || d != '[' {
-		return nil, errNotAnArray()
+		return errNotAnArray()
 	}
 	var v lt.Validation
 	unknown := map[string]bool{}
-	var rows []importRow
 	for i := 0; dec.More(); i++ {
 		var elem json.RawMessage
 		if err := dec.Decode(&elem); err != nil {
-			return nil, jsonImportError(err)
+			return jsonImportError(err)
 		}
-		rows = append(rows, importRow{})
+		var r importRow
 		o := &object{}
 		if err := json.Unmarshal(elem, &o.fields); err != nil || o.fields == nil {
-			rows[i].Err = lt.Invalid("row", "must be a JSON object")
-			continue
-		}
-		for _, name := range slices.Sorted(maps.Keys(o.fields)) {
-			if !slices.Contains(fields, name) && !unknown[name] {
-				unknown[name] = true
-				v.Add(name, "unknown field (first in row %d)", i+1)
+			r.Err = lt.Invalid("row", "must be a JSON object")
+		} else {
+			for _, name := range slices.Sorted(maps.Keys(o.fields)) {
+				if !slices.Contains(fields, name) && !unknown[name] {
+					unknown[name] = true
+					v.Add(name, "unknown field (first in row %d)", i+1)
+				}
 			}
-		}
-		row := &rows[i].Import
-		row.CompanyID = o.id("companyId")
-		row.CompanyExternalID = o.str("companyExternalId")
-		row.ExternalID = o.str("externalId")
-		row.Disabled = o.boolPtr("disabled")
-		for _, f := range []struct {
-			name string
-			dst  *string
-		}{{"firstName", &row.FirstName}, {"lastName", &row.LastName}, {"email", &row.Email}} {
-			if s := o.str(f.name); s != nil {
-				*f.dst = *s
+			row := &r.Import
+			row.CompanyID = o.id("companyId")
+			row.CompanyExternalID = o.str("companyExternalId")
+			row.ExternalID = o.str("externalId")
+			row.Disabled = o.boolPtr("disabled")
+			for _, f := range []struct {
+				name string
+				dst  *string
+			}{{"firstName", &row.FirstName}, {"lastName", &row.LastName}, {"email", &row.Email}} {
+				if s := o.str(f.name); s != nil {
+					*f.dst = *s
+				}
 			}
+			r.Err = o.err()
 		}
-		rows[i].Err = o.err()
+		if err := each(r); err != nil {
+			return err
+		}
 	}
 	// The closing bracket, and nothing after it.
 	if _, err := dec.Token(); err != nil {
-		return nil, jsonImportError(err)
+		return jsonImportError(err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		if err == nil {
-			return nil, errNotAnArray()
+			return errNotAnArray()
 		}
-		return nil, jsonImportError(err)
+		return jsonImportError(err)
 	}
-	return rows, v.Err()
+	return v.Err()
 }
 
 // jsonImportError is a JSON body's error: what was wrong with the JSON,

@@ -29,6 +29,11 @@ var openAPIGoldenChanges = map[string]string{
 		" became [id name kind createdAt createdBy lastUsedAt revokedAt grants]",
 	"/components/schemas/IssuedAPIKey/properties": "key order [id name kind grants createdAt createdBy lastUsedAt revokedAt value]" +
 		" became [id name kind createdAt createdBy lastUsedAt revokedAt grants value]",
+	// Imports take at most importcsv.MaxRows rows.
+	"/components/schemas/ContactImport/description": `"Contacts to upsert by externalId, else email. As text/csv: a header row with the same field names."` +
+		` became "Contacts to upsert by externalId, else email; at most 100000 rows (more is a 400 and imports nothing). As text/csv: a header row with the same field names."`,
+	"/components/schemas/CustomerImport/description": `"Customers to upsert by externalId, else email. As text/csv: a header row with the same field names."` +
+		` became "Customers to upsert by externalId, else email; at most 100000 rows (more is a 400 and imports nothing). As text/csv: a header row with the same field names."`,
 }
 
 // TestOpenAPIDocumentIsTheGolden compares the document with the golden

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	lt "github.com/logintokens/logintokens"
+	"github.com/logintokens/logintokens/importcsv"
 )
 
 // The document's schemas are read from the Go types the handlers answer
@@ -120,7 +121,7 @@ var (
 	oaGrantsNote = &oaSchema{Description: "an admin key's grants; a webshop key has none",
 		Items: &oaSchema{Pattern: oaGrantPattern, Description: "AREA:LEVEL"}}
 	oaKeyKindNote = oaEnum("admin keys call the API with their grants; webshop keys may only redeem", string(lt.KeyAdmin), string(lt.KeyWebshop))
-	oaImportNote  = "upsert by externalId, else email. As text/csv: a header row with the same field names."
+	oaImportNote  = fmt.Sprintf("upsert by externalId, else email; at most %d rows (more is a 400 and imports nothing). As text/csv: a header row with the same field names.", importcsv.MaxRows)
 )
 
 // oaSchemaTable is every schema of the API, in reading order.

@@ -14,7 +14,7 @@ import (
 )
 
 // calls are store calls of every kind a request makes: the API key check
-// (outside a transaction), redeem, a list, a write.
+// (outside a transaction), redeem, a list, a write, an import.
 func outageCalls(s *sqlstore.Store, value, key string) map[string]func() error {
 	return map[string]func() error{
 		"AuthenticateAPIKey": func() error { _, err := s.AuthenticateAPIKey(ctx, key); return err },
@@ -25,6 +25,11 @@ func outageCalls(s *sqlstore.Store, value, key string) map[string]func() error {
 		"FindTokens":    func() error { _, _, err := s.FindTokens(ctx, lt.TokenFilter{}); return err },
 		"SearchUsers":   func() error { _, err := s.SearchUsers(ctx, "acme", 10); return err },
 		"CreateCompany": func() error { return s.CreateCompany(ctx, &lt.Company{Name: "Acme"}) },
+		// An import stops at its first row instead of failing every row alone.
+		"ImportCustomers": func() error {
+			_, err := s.ImportCustomers(ctx, []lt.ContactImport{{FirstName: "A", Email: "a@example.test"}, {FirstName: "B", Email: "b@example.test"}})
+			return err
+		},
 	}
 }
 

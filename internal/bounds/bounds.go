@@ -115,8 +115,9 @@ func (e *Busy) Seconds() int { return max(1, int((e.RetryAfter+time.Second-1)/ti
 // Gates are the service's gates, shared by the admin API and the
 // backoffice so that both count against one bound.
 type Gates struct {
-	// Imports bounds the contact and customer imports: each may hold a
-	// file's rows (up to 8 MiB of CSV or JSON) while it applies them.
+	// Imports bounds the contact and customer imports: each keeps its
+	// file (up to 8 MiB of CSV or JSON) in a temporary file and holds a
+	// batch of its rows at a time while it applies them, for minutes.
 	Imports *Gate
 	// Exports bounds the CSV exports of the token list, each of which
 	// reads every token its filters select.
