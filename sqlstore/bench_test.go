@@ -208,12 +208,17 @@ func benchList(b *testing.B, s *sqlstore.Store, query string) {
 		took = append(took, time.Since(start))
 	}
 	b.StopTimer()
+	reportLatency(b, took)
+	b.ReportMetric(float64(found), "found")
+}
+
+// reportLatency reports p50 and p95 of took in milliseconds (nearest rank).
+func reportLatency(b *testing.B, took []time.Duration) {
 	slices.Sort(took)
-	pct := func(p float64) float64 { // nearest rank
+	pct := func(p float64) float64 {
 		i := max(0, int(math.Ceil(p*float64(len(took))))-1)
 		return float64(took[i]) / float64(time.Millisecond)
 	}
 	b.ReportMetric(pct(0.50), "p50-ms")
 	b.ReportMetric(pct(0.95), "p95-ms")
-	b.ReportMetric(float64(found), "found")
 }
