@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	lt "github.com/logintokens/logintokens"
+	"github.com/logintokens/logintokens/internal/bounds"
 )
 
 // Companies, contacts and customers are never removed: DELETE sets
@@ -31,6 +32,122 @@ func pageArgs(page, size int) (limit, offset int) {
 		page = 1
 	}
 	return size, (page - 1) * size
+}
+
+// --- the lists of companies, contacts and customers
+
+// directoryList is what a list of the directory reads: a table, the
+// lowercased text its q looks in, and its order, each served by an index
+// (migrations 00006 and 00008).
+type directoryList struct {
+	table string
+	// text are the expressions q looks in, each with the prefix index of
+	// its lowercased value; on SQLite fts are the FTS5 trigram tables
+	// over them.
+	text  []string
+	fts   []string
+	order string
+}
+
+var (
+	contactsList = directoryList{table: "contacts",
+		text:  []string{`lower(first_name || ' ' || last_name)`, `email`, `lower(external_id)`},
+		fts:   []string{"contacts_fts", "contacts_xid_fts"},
+		order: `lower(last_name), lower(first_name), id`}
+	customersList = directoryList{table: "customers",
+		text:  []string{`lower(first_name || ' ' || last_name)`, `email`, `lower(external_id)`},
+		fts:   []string{"customers_fts", "customers_xid_fts"},
+		order: `lower(last_name), lower(first_name), id`}
+	companiesList = directoryList{table: "companies",
+		text:  []string{`lower(name)`, `lower(external_id)`},
+		fts:   []string{"companies_fts", "companies_xid_fts"},
+		order: `lower(name), id`}
+)
+
+// match is the condition of q on a list (bounds.Indexed decides, as for
+// the user search): text of three letters or digits in a row is found
+// anywhere in the list's text, in any case, through the trigram indexes
+// (on SQLite the FTS5 tables find the candidates and the LIKE checks
+// them); any other text is found where it starts the list's text, a range
+// of each prefix index (text compared by its bytes, as prefixRange
+// explains).
+func (l directoryList) match(d dialect, q string) (string, []any) {
+	var ors []string
+	var args []any
+	if bounds.Indexed(q) {
+		pat := likePattern(q)
+		for _, col := range l.text {
+			ors = append(ors, col+` LIKE ? ESCAPE '\'`)
+			args = append(args, pat)
+		}
+		cond := `(` + strings.Join(ors, ` OR `) + `)`
+		if d.name() != "sqlite" {
+			return cond, args
+		}
+		trigrams, _ := ftsTrigrams(q)
+		var in []string
+		var inArgs []any
+		for _, t := range l.fts {
+			in = append(in, `SELECT rowid FROM `+t+` WHERE `+t+` MATCH ?`)
+			inArgs = append(inArgs, trigrams)
+		}
+		return `id IN (` + strings.Join(in, ` UNION `) + `) AND ` + cond, append(inArgs, args...)
+	}
+	lo, hi := prefixRange(strings.ToLower(q))
+	collate := ``
+	if d.name() == "postgres" {
+		collate = ` COLLATE "C"`
+	}
+	for _, col := range l.text {
+		ors = append(ors, `(`+col+collate+` >= ? AND `+col+collate+` < ?)`)
+		args = append(args, lo, hi)
+	}
+	return `(` + strings.Join(ors, ` OR `) + `)`, args
+}
+
+// findListed reads one page of a list, and its total: the rows of l that
+// are not deleted, hold f.Q and meet the condition narrow (if any, with
+// its arguments), in l's order. A page past bounds.MaxListRows is
+// refused: the rows it skips would each be read.
+func findListed[T any](ctx context.Context, s *Store, l directoryList, f lt.DirectoryFilter,
+	selectSQL string, scan func(rowScanner) (*T, error), narrow string, narrowArgs ...any) ([]*T, int, error) {
+	if err := bounds.CheckPage(f.Page, f.PageSize); err != nil {
+		return nil, 0, err
+	}
+	conds, args := []string{`deleted_at IS NULL`}, narrowArgs
+	if narrow != "" {
+		conds = append(conds, narrow)
+	}
+	if q := strings.TrimSpace(f.Q); q != "" {
+		cond, a := l.match(s.d, q)
+		conds, args = append(conds, cond), append(args, a...)
+	}
+	where := ` WHERE ` + strings.Join(conds, ` AND `)
+	var out []*T
+	var total int
+	err := s.read(ctx, func(tx *tx) error {
+		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM `+l.table+where, args...).Scan(&total); err != nil {
+			return err
+		}
+		limit, offset := pageArgs(f.Page, f.PageSize)
+		if offset >= total {
+			return nil // a page past the end is empty, not an error
+		}
+		rows, err := tx.query(ctx, selectSQL+where+` ORDER BY `+l.order+` LIMIT ? OFFSET ?`, append(args, limit, offset)...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			r, err := scan(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, r)
+		}
+		return rows.Err()
+	})
+	return out, total, err
 }
 
 // --- companies
@@ -87,34 +204,7 @@ func (s *Store) FindCompanyByID(ctx context.Context, id int64) (*lt.Company, err
 
 // FindCompanies lists companies by name, with the total.
 func (s *Store) FindCompanies(ctx context.Context, f lt.DirectoryFilter) ([]*lt.Company, int, error) {
-	where, args := `deleted_at IS NULL`, []any{}
-	if f.Q != "" {
-		where += ` AND (lower(name) LIKE ? ESCAPE '\' OR lower(COALESCE(external_id, '')) LIKE ? ESCAPE '\')`
-		p := likePattern(f.Q)
-		args = append(args, p, p)
-	}
-	var out []*lt.Company
-	var total int
-	err := s.read(ctx, func(tx *tx) error {
-		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM companies WHERE `+where, args...).Scan(&total); err != nil {
-			return err
-		}
-		limit, offset := pageArgs(f.Page, f.PageSize)
-		rows, err := tx.query(ctx, companySelect+` WHERE `+where+` ORDER BY lower(name), id LIMIT ? OFFSET ?`, append(args, limit, offset)...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			c, err := scanCompany(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, c)
-		}
-		return rows.Err()
-	})
-	return out, total, err
+	return findListed(ctx, s, companiesList, f, companySelect, scanCompany, "")
 }
 
 // UpdateCompany patches a company; its contacts' tokens follow a new name.
@@ -342,38 +432,13 @@ func (p personTable[T]) delete(ctx context.Context, s *Store, id int64) error {
 
 // list lists people by name, with the total; f.CompanyID narrows contacts only.
 func (p personTable[T]) list(ctx context.Context, s *Store, f lt.DirectoryFilter) ([]*T, int, error) {
-	where, args := `deleted_at IS NULL`, []any{}
-	if f.Q != "" {
-		where += ` AND (lower(first_name || ' ' || last_name) LIKE ? ESCAPE '\' OR email LIKE ? ESCAPE '\' OR lower(COALESCE(external_id, '')) LIKE ? ESCAPE '\')`
-		pat := likePattern(f.Q)
-		args = append(args, pat, pat, pat)
+	if p.kind == lt.UserCustomer {
+		return findListed(ctx, s, customersList, f, p.selectSQL(), p.scan, "")
 	}
-	if f.CompanyID != nil && p.kind == lt.UserContact {
-		where += ` AND company_id = ?`
-		args = append(args, *f.CompanyID)
+	if f.CompanyID != nil {
+		return findListed(ctx, s, contactsList, f, p.selectSQL(), p.scan, `company_id = ?`, *f.CompanyID)
 	}
-	var out []*T
-	var total int
-	err := s.read(ctx, func(tx *tx) error {
-		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM `+p.table+` WHERE `+where, args...).Scan(&total); err != nil {
-			return err
-		}
-		limit, offset := pageArgs(f.Page, f.PageSize)
-		rows, err := tx.query(ctx, p.selectSQL()+` WHERE `+where+` ORDER BY lower(last_name), lower(first_name), id LIMIT ? OFFSET ?`, append(args, limit, offset)...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			c, err := p.scan(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, c)
-		}
-		return rows.Err()
-	})
-	return out, total, err
+	return findListed(ctx, s, contactsList, f, p.selectSQL(), p.scan, "")
 }
 
 // byID is find in a read transaction of its own.

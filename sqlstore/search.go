@@ -10,15 +10,18 @@ import (
 	"unicode/utf8"
 
 	lt "github.com/logintokens/logintokens"
+	"github.com/logintokens/logintokens/internal/bounds"
 )
 
 // The user picker's search (migration 00006). What q finds:
 //
-//   - three characters or more: the people whose name ("first last"),
-//     email or (contacts) company holds q, in any case, exactly as a LIKE
-//     '%q%' over everyone did; trigram indexes find the candidates (FTS5
-//     on SQLite, pg_trgm on PostgreSQL) and the LIKE checks them;
-//   - one or two characters, which hold no trigram: the people whose name,
+//   - three letters or digits in a row (bounds.Indexed): the people whose
+//     name ("first last"), email or (contacts) company holds q, in any
+//     case, exactly as a LIKE '%q%' over everyone did; trigram indexes
+//     find the candidates (FTS5 on SQLite, pg_trgm on PostgreSQL) and the
+//     LIKE checks them;
+//   - any other text (one or two characters, "...", "a_b", "jo d"), in
+//     which pg_trgm finds no trigram of its own: the people whose name,
 //     email or company starts with q, from indexes of those columns;
 //   - nothing: everyone.
 //
@@ -292,11 +295,10 @@ func (u *peopleSearch) explainQuery(ctx context.Context, query string, args []an
 
 // userSearchParts are the parts of a search for q.
 func (s *Store) userSearchParts(q string) []searchPart {
-	n := utf8.RuneCountInString(q)
 	switch {
-	case n == 0:
+	case q == "":
 		return []searchPart{{table: contactsSearch, ordered: true}, {table: customersSearch, ordered: true}}
-	case n < 3:
+	case !bounds.Indexed(q):
 		return s.prefixSearchParts(q)
 	case s.d.name() == "postgres":
 		return s.postgresSearchParts(q)
@@ -332,9 +334,9 @@ func (s *Store) postgresSearchParts(q string) []searchPart {
 	return []searchPart{parts[0], s.byCompanyPart(companies, []any{pat}), parts[1]}
 }
 
-// prefixSearchParts are the parts of a search for one or two characters:
-// the names, emails and company names that start with q, each a range of
-// an index. Text is compared by its bytes (SQLite's only way,
+// prefixSearchParts are the parts of a search that is not Indexed: the
+// names, emails and company names that start with q, each a range of an
+// index. Text is compared by its bytes (SQLite's only way,
 // PostgreSQL's with COLLATE "C"), where the strings that start with q lie
 // from q up to q with its last character one higher. On SQLite the names'
 // range is one of the order's index itself.
