@@ -269,11 +269,16 @@ func (u *peopleSearch) explainQuery(ctx context.Context, query string, args []an
 	if u.explain == nil {
 		return nil
 	}
+	return explainInto(ctx, u.tx, u.s.d, query, args, u.explain)
+}
+
+// explainInto adds the plan of a query to plan, one line per step.
+func explainInto(ctx context.Context, tx *tx, d dialect, query string, args []any, plan *[]string) error {
 	explain := `EXPLAIN QUERY PLAN `
-	if u.s.d.name() == "postgres" {
+	if d.name() == "postgres" {
 		explain = `EXPLAIN `
 	}
-	rows, err := u.tx.query(ctx, explain+query, args...)
+	rows, err := tx.query(ctx, explain+query, args...)
 	if err != nil {
 		return err
 	}
@@ -288,7 +293,7 @@ func (u *peopleSearch) explainQuery(ctx context.Context, query string, args []an
 		if err := rows.Scan(ptrs...); err != nil {
 			return err
 		}
-		*u.explain = append(*u.explain, fmt.Sprint(vals[len(vals)-1]))
+		*plan = append(*plan, fmt.Sprint(vals[len(vals)-1]))
 	}
 	return rows.Err()
 }
