@@ -139,7 +139,7 @@ type listRead struct {
 	s       *Store
 	tx      *tx
 	l       directoryList
-	explain *[]string
+	explain *plans
 }
 
 // run counts the rows of the list and reads its page with selectSQL,
@@ -226,7 +226,7 @@ func (lr *listRead) run(ctx context.Context, f lt.DirectoryFilter, selectSQL, na
 // number runs a query of one number.
 func (lr *listRead) number(ctx context.Context, query string, args ...any) (int64, error) {
 	if lr.explain != nil {
-		if err := explainInto(ctx, lr.tx, lr.s.d, query, args, lr.explain); err != nil {
+		if err := lr.explain.add(ctx, lr.tx, lr.s.d, query, args); err != nil {
 			return 0, err
 		}
 	}
@@ -237,7 +237,7 @@ func (lr *listRead) number(ctx context.Context, query string, args ...any) (int6
 
 func (lr *listRead) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	if lr.explain != nil {
-		if err := explainInto(ctx, lr.tx, lr.s.d, query, args, lr.explain); err != nil {
+		if err := lr.explain.add(ctx, lr.tx, lr.s.d, query, args); err != nil {
 			return nil, err
 		}
 	}

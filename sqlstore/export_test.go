@@ -10,22 +10,21 @@ import (
 
 // ExplainSearchUsers returns the plans of the queries SearchUsers runs
 // for q, one line per step, as the database explains them. With
-// noSeqScan, PostgreSQL's planner reads a table in full only where no
-// index can serve the query (enable_seqscan = off prices it out of every
-// other choice).
-func (s *Store) ExplainSearchUsers(ctx context.Context, q string, limit int, noSeqScan ...bool) ([]string, error) {
-	var plan []string
-	err := s.explainRead(ctx, noSeqScan, func(tx *tx) error {
-		_, err := (&peopleSearch{s: s, tx: tx, limit: limit, explain: &plan}).run(ctx, strings.TrimSpace(q))
+// analyze, PostgreSQL runs each query and says how many rows each step
+// read.
+func (s *Store) ExplainSearchUsers(ctx context.Context, q string, limit int, analyze ...bool) ([]string, error) {
+	p := &plans{analyze: len(analyze) > 0 && analyze[0]}
+	err := s.read(ctx, func(tx *tx) error {
+		_, err := (&peopleSearch{s: s, tx: tx, limit: limit, explain: p}).run(ctx, strings.TrimSpace(q))
 		return err
 	})
-	return plan, err
+	return p.lines, err
 }
 
 // ExplainList returns the plans of the queries that FindContacts,
 // FindCustomers or FindCompanies (list names the table) runs for f, as
 // ExplainSearchUsers does.
-func (s *Store) ExplainList(ctx context.Context, list string, f lt.DirectoryFilter, noSeqScan ...bool) ([]string, error) {
+func (s *Store) ExplainList(ctx context.Context, list string, f lt.DirectoryFilter, analyze ...bool) ([]string, error) {
 	l, selectSQL := companiesList, companySelect
 	switch list {
 	case "contacts":
@@ -33,21 +32,10 @@ func (s *Store) ExplainList(ctx context.Context, list string, f lt.DirectoryFilt
 	case "customers":
 		l, selectSQL = customersList, customersTable.selectSQL()
 	}
-	var plan []string
-	err := s.explainRead(ctx, noSeqScan, func(tx *tx) error {
-		_, err := (&listRead{s: s, tx: tx, l: l, explain: &plan}).run(ctx, f, selectSQL, "", nil, func(*sql.Rows) error { return nil })
+	p := &plans{analyze: len(analyze) > 0 && analyze[0]}
+	err := s.read(ctx, func(tx *tx) error {
+		_, err := (&listRead{s: s, tx: tx, l: l, explain: p}).run(ctx, f, selectSQL, "", nil, func(*sql.Rows) error { return nil })
 		return err
 	})
-	return plan, err
-}
-
-func (s *Store) explainRead(ctx context.Context, noSeqScan []bool, fn func(*tx) error) error {
-	return s.read(ctx, func(tx *tx) error {
-		if len(noSeqScan) > 0 && noSeqScan[0] && s.d.name() == "postgres" {
-			if _, err := tx.exec(ctx, `SET LOCAL enable_seqscan = off`); err != nil {
-				return err
-			}
-		}
-		return fn(tx)
-	})
+	return p.lines, err
 }

@@ -94,7 +94,7 @@ type peopleSearch struct {
 	s       *Store
 	tx      *tx
 	limit   int
-	explain *[]string
+	explain *plans
 }
 
 // SearchUsers finds contacts and customers for the user picker by name,
@@ -183,7 +183,7 @@ func (u *peopleSearch) part(ctx context.Context, p searchPart) ([]int64, error) 
 		where = ` WHERE ` + p.match
 	}
 	if p.ordered {
-		return u.ids(ctx, `SELECT id FROM (SELECT `+t.cols+` FROM `+t.name+` `+t.alias+u.hint(` INDEXED BY `+t.orderIndex)+
+		return u.ids(ctx, `SELECT id FROM (SELECT `+t.cols+` FROM `+t.name+` `+t.alias+u.s.sqliteHint(` INDEXED BY `+t.orderIndex)+
 			` WHERE `+t.alias+`.deleted_at IS NULL) p`+where+` ORDER BY k, id LIMIT ?`, append(p.matchArgs, u.limit)...)
 	}
 	if !p.noWalk {
@@ -195,7 +195,7 @@ func (u *peopleSearch) part(ctx context.Context, p searchPart) ([]int64, error) 
 	// From the candidates, sorted. On PostgreSQL the order's key is
 	// written so that it is not the index's: the planner then starts from
 	// the trigram indexes.
-	from, args, order := t.name+` `+t.alias+u.hint(p.hint), p.matchArgs, `k`
+	from, args, order := t.name+` `+t.alias+u.s.sqliteHint(p.hint), p.matchArgs, `k`
 	if u.s.d.name() == "postgres" {
 		order = `k || ''`
 	}
@@ -225,18 +225,10 @@ func (u *peopleSearch) walk(ctx context.Context, p searchPart, where string) (id
 		return nil, false, err
 	}
 	found := counts[0]
-	ids, err = u.ids(ctx, `SELECT id FROM (SELECT `+t.cols+` FROM `+t.name+` `+t.alias+u.hint(` INDEXED BY `+t.orderIndex)+
+	ids, err = u.ids(ctx, `SELECT id FROM (SELECT `+t.cols+` FROM `+t.name+` `+t.alias+u.s.sqliteHint(` INDEXED BY `+t.orderIndex)+
 		` WHERE `+t.alias+`.deleted_at IS NULL ORDER BY k, `+t.alias+`.id LIMIT ?) p`+where+` ORDER BY k, id LIMIT ?`,
 		append(append([]any{found}, p.matchArgs...), u.limit)...)
 	return ids, err == nil && (len(ids) == u.limit || found >= rows), err
-}
-
-// hint is an SQLite index hint, nothing on PostgreSQL.
-func (u *peopleSearch) hint(h string) string {
-	if u.s.d.name() == "sqlite" {
-		return h
-	}
-	return ""
 }
 
 // ids runs a query of one integer column.
@@ -269,13 +261,24 @@ func (u *peopleSearch) explainQuery(ctx context.Context, query string, args []an
 	if u.explain == nil {
 		return nil
 	}
-	return explainInto(ctx, u.tx, u.s.d, query, args, u.explain)
+	return u.explain.add(ctx, u.tx, u.s.d, query, args)
 }
 
-// explainInto adds the plan of a query to plan, one line per step.
-func explainInto(ctx context.Context, tx *tx, d dialect, query string, args []any, plan *[]string) error {
+// plans are the plans of a read's queries, one line per step, as the
+// database explains them; with analyze, PostgreSQL runs each query and
+// says how many rows each step read.
+type plans struct {
+	lines   []string
+	analyze bool
+}
+
+// add adds the plan of a query.
+func (p *plans) add(ctx context.Context, tx *tx, d dialect, query string, args []any) error {
 	explain := `EXPLAIN QUERY PLAN `
-	if d.name() == "postgres" {
+	switch {
+	case d.name() == "postgres" && p.analyze:
+		explain = `EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) `
+	case d.name() == "postgres":
 		explain = `EXPLAIN `
 	}
 	rows, err := tx.query(ctx, explain+query, args...)
@@ -293,7 +296,7 @@ func explainInto(ctx context.Context, tx *tx, d dialect, query string, args []an
 		if err := rows.Scan(ptrs...); err != nil {
 			return err
 		}
-		*plan = append(*plan, fmt.Sprint(vals[len(vals)-1]))
+		p.lines = append(p.lines, fmt.Sprint(vals[len(vals)-1]))
 	}
 	return rows.Err()
 }
@@ -373,17 +376,26 @@ func (s *Store) prefixSearchParts(q string) []searchPart {
 // byCompanyPart is the part of the contacts of the companies that
 // companies selects: their contacts found by the company's index, or by a
 // walk of the order that checks each contact's company. The count reads
-// each company's contacts from the company's index too (on PostgreSQL a
-// LATERAL join, which the planner cannot turn into a scan of every
-// contact).
+// each company's contacts from the company's index too. On PostgreSQL the
+// companies are an array, read once before the contacts (ARRAY(...)): a
+// join, which the planner makes of IN or of a LATERAL subquery, may hash
+// the companies and read every contact (20,000 for 40 companies).
 func (s *Store) byCompanyPart(companies string, args []any) searchPart {
-	p := searchPart{table: contactsSearch, match: `company_id IN (` + companies + `)`, matchArgs: args, hint: ` INDEXED BY contacts_company`,
-		counted:     `SELECT id FROM contacts INDEXED BY contacts_company WHERE deleted_at IS NULL AND company_id IN (` + companies + `)`,
-		countedArgs: args}
+	in := `company_id IN (` + companies + `)`
 	if s.d.name() == "postgres" {
-		p.counted = `SELECT 1 FROM (` + companies + `) co CROSS JOIN LATERAL (SELECT 1 FROM contacts c WHERE c.company_id = co.id AND c.deleted_at IS NULL) x`
+		in = `company_id = ANY (ARRAY(` + companies + `))`
 	}
-	return p
+	return searchPart{table: contactsSearch, match: in, matchArgs: args, hint: ` INDEXED BY contacts_company`,
+		counted:     `SELECT id FROM contacts` + s.sqliteHint(` INDEXED BY contacts_company`) + ` WHERE deleted_at IS NULL AND ` + in,
+		countedArgs: args}
+}
+
+// sqliteHint is an SQLite index hint, nothing on PostgreSQL.
+func (s *Store) sqliteHint(h string) string {
+	if s.d.name() == "sqlite" {
+		return h
+	}
+	return ""
 }
 
 // prefixRange is the range of the strings that start with lo: from lo up
