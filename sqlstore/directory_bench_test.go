@@ -2,7 +2,6 @@ package sqlstore_test
 
 import (
 	"context"
-	"os"
 	"testing"
 	"time"
 
@@ -36,39 +35,29 @@ var directoryBenchCases = []struct {
 }
 
 func BenchmarkFindDirectory(b *testing.B) {
-	for _, db := range []struct{ kind, env, prefix string }{
-		{"sqlite", benchPeopleSQLiteEnv, "sqlite:"},
-		{"postgres", benchPeoplePostgresEnv, ""},
-	} {
-		b.Run(db.kind, func(b *testing.B) {
-			target := os.Getenv(db.env)
-			if target == "" {
-				b.Skipf("set %s to benchmark %s on a seeded directory", db.env, db.kind)
+	onPeopleBench(b, func(b *testing.B, s *sqlstore.Store) {
+		for _, list := range []struct {
+			name string
+			find func(context.Context, lt.DirectoryFilter) (int, error)
+		}{
+			{"contacts", func(ctx context.Context, f lt.DirectoryFilter) (int, error) {
+				_, n, err := s.FindContacts(ctx, f)
+				return n, err
+			}},
+			{"customers", func(ctx context.Context, f lt.DirectoryFilter) (int, error) {
+				_, n, err := s.FindCustomers(ctx, f)
+				return n, err
+			}},
+			{"companies", func(ctx context.Context, f lt.DirectoryFilter) (int, error) {
+				_, n, err := s.FindCompanies(ctx, f)
+				return n, err
+			}},
+		} {
+			for _, c := range directoryBenchCases {
+				b.Run(list.name+"/"+c.name, func(b *testing.B) { benchDirectory(b, s, list.find, c.f) })
 			}
-			s := openPeopleBenchStore(b, db.prefix+target)
-			for _, list := range []struct {
-				name string
-				find func(context.Context, lt.DirectoryFilter) (int, error)
-			}{
-				{"contacts", func(ctx context.Context, f lt.DirectoryFilter) (int, error) {
-					_, n, err := s.FindContacts(ctx, f)
-					return n, err
-				}},
-				{"customers", func(ctx context.Context, f lt.DirectoryFilter) (int, error) {
-					_, n, err := s.FindCustomers(ctx, f)
-					return n, err
-				}},
-				{"companies", func(ctx context.Context, f lt.DirectoryFilter) (int, error) {
-					_, n, err := s.FindCompanies(ctx, f)
-					return n, err
-				}},
-			} {
-				for _, c := range directoryBenchCases {
-					b.Run(list.name+"/"+c.name, func(b *testing.B) { benchDirectory(b, s, list.find, c.f) })
-				}
-			}
-		})
-	}
+		}
+	})
 }
 
 // benchDirectory runs one list per iteration (the count and the page).

@@ -50,6 +50,16 @@ var searchBenchCases = []struct{ name, q string }{
 }
 
 func BenchmarkSearchUsers(b *testing.B) {
+	onPeopleBench(b, func(b *testing.B, s *sqlstore.Store) {
+		for _, c := range searchBenchCases {
+			b.Run(c.name, func(b *testing.B) { benchSearch(b, s, c.q, 10) })
+		}
+	})
+}
+
+// onPeopleBench runs fn on the seeded directory of each database whose
+// variable is set.
+func onPeopleBench(b *testing.B, fn func(*testing.B, *sqlstore.Store)) {
 	for _, db := range []struct{ kind, env, prefix string }{
 		{"sqlite", benchPeopleSQLiteEnv, "sqlite:"},
 		{"postgres", benchPeoplePostgresEnv, ""},
@@ -59,10 +69,7 @@ func BenchmarkSearchUsers(b *testing.B) {
 			if target == "" {
 				b.Skipf("set %s to benchmark %s on a seeded directory", db.env, db.kind)
 			}
-			s := openPeopleBenchStore(b, db.prefix+target)
-			for _, c := range searchBenchCases {
-				b.Run(c.name, func(b *testing.B) { benchSearch(b, s, c.q, 10) })
-			}
+			fn(b, openPeopleBenchStore(b, db.prefix+target))
 		})
 	}
 }
