@@ -25,17 +25,40 @@ func (s *Store) ExplainSearchUsers(ctx context.Context, q string, limit int, ana
 // FindCustomers or FindCompanies (list names the table) runs for f, as
 // ExplainSearchUsers does.
 func (s *Store) ExplainList(ctx context.Context, list string, f lt.DirectoryFilter, analyze ...bool) ([]string, error) {
-	l, selectSQL := companiesList, companySelect
-	switch list {
-	case "contacts":
-		l, selectSQL = contactsList, contactsTable.selectSQL()
-	case "customers":
-		l, selectSQL = customersList, customersTable.selectSQL()
-	}
+	l, selectSQL := listNamed(list)
 	p := &plans{analyze: len(analyze) > 0 && analyze[0]}
 	err := s.read(ctx, func(tx *tx) error {
 		_, err := (&listRead{s: s, tx: tx, l: l, explain: p}).run(ctx, f, selectSQL, "", nil, func(*sql.Rows) error { return nil })
 		return err
 	})
 	return p.lines, err
+}
+
+func listNamed(list string) (directoryList, string) {
+	switch list {
+	case "contacts":
+		return contactsList, contactsTable.selectSQL()
+	case "customers":
+		return customersList, customersTable.selectSQL()
+	}
+	return companiesList, companySelect
+}
+
+// ReadsListInOrder reports whether, on SQLite, the list reads its table in
+// its own order for q rather than the rows of its trigram candidates one
+// by one: when they are more than half of its rows.
+func (s *Store) ReadsListInOrder(ctx context.Context, list, q string) (bool, error) {
+	l, _ := listNamed(list)
+	cond, _, cands, candArgs := l.match(s.d, strings.TrimSpace(q))
+	if cond == "" || cands == "" {
+		return false, nil
+	}
+	var n, size int64
+	if err := s.rdb.QueryRowContext(ctx, `SELECT COUNT(*) FROM (`+cands+`)`, candArgs...).Scan(&n); err != nil {
+		return false, err
+	}
+	if err := s.rdb.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM `+l.table).Scan(&size); err != nil {
+		return false, err
+	}
+	return 2*n > size, nil
 }
