@@ -290,9 +290,10 @@ func TestNoFormValueComesBackInALocationHeader(t *testing.T) {
 
 // TestAFullGateRefusesAtOnceWith429AndRetryAfter fills each gate the
 // backoffice shares with the API and asks for what it bounds: an import,
-// an export, a user search of one or two characters (the picker and the
-// typed user of the filter form). Each is refused at once with 429 and
-// Retry-After; a search of three characters still runs.
+// an export, a search without three letters or digits in a row (the
+// picker, the typed user of the filter form, the directory's lists and the
+// token list). Each is refused at once with 429 and Retry-After; a search
+// of three letters still runs.
 func TestAFullGateRefusesAtOnceWith429AndRetryAfter(t *testing.T) {
 	st := sqlstoretest.Open(t, "sqlite")
 	gates := &bounds.Gates{
@@ -343,14 +344,27 @@ func TestAFullGateRefusesAtOnceWith429AndRetryAfter(t *testing.T) {
 			return s, h
 		}},
 	}
+	// Three characters or more without three letters or digits in a
+	// row, and the lists' searches: no trigram index serves them either.
+	for _, path := range []string{"/admin/users/search?q=...", "/admin/users/search?q=a_b", "/admin/users/search?q=" + url.QueryEscape("jo d"),
+		"/admin/contacts?q=ab", "/admin/contacts?q=%25%25%25", "/admin/customers?q=a.b", "/admin/companies?q=x",
+		"/admin/login-tokens?q=zo", "/admin/login-tokens?q=___"} {
+		cases = append(cases, struct {
+			name string
+			do   func() (int, http.Header)
+		}{path, func() (int, http.Header) { s, _, h := b.get(path); return s, h }})
+	}
 	for _, c := range cases {
 		status, h := c.do()
 		if status != http.StatusTooManyRequests || h.Get("Retry-After") != "7" {
 			t.Errorf("%s with its gate full: %d, Retry-After %q; want 429 and 7", c.name, status, h.Get("Retry-After"))
 		}
 	}
-	if status, body, _ := b.get("/admin/users/search?q=abc"); status != http.StatusOK {
-		t.Errorf("a search of three characters with the short searches' gate full: %d %s", status, body)
+	for _, path := range []string{"/admin/users/search?q=abc", "/admin/contacts?q=hoffmann", "/admin/customers", "/admin/companies?q=4711",
+		"/admin/login-tokens?q=ab.cde"} {
+		if status, body, _ := b.get(path); status != http.StatusOK {
+			t.Errorf("GET %s with the short searches' gate full: %d %s", path, status, body)
+		}
 	}
 	if n := customerCount(t, o); n != 0 {
 		t.Errorf("%d customers imported while the gate was full", n)
@@ -396,6 +410,34 @@ func TestAFormPastItsLimitIs413SentChunkedOrNot(t *testing.T) {
 			if resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(string(page), "too large") {
 				t.Errorf("%s, %d bytes, chunked: %v: %d, want 413\n%.300s", rt.Pattern, len(form), chunked, resp.StatusCode, page)
 			}
+// TestAPagePastTenThousandRowsIsA400WithAMessage: the lists show their
+// first 10,000 rows. A deeper page in a hand-edited URL is answered 400:
+// the directory's lists show their last page with a message saying why,
+// the token list its message next to the filters, naming the page.
+func TestAPagePastTenThousandRowsIsA400WithAMessage(t *testing.T) {
+	o := newOffice(t, "sqlite")
+	o.staff("all@shop.test", "configuration:owner", "users:owner")
+	b := o.browser()
+	b.signIn("all@shop.test")
+	for _, c := range []struct{ path, id, shown string }{
+		{"/admin/contacts?page=401", "contacts-problem", "Page 400 of"},
+		{"/admin/customers?q=ab&page=21&pageSize=500", "customers-problem", "Page 20 of"},
+		{"/admin/companies?page=10001&pageSize=1", "companies-problem", "Page 10000 of"},
+	} {
+		status, body, _ := b.get(c.path)
+		if status != http.StatusBadRequest {
+			t.Errorf("GET %s: %d, want 400", c.path, status)
+		}
+		mustContain(t, c.path, body, `id="`+c.id+`"`, "past the last page a list shows", "10000", c.shown)
+	}
+	status, body, _ := b.get("/admin/login-tokens?page=401")
+	if status != http.StatusBadRequest {
+		t.Errorf("GET /admin/login-tokens?page=401: %d, want 400", status)
+	}
+	mustContain(t, "the token list, page 401", body, "Page: at most 400 with pageSize 25")
+	for _, path := range []string{"/admin/contacts?page=400", "/admin/login-tokens?page=400"} {
+		if status, body, _ := b.get(path); status != http.StatusOK || strings.Contains(body, "past the last page") {
+			t.Errorf("GET %s: %d", path, status)
 		}
 	}
 }

@@ -1,7 +1,9 @@
 package backoffice
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -11,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	lt "github.com/logintokens/logintokens"
+	"github.com/logintokens/logintokens/internal/bounds"
 )
 
 // Users > Contacts, Customers and Companies (CONTRACT §4: users:viewer to
@@ -152,7 +155,7 @@ type dirPager struct {
 
 func newDirPager(u *url.URL, lq dirQuery, total int) dirPager {
 	p := dirPager{Total: total, Page: lq.Page, Size: lq.PageSize, Sizes: dirPageSizes,
-		Pages: max(1, (total+lq.PageSize-1)/lq.PageSize),
+		Pages: bounds.LastPage(total, lq.PageSize),
 		From:  (lq.Page-1)*lq.PageSize + 1, To: min(total, lq.Page*lq.PageSize)}
 	if !slices.Contains(p.Sizes, p.Size) {
 		p.Sizes = slices.Sorted(slices.Values(append([]int{p.Size}, p.Sizes...)))
@@ -182,17 +185,45 @@ type dirList[R any] struct {
 	CanEdit bool
 	Here    string      // this list's URL, where row actions come back to
 	Company *lt.Company // contacts: the company the list is narrowed to
+	Problem string      // why the page asked for is not the one shown
+}
+
+// findDirectory reads the page of a list that lq asks for. A q that no
+// trigram index serves takes a place of the short searches' gate, which
+// the API's searches share (a full gate is a 429 at once). A page deeper
+// than a list goes (bounds.CheckPage) shows the last page it does
+// instead, and problem says so.
+func findDirectory[T any](s *Server, r *http.Request, k *dirKind, lq *dirQuery,
+	find func(context.Context, lt.DirectoryFilter) ([]*T, int, error)) (items []*T, total int, problem string, err error) {
+	leave, err := s.Gates.EnterSearch(lq.Q)
+	if err != nil {
+		return nil, 0, "", err
+	}
+	defer leave()
+	if bounds.CheckPage(lq.Page, lq.PageSize) != nil {
+		last := bounds.LastPage(bounds.MaxListRows, lq.PageSize)
+		problem = fmt.Sprintf("Page %d is past the last page a list shows: it shows the first %d %s, %d pages of %d. Search to narrow it.",
+			lq.Page, bounds.MaxListRows, k.Many, last, lq.PageSize)
+		lq.Page = last
+	}
+	items, total, err = find(r.Context(), lq.filter())
+	return items, total, problem, err
 }
 
 func newDirList[R any](r *http.Request, k *dirKind, lq dirQuery, total int) *dirList[R] {
 	return &dirList[R]{Kind: k, Query: lq, Pager: newDirPager(r.URL, lq, total), Here: r.URL.RequestURI(), CanEdit: canEditDirectory(r)}
 }
 
-// renderList writes a list page, with the notice a redirect asked for.
+// renderList writes a list page, with the notice a redirect asked for;
+// a list that shows another page than the one asked for is a 400.
 func renderList[R any](s *Server, w http.ResponseWriter, r *http.Request, d *dirList[R]) {
 	p := s.page(r, d.Kind.ManyTitle, d.Kind.Many)
 	p.Message, p.Data = doneNotice(r), d
-	s.render(w, r, http.StatusOK, d.Kind.Many, p)
+	status := http.StatusOK
+	if d.Problem != "" {
+		status = http.StatusBadRequest
+	}
+	s.render(w, r, status, d.Kind.Many, p)
 }
 
 // Count says how many rows the list has: "1 contact", "12 contacts".

@@ -29,7 +29,7 @@ func (s *Server) listCompanies(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	lq := readDirQuery(r)
-	list, total, err := s.Store.FindCompanies(r.Context(), lq.filter())
+	list, total, problem, err := findDirectory(s, r, companiesKind, &lq, s.Store.FindCompanies)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -45,6 +45,7 @@ func (s *Server) listCompanies(w http.ResponseWriter, r *http.Request) {
 	// One count per row: pages are short, and the store has no count of
 	// several companies' contacts at once.
 	d := newDirList[companyRow](r, companiesKind, lq, total)
+	d.Problem = problem
 	d.Rows = make([]companyRow, len(list))
 	for i, c := range list {
 		d.Rows[i].Company = c

@@ -51,12 +51,13 @@ func listPeople[T lt.PersonKind](s *Server, k *personKind[T]) http.Handler {
 		if !k.Companies {
 			lq.CompanyID = 0
 		}
-		people, total, err := k.Find(ctx, lq.filter())
+		people, total, problem, err := findDirectory(s, r, k.dirKind, &lq, k.Find)
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
 		d := newDirList[personRow](r, k.dirKind, lq, total)
+		d.Problem = problem
 		companies := companyCache{s: s, ctx: ctx}
 		for _, c := range people {
 			id, companyID, person := lt.PersonParts(c)

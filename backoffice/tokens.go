@@ -10,6 +10,7 @@ package backoffice
 // filter panel post their forms, so that what was typed travels in a body.
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -200,7 +201,7 @@ func (s *Server) listTokens(w http.ResponseWriter, r *http.Request) {
 	f, err := lt.ParseTokenFilter(q)
 	if err == nil {
 		var items []*lt.LoginToken
-		items, v.Found, err = s.Store.FindTokens(r.Context(), f)
+		items, v.Found, err = s.findTokens(r.Context(), f)
 		for _, t := range items {
 			v.Items = append(v.Items, tokenRow{t})
 		}
@@ -216,7 +217,7 @@ func (s *Server) listTokens(w http.ResponseWriter, r *http.Request) {
 	}
 	v.Sort = f.Sort
 	v.Page, v.PageSize = f.Paging()
-	v.Pages = lt.Pages(v.Found, v.PageSize)
+	v.Pages = bounds.LastPage(v.Found, v.PageSize)
 	v.Filters = s.filterForm(r, q)
 	if v.Editor {
 		v.New = s.newTokenForm(c)
@@ -224,6 +225,17 @@ func (s *Server) listTokens(w http.ResponseWriter, r *http.Request) {
 	p := s.page(r, "Login Tokens", "login-tokens")
 	p.Data = v
 	s.render(w, r, status, "tokens", p)
+}
+
+// findTokens is the store's token list, with a q that no trigram index
+// serves bounded by the gate the API's searches share.
+func (s *Server) findTokens(ctx context.Context, f lt.TokenFilter) ([]*lt.LoginToken, int, error) {
+	leave, err := s.Gates.EnterSearch(f.Q)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer leave()
+	return s.Store.FindTokens(ctx, f)
 }
 
 // showFilters is the filter panel as a page of its own, for browsers

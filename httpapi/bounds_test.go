@@ -99,8 +99,11 @@ func TestJSONImportsAreOneArrayOfObjects(t *testing.T) {
 // TestAFullGateRefusesImportsExportsAndShortSearchesWith429 fills each of
 // the API's gates and asks for what it bounds: each is refused at once
 // with 429 RATE_LIMITED, a detail saying what is busy, and Retry-After.
+// The short searches are those of the user picker, the directory's lists
+// and the token list whose q holds no three letters or digits in a row.
 // Other requests are not held up.
 func TestAFullGateRefusesImportsExportsAndShortSearchesWith429(t *testing.T) {
+	const short = "searches without three letters or digits in a row"
 	a := newAPI(t, "sqlite", 0)
 	gates := a.API.Gates
 	for _, g := range []*bounds.Gate{gates.Imports, gates.Exports, gates.ShortSearches} {
@@ -119,8 +122,20 @@ func TestAFullGateRefusesImportsExportsAndShortSearchesWith429(t *testing.T) {
 	}{
 		{"import", "POST", "/api/v1/contacts/import", `[]`, "imports"},
 		{"export", "GET", "/api/v1/login-tokens.csv", nil, "exports"},
-		{"search of one character", "GET", "/api/v1/users/search?q=a", nil, "searches of one or two characters"},
-		{"search of two characters", "GET", "/api/v1/users/search?q=%20ab%20", nil, "searches of one or two characters"},
+		{"search of one character", "GET", "/api/v1/users/search?q=a", nil, short},
+		{"search of two characters", "GET", "/api/v1/users/search?q=%20ab%20", nil, short},
+		// Three characters or more, in which no trigram index finds a
+		// trigram of its own: found by their start, and gated as short.
+		{"search of punctuation", "GET", "/api/v1/users/search?q=...", nil, short},
+		{"search of underscores", "GET", "/api/v1/users/search?q=___", nil, short},
+		{"search of a_b", "GET", "/api/v1/users/search?q=a_b", nil, short},
+		{"search of a name and an initial", "GET", "/api/v1/users/search?q=jo%20d", nil, short},
+		{"contacts of two characters", "GET", "/api/v1/contacts?q=ab", nil, short},
+		{"contacts of punctuation", "GET", "/api/v1/contacts?q=%25%25%25", nil, short},
+		{"customers of a.b", "GET", "/api/v1/customers?q=a.b", nil, short},
+		{"companies of one character", "GET", "/api/v1/companies?q=x", nil, short},
+		{"tokens of two characters", "GET", "/api/v1/login-tokens?q=zo", nil, short},
+		{"tokens of punctuation", "GET", "/api/v1/login-tokens?q=...", nil, short},
 	} {
 		resp := a.doResp("all", c.method, c.path, c.body, nil)
 		b, _ := io.ReadAll(resp.Body)
@@ -130,7 +145,8 @@ func TestAFullGateRefusesImportsExportsAndShortSearchesWith429(t *testing.T) {
 			t.Errorf("%s with its gate full: %d Retry-After %q %s", c.name, resp.StatusCode, resp.Header.Get("Retry-After"), b)
 		}
 	}
-	for _, path := range []string{"/api/v1/users/search?q=abc", "/api/v1/users/search", "/api/v1/login-tokens"} {
+	for _, path := range []string{"/api/v1/users/search?q=abc", "/api/v1/users/search", "/api/v1/login-tokens", "/api/v1/login-tokens?q=ab.cde",
+		"/api/v1/contacts", "/api/v1/contacts?q=hoffmann", "/api/v1/customers?q=o%27brien", "/api/v1/companies?q=4711"} {
 		if status, b := a.do("all", "GET", path, nil); status != http.StatusOK {
 			t.Errorf("GET %s with the gates full: %d %s", path, status, b)
 		}
@@ -233,5 +249,28 @@ func TestABodyPastTheLimitSentChunkedIs413(t *testing.T) {
 	}
 	if tested < 10 {
 		t.Fatalf("only %d requests: the routes with a body were not found", tested)
+	}
+// TestAPagePastTenThousandRowsIsA400NamingPage: the token list and the
+// directory's lists show their first 10,000 rows; a page that ends past
+// them is a problem+json 400 naming page and its deepest page at that
+// size, the deepest page itself an ordinary (here empty) page.
+func TestAPagePastTenThousandRowsIsA400NamingPage(t *testing.T) {
+	a := newAPI(t, "sqlite", 0)
+	for _, list := range []string{"/api/v1/login-tokens", "/api/v1/contacts", "/api/v1/customers", "/api/v1/companies"} {
+		for _, c := range []struct{ page, size, deepest int }{{401, 25, 400}, {21, 500, 20}, {10001, 1, 10000}} {
+			path := fmt.Sprintf("%s?q=acme&page=%d&pageSize=%d", list, c.page, c.size)
+			p := a.problem("all", "GET", path, nil, http.StatusBadRequest, lt.EINVALID)
+			if len(p.Errors) != 1 || p.Errors[0].Field != "page" || !strings.Contains(p.Errors[0].Message, fmt.Sprintf("at most %d", c.deepest)) {
+				t.Errorf("GET %s: %+v, want one error naming page, at most %d", path, p, c.deepest)
+			}
+			var pg struct {
+				Items []any `json:"items"`
+				Page  int   `json:"page"`
+			}
+			a.json("all", "GET", fmt.Sprintf("%s?q=acme&page=%d&pageSize=%d", list, c.deepest, c.size), nil, http.StatusOK, &pg)
+			if pg.Page != c.deepest || len(pg.Items) != 0 {
+				t.Errorf("GET %s page %d: %+v", list, c.deepest, pg)
+			}
+		}
 	}
 }

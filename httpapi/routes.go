@@ -69,7 +69,14 @@ var pagingParams = []param{
 	{"pageSize", "integer", "items per page, 1 to 500 (default 25)"},
 }
 
-var directoryListParams = append([]param{{"q", "string", "case-insensitive text in name, email or external id"}}, pagingParams...)
+// listPagingParams are the paging of the token list and the directory's
+// lists, which page no deeper than bounds.MaxListRows.
+var listPagingParams = []param{
+	{"page", "integer", "1-based page; page × pageSize at most 10000 (a list shows its first 10,000 rows: a deeper page is a 400)"},
+	pagingParams[1],
+}
+
+var directoryListParams = append([]param{{"q", "string", "case-insensitive text in name, email or external id: anywhere in them when it holds three letters or digits in a row, else at their start"}}, listPagingParams...)
 
 // tokenFilterParams documents the token list's filters (CONTRACT §5).
 var tokenFilterParams = []param{
@@ -99,7 +106,7 @@ func (s *Server) routeTable() []route {
 	return []route{
 		// Login tokens.
 		{"GET", "/api/v1/login-tokens", cfgViewer, s.listTokens, doc{id: "listTokens", summary: "List login tokens", tag: tokens,
-			query: append(tokenFilterParams, pagingParams...), ok: 200, resp: "LoginTokenList"}},
+			query: append(tokenFilterParams, listPagingParams...), ok: 200, resp: "LoginTokenList", errors: []int{429}}},
 		{"POST", "/api/v1/login-tokens", cfgEditor, s.createToken, doc{id: "createToken", summary: "Create a login token", tag: tokens,
 			body: "NewLoginToken", ok: 201, resp: "IssuedLoginToken"}},
 		{"GET", "/api/v1/login-tokens.csv", cfgViewer, s.exportTokens, doc{id: "exportTokens", summary: "Export the filtered login tokens as CSV", tag: tokens,
@@ -124,20 +131,20 @@ func (s *Server) routeTable() []route {
 			query: pagingParams, ok: 200, resp: "EventList", errors: nf}},
 
 		// Directory.
-		{"GET", "/api/v1/companies", usersViewer, s.listCompanies, doc{id: "listCompanies", summary: "List companies", tag: dir, query: directoryListParams, ok: 200, resp: "CompanyList"}},
+		{"GET", "/api/v1/companies", usersViewer, s.listCompanies, doc{id: "listCompanies", summary: "List companies", tag: dir, query: directoryListParams, ok: 200, resp: "CompanyList", errors: []int{429}}},
 		{"POST", "/api/v1/companies", usersEditor, s.createCompany, doc{id: "createCompany", summary: "Create a company", tag: dir, body: "CompanyInput", ok: 201, resp: "Company", errors: []int{409}}},
 		{"GET", "/api/v1/companies/{id}", usersViewer, s.getCompany, doc{id: "getCompany", summary: "Get a company", tag: dir, ok: 200, resp: "Company", errors: nf}},
 		{"PATCH", "/api/v1/companies/{id}", usersEditor, s.updateCompany, doc{id: "updateCompany", summary: "Update a company", tag: dir, body: "CompanyInput", ok: 200, resp: "Company", errors: []int{404, 409}}},
 		{"DELETE", "/api/v1/companies/{id}", usersEditor, s.deleteCompany, doc{id: "deleteCompany", summary: "Delete a company without contacts", tag: dir, ok: 204, errors: []int{404, 409}}},
 		{"GET", "/api/v1/contacts", usersViewer, s.listContacts, doc{id: "listContacts", summary: "List contacts", tag: dir,
-			query: append([]param{{"companyId", "integer", "only the contacts of this company"}}, directoryListParams...), ok: 200, resp: "ContactList"}},
+			query: append([]param{{"companyId", "integer", "only the contacts of this company"}}, directoryListParams...), ok: 200, resp: "ContactList", errors: []int{429}}},
 		{"POST", "/api/v1/contacts", usersEditor, s.createContact, doc{id: "createContact", summary: "Create a contact", tag: dir, body: "ContactInput", ok: 201, resp: "Contact", errors: []int{409}}},
 		{"POST", "/api/v1/contacts/import", usersEditor, s.importContacts, doc{id: "importContacts", summary: "Import contacts (upsert by externalId, else email)", tag: dir,
 			body: "ContactImport", bodyTypes: []string{"application/json", "text/csv"}, ok: 200, resp: "ImportResult", errors: []int{413, 429}, maxBody: maxImportBody}},
 		{"GET", "/api/v1/contacts/{id}", usersViewer, s.getContact, doc{id: "getContact", summary: "Get a contact", tag: dir, ok: 200, resp: "Contact", errors: nf}},
 		{"PATCH", "/api/v1/contacts/{id}", usersEditor, s.updateContact, doc{id: "updateContact", summary: "Update a contact", tag: dir, body: "ContactInput", ok: 200, resp: "Contact", errors: []int{404, 409}}},
 		{"DELETE", "/api/v1/contacts/{id}", usersEditor, s.deleteContact, doc{id: "deleteContact", summary: "Delete a contact (soft: its tokens then fail with USER_DISABLED)", tag: dir, ok: 204, errors: nf}},
-		{"GET", "/api/v1/customers", usersViewer, s.listCustomers, doc{id: "listCustomers", summary: "List customers", tag: dir, query: directoryListParams, ok: 200, resp: "CustomerList"}},
+		{"GET", "/api/v1/customers", usersViewer, s.listCustomers, doc{id: "listCustomers", summary: "List customers", tag: dir, query: directoryListParams, ok: 200, resp: "CustomerList", errors: []int{429}}},
 		{"POST", "/api/v1/customers", usersEditor, s.createCustomer, doc{id: "createCustomer", summary: "Create a customer", tag: dir, body: "CustomerInput", ok: 201, resp: "Customer", errors: []int{409}}},
 		{"POST", "/api/v1/customers/import", usersEditor, s.importCustomers, doc{id: "importCustomers", summary: "Import customers (upsert by externalId, else email)", tag: dir,
 			body: "CustomerImport", bodyTypes: []string{"application/json", "text/csv"}, ok: 200, resp: "ImportResult", errors: []int{413, 429}, maxBody: maxImportBody}},
@@ -145,7 +152,7 @@ func (s *Server) routeTable() []route {
 		{"PATCH", "/api/v1/customers/{id}", usersEditor, s.updateCustomer, doc{id: "updateCustomer", summary: "Update a customer", tag: dir, body: "CustomerInput", ok: 200, resp: "Customer", errors: []int{404, 409}}},
 		{"DELETE", "/api/v1/customers/{id}", usersEditor, s.deleteCustomer, doc{id: "deleteCustomer", summary: "Delete a customer (soft: its tokens then fail with USER_DISABLED)", tag: dir, ok: 204, errors: nf}},
 		{"GET", "/api/v1/users/search", pickerUsers, s.searchUsers, doc{id: "searchUsers", summary: "Search contacts and customers for the user picker", tag: dir,
-			query: []param{{"q", "string", "name, email or company: from three characters anywhere in them, one or two at their start"}, {"limit", "integer", "at most this many hits, 1 to 100 (default 20)"}}, ok: 200, resp: "UserHits", errors: []int{429}}},
+			query: []param{{"q", "string", "name, email or company: anywhere in them when q holds three letters or digits in a row, else at their start"}, {"limit", "integer", "at most this many hits, 1 to 100 (default 20)"}}, ok: 200, resp: "UserHits", errors: []int{429}}},
 
 		// API keys.
 		{"GET", "/api/v1/api-keys", cfgOwner, s.listAPIKeys, doc{id: "listAPIKeys", summary: "List API keys", tag: keys, ok: 200, resp: "APIKeyList"}},

@@ -42,6 +42,11 @@ func (s *Server) listTokens(w http.ResponseWriter, r *http.Request, c *caller) e
 	if err != nil {
 		return err
 	}
+	leave, err := s.Gates.EnterSearch(f.Q)
+	if err != nil {
+		return err
+	}
+	defer leave()
 	items, found, err := s.Store.FindTokens(r.Context(), f)
 	if err != nil {
 		return err

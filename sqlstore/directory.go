@@ -5,9 +5,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	lt "github.com/logintokens/logintokens"
+	"github.com/logintokens/logintokens/internal/bounds"
 )
 
 // Companies, contacts and customers are never removed: DELETE sets
@@ -31,6 +33,227 @@ func pageArgs(page, size int) (limit, offset int) {
 		page = 1
 	}
 	return size, (page - 1) * size
+}
+
+// --- the lists of companies, contacts and customers
+
+// directoryList is what a list of the directory reads: a table, the
+// lowercased text its q looks in, and its order, each served by an index
+// (migrations 00006 and 00008).
+type directoryList struct {
+	table string
+	// text are the expressions q looks in, each with an index of its
+	// values' starts: prefixes names them on SQLite (on PostgreSQL they
+	// are in COLLATE "C"); fts are SQLite's FTS5 trigram tables over text.
+	text, prefixes, fts []string
+	// order is the list's order, and orderIndex its index.
+	order, orderIndex string
+}
+
+var (
+	contactsList = directoryList{table: "contacts",
+		text:     []string{`lower(first_name || ' ' || last_name)`, `email`, `lower(external_id)`},
+		prefixes: []string{"contacts_search_name", "contacts_email", "contacts_external_id_lower"},
+		fts:      []string{"contacts_fts", "contacts_xid_fts"},
+		order:    `lower(last_name), lower(first_name), id`, orderIndex: "contacts_list_order"}
+	customersList = directoryList{table: "customers",
+		text:     []string{`lower(first_name || ' ' || last_name)`, `email`, `lower(external_id)`},
+		prefixes: []string{"customers_search_name", "customers_email", "customers_external_id_lower"},
+		fts:      []string{"customers_fts", "customers_xid_fts"},
+		order:    `lower(last_name), lower(first_name), id`, orderIndex: "customers_list_order"}
+	companiesList = directoryList{table: "companies",
+		text:     []string{`lower(name)`, `lower(external_id)`},
+		prefixes: []string{"companies_search_name", "companies_external_id_lower"},
+		fts:      []string{"companies_fts", "companies_xid_fts"},
+		order:    `lower(name), id`, orderIndex: "companies_search_name"}
+)
+
+// match is what q finds in a list (bounds.Indexed decides, as for the
+// user search): text of three letters or digits in a row anywhere in the
+// list's text, in any case, as LIKE '%q%' finds it, which pg_trgm answers
+// itself; any other text where it starts the list's text, a range of
+// each prefix index (text compared by its bytes, as prefixRange
+// explains). cond is what a row must meet. On SQLite, whose planner knows
+// nothing of how many rows a MATCH or a range keeps and may read the
+// whole table instead, cands also selects the candidates' ids (as cid),
+// each index in a subquery of its own: the FTS5 tables' rows, which the
+// LIKE then checks, or each prefix index's range.
+func (l directoryList) match(d dialect, q string) (cond string, args []any, cands string, candArgs []any) {
+	var ors, in []string
+	if bounds.Indexed(q) {
+		pat := likePattern(q)
+		for _, col := range l.text {
+			ors = append(ors, col+` LIKE ? ESCAPE '\'`)
+			args = append(args, pat)
+		}
+		if d.name() == "sqlite" {
+			trigrams, _ := ftsTrigrams(q)
+			for _, t := range l.fts {
+				in = append(in, `SELECT rowid AS cid FROM `+t+` WHERE `+t+` MATCH ?`)
+				candArgs = append(candArgs, trigrams)
+			}
+		}
+		return `(` + strings.Join(ors, ` OR `) + `)`, args, strings.Join(in, ` UNION `), candArgs
+	}
+	lo, hi := prefixRange(strings.ToLower(q))
+	if d.name() == "sqlite" {
+		for i, col := range l.text {
+			in = append(in, `SELECT id AS cid FROM `+l.table+` INDEXED BY `+l.prefixes[i]+` WHERE `+col+` >= ? AND `+col+` < ? AND deleted_at IS NULL`)
+			candArgs = append(candArgs, lo, hi)
+		}
+		return ``, nil, strings.Join(in, ` UNION `), candArgs
+	}
+	for _, col := range l.text {
+		ors = append(ors, `(`+col+` COLLATE "C" >= ? AND `+col+` COLLATE "C" < ?)`)
+		args = append(args, lo, hi)
+	}
+	return `(` + strings.Join(ors, ` OR `) + `)`, args, ``, nil
+}
+
+// findListed reads one page of a list, and its total: the rows of l that
+// are not deleted, hold f.Q and meet the condition narrow (if any, with
+// its arguments), in l's order. A page past bounds.MaxListRows is
+// refused: the rows it skips would each be read.
+func findListed[T any](ctx context.Context, s *Store, l directoryList, f lt.DirectoryFilter,
+	selectSQL string, scan func(rowScanner) (*T, error), narrow string, narrowArgs ...any) ([]*T, int, error) {
+	if err := bounds.CheckPage(f.Page, f.PageSize); err != nil {
+		return nil, 0, err
+	}
+	var out []*T
+	var total int
+	err := s.read(ctx, func(tx *tx) error {
+		var err error
+		total, err = (&listRead{s: s, tx: tx, l: l}).run(ctx, f, selectSQL, narrow, narrowArgs, func(rows *sql.Rows) error {
+			r, err := scan(rows)
+			out = append(out, r)
+			return err
+		})
+		return err
+	})
+	return out, total, err
+}
+
+// listRead is one read of a list in the transaction tx; when explain is
+// set, the plans of its queries go there.
+type listRead struct {
+	s       *Store
+	tx      *tx
+	l       directoryList
+	explain *plans
+}
+
+// run counts the rows of the list and reads its page with selectSQL,
+// calling each for each row. With q, the count tells how the page is
+// best found: when the matches are so many that a walk of the order's
+// index reaches the page's end after reading under half of them (the rule
+// of the token list, sqliteWalkBudget: 2 * end * rows < matches², as if
+// the matches were spread over the order), it walks the index; else the
+// page is sorted from the matches, which the search's indexes find. A
+// walk reads at most the table, and only for a q that matches at least
+// the root of 2 * end * rows of it (1,100 of 60,000 people for page 1);
+// a few matches are never found by reading every row, as PostgreSQL's
+// planner does when it takes LIKE '%q%' to keep a few percent. SQLite's
+// planner knows nothing of how many rows LIKE or MATCH keep and is told,
+// PostgreSQL's is left its choice for the walk.
+func (lr *listRead) run(ctx context.Context, f lt.DirectoryFilter, selectSQL, narrow string, narrowArgs []any, each func(*sql.Rows) error) (int, error) {
+	l := lr.l
+	head, ok := strings.CutSuffix(selectSQL, ` FROM `+l.table)
+	if !ok {
+		return 0, fmt.Errorf("list %s: the select does not end with FROM %s", l.table, l.table)
+	}
+	conds, args := []string{`deleted_at IS NULL`}, narrowArgs
+	if narrow != "" {
+		conds = append(conds, narrow)
+	}
+	var cands string
+	var candArgs []any
+	var size int64 // about the table's rows, cheaply: ids only grow
+	q := strings.TrimSpace(f.Q)
+	if q != "" {
+		var cond string
+		var a []any
+		cond, a, cands, candArgs = l.match(lr.s.d, q)
+		if cond != "" {
+			conds, args = append(conds, cond), append(slices.Clip(args), a...)
+		}
+		var err error
+		if size, err = lr.number(ctx, `SELECT COALESCE(MAX(id), 0) FROM `+l.table); err != nil {
+			return 0, err
+		}
+		if cands != "" && cond != "" {
+			// Trigram candidates, which the LIKE checks: when they are
+			// most of the table ("test", in every email), reading it in
+			// its own order costs half as much as reading them one by one.
+			n, err := lr.number(ctx, `SELECT COUNT(*) FROM (`+cands+`)`, candArgs...)
+			if err != nil {
+				return 0, err
+			}
+			if 2*n > size {
+				cands, candArgs = ``, nil
+			}
+		}
+	}
+	where := ` WHERE ` + strings.Join(conds, ` AND `)
+	// From the candidates, when there are: SQLite reads each one's row by
+	// its id (CROSS JOIN keeps the candidates first).
+	from, fromArgs := ` FROM `+l.table, []any(nil)
+	if cands != "" {
+		from, fromArgs = ` FROM (`+cands+`) cand CROSS JOIN `+l.table+` ON `+l.table+`.id = cand.cid`, candArgs
+	}
+	total, err := lr.number(ctx, `SELECT COUNT(*)`+from+where, append(slices.Clip(fromArgs), args...)...)
+	if err != nil {
+		return 0, err
+	}
+	limit, offset := pageArgs(f.Page, f.PageSize)
+	if int64(offset) >= total {
+		return int(total), nil // a page past the end is empty, not an error
+	}
+	order := l.order
+	if q != "" {
+		if walk := 2*int64(offset+limit)*size < total*total; walk {
+			from, fromArgs = ` FROM `+l.table+lr.s.sqliteHint(` INDEXED BY `+l.orderIndex), nil
+			if cands != "" {
+				where += ` AND id IN (SELECT cid FROM (` + cands + `))`
+				args = append(slices.Clip(args), candArgs...)
+			}
+		} else {
+			// The order's first key written so that no index has it.
+			first, rest, _ := strings.Cut(l.order, `, `)
+			order = first + ` || '', ` + rest
+		}
+	}
+	rows, err := lr.query(ctx, head+from+where+` ORDER BY `+order+` LIMIT ? OFFSET ?`, append(append(slices.Clip(fromArgs), args...), limit, offset)...)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := each(rows); err != nil {
+			return 0, err
+		}
+	}
+	return int(total), rows.Err()
+}
+
+// number runs a query of one number.
+func (lr *listRead) number(ctx context.Context, query string, args ...any) (int64, error) {
+	if lr.explain != nil {
+		if err := lr.explain.add(ctx, lr.tx, lr.s.d, query, args); err != nil {
+			return 0, err
+		}
+	}
+	var n int64
+	err := lr.tx.queryRow(ctx, query, args...).Scan(&n)
+	return n, err
+}
+
+func (lr *listRead) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if lr.explain != nil {
+		if err := lr.explain.add(ctx, lr.tx, lr.s.d, query, args); err != nil {
+			return nil, err
+		}
+	}
+	return lr.tx.query(ctx, query, args...)
 }
 
 // --- companies
@@ -87,34 +310,7 @@ func (s *Store) FindCompanyByID(ctx context.Context, id int64) (*lt.Company, err
 
 // FindCompanies lists companies by name, with the total.
 func (s *Store) FindCompanies(ctx context.Context, f lt.DirectoryFilter) ([]*lt.Company, int, error) {
-	where, args := `deleted_at IS NULL`, []any{}
-	if f.Q != "" {
-		where += ` AND (lower(name) LIKE ? ESCAPE '\' OR lower(COALESCE(external_id, '')) LIKE ? ESCAPE '\')`
-		p := likePattern(f.Q)
-		args = append(args, p, p)
-	}
-	var out []*lt.Company
-	var total int
-	err := s.read(ctx, func(tx *tx) error {
-		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM companies WHERE `+where, args...).Scan(&total); err != nil {
-			return err
-		}
-		limit, offset := pageArgs(f.Page, f.PageSize)
-		rows, err := tx.query(ctx, companySelect+` WHERE `+where+` ORDER BY lower(name), id LIMIT ? OFFSET ?`, append(args, limit, offset)...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			c, err := scanCompany(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, c)
-		}
-		return rows.Err()
-	})
-	return out, total, err
+	return findListed(ctx, s, companiesList, f, companySelect, scanCompany, "")
 }
 
 // UpdateCompany patches a company; its contacts' tokens follow a new name.
@@ -342,38 +538,13 @@ func (p personTable[T]) delete(ctx context.Context, s *Store, id int64) error {
 
 // list lists people by name, with the total; f.CompanyID narrows contacts only.
 func (p personTable[T]) list(ctx context.Context, s *Store, f lt.DirectoryFilter) ([]*T, int, error) {
-	where, args := `deleted_at IS NULL`, []any{}
-	if f.Q != "" {
-		where += ` AND (lower(first_name || ' ' || last_name) LIKE ? ESCAPE '\' OR email LIKE ? ESCAPE '\' OR lower(COALESCE(external_id, '')) LIKE ? ESCAPE '\')`
-		pat := likePattern(f.Q)
-		args = append(args, pat, pat, pat)
+	if p.kind == lt.UserCustomer {
+		return findListed(ctx, s, customersList, f, p.selectSQL(), p.scan, "")
 	}
-	if f.CompanyID != nil && p.kind == lt.UserContact {
-		where += ` AND company_id = ?`
-		args = append(args, *f.CompanyID)
+	if f.CompanyID != nil {
+		return findListed(ctx, s, contactsList, f, p.selectSQL(), p.scan, `company_id = ?`, *f.CompanyID)
 	}
-	var out []*T
-	var total int
-	err := s.read(ctx, func(tx *tx) error {
-		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM `+p.table+` WHERE `+where, args...).Scan(&total); err != nil {
-			return err
-		}
-		limit, offset := pageArgs(f.Page, f.PageSize)
-		rows, err := tx.query(ctx, p.selectSQL()+` WHERE `+where+` ORDER BY lower(last_name), lower(first_name), id LIMIT ? OFFSET ?`, append(args, limit, offset)...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			c, err := p.scan(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, c)
-		}
-		return rows.Err()
-	})
-	return out, total, err
+	return findListed(ctx, s, contactsList, f, p.selectSQL(), p.scan, "")
 }
 
 // byID is find in a read transaction of its own.

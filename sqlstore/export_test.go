@@ -2,18 +2,65 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"strings"
+
+	lt "github.com/logintokens/logintokens"
 )
 
 // ExplainSearchUsers returns the plans of the queries SearchUsers runs
-// for q, one line per step, as the database explains them.
-func (s *Store) ExplainSearchUsers(ctx context.Context, q string, limit int) ([]string, error) {
-	var plan []string
+// for q, one line per step, as the database explains them. With
+// analyze, PostgreSQL runs each query and says how many rows each step
+// read.
+func (s *Store) ExplainSearchUsers(ctx context.Context, q string, limit int, analyze ...bool) ([]string, error) {
+	p := &plans{analyze: len(analyze) > 0 && analyze[0]}
 	err := s.read(ctx, func(tx *tx) error {
-		_, err := (&peopleSearch{s: s, tx: tx, limit: limit, explain: &plan}).run(ctx, strings.TrimSpace(q))
+		_, err := (&peopleSearch{s: s, tx: tx, limit: limit, explain: p}).run(ctx, strings.TrimSpace(q))
 		return err
 	})
-	return plan, err
+	return p.lines, err
+}
+
+// ExplainList returns the plans of the queries that FindContacts,
+// FindCustomers or FindCompanies (list names the table) runs for f, as
+// ExplainSearchUsers does.
+func (s *Store) ExplainList(ctx context.Context, list string, f lt.DirectoryFilter, analyze ...bool) ([]string, error) {
+	l, selectSQL := listNamed(list)
+	p := &plans{analyze: len(analyze) > 0 && analyze[0]}
+	err := s.read(ctx, func(tx *tx) error {
+		_, err := (&listRead{s: s, tx: tx, l: l, explain: p}).run(ctx, f, selectSQL, "", nil, func(*sql.Rows) error { return nil })
+		return err
+	})
+	return p.lines, err
+}
+
+func listNamed(list string) (directoryList, string) {
+	switch list {
+	case "contacts":
+		return contactsList, contactsTable.selectSQL()
+	case "customers":
+		return customersList, customersTable.selectSQL()
+	}
+	return companiesList, companySelect
+}
+
+// ReadsListInOrder reports whether, on SQLite, the list reads its table in
+// its own order for q rather than the rows of its trigram candidates one
+// by one: when they are more than half of its rows.
+func (s *Store) ReadsListInOrder(ctx context.Context, list, q string) (bool, error) {
+	l, _ := listNamed(list)
+	cond, _, cands, candArgs := l.match(s.d, strings.TrimSpace(q))
+	if cond == "" || cands == "" {
+		return false, nil
+	}
+	var n, size int64
+	if err := s.rdb.QueryRowContext(ctx, `SELECT COUNT(*) FROM (`+cands+`)`, candArgs...).Scan(&n); err != nil {
+		return false, err
+	}
+	if err := s.rdb.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM `+l.table).Scan(&size); err != nil {
+		return false, err
+	}
+	return 2*n > size, nil
 }
 
 // SetLimits changes the store's call bounds, for tests that open a store

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	lt "github.com/logintokens/logintokens"
+	"github.com/logintokens/logintokens/internal/bounds"
 )
 
 // tokenSortColumns maps the list's sort keys to columns. Only expires_at,
@@ -45,6 +46,9 @@ func (s *Store) FindTokens(ctx context.Context, f lt.TokenFilter) ([]*lt.LoginTo
 		return nil, 0, err
 	}
 	page, size := f.Paging()
+	if err := bounds.CheckPage(page, size); err != nil {
+		return nil, 0, err
+	}
 	offset := (page - 1) * size
 	pageArgs := append(slices.Clip(args), size, offset)
 	var out []*lt.LoginToken
@@ -349,10 +353,14 @@ func tokenWhere(d dialect, f lt.TokenFilter, now time.Time, walkCol string) (str
 			// keeps the exact meaning: a row holding every trigram of q
 			// need not hold q, and the index folds case its own way.
 			add(col("rid")+` IN (SELECT rowid FROM login_tokens_fts WHERE login_tokens_fts MATCH ?) AND `+like, trigrams, p, p)
-		case d.name() == "postgres" && !indexed:
-			// The pg_trgm GIN indexes answer the LIKE itself, but a q of
-			// one or two characters holds no trigram, and they would read
-			// every entry: slower than reading the table, so keep them out.
+		case d.name() == "postgres" && !bounds.Indexed(f.Q):
+			// The pg_trgm GIN indexes answer the LIKE itself, but a q
+			// without three letters or digits in a row holds no trigram
+			// of its own, and they would read every entry (or most):
+			// slower than reading the table, so keep them out. Such a
+			// search reads every token (so does SQLite's for one or two
+			// characters): the API and the backoffice let only a few run
+			// at once (bounds.Gates.EnterSearch).
 			add(`((t.user_search || '') LIKE ? ESCAPE '\' OR (t.extra_search || '') LIKE ? ESCAPE '\')`, p, p)
 		default:
 			// PostgreSQL through pg_trgm; SQLite, for one or two

@@ -10,15 +10,18 @@ import (
 	"unicode/utf8"
 
 	lt "github.com/logintokens/logintokens"
+	"github.com/logintokens/logintokens/internal/bounds"
 )
 
 // The user picker's search (migration 00006). What q finds:
 //
-//   - three characters or more: the people whose name ("first last"),
-//     email or (contacts) company holds q, in any case, exactly as a LIKE
-//     '%q%' over everyone did; trigram indexes find the candidates (FTS5
-//     on SQLite, pg_trgm on PostgreSQL) and the LIKE checks them;
-//   - one or two characters, which hold no trigram: the people whose name,
+//   - three letters or digits in a row (bounds.Indexed): the people whose
+//     name ("first last"), email or (contacts) company holds q, in any
+//     case, exactly as a LIKE '%q%' over everyone did; trigram indexes
+//     find the candidates (FTS5 on SQLite, pg_trgm on PostgreSQL) and the
+//     LIKE checks them;
+//   - any other text (one or two characters, "...", "a_b", "jo d"), in
+//     which pg_trgm finds no trigram of its own: the people whose name,
 //     email or company starts with q, from indexes of those columns;
 //   - nothing: everyone.
 //
@@ -91,7 +94,7 @@ type peopleSearch struct {
 	s       *Store
 	tx      *tx
 	limit   int
-	explain *[]string
+	explain *plans
 }
 
 // SearchUsers finds contacts and customers for the user picker by name,
@@ -180,7 +183,7 @@ func (u *peopleSearch) part(ctx context.Context, p searchPart) ([]int64, error) 
 		where = ` WHERE ` + p.match
 	}
 	if p.ordered {
-		return u.ids(ctx, `SELECT id FROM (SELECT `+t.cols+` FROM `+t.name+` `+t.alias+u.hint(` INDEXED BY `+t.orderIndex)+
+		return u.ids(ctx, `SELECT id FROM (SELECT `+t.cols+` FROM `+t.name+` `+t.alias+u.s.sqliteHint(` INDEXED BY `+t.orderIndex)+
 			` WHERE `+t.alias+`.deleted_at IS NULL) p`+where+` ORDER BY k, id LIMIT ?`, append(p.matchArgs, u.limit)...)
 	}
 	if !p.noWalk {
@@ -192,7 +195,7 @@ func (u *peopleSearch) part(ctx context.Context, p searchPart) ([]int64, error) 
 	// From the candidates, sorted. On PostgreSQL the order's key is
 	// written so that it is not the index's: the planner then starts from
 	// the trigram indexes.
-	from, args, order := t.name+` `+t.alias+u.hint(p.hint), p.matchArgs, `k`
+	from, args, order := t.name+` `+t.alias+u.s.sqliteHint(p.hint), p.matchArgs, `k`
 	if u.s.d.name() == "postgres" {
 		order = `k || ''`
 	}
@@ -222,18 +225,10 @@ func (u *peopleSearch) walk(ctx context.Context, p searchPart, where string) (id
 		return nil, false, err
 	}
 	found := counts[0]
-	ids, err = u.ids(ctx, `SELECT id FROM (SELECT `+t.cols+` FROM `+t.name+` `+t.alias+u.hint(` INDEXED BY `+t.orderIndex)+
+	ids, err = u.ids(ctx, `SELECT id FROM (SELECT `+t.cols+` FROM `+t.name+` `+t.alias+u.s.sqliteHint(` INDEXED BY `+t.orderIndex)+
 		` WHERE `+t.alias+`.deleted_at IS NULL ORDER BY k, `+t.alias+`.id LIMIT ?) p`+where+` ORDER BY k, id LIMIT ?`,
 		append(append([]any{found}, p.matchArgs...), u.limit)...)
 	return ids, err == nil && (len(ids) == u.limit || found >= rows), err
-}
-
-// hint is an SQLite index hint, nothing on PostgreSQL.
-func (u *peopleSearch) hint(h string) string {
-	if u.s.d.name() == "sqlite" {
-		return h
-	}
-	return ""
 }
 
 // ids runs a query of one integer column.
@@ -266,11 +261,27 @@ func (u *peopleSearch) explainQuery(ctx context.Context, query string, args []an
 	if u.explain == nil {
 		return nil
 	}
+	return u.explain.add(ctx, u.tx, u.s.d, query, args)
+}
+
+// plans are the plans of a read's queries, one line per step, as the
+// database explains them; with analyze, PostgreSQL runs each query and
+// says how many rows each step read.
+type plans struct {
+	lines   []string
+	analyze bool
+}
+
+// add adds the plan of a query.
+func (p *plans) add(ctx context.Context, tx *tx, d dialect, query string, args []any) error {
 	explain := `EXPLAIN QUERY PLAN `
-	if u.s.d.name() == "postgres" {
+	switch {
+	case d.name() == "postgres" && p.analyze:
+		explain = `EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) `
+	case d.name() == "postgres":
 		explain = `EXPLAIN `
 	}
-	rows, err := u.tx.query(ctx, explain+query, args...)
+	rows, err := tx.query(ctx, explain+query, args...)
 	if err != nil {
 		return err
 	}
@@ -285,18 +296,17 @@ func (u *peopleSearch) explainQuery(ctx context.Context, query string, args []an
 		if err := rows.Scan(ptrs...); err != nil {
 			return err
 		}
-		*u.explain = append(*u.explain, fmt.Sprint(vals[len(vals)-1]))
+		p.lines = append(p.lines, fmt.Sprint(vals[len(vals)-1]))
 	}
 	return rows.Err()
 }
 
 // userSearchParts are the parts of a search for q.
 func (s *Store) userSearchParts(q string) []searchPart {
-	n := utf8.RuneCountInString(q)
 	switch {
-	case n == 0:
+	case q == "":
 		return []searchPart{{table: contactsSearch, ordered: true}, {table: customersSearch, ordered: true}}
-	case n < 3:
+	case !bounds.Indexed(q):
 		return s.prefixSearchParts(q)
 	case s.d.name() == "postgres":
 		return s.postgresSearchParts(q)
@@ -332,9 +342,9 @@ func (s *Store) postgresSearchParts(q string) []searchPart {
 	return []searchPart{parts[0], s.byCompanyPart(companies, []any{pat}), parts[1]}
 }
 
-// prefixSearchParts are the parts of a search for one or two characters:
-// the names, emails and company names that start with q, each a range of
-// an index. Text is compared by its bytes (SQLite's only way,
+// prefixSearchParts are the parts of a search that is not Indexed: the
+// names, emails and company names that start with q, each a range of an
+// index. Text is compared by its bytes (SQLite's only way,
 // PostgreSQL's with COLLATE "C"), where the strings that start with q lie
 // from q up to q with its last character one higher. On SQLite the names'
 // range is one of the order's index itself.
@@ -366,17 +376,26 @@ func (s *Store) prefixSearchParts(q string) []searchPart {
 // byCompanyPart is the part of the contacts of the companies that
 // companies selects: their contacts found by the company's index, or by a
 // walk of the order that checks each contact's company. The count reads
-// each company's contacts from the company's index too (on PostgreSQL a
-// LATERAL join, which the planner cannot turn into a scan of every
-// contact).
+// each company's contacts from the company's index too. On PostgreSQL the
+// companies are an array, read once before the contacts (ARRAY(...)): a
+// join, which the planner makes of IN or of a LATERAL subquery, may hash
+// the companies and read every contact (20,000 for 40 companies).
 func (s *Store) byCompanyPart(companies string, args []any) searchPart {
-	p := searchPart{table: contactsSearch, match: `company_id IN (` + companies + `)`, matchArgs: args, hint: ` INDEXED BY contacts_company`,
-		counted:     `SELECT id FROM contacts INDEXED BY contacts_company WHERE deleted_at IS NULL AND company_id IN (` + companies + `)`,
-		countedArgs: args}
+	in := `company_id IN (` + companies + `)`
 	if s.d.name() == "postgres" {
-		p.counted = `SELECT 1 FROM (` + companies + `) co CROSS JOIN LATERAL (SELECT 1 FROM contacts c WHERE c.company_id = co.id AND c.deleted_at IS NULL) x`
+		in = `company_id = ANY (ARRAY(` + companies + `))`
 	}
-	return p
+	return searchPart{table: contactsSearch, match: in, matchArgs: args, hint: ` INDEXED BY contacts_company`,
+		counted:     `SELECT id FROM contacts` + s.sqliteHint(` INDEXED BY contacts_company`) + ` WHERE deleted_at IS NULL AND ` + in,
+		countedArgs: args}
+}
+
+// sqliteHint is an SQLite index hint, nothing on PostgreSQL.
+func (s *Store) sqliteHint(h string) string {
+	if s.d.name() == "sqlite" {
+		return h
+	}
+	return ""
 }
 
 // prefixRange is the range of the strings that start with lo: from lo up

@@ -8,9 +8,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"unicode/utf8"
 
 	lt "github.com/logintokens/logintokens"
+	"github.com/logintokens/logintokens/internal/bounds"
 	"github.com/logintokens/logintokens/sqlstore"
 	"github.com/logintokens/logintokens/sqlstore/sqlstoretest"
 )
@@ -131,7 +131,11 @@ func searchDirectory(t *testing.T, s *sqlstore.Store) []string {
 	return texts
 }
 
-func TestSearchUsersOfThreeCharactersOrMoreAnswersAsTheScanDid(t *testing.T) {
+// TestSearchUsersOfThreeLettersInARowAnswersAsTheScanDid: text that holds
+// three letters or digits in a row (bounds.Indexed) is found anywhere, as
+// the scan of before found it; the rest of the searches below, of three
+// characters or more too, find what starts with them (the next test).
+func TestSearchUsersOfThreeLettersInARowAnswersAsTheScanDid(t *testing.T) {
 	sqlstoretest.Each(t, func(t *testing.T, s *sqlstore.Store) {
 		texts := searchDirectory(t, s)
 		qs := []string{"acme", "ACME", "100%", "%", "%%%", "_co", "s_Co", "o_c", `"br`, `k\s`, `\\\`, "e d", "a d", "jane doe",
@@ -152,7 +156,7 @@ func TestSearchUsersOfThreeCharactersOrMoreAnswersAsTheScanDid(t *testing.T) {
 			qs = append(qs, q)
 		}
 		for _, q := range qs {
-			if utf8.RuneCountInString(strings.TrimSpace(q)) < 3 {
+			if !bounds.Indexed(q) {
 				continue
 			}
 			for _, limit := range []int{1, 7, 20, 100} {
@@ -169,13 +173,28 @@ func TestSearchUsersOfThreeCharactersOrMoreAnswersAsTheScanDid(t *testing.T) {
 	})
 }
 
-// TestSearchUsersOfOneOrTwoCharactersFindsWhatStartsWithThem: a name,
-// email or company that starts with them (no trigram index can find
-// them elsewhere), in the order of names; nothing finds everyone.
-func TestSearchUsersOfOneOrTwoCharactersFindsWhatStartsWithThem(t *testing.T) {
+// TestSearchUsersWithoutThreeLettersInARowFindsWhatStartsWithThem: text
+// in which no trigram index finds a trigram of its own (one or two
+// characters; punctuation, "a_b", "jo d" of any length) finds a name,
+// email or company that starts with it, in the order of names, on both
+// databases; nothing finds everyone.
+func TestSearchUsersWithoutThreeLettersInARowFindsWhatStartsWithThem(t *testing.T) {
 	sqlstoretest.Each(t, func(t *testing.T, s *sqlstore.Store) {
-		searchDirectory(t, s)
-		for _, q := range []string{"", "a", "A", " an ", "c-", "k-", "%", "_", "zz", "o\"", "ac", "be", "ze", "gu", "jü", "Ä"} {
+		texts := searchDirectory(t, s)
+		qs := []string{"", "a", "A", " an ", "c-", "k-", "%", "_", "zz", "o\"", "ac", "be", "ze", "gu", "jü", "Ä",
+			"%%%", "___", "...", "10%", "s_Co", "o_c", `"br`, `k\s`, `\\\`, "e d", "a d", "@ex", "jane d", "c-an", "o\"b",
+			"pe%", "un_s", "ja ", "k-j"}
+		// And the starts of the directory's own texts, cut where they
+		// stop holding three letters in a row.
+		rng := rand.New(rand.NewPCG(3, 4))
+		for len(qs) < 80 {
+			r := []rune(texts[rng.IntN(len(texts))])
+			q := string(r[:min(len(r), 1+rng.IntN(6))])
+			if !bounds.Indexed(q) {
+				qs = append(qs, q)
+			}
+		}
+		for _, q := range qs {
 			for _, limit := range []int{1, 7, 100} {
 				got, err := s.SearchUsers(ctx, q, limit)
 				if err != nil {

@@ -1,10 +1,14 @@
 // Package bounds holds what every HTTP entry point of the service bounds
 // before it trusts a request: the body each route may send (set before
 // anything reads or parses it), the gates that let only a few expensive
-// requests (imports, exports, short searches) run at once and answer the
-// rest at once instead of queueing them, and the longest redirect target a
-// page may answer with, so that no form value of any size comes back in a
-// Location header.
+// requests (imports, exports, searches no trigram index serves) run at
+// once and answer the rest at once instead of queueing them, the longest
+// redirect target a page may answer with, so that no form value of any
+// size comes back in a Location header, and the reads every list and
+// search is held to: which search text the trigram indexes serve
+// (Indexed), and how deep a list pages (MaxListRows). The store applies
+// the same two rules, so the API, the backoffice and the CLI cannot
+// differ from it.
 package bounds
 
 import (
@@ -13,6 +17,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	lt "github.com/logintokens/logintokens"
@@ -122,20 +127,78 @@ type Gates struct {
 	// Exports bounds the CSV exports of the token list, each of which
 	// reads every token its filters select.
 	Exports *Gate
-	// ShortSearches bounds user searches of one or two characters, which
-	// no trigram index serves and which may match much of the directory.
+	// ShortSearches bounds the searches that no trigram index serves
+	// (q not Indexed: one or two characters, punctuation, "a.b"): in the
+	// user picker and the directory lists they find what starts with q,
+	// which may be much of the directory; in the token list they read
+	// every token.
 	ShortSearches *Gate
 }
 
-// EnterSearch takes a place of ShortSearches for a user search of one or
-// two characters (after trimming spaces), and lets any other search in at
-// once: from three characters, the store finds the people through its
-// trigram indexes.
+// EnterSearch takes a place of ShortSearches for a search whose text is
+// not Indexed, and lets any other search in at once: no text lists
+// everyone from the index of the list's order, and Indexed text is found
+// through the trigram indexes.
 func (g *Gates) EnterSearch(q string) (leave func(), err error) {
-	if n := utf8.RuneCountInString(strings.TrimSpace(q)); n == 0 || n > 2 {
+	if q = strings.TrimSpace(q); q == "" || Indexed(q) {
 		return func() {}, nil
 	}
 	return g.ShortSearches.Enter()
+}
+
+// Indexed reports whether the trigram indexes of both databases find what
+// a search for q (a substring, in any case) matches: q holds three
+// letters or digits in a row. PostgreSQL's pg_trgm takes a LIKE pattern's
+// trigrams from its words, the runs of letters and digits, padding a
+// word's ends with spaces only where q does not end: a word of three
+// characters gives a trigram of its own, shorter words at most one of a
+// space and one or two letters, which is in most rows ("  b" is every
+// word that starts with b), and text of no word ("...", "%%%", "___")
+// none at all; its index then cannot help, and the planner reads the whole
+// table. SQLite's FTS5 trigram index takes any three characters, but a
+// search must find the same on both databases, so it is held to the same
+// rule. Letters are Unicode letters, as pg_trgm counts them in a UTF-8
+// locale (a database whose LC_CTYPE is C counts ASCII letters only).
+func Indexed(q string) bool {
+	run := 0
+	for _, r := range q {
+		if r < utf8.RuneSelf && ('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9') ||
+			r >= utf8.RuneSelf && unicode.IsLetter(r) {
+			if run++; run == 3 {
+				return true
+			}
+		} else {
+			run = 0
+		}
+	}
+	return false
+}
+
+// MaxListRows is how deep a list pages: page × pageSize at most this, so
+// the last page shown ends at row 10,000. A deeper page would make the
+// database read and skip every row before it (OFFSET); the filters, q or
+// an export reach the rest.
+const MaxListRows = 10_000
+
+// CheckPage refuses a page that ends past MaxListRows, naming page.
+func CheckPage(page, size int) error {
+	if size < 1 {
+		size = lt.DefaultPageSize
+	}
+	if deepest := max(1, MaxListRows/size); page > deepest {
+		return lt.Invalid("page", "at most %d with pageSize %d: a list shows its first %d rows; narrow it with q or filters",
+			deepest, size, MaxListRows)
+	}
+	return nil
+}
+
+// LastPage is the last page of size that a list of total rows shows: at
+// least 1, and no deeper than CheckPage allows.
+func LastPage(total, size int) int {
+	if size < 1 {
+		size = lt.DefaultPageSize
+	}
+	return max(1, min((total+size-1)/size, MaxListRows/size))
 }
 
 // NewGates returns the gates with the service's bounds.
@@ -143,6 +206,6 @@ func NewGates() *Gates {
 	return &Gates{
 		Imports:       NewGate("imports", 2, 5*time.Second),
 		Exports:       NewGate("exports", 2, 5*time.Second),
-		ShortSearches: NewGate("searches of one or two characters", 4, time.Second),
+		ShortSearches: NewGate("searches without three letters or digits in a row", 4, time.Second),
 	}
 }
