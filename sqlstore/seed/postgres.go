@@ -24,7 +24,10 @@ func (sd *seeder) loadPostgres(ctx context.Context) error {
 			return err
 		}
 		defer ptx.Rollback(ctx)
-		return sd.loadPostgresTx(ctx, ptx)
+		if err := sd.fill(ctx, postgresTx{pgxQuerier{sd.s, ptx}}); err != nil {
+			return err
+		}
+		return ptx.Commit(ctx)
 	})
 	if err != nil {
 		return err
@@ -32,42 +35,13 @@ func (sd *seeder) loadPostgres(ctx context.Context) error {
 	return sd.vacuum(ctx, conn)
 }
 
-func (sd *seeder) loadPostgresTx(ctx context.Context, ptx pgx.Tx) error {
-	t0 := time.Now()
-	if err := sd.directory(ctx, pgxQuerier{sd.s, ptx}); err != nil {
-		return err
-	}
-	sd.step("companies, contacts and customers", &sd.res.Directory, t0)
+// postgresTx is the seed's transaction on PostgreSQL.
+type postgresTx struct{ pgxQuerier }
 
-	defs, err := dropPostgresIndexes(ctx, ptx)
-	if err != nil {
-		return err
-	}
-	t0 = time.Now()
-	if err := sd.copyTokens(ctx, ptx); err != nil {
-		return err
-	}
-	sd.step("tokens", &sd.res.LoadTokens, t0)
-
-	t0 = time.Now()
-	// Index builds sort in memory up to maintenance_work_mem.
-	if _, err := ptx.Exec(ctx, `SET LOCAL maintenance_work_mem = '256MB'`); err != nil {
-		return err
-	}
-	for _, def := range defs {
-		if _, err := ptx.Exec(ctx, def); err != nil {
-			return fmt.Errorf("seed: %s: %w", def, err)
-		}
-	}
-	sd.step("indexes", &sd.res.Indexes, t0)
-	return ptx.Commit(ctx)
-}
-
-// dropPostgresIndexes drops every index of login_tokens but the primary
-// key and answers their definitions, to make them again with
-// (schema-qualified, so search_path is no matter).
-func dropPostgresIndexes(ctx context.Context, ptx pgx.Tx) (defs []string, err error) {
-	rows, err := ptx.Query(ctx, `SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+// dropIndexes drops every index of login_tokens but the primary key; their
+// definitions are schema-qualified, so search_path is no matter.
+func (t postgresTx) dropIndexes(ctx context.Context) (defs []string, err error) {
+	rows, err := t.tx.Query(ctx, `SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
 		FROM pg_index i WHERE i.indrelid = 'login_tokens'::regclass
 		AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)`)
 	if err != nil {
@@ -85,18 +59,19 @@ func dropPostgresIndexes(ctx context.Context, ptx pgx.Tx) (defs []string, err er
 		return nil, err
 	}
 	for _, name := range names {
-		if _, err := ptx.Exec(ctx, `DROP INDEX `+name); err != nil {
+		if _, err := t.tx.Exec(ctx, `DROP INDEX `+name); err != nil {
 			return nil, fmt.Errorf("seed: drop index %s: %w", name, err)
 		}
 	}
 	return defs, nil
 }
 
-// copyTokens makes the tokens in a goroutine and COPYs them in as they
+// insertTokens makes the tokens in a goroutine and COPYs them in as they
 // come.
-func (sd *seeder) copyTokens(ctx context.Context, ptx pgx.Tx) error {
+func (t postgresTx) insertTokens(ctx context.Context, sd *seeder) error {
 	var batch []token
 	var next int
+	var row []any
 	var genErr error
 	rowsIn := make(chan []token)
 	genCtx, stopGen := context.WithCancel(ctx)
@@ -121,9 +96,10 @@ func (sd *seeder) copyTokens(ctx context.Context, ptx pgx.Tx) error {
 			batch, next = b, 0
 		}
 		next++
-		return sd.s.Args(batch[next-1].row(nil)...), nil
+		row = batch[next-1].row(row[:0])
+		return sd.s.Args(row...), nil // a copy, for COPY to keep
 	})
-	_, err := ptx.CopyFrom(ctx, pgx.Identifier{"login_tokens"}, tokenColumns, src)
+	_, err := t.tx.CopyFrom(ctx, pgx.Identifier{"login_tokens"}, tokenColumns, src)
 	// Stop and wait for the generator whatever COPY did.
 	stopGen()
 	for range rowsIn {
@@ -132,6 +108,19 @@ func (sd *seeder) copyTokens(ctx context.Context, ptx pgx.Tx) error {
 		return fmt.Errorf("copy tokens: %w", err)
 	}
 	return genErr
+}
+
+// makeIndexes sorts in memory up to maintenance_work_mem.
+func (t postgresTx) makeIndexes(ctx context.Context, defs []string) error {
+	if _, err := t.tx.Exec(ctx, `SET LOCAL maintenance_work_mem = '256MB'`); err != nil {
+		return err
+	}
+	for _, def := range defs {
+		if _, err := t.tx.Exec(ctx, def); err != nil {
+			return fmt.Errorf("seed: %s: %w", def, err)
+		}
+	}
+	return nil
 }
 
 // vacuum sets the visibility map, without which counts cannot use

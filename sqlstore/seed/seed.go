@@ -130,3 +130,40 @@ func (sd *seeder) step(name string, d *time.Duration, since time.Time) {
 		sd.o.Progress(name, *d)
 	}
 }
+
+// loadTx is the seed's transaction on one database.
+type loadTx interface {
+	querier
+	// dropIndexes drops the secondary indexes of login_tokens (and what
+	// keeps its text index in sync) and answers the SQL that makes them.
+	dropIndexes(ctx context.Context) (ddl []string, err error)
+	// insertTokens makes the tokens and inserts them.
+	insertTokens(ctx context.Context, sd *seeder) error
+	// makeIndexes runs ddl and builds whatever else the indexes need.
+	makeIndexes(ctx context.Context, ddl []string) error
+}
+
+// fill adds the directory and the tokens in tx, without the indexes of
+// login_tokens while the tokens go in.
+func (sd *seeder) fill(ctx context.Context, tx loadTx) error {
+	t0 := time.Now()
+	if err := sd.directory(ctx, tx); err != nil {
+		return err
+	}
+	sd.step("companies, contacts and customers", &sd.res.Directory, t0)
+	ddl, err := tx.dropIndexes(ctx)
+	if err != nil {
+		return err
+	}
+	t0 = time.Now()
+	if err := tx.insertTokens(ctx, sd); err != nil {
+		return err
+	}
+	sd.step("tokens", &sd.res.LoadTokens, t0)
+	t0 = time.Now()
+	if err := tx.makeIndexes(ctx, ddl); err != nil {
+		return err
+	}
+	sd.step("indexes", &sd.res.Indexes, t0)
+	return nil
+}

@@ -28,29 +28,10 @@ func (sd *seeder) loadSQLite(ctx context.Context) error {
 	}
 	defer tx.Rollback()
 
+	if err := sd.fill(ctx, sqliteTx{sqlQuerier{sd.s, tx}}); err != nil {
+		return err
+	}
 	t0 := time.Now()
-	if err := sd.directory(ctx, sqlQuerier{sd.s, tx}); err != nil {
-		return err
-	}
-	sd.step("companies, contacts and customers", &sd.res.Directory, t0)
-
-	ddl, err := dropSQLiteIndexes(ctx, tx)
-	if err != nil {
-		return err
-	}
-	t0 = time.Now()
-	if err := sd.insertSQLiteTokens(ctx, tx); err != nil {
-		return err
-	}
-	sd.step("tokens", &sd.res.LoadTokens, t0)
-
-	t0 = time.Now()
-	if err := rebuildSQLiteIndexes(ctx, tx, ddl); err != nil {
-		return err
-	}
-	sd.step("indexes", &sd.res.Indexes, t0)
-
-	t0 = time.Now()
 	// Full statistics: a sample (analysis_limit) misjudges the columns of
 	// few values, such as type, by a factor of 300, and the planner then
 	// counts "type=contact&status=active" row by row.
@@ -69,10 +50,12 @@ func (sd *seeder) loadSQLite(ctx context.Context) error {
 	return nil
 }
 
-// dropSQLiteIndexes drops the indexes and triggers of login_tokens and
-// answers their SQL, to make them again with.
-func dropSQLiteIndexes(ctx context.Context, tx *sql.Tx) (ddl []string, err error) {
-	rows, err := tx.QueryContext(ctx, `SELECT type, name, sql FROM sqlite_master
+// sqliteTx is the seed's transaction on SQLite.
+type sqliteTx struct{ sqlQuerier }
+
+// dropIndexes drops the indexes and the triggers of login_tokens.
+func (t sqliteTx) dropIndexes(ctx context.Context) (ddl []string, err error) {
+	rows, err := t.tx.QueryContext(ctx, `SELECT type, name, sql FROM sqlite_master
 		WHERE tbl_name = 'login_tokens' AND type IN ('index', 'trigger') AND sql IS NOT NULL ORDER BY type, name`)
 	if err != nil {
 		return nil, err
@@ -92,15 +75,15 @@ func dropSQLiteIndexes(ctx context.Context, tx *sql.Tx) (ddl []string, err error
 		return nil, err
 	}
 	for _, q := range drops {
-		if _, err := tx.ExecContext(ctx, q); err != nil {
+		if _, err := t.tx.ExecContext(ctx, q); err != nil {
 			return nil, fmt.Errorf("seed: %s: %w", q, err)
 		}
 	}
 	return ddl, nil
 }
 
-// insertSQLiteTokens makes and inserts the tokens, by multi-row INSERTs.
-func (sd *seeder) insertSQLiteTokens(ctx context.Context, tx *sql.Tx) error {
+// insertTokens inserts the tokens by multi-row INSERTs.
+func (t sqliteTx) insertTokens(ctx context.Context, sd *seeder) error {
 	const perStmt = 500 // 19 columns: 9,500 parameters, under SQLite's 32,766
 	stmts := map[int]*sql.Stmt{}
 	stmt := func(n int) (*sql.Stmt, error) {
@@ -108,7 +91,7 @@ func (sd *seeder) insertSQLiteTokens(ctx context.Context, tx *sql.Tx) error {
 			return st, nil
 		}
 		row := `(` + strings.TrimSuffix(strings.Repeat(`?, `, len(tokenColumns)), `, `) + `)`
-		st, err := tx.PrepareContext(ctx, `INSERT INTO login_tokens (`+strings.Join(tokenColumns, `, `)+`) VALUES `+
+		st, err := t.tx.PrepareContext(ctx, `INSERT INTO login_tokens (`+strings.Join(tokenColumns, `, `)+`) VALUES `+
 			strings.TrimSuffix(strings.Repeat(row+`, `, n), `, `))
 		stmts[n] = st
 		return st, err
@@ -139,16 +122,16 @@ func (sd *seeder) insertSQLiteTokens(ctx context.Context, tx *sql.Tx) error {
 	})
 }
 
-// rebuildSQLiteIndexes makes the indexes and triggers again from their
-// SQL, then the text index, which reads every row once; its triggers are
-// back, so new tokens keep it current from here on.
-func rebuildSQLiteIndexes(ctx context.Context, tx *sql.Tx, ddl []string) error {
+// makeIndexes makes the indexes and triggers again, then the text index,
+// which reads every row once; its triggers are back, so new tokens keep it
+// current from here on.
+func (t sqliteTx) makeIndexes(ctx context.Context, ddl []string) error {
 	for _, q := range ddl {
-		if _, err := tx.ExecContext(ctx, q); err != nil {
+		if _, err := t.tx.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("seed: rebuild %q: %w", firstLine(q), err)
 		}
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO login_tokens_fts (login_tokens_fts) VALUES ('rebuild')`); err != nil {
+	if _, err := t.tx.ExecContext(ctx, `INSERT INTO login_tokens_fts (login_tokens_fts) VALUES ('rebuild')`); err != nil {
 		return fmt.Errorf("seed: rebuild the text index: %w", err)
 	}
 	return nil
