@@ -410,6 +410,10 @@ func TestAFormPastItsLimitIs413SentChunkedOrNot(t *testing.T) {
 			if resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(string(page), "too large") {
 				t.Errorf("%s, %d bytes, chunked: %v: %d, want 413\n%.300s", rt.Pattern, len(form), chunked, resp.StatusCode, page)
 			}
+		}
+	}
+}
+
 // TestAPagePastTenThousandRowsIsA400WithAMessage: the lists show their
 // first 10,000 rows. A deeper page in a hand-edited URL is answered 400:
 // the directory's lists show their last page with a message saying why,

@@ -250,6 +250,8 @@ func TestABodyPastTheLimitSentChunkedIs413(t *testing.T) {
 	if tested < 10 {
 		t.Fatalf("only %d requests: the routes with a body were not found", tested)
 	}
+}
+
 // TestAPagePastTenThousandRowsIsA400NamingPage: the token list and the
 // directory's lists show their first 10,000 rows; a page that ends past
 // them is a problem+json 400 naming page and its deepest page at that

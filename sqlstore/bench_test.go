@@ -14,6 +14,7 @@ import (
 
 	lt "github.com/logintokens/logintokens"
 	"github.com/logintokens/logintokens/sqlstore"
+	"github.com/logintokens/logintokens/sqlstore/seed"
 )
 
 // The token list on a big database, for BENCHMARKS.md. The database is
@@ -85,7 +86,7 @@ func openBenchStore(b *testing.B, databaseURL string) *sqlstore.Store {
 			}
 		}
 		b.Logf("seeding %d tokens into %s", n, s.Dialect())
-		res, err := s.Seed(ctx, sqlstore.SeedOptions{Tokens: n, Seed: 1})
+		res, err := seed.Run(ctx, s, seed.Options{Tokens: n, Seed: 1})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,6 +16,8 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
@@ -33,6 +36,24 @@ type dialect interface {
 	// lockRow is appended to a SELECT of one login token row that the
 	// transaction will update.
 	lockRow() string
+	// txOptions are the options of a read-write or a read-only transaction.
+	txOptions(readOnly bool) *sql.TxOptions
+	// writeEnded runs after each write transaction of the writer pool.
+	writeEnded()
+	// cachesStatements reports whether the driver keeps prepared
+	// statements per connection by itself (see Store.prepareHot).
+	cachesStatements() bool
+	// goose is the migration tool's dialect and options.
+	goose() (goose.Dialect, []goose.ProviderOption, error)
+	// choosesListPlan reports whether the token list chooses its own way
+	// to a filtered page (sqliteSearchInOnePass, sqliteWalkBudget).
+	choosesListPlan() bool
+	// expiresKey is expires_at, as col names it, with "never" as the
+	// latest time: the key of the unused tokens' expiry index.
+	expiresKey(col string) string
+	// matchText is the condition that the list's q matches a token, and
+	// its arguments; col names a column as the query must.
+	matchText(col func(string) string, q string) (string, []any)
 }
 
 // sqliteTimeFormat is fixed-width so that text order is time order.
@@ -46,6 +67,29 @@ func (sqliteDialect) rebind(q string) string { return q }
 // lockRow is empty: SQLite write transactions start IMMEDIATE on the one
 // writer connection, so they are serialized already.
 func (sqliteDialect) lockRow() string { return "" }
+
+// txOptions are none: the readers' pool is read-only itself (query_only).
+func (sqliteDialect) txOptions(bool) *sql.TxOptions { return nil }
+
+// writeEnded yields. Ending the transaction hands SQLite's one writer
+// connection to the next goroutine waiting for it, which the runtime
+// queues to run on this P only once this goroutine blocks: after a redeem
+// has signed its assertion and written its response, a tenth of a
+// millisecond in which the writer would sit idle. Yielding lets it work on
+// at once (a quarter more redeems per second on two cores; BENCHMARKS.md).
+func (sqliteDialect) writeEnded() { runtime.Gosched() }
+
+// cachesStatements is false: SQLite would parse and plan every statement
+// of every redeem again, about a third of its work for one.
+func (sqliteDialect) cachesStatements() bool { return false }
+
+func (sqliteDialect) goose() (goose.Dialect, []goose.ProviderOption, error) {
+	return goose.DialectSQLite3, nil, nil
+}
+
+// choosesListPlan is true: SQLite's planner knows neither how values
+// spread nor that a LIMIT ends a walk of an index early.
+func (sqliteDialect) choosesListPlan() bool { return true }
 
 func (sqliteDialect) args(in []any) []any {
 	args := slices.Clone(in)
@@ -119,6 +163,27 @@ type postgresDialect struct{}
 
 func (postgresDialect) name() string    { return "postgres" }
 func (postgresDialect) lockRow() string { return " FOR UPDATE OF t" }
+
+func (postgresDialect) txOptions(readOnly bool) *sql.TxOptions {
+	if readOnly {
+		return &sql.TxOptions{ReadOnly: true}
+	}
+	return nil
+}
+
+func (postgresDialect) writeEnded()            {}
+func (postgresDialect) cachesStatements() bool { return true }
+func (postgresDialect) choosesListPlan() bool  { return false }
+
+// goose takes a session lock: several instances may start at once, one
+// migrates and the others wait.
+func (postgresDialect) goose() (goose.Dialect, []goose.ProviderOption, error) {
+	locker, err := lock.NewPostgresSessionLocker()
+	if err != nil {
+		return "", nil, err
+	}
+	return goose.DialectPostgres, []goose.ProviderOption{goose.WithSessionLocker(locker)}, nil
+}
 
 func (postgresDialect) rebind(q string) string {
 	if !strings.Contains(q, "?") {

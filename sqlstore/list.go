@@ -54,7 +54,7 @@ func (s *Store) FindTokens(ctx context.Context, f lt.TokenFilter) ([]*lt.LoginTo
 	var out []*lt.LoginToken
 	var total int
 	err = s.read(ctx, func(tx *tx) error {
-		if s.d.name() == "sqlite" {
+		if s.d.choosesListPlan() {
 			found, n, done, err := s.sqliteSearchInOnePass(ctx, tx, f, where, order, pageArgs, now)
 			if err != nil || done {
 				out, total = found, n
@@ -68,7 +68,7 @@ func (s *Store) FindTokens(ctx context.Context, f lt.TokenFilter) ([]*lt.LoginTo
 		if offset >= total {
 			return nil // a page past the end is empty, not an error
 		}
-		if where != "" && s.d.name() == "sqlite" {
+		if where != "" && s.d.choosesListPlan() {
 			budget, err := sqliteWalkBudget(ctx, tx, total, offset+size)
 			if err != nil {
 				return err
@@ -232,62 +232,109 @@ func init() {
 // values of one filter OR together. now decides which tokens have expired.
 //
 // walkCol, on SQLite only, is the column of the sort order when the page
-// is to be found by walking its index (see sqliteWalkOrder): every other
+// is to be found by walking its index (see sqliteWalkBudget): every other
 // column is then written +t.col, which SQLite reads as "use no index for
 // this term"; the arguments are the same.
 func tokenWhere(d dialect, f lt.TokenFilter, now time.Time, walkCol string) (string, []any, error) {
-	var conds []string
-	var args []any
-	add := func(cond string, a ...any) {
-		conds = append(conds, cond)
-		args = append(args, a...)
-	}
-	col := func(name string) string {
-		if c := "t." + name; walkCol == "" || c == walkCol {
-			return c
+	w := &tokenConds{d: d, now: now, walkCol: walkCol}
+	for _, filter := range tokenFilters {
+		if err := filter(w, f); err != nil {
+			return "", nil, err
 		}
-		return "+t." + name
 	}
+	if len(w.conds) == 0 {
+		return "", nil, nil
+	}
+	return ` WHERE ` + strings.Join(w.conds, ` AND `), w.args, nil
+}
+
+// tokenFilters add the condition of each filter of the list that f sets,
+// in this order.
+var tokenFilters = []func(w *tokenConds, f lt.TokenFilter) error{
+	whereIDs, whereUsers, whereTypes, whereTimes, whereCounts, whereOneTimeUse, whereStatuses, whereQ,
+}
+
+// tokenConds collects the conditions of tokenWhere and their arguments.
+type tokenConds struct {
+	d       dialect
+	now     time.Time
+	walkCol string
+	conds   []string
+	args    []any
+}
+
+func (w *tokenConds) add(cond string, a ...any) {
+	w.conds = append(w.conds, cond)
+	w.args = append(w.args, a...)
+}
+
+// col names column name of t, written +t.name when the page is found by
+// walking the index of another column (see tokenWhere).
+func (w *tokenConds) col(name string) string {
+	if c := "t." + name; w.walkCol == "" || c == w.walkCol {
+		return c
+	}
+	return "+t." + name
+}
+
+func whereIDs(w *tokenConds, f lt.TokenFilter) error {
 	if len(f.IDs) > 0 {
 		in, a := inList(f.IDs)
-		add(col("id")+` IN (`+in+`)`, a...)
+		w.add(w.col("id")+` IN (`+in+`)`, a...)
 	}
-	// The backoffice's "Contact or Customer" picker: either kind of user.
+	return nil
+}
+
+// whereUsers is the backoffice's "Contact or Customer" picker: either
+// kind of user.
+func whereUsers(w *tokenConds, f lt.TokenFilter) error {
 	var users []string
-	var userArgs []any
+	var args []any
 	if len(f.ContactIDs) > 0 {
 		in, a := inList(f.ContactIDs)
-		users = append(users, col("contact_id")+` IN (`+in+`)`)
-		userArgs = append(userArgs, a...)
+		users = append(users, w.col("contact_id")+` IN (`+in+`)`)
+		args = append(args, a...)
 	}
 	if len(f.CustomerIDs) > 0 {
 		in, a := inList(f.CustomerIDs)
-		users = append(users, col("customer_id")+` IN (`+in+`)`)
-		userArgs = append(userArgs, a...)
+		users = append(users, w.col("customer_id")+` IN (`+in+`)`)
+		args = append(args, a...)
 	}
 	if len(users) > 0 {
-		add(`(`+strings.Join(users, ` OR `)+`)`, userArgs...)
+		w.add(`(`+strings.Join(users, ` OR `)+`)`, args...)
 	}
+	return nil
+}
+
+func whereTypes(w *tokenConds, f lt.TokenFilter) error {
 	if len(f.Types) > 0 {
 		types := make([]string, len(f.Types))
 		for i, typ := range f.Types {
 			types[i] = string(typ) // drivers take plain strings, not named types
 		}
 		in, a := inList(types)
-		add(col("type")+` IN (`+in+`)`, a...)
+		w.add(w.col("type")+` IN (`+in+`)`, a...)
 	}
+	return nil
+}
+
+func whereTimes(w *tokenConds, f lt.TokenFilter) error {
 	for _, r := range []struct {
 		col string
 		tr  lt.TimeRange
 	}{{"expires_at", f.ExpiresAt}, {"created_at", f.CreatedAt}, {"updated_at", f.UpdatedAt}} {
 		// A NULL expires_at fails both comparisons, so it lies in no range.
 		if r.tr.From != nil {
-			add(col(r.col)+` >= ?`, *r.tr.From)
+			w.add(w.col(r.col)+` >= ?`, *r.tr.From)
 		}
 		if r.tr.To != nil {
-			add(col(r.col)+` <= ?`, *r.tr.To)
+			w.add(w.col(r.col)+` <= ?`, *r.tr.To)
 		}
 	}
+	return nil
+}
+
+func whereCounts(w *tokenConds, f lt.TokenFilter) error {
 	for _, c := range []struct {
 		field, col string
 		cond       *lt.CountCondition
@@ -297,93 +344,121 @@ func tokenWhere(d dialect, f lt.TokenFilter, now time.Time, walkCol string) (str
 		}
 		op, ok := compareOps[c.cond.Op]
 		if !ok {
-			return "", nil, lt.Invalid(c.field, "%q is not one of eq, ne, lt, le, gt, ge", c.cond.Op)
+			return lt.Invalid(c.field, "%q is not one of eq, ne, lt, le, gt, ge", c.cond.Op)
 		}
-		add(col(c.col)+` `+op+` ?`, c.cond.N)
+		w.add(w.col(c.col)+` `+op+` ?`, c.cond.N)
 	}
+	return nil
+}
+
+func whereOneTimeUse(w *tokenConds, f lt.TokenFilter) error {
 	if f.OneTimeUse != nil {
-		add(col("one_time_use")+` = ?`, *f.OneTimeUse)
+		w.add(w.col("one_time_use")+` = ?`, *f.OneTimeUse)
 	}
-	if len(f.Statuses) > 0 {
-		// The same order as lt.LoginToken.StatusAt: used wins over expired,
-		// expired over active. A column alone is a truth value on both
-		// databases (an integer on SQLite, a boolean on PostgreSQL), and
-		// the text matches the partial indexes of migration 00005, which
-		// the planners then use: the used tokens, and the expiry of the
-		// others. The expiry key is expires_at with never as the latest
-		// time, so expired and active are each one range of it.
-		used := `(` + col("one_time_use") + ` AND ` + col("successful_attempts") + ` > 0)`
-		key := expiresKey(d, "t.expires_at")
-		if walkCol != "" && walkCol != key {
-			key = expiresKey(d, "+t.expires_at")
-		}
-		if walkCol == key {
-			// The walk is down the unused tokens' expiry index itself,
-			// which SQLite uses only where the query says its condition
-			// as the index does.
-			used = `(t.one_time_use AND t.successful_attempts > 0)`
-		}
-		var ors []string
-		var orArgs []any
-		for _, st := range f.Statuses {
-			switch st {
-			case lt.StatusUsed:
-				ors = append(ors, used)
-			case lt.StatusExpired:
-				ors = append(ors, `(NOT `+used+` AND `+key+` <= ?)`)
-				orArgs = append(orArgs, now)
-			case lt.StatusActive:
-				ors = append(ors, `(NOT `+used+` AND `+key+` > ?)`)
-				orArgs = append(orArgs, now)
-			default:
-				return "", nil, lt.Invalid("status", "%q is not one of active, expired, used", st)
-			}
-		}
-		add(`(`+strings.Join(ors, ` OR `)+`)`, orArgs...)
+	return nil
+}
+
+// whereStatuses decides in the same order as lt.LoginToken.StatusAt: used
+// wins over expired, expired over active. A column alone is a truth value
+// on both databases (an integer on SQLite, a boolean on PostgreSQL), and
+// the text matches the partial indexes of migration 00005, which the
+// planners then use: the used tokens, and the expiry of the others. The
+// expiry key is expires_at with never as the latest time, so expired and
+// active are each one range of it.
+func whereStatuses(w *tokenConds, f lt.TokenFilter) error {
+	if len(f.Statuses) == 0 {
+		return nil
 	}
-	if f.Q != "" {
-		// user_search and extra_search are stored lowercased; likePattern
-		// lowercases q and makes % and _ literal.
-		p := likePattern(f.Q)
-		like := `(` + col("user_search") + ` LIKE ? ESCAPE '\' OR ` + col("extra_search") + ` LIKE ? ESCAPE '\')`
-		trigrams, indexed := ftsTrigrams(f.Q)
-		switch {
-		case d.name() == "sqlite" && indexed:
-			// The FTS5 trigram index finds the candidates, and the LIKE
-			// keeps the exact meaning: a row holding every trigram of q
-			// need not hold q, and the index folds case its own way.
-			add(col("rid")+` IN (SELECT rowid FROM login_tokens_fts WHERE login_tokens_fts MATCH ?) AND `+like, trigrams, p, p)
-		case d.name() == "postgres" && !bounds.Indexed(f.Q):
-			// The pg_trgm GIN indexes answer the LIKE itself, but a q
-			// without three letters or digits in a row holds no trigram
-			// of its own, and they would read every entry (or most):
-			// slower than reading the table, so keep them out. Such a
-			// search reads every token (so does SQLite's for one or two
-			// characters): the API and the backoffice let only a few run
-			// at once (bounds.Gates.EnterSearch).
-			add(`((t.user_search || '') LIKE ? ESCAPE '\' OR (t.extra_search || '') LIKE ? ESCAPE '\')`, p, p)
+	used := `(` + w.col("one_time_use") + ` AND ` + w.col("successful_attempts") + ` > 0)`
+	key := w.d.expiresKey("t.expires_at")
+	if w.walkCol != "" && w.walkCol != key {
+		key = w.d.expiresKey("+t.expires_at")
+	}
+	if w.walkCol == key {
+		// The walk is down the unused tokens' expiry index itself, which
+		// SQLite uses only where the query says its condition as the
+		// index does.
+		used = `(t.one_time_use AND t.successful_attempts > 0)`
+	}
+	var ors []string
+	var args []any
+	for _, st := range f.Statuses {
+		switch st {
+		case lt.StatusUsed:
+			ors = append(ors, used)
+		case lt.StatusExpired:
+			ors = append(ors, `(NOT `+used+` AND `+key+` <= ?)`)
+			args = append(args, w.now)
+		case lt.StatusActive:
+			ors = append(ors, `(NOT `+used+` AND `+key+` > ?)`)
+			args = append(args, w.now)
 		default:
-			// PostgreSQL through pg_trgm; SQLite, for one or two
-			// characters, by reading every row.
-			add(like, p, p)
+			return lt.Invalid("status", "%q is not one of active, expired, used", st)
 		}
 	}
-	if len(conds) == 0 {
-		return "", nil, nil
+	w.add(`(`+strings.Join(ors, ` OR `)+`)`, args...)
+	return nil
+}
+
+// whereQ finds q in the user's text or the extra lines: user_search and
+// extra_search are stored lowercased; likePattern lowercases q and makes
+// % and _ literal. Each database finds the candidates its own way
+// (dialect.matchText).
+func whereQ(w *tokenConds, f lt.TokenFilter) error {
+	if f.Q != "" {
+		cond, args := w.d.matchText(w.col, f.Q)
+		w.add(cond, args...)
 	}
-	return ` WHERE ` + strings.Join(conds, ` AND `), args, nil
+	return nil
+}
+
+// likeText is the condition that q's LIKE pattern p matches the user's
+// text or the extra lines.
+func likeText(col func(string) string) string {
+	return `(` + col("user_search") + ` LIKE ? ESCAPE '\' OR ` + col("extra_search") + ` LIKE ? ESCAPE '\')`
+}
+
+// matchText on SQLite: the FTS5 trigram index finds the candidates, and
+// the LIKE keeps the exact meaning (a row holding every trigram of q need
+// not hold q, and the index folds case its own way). A q of one or two
+// characters holds no trigram, and is found by reading every row.
+func (sqliteDialect) matchText(col func(string) string, q string) (string, []any) {
+	p := likePattern(q)
+	trigrams, indexed := ftsTrigrams(q)
+	if !indexed {
+		return likeText(col), []any{p, p}
+	}
+	return col("rid") + ` IN (SELECT rowid FROM login_tokens_fts WHERE login_tokens_fts MATCH ?) AND ` + likeText(col),
+		[]any{trigrams, p, p}
+}
+
+// matchText on PostgreSQL: the pg_trgm GIN indexes answer the LIKE
+// itself, but a q without three letters or digits in a row
+// (bounds.Indexed) holds no trigram of its own, and they would read every
+// entry (or most): slower than reading the table, so the LIKE is then
+// written on expressions that keep them out. Such a search reads every
+// token: the API and the backoffice let only a few run at once
+// (bounds.Gates.EnterSearch).
+func (postgresDialect) matchText(col func(string) string, q string) (string, []any) {
+	p := likePattern(q)
+	if !bounds.Indexed(q) {
+		return `((t.user_search || '') LIKE ? ESCAPE '\' OR (t.extra_search || '') LIKE ? ESCAPE '\')`, []any{p, p}
+	}
+	return likeText(col), []any{p, p}
 }
 
 // expiresKey is expires_at with "never" as the latest time, as the partial
-// index of the unused tokens' expiry has it: a stored generated column on
-// PostgreSQL, whose index-only scans need the column itself, and the
-// expression on SQLite, which reads a generated column only from its row.
-// col is how the query names expires_at.
-func expiresKey(d dialect, col string) string {
-	if d.name() == "postgres" {
-		return strings.Replace(col, "expires_at", "expires_key", 1)
-	}
+// index of the unused tokens' expiry has it: the expression on SQLite,
+// which reads a generated column only from its row. col is how the query
+// names expires_at.
+func (sqliteDialect) expiresKey(col string) string {
 	return `COALESCE(` + col + `, '9999-12-31T23:59:59.999999Z')`
+}
+
+// expiresKey on PostgreSQL is a stored generated column, whose index-only
+// scans need the column itself.
+func (postgresDialect) expiresKey(col string) string {
+	return strings.Replace(col, "expires_at", "expires_key", 1)
 }
 
 // ftsTrigrams is an FTS5 query for the rows that hold every trigram of q
@@ -428,7 +503,7 @@ func tokenOrder(d dialect, f lt.TokenFilter) (order, col string, err error) {
 		// orders it as expires_at does, and its index serves the status
 		// filter and the order at once: "expired, latest first" reads
 		// 25 entries instead of sorting 570,000 rows.
-		c.col, c.nullable = expiresKey(d, "t.expires_at"), false
+		c.col, c.nullable = d.expiresKey("t.expires_at"), false
 	}
 	dir := ` ASC`
 	if sort.Desc {

@@ -13,6 +13,7 @@ import (
 	lt "github.com/logintokens/logintokens"
 	"github.com/logintokens/logintokens/internal/bounds"
 	"github.com/logintokens/logintokens/sqlstore"
+	"github.com/logintokens/logintokens/sqlstore/seed"
 	"github.com/logintokens/logintokens/sqlstore/sqlstoretest"
 )
 
@@ -265,7 +266,7 @@ func TestDirectoryListsFindWhatTheirScanFinds(t *testing.T) {
 func TestListsAndPickerReadNoTableOfPeopleInFull(t *testing.T) {
 	sqlstoretest.Each(t, func(t *testing.T, s *sqlstore.Store) {
 		if s.Dialect() == "postgres" {
-			if _, err := s.Seed(ctx, sqlstore.SeedOptions{Tokens: 20, Contacts: 20000, Customers: 20000, Seed: 5}); err != nil {
+			if _, err := seed.Run(ctx, s, seed.Options{Tokens: 20, Contacts: 20000, Customers: 20000, Seed: 5}); err != nil {
 				t.Fatal(err)
 			}
 		}

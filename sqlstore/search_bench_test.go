@@ -9,6 +9,7 @@ import (
 
 	lt "github.com/logintokens/logintokens"
 	"github.com/logintokens/logintokens/sqlstore"
+	"github.com/logintokens/logintokens/sqlstore/seed"
 )
 
 // The user picker's search on a directory of 120,000 people (60,000
@@ -99,7 +100,7 @@ func openPeopleBenchStore(b *testing.B, databaseURL string) *sqlstore.Store {
 	}
 	if n == 0 {
 		b.Logf("seeding %d contacts and %d customers into %s", benchPeople, benchPeople, s.Dialect())
-		res, err := s.Seed(ctx, sqlstore.SeedOptions{Tokens: 1000, Contacts: benchPeople, Customers: benchPeople, Seed: 1})
+		res, err := seed.Run(ctx, s, seed.Options{Tokens: 1000, Contacts: benchPeople, Customers: benchPeople, Seed: 1})
 		if err != nil {
 			b.Fatal(err)
 		}

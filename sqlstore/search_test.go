@@ -12,6 +12,7 @@ import (
 	lt "github.com/logintokens/logintokens"
 	"github.com/logintokens/logintokens/internal/bounds"
 	"github.com/logintokens/logintokens/sqlstore"
+	"github.com/logintokens/logintokens/sqlstore/seed"
 	"github.com/logintokens/logintokens/sqlstore/sqlstoretest"
 )
 
@@ -78,7 +79,7 @@ func likeOf(q string) string {
 // renamed people and companies (the indexes follow).
 func searchDirectory(t *testing.T, s *sqlstore.Store) []string {
 	t.Helper()
-	if _, err := s.Seed(ctx, sqlstore.SeedOptions{Tokens: 20, Contacts: 300, Customers: 300, Companies: 30, Seed: 7}); err != nil {
+	if _, err := seed.Run(ctx, s, seed.Options{Tokens: 20, Contacts: 300, Customers: 300, Companies: 30, Seed: 7}); err != nil {
 		t.Fatal(err)
 	}
 	acme := mustCompany(t, s, "Acme 100% Tools_Co")
@@ -261,7 +262,7 @@ func prefixScanned(t *testing.T, s *sqlstore.Store, q string, limit int) []strin
 func TestSearchUsersReadsIndexesNotEveryone(t *testing.T) {
 	sqlstoretest.Each(t, func(t *testing.T, s *sqlstore.Store) {
 		if s.Dialect() == "postgres" {
-			if _, err := s.Seed(ctx, sqlstore.SeedOptions{Tokens: 20, Contacts: 20000, Customers: 20000, Seed: 3}); err != nil {
+			if _, err := seed.Run(ctx, s, seed.Options{Tokens: 20, Contacts: 20000, Customers: 20000, Seed: 3}); err != nil {
 				t.Fatal(err)
 			}
 		} else {

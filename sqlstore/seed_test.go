@@ -12,6 +12,7 @@ import (
 
 	lt "github.com/logintokens/logintokens"
 	"github.com/logintokens/logintokens/sqlstore"
+	"github.com/logintokens/logintokens/sqlstore/seed"
 	"github.com/logintokens/logintokens/sqlstore/sqlstoretest"
 )
 
@@ -20,7 +21,7 @@ func seedStore(t *testing.T, s *sqlstore.Store, n int) []string {
 	t.Helper()
 	sqlstoretest.SetClock(s, t0)
 	var values bytes.Buffer
-	res, err := s.Seed(ctx, sqlstore.SeedOptions{Tokens: n, Seed: 7, Values: &values})
+	res, err := seed.Run(ctx, s, seed.Options{Tokens: n, Seed: 7, Values: &values})
 	if err != nil {
 		t.Fatalf("seed: %v", err)
 	}

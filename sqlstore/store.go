@@ -24,7 +24,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
-	"github.com/pressly/goose/v3/lock"
 
 	lt "github.com/logintokens/logintokens"
 )
@@ -56,7 +55,7 @@ type Store struct {
 // per connection by itself. Call it outside a write transaction, which
 // holds the writer's one connection that preparing needs.
 func (s *Store) prepareHot(ctx context.Context, queries ...string) error {
-	if s.d.name() != "sqlite" {
+	if s.d.cachesStatements() {
 		return nil
 	}
 	for _, q := range queries {
@@ -299,16 +298,9 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	var opts []goose.ProviderOption
-	gd := goose.DialectSQLite3
-	if s.d.name() == "postgres" {
-		gd = goose.DialectPostgres
-		// Several instances may start at once: one migrates, the others wait.
-		locker, err := lock.NewPostgresSessionLocker()
-		if err != nil {
-			return err
-		}
-		opts = append(opts, goose.WithSessionLocker(locker))
+	gd, opts, err := s.d.goose()
+	if err != nil {
+		return err
 	}
 	p, err := goose.NewProvider(gd, s.db, sub, opts...)
 	if err != nil {
@@ -386,27 +378,14 @@ func (s *Store) readExport(ctx context.Context, fn func(*tx) error) error {
 // connection included) within bound.
 func (s *Store) inTx(ctx context.Context, db *sql.DB, readOnly bool, bound time.Duration, fn func(*tx) error) error {
 	return s.within(ctx, bound, func(ctx context.Context) error {
-		var opts *sql.TxOptions
-		if readOnly && s.d.name() == "postgres" {
-			opts = &sql.TxOptions{ReadOnly: true}
-		}
-		sqlTx, err := db.BeginTx(ctx, opts)
+		sqlTx, err := db.BeginTx(ctx, s.d.txOptions(readOnly))
 		if err != nil {
 			return s.d.translate(err)
 		}
 		t := &tx{Tx: sqlTx, d: s.d, ctx: ctx}
 		if db == s.db && !readOnly {
 			t.hot = &s.hot
-			if s.d.name() == "sqlite" {
-				// Ending the transaction hands SQLite's one writer connection
-				// to the next goroutine waiting for it, which the runtime queues
-				// to run on this P only once this goroutine blocks: after a
-				// redeem has signed its assertion and written its response, a
-				// tenth of a millisecond in which the writer would sit idle.
-				// Yielding lets it work on at once (a quarter more redeems per
-				// second on two cores; BENCHMARKS.md).
-				defer runtime.Gosched()
-			}
+			defer s.d.writeEnded()
 		}
 		if err := fn(t); err != nil {
 			sqlTx.Rollback()

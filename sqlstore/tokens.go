@@ -248,72 +248,20 @@ func (s *Store) UpdateToken(ctx context.Context, actor lt.Actor, id string, upd 
 		if err := old.Changeable(); err != nil {
 			return err
 		}
-		sets := []string{}
-		args := []any{}
-		var changed []string
-		set := func(field, col string, v any) {
-			sets = append(sets, col+" = ?")
-			args = append(args, v)
-			if !slices.Contains(changed, field) {
-				changed = append(changed, field)
-			}
+		c := &tokenChanges{}
+		if value, err = s.updateSets(ctx, tx, c, old, upd); err != nil {
+			return err
 		}
-		if upd.ExpiresAtSet {
-			var e *time.Time
-			if upd.ExpiresAt != nil {
-				t := upd.ExpiresAt.UTC().Truncate(time.Microsecond)
-				e = &t
-			}
-			if !timeEqual(old.ExpiresAt, e) {
-				set("expiresAt", "expires_at", optTime(e))
-			}
-		}
-		if upd.OneTimeUse != nil && *upd.OneTimeUse != old.OneTimeUse {
-			set("oneTimeUse", "one_time_use", *upd.OneTimeUse)
-		}
-		if upd.Extra != nil && !slices.Equal(*upd.Extra, old.Extra) {
-			set("extra", "extra", extraJSON(*upd.Extra))
-			set("extra", "extra_search", extraSearch(*upd.Extra))
-		}
-		if upd.ChangesUser() {
-			typ, userID := lt.UserAnonymous, int64(0)
-			var contactID, customerID *int64
-			switch {
-			case upd.ContactID != nil:
-				typ, userID, contactID = lt.UserContact, *upd.ContactID, upd.ContactID
-			case upd.CustomerID != nil:
-				typ, userID, customerID = lt.UserCustomer, *upd.CustomerID, upd.CustomerID
-			}
-			sameUser := typ == old.Type && (typ == lt.UserAnonymous || (old.User != nil && old.User.ID == userID))
-			if !sameUser {
-				user, err := s.findUser(ctx, tx, typ, userID, false)
-				if err != nil {
-					return err
-				}
-				search, sortName := userSearch(user)
-				set("user", "type", string(typ))
-				set("user", "contact_id", contactID)
-				set("user", "customer_id", customerID)
-				set("user", "sort_name", sortName)
-				set("user", "user_search", search)
-				var hash, sealed []byte
-				var keyID string
-				value, hash, keyID, sealed = s.newSecret(id)
-				set("user", "secret_hash", hash)
-				set("user", "value_enc", sealed)
-				set("user", "value_key_id", keyID)
-			}
-		}
-		if len(changed) == 0 {
+		if len(c.changed) == 0 {
 			tok = old
 			return nil
 		}
-		sets = append(sets, "updated_at = ?")
-		args = append(args, now, id)
-		if _, err := tx.exec(ctx, `UPDATE login_tokens SET `+strings.Join(sets, ", ")+` WHERE id = ?`, args...); err != nil {
+		c.sets = append(c.sets, "updated_at = ?")
+		c.args = append(c.args, now, id)
+		if _, err := tx.exec(ctx, `UPDATE login_tokens SET `+strings.Join(c.sets, ", ")+` WHERE id = ?`, c.args...); err != nil {
 			return fmt.Errorf("update token: %w", err)
 		}
-		details := map[string]any{"changed": changed}
+		details := map[string]any{"changed": c.changed}
 		if value != "" {
 			details["regenerated"] = true
 		}
@@ -327,6 +275,73 @@ func (s *Store) UpdateToken(ctx context.Context, actor lt.Actor, id string, upd 
 		return nil, "", err
 	}
 	return tok, value, nil
+}
+
+// tokenChanges collects the columns an update sets, their values, and
+// the fields of the token it changes.
+type tokenChanges struct {
+	sets    []string
+	args    []any
+	changed []string
+}
+
+func (c *tokenChanges) set(field, col string, v any) {
+	c.sets = append(c.sets, col+" = ?")
+	c.args = append(c.args, v)
+	if !slices.Contains(c.changed, field) {
+		c.changed = append(c.changed, field)
+	}
+}
+
+// updateSets sets in c what upd changes of token old. A new user
+// regenerates the value, which it answers; else value is "".
+func (s *Store) updateSets(ctx context.Context, tx *tx, c *tokenChanges, old *lt.LoginToken, upd lt.TokenUpdate) (value string, err error) {
+	if upd.ExpiresAtSet {
+		var e *time.Time
+		if upd.ExpiresAt != nil {
+			t := upd.ExpiresAt.UTC().Truncate(time.Microsecond)
+			e = &t
+		}
+		if !timeEqual(old.ExpiresAt, e) {
+			c.set("expiresAt", "expires_at", optTime(e))
+		}
+	}
+	if upd.OneTimeUse != nil && *upd.OneTimeUse != old.OneTimeUse {
+		c.set("oneTimeUse", "one_time_use", *upd.OneTimeUse)
+	}
+	if upd.Extra != nil && !slices.Equal(*upd.Extra, old.Extra) {
+		c.set("extra", "extra", extraJSON(*upd.Extra))
+		c.set("extra", "extra_search", extraSearch(*upd.Extra))
+	}
+	if !upd.ChangesUser() {
+		return "", nil
+	}
+	typ, userID := lt.UserAnonymous, int64(0)
+	var contactID, customerID *int64
+	switch {
+	case upd.ContactID != nil:
+		typ, userID, contactID = lt.UserContact, *upd.ContactID, upd.ContactID
+	case upd.CustomerID != nil:
+		typ, userID, customerID = lt.UserCustomer, *upd.CustomerID, upd.CustomerID
+	}
+	if typ == old.Type && (typ == lt.UserAnonymous || (old.User != nil && old.User.ID == userID)) {
+		return "", nil // the same user
+	}
+	user, err := s.findUser(ctx, tx, typ, userID, false)
+	if err != nil {
+		return "", err
+	}
+	search, sortName := userSearch(user)
+	c.set("user", "type", string(typ))
+	c.set("user", "contact_id", contactID)
+	c.set("user", "customer_id", customerID)
+	c.set("user", "sort_name", sortName)
+	c.set("user", "user_search", search)
+	value, hash, keyID, sealed := s.newSecret(old.ID)
+	c.set("user", "secret_hash", hash)
+	c.set("user", "value_enc", sealed)
+	c.set("user", "value_key_id", keyID)
+	return value, nil
 }
 
 func timeEqual(a, b *time.Time) bool {

@@ -6,7 +6,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/logintokens/logintokens/sqlstore"
+	"github.com/logintokens/logintokens/sqlstore/seed"
 )
 
 // runDevSeed fills the database with realistic sample data, fast: for
@@ -17,7 +17,7 @@ func runDevSeed(ctx context.Context, c *cli, args []string) error {
 	contacts := fs.Int("contacts", 0, "`N` contacts (default one per 20 tokens)")
 	customers := fs.Int("customers", 0, "`N` customers (default one per 20 tokens)")
 	companies := fs.Int("companies", 0, "`N` companies (default one per 10 contacts)")
-	seed := fs.Uint64("seed", 1, "`N` of the random sample: the same N makes the same names, times and counters (ids and secrets are always new)")
+	seedN := fs.Uint64("seed", 1, "`N` of the random sample: the same N makes the same names, times and counters (ids and secrets are always new)")
 	values := fs.String("values", "", "`FILE` to write every token's value to, one per line (created mode 0600; it holds secrets)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -29,8 +29,8 @@ func runDevSeed(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	opts := sqlstore.SeedOptions{Tokens: *tokens, Contacts: *contacts, Customers: *customers, Companies: *companies,
-		Seed: *seed, Progress: func(step string, took time.Duration) {
+	opts := seed.Options{Tokens: *tokens, Contacts: *contacts, Customers: *customers, Companies: *companies,
+		Seed: *seedN, Progress: func(step string, took time.Duration) {
 			fmt.Fprintf(c.stderr, "  %-34s %s\n", step, took.Round(time.Millisecond))
 		}}
 	if *values != "" {
@@ -49,7 +49,7 @@ func runDevSeed(ctx context.Context, c *cli, args []string) error {
 	defer store.Close()
 	c.reportCreatedKey(createdKey)
 	fmt.Fprintf(c.stderr, "seeding %s: %d tokens\n", cfg.DatabaseKind, *tokens)
-	res, err := store.Seed(ctx, opts)
+	res, err := seed.Run(ctx, store, opts)
 	if err != nil {
 		return err
 	}

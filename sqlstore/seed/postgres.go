@@ -1,0 +1,137 @@
+package seed
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+)
+
+// loadPostgres loads the sample in a transaction on a raw pgx connection,
+// which COPY needs, then vacuums the tables.
+func (sd *seeder) loadPostgres(ctx context.Context) error {
+	conn, err := sd.s.DB().Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	err = conn.Raw(func(dc any) error {
+		ptx, err := dc.(*stdlib.Conn).Conn().Begin(ctx)
+		if err != nil {
+			return err
+		}
+		defer ptx.Rollback(ctx)
+		if err := sd.fill(ctx, postgresTx{pgxQuerier{sd.s, ptx}}); err != nil {
+			return err
+		}
+		return ptx.Commit(ctx)
+	})
+	if err != nil {
+		return err
+	}
+	return sd.vacuum(ctx, conn)
+}
+
+// postgresTx is the seed's transaction on PostgreSQL.
+type postgresTx struct{ pgxQuerier }
+
+// dropIndexes drops every index of login_tokens but the primary key; their
+// definitions are schema-qualified, so search_path is no matter.
+func (t postgresTx) dropIndexes(ctx context.Context) (defs []string, err error) {
+	rows, err := t.tx.Query(ctx, `SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+		FROM pg_index i WHERE i.indrelid = 'login_tokens'::regclass
+		AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)`)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for rows.Next() {
+		var name, def string
+		if err := rows.Scan(&name, &def); err != nil {
+			return nil, err
+		}
+		names, defs = append(names, name), append(defs, def)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for _, name := range names {
+		if _, err := t.tx.Exec(ctx, `DROP INDEX `+name); err != nil {
+			return nil, fmt.Errorf("seed: drop index %s: %w", name, err)
+		}
+	}
+	return defs, nil
+}
+
+// insertTokens makes the tokens in a goroutine and COPYs them in as they
+// come.
+func (t postgresTx) insertTokens(ctx context.Context, sd *seeder) error {
+	var batch []token
+	var next int
+	var row []any
+	var genErr error
+	rowsIn := make(chan []token)
+	genCtx, stopGen := context.WithCancel(ctx)
+	defer stopGen()
+	go func() {
+		genErr = sd.tokens(genCtx, func(b []token) error {
+			select {
+			case rowsIn <- b:
+				return nil
+			case <-genCtx.Done():
+				return genCtx.Err()
+			}
+		})
+		close(rowsIn)
+	}()
+	src := pgx.CopyFromFunc(func() ([]any, error) {
+		for next >= len(batch) {
+			b, ok := <-rowsIn
+			if !ok {
+				return nil, nil
+			}
+			batch, next = b, 0
+		}
+		next++
+		row = batch[next-1].row(row[:0])
+		return sd.s.Args(row...), nil // a copy, for COPY to keep
+	})
+	_, err := t.tx.CopyFrom(ctx, pgx.Identifier{"login_tokens"}, tokenColumns, src)
+	// Stop and wait for the generator whatever COPY did.
+	stopGen()
+	for range rowsIn {
+	}
+	if err != nil {
+		return fmt.Errorf("copy tokens: %w", err)
+	}
+	return genErr
+}
+
+// makeIndexes sorts in memory up to maintenance_work_mem.
+func (t postgresTx) makeIndexes(ctx context.Context, defs []string) error {
+	if _, err := t.tx.Exec(ctx, `SET LOCAL maintenance_work_mem = '256MB'`); err != nil {
+		return err
+	}
+	for _, def := range defs {
+		if _, err := t.tx.Exec(ctx, def); err != nil {
+			return fmt.Errorf("seed: %s: %w", def, err)
+		}
+	}
+	return nil
+}
+
+// vacuum sets the visibility map, without which counts cannot use
+// index-only scans, and the statistics; it cannot run in a transaction.
+func (sd *seeder) vacuum(ctx context.Context, conn *sql.Conn) error {
+	t0 := time.Now()
+	for _, table := range []string{"login_tokens", "companies", "contacts", "customers"} {
+		if _, err := conn.ExecContext(ctx, `VACUUM (ANALYZE) `+table); err != nil {
+			return fmt.Errorf("vacuum %s: %w", table, err)
+		}
+	}
+	sd.step("vacuum and analyze", &sd.res.Analyze, t0)
+	return nil
+}
