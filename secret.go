@@ -3,6 +3,7 @@ package logintokens
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -136,7 +137,8 @@ func SecretMatches(stored []byte, id, secret string) bool {
 // editor can reveal them. Ciphertexts carry the key id, so a later key can
 // be added for new values while old ones still decrypt.
 type Keyring struct {
-	current string
+	current    string
+	currentKey []byte
 	ids     []string // current first, then older keys in the order given
 	aeads   map[string]cipher.AEAD
 }
@@ -166,7 +168,7 @@ func NewKeyring(key []byte, older ...[]byte) (*Keyring, error) {
 		}
 		k.aeads[id] = aead
 		if i == 0 {
-			k.current = id
+			k.current, k.currentKey = id, slices.Clone(raw)
 		}
 	}
 	return k, nil
@@ -190,6 +192,17 @@ func ParseKey(s string) ([]byte, error) {
 func KeyID(key []byte) string {
 	sum := sha256.Sum256(append([]byte("logintokens key id\x00"), key...))
 	return hex.EncodeToString(sum[:8])
+}
+
+// Derive returns a key of its own for purpose, derived from the current
+// server key (HMAC-SHA256), so that one configured secret keys every
+// instance's short-lived sealed values alike.
+func (k *Keyring) Derive(purpose string) [KeySize]byte {
+	m := hmac.New(sha256.New, k.currentKey)
+	m.Write([]byte("logintokens derived key\x00" + purpose))
+	var out [KeySize]byte
+	copy(out[:], m.Sum(nil))
+	return out
 }
 
 // CurrentKeyID is the id of the key new values are encrypted with.

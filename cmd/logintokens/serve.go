@@ -72,12 +72,13 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 	// The assertions' issuer is the public URL, so the signer is made once
 	// the port is bound.
 	signer := jwtsign.New(store, publicURL, cfg.audience(publicURL, *demo))
+	signer.EnableRS256() // the OpenID Provider's ID tokens
 	if err := signer.Load(ctx); err != nil {
 		return err
 	}
 	warnSignInSetup(log, cfg, publicURL, *demo)
 	handler, metricsHandler, err := newHandlers(serverDeps{Store: store, Log: log, Config: cfg, PublicURL: publicURL, Demo: *demo,
-		ServiceURL: localURL(lns.main.Addr()), Signer: signer})
+		ServiceURL: localURL(lns.main.Addr()), Signer: signer, ProviderKey: keys.Derive("oidc provider")})
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	lt "github.com/logintokens/logintokens"
 	"github.com/logintokens/logintokens/ratelimit"
@@ -39,6 +40,8 @@ func newSettings() []*setting {
 			def: strconv.Itoa(defaultRedeemFailuresPerMinute), parse: parseRedeemFailures},
 		{flag: "link-autosubmit", help: "let the login page submit itself", isBool: true,
 			parse: parseLinkAutosubmit},
+		{flag: "provider-session", help: "`DURATION` a sign-in at the OpenID Provider lasts for its shops, 5m to 720h (default 8h)",
+			def: lt.DefaultProviderSession.String(), parse: parseProviderSession},
 		{flag: "trusted-proxies", help: "`ADDRS`: comma-separated proxy addresses or CIDRs whose X-Forwarded-For is trusted",
 			parse: parseTrustedProxies, quiet: true},
 
@@ -158,6 +161,15 @@ func parseRedeemFailures(cfg *config, v string) error {
 		return errors.New("want a whole number from 1 to 1000000")
 	}
 	cfg.RedeemFailuresPerMinute = n
+	return nil
+}
+
+func parseProviderSession(cfg *config, v string) error {
+	d, err := time.ParseDuration(strings.TrimSpace(v))
+	if err != nil || d < 5*time.Minute || d > 720*time.Hour {
+		return errors.New("want a duration from 5m to 720h, such as 8h")
+	}
+	cfg.ProviderSession = d
 	return nil
 }
 
