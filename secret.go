@@ -139,8 +139,8 @@ func SecretMatches(stored []byte, id, secret string) bool {
 type Keyring struct {
 	current    string
 	currentKey []byte
-	ids     []string // current first, then older keys in the order given
-	aeads   map[string]cipher.AEAD
+	ids        []string // current first, then older keys in the order given
+	aeads      map[string]cipher.AEAD
 }
 
 // KeySize is the server key's length in bytes.
