@@ -116,8 +116,12 @@ func (c client) ResponseTypes() []zoidc.ResponseType {
 func (c client) GrantTypes() []zoidc.GrantType { return []zoidc.GrantType{zoidc.GrantTypeCode} }
 
 // LoginURL is the sign-in page of an authorization request.
-func (c client) LoginURL(id string) string           { return SignInPath + "?id=" + id }
-func (c client) AccessTokenType() op.AccessTokenType { return op.AccessTokenTypeBearer }
+func (c client) LoginURL(id string) string { return SignInPath + "?id=" + id }
+
+// AccessTokenType is JWT: the op package's opaque bearer tokens cannot
+// carry a sub holding a colon (contact:12). The token's id (jti) is
+// looked up in the store all the same, so revocation holds at once.
+func (c client) AccessTokenType() op.AccessTokenType { return op.AccessTokenTypeJWT }
 func (c client) IDTokenLifetime() time.Duration      { return 5 * time.Minute }
 func (c client) RestrictAdditionalIdTokenScopes() func([]string) []string {
 	return func(s []string) []string { return s }
