@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -313,4 +314,147 @@ func TestAShopSignsInWithALoginTokenThroughOpenIDConnect(t *testing.T) {
 			t.Errorf("%d successful attempts, want 1: the session answered without a redeem", again.SuccessfulAttempts)
 		}
 	})
+}
+
+// A link-started sign-in: the login link of a token bound to the shop
+// shows the same click page as ever; the click signs in at the provider
+// and continues to the shop's initiate-login URI with iss and
+// target_link_uri, so the shop starts its own request, which the new
+// provider session answers at once.
+func TestALoginLinkOfABoundTokenContinuesAtItsShop(t *testing.T) {
+	eachStore(t, func(t *testing.T, op *opServer) {
+		_, shop, _ := newRelyingParty(t, op)
+		tok, err := op.Store.CreateToken(context.Background(), lt.Actor{Name: "test"}, lt.NewToken{ShopID: &shop.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := newBrowser(t)
+		link := b.get(op.URL + "/login?token=" + url.QueryEscape(tok.Value))
+		if link.status != 200 || !strings.Contains(link.body, `action="/login"`) {
+			t.Fatalf("the link's page: %d %s", link.status, link.body)
+		}
+		got := decodeSignedIn(t, b.post(op.URL+"/login", url.Values{"token": {tok.Value}}))
+		if got.Error != "" || got.IDToken["sub"] != "anonymous:"+tok.ID || got.Userinfo["loginToken"] != tok.ID {
+			t.Fatalf("link-started sign-in: %+v", got)
+		}
+	})
+}
+
+// A code works once. Presented again it is refused, and the access token
+// the first exchange gave stops opening userinfo.
+func TestAReplayedCodeIsRefusedAndRevokesWhatItGave(t *testing.T) {
+	eachStore(t, func(t *testing.T, op *opServer) {
+		ctx := context.Background()
+		rp, _, _ := newRelyingParty(t, op)
+		tok, err := op.Store.CreateToken(ctx, lt.Actor{Name: "test"}, lt.NewToken{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := newBrowser(t)
+		id := signInPage(t, b.get(rp.srv.URL+"/start"))
+		if got := decodeSignedIn(t, b.post(op.URL+"/oidc/login", url.Values{"id": {id}, "token": {tok.Value}})); got.Error != "" {
+			t.Fatalf("sign-in: %+v", got)
+		}
+		rp.mu.Lock()
+		code, at := rp.lastCode, rp.lastAT
+		rp.mu.Unlock()
+		userinfo := func() error {
+			_, err := rp.provider.UserInfo(ctx, oauth2.StaticTokenSource(&oauth2.Token{AccessToken: at, TokenType: "Bearer"}))
+			return err
+		}
+		if err := userinfo(); err != nil {
+			t.Fatalf("userinfo before the replay: %v", err)
+		}
+		_, err = rp.conf.Exchange(ctx, code, oauth2.VerifierOption("whatever"))
+		var re *oauth2.RetrieveError
+		if !errors.As(err, &re) || re.ErrorCode != "invalid_grant" {
+			t.Fatalf("replayed code: %v, want invalid_grant", err)
+		}
+		if err := userinfo(); err == nil {
+			t.Fatal("the access token of a replayed code still opens userinfo")
+		}
+	})
+}
+
+// A token bound to another shop signs in nowhere else: the sign-in page
+// says it is not valid, as /login would, and counts the failure.
+func TestATokenOfAnotherShopIsRefusedOnTheSignInPage(t *testing.T) {
+	eachStore(t, func(t *testing.T, op *opServer) {
+		ctx := context.Background()
+		rp, _, _ := newRelyingParty(t, op)
+		other, _, err := op.Store.CreateShop(ctx, lt.Actor{Name: "test"}, lt.NewShop{Name: "Other", RedirectURIs: []string{"https://other.test/cb"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok, err := op.Store.CreateToken(ctx, lt.Actor{Name: "test"}, lt.NewToken{ShopID: &other.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := newBrowser(t)
+		id := signInPage(t, b.get(rp.srv.URL+"/start"))
+		p := b.post(op.URL+"/oidc/login", url.Values{"id": {id}, "token": {tok.Value}})
+		if p.status != 400 || !strings.Contains(p.body, "This login token is not valid.") || signInPage(t, page{200, p.body, p.url}) != id {
+			t.Fatalf("a token of another shop: %d\n%s", p.status, p.body)
+		}
+		again, _ := op.Store.FindTokenByID(ctx, tok.ID)
+		if again.FailedAttempts != 1 || again.SuccessfulAttempts != 0 {
+			t.Fatalf("counters: %d failed, %d successful; want 1 and 0", again.FailedAttempts, again.SuccessfulAttempts)
+		}
+	})
+}
+
+// Only the browser that started an authorization request may complete
+// it: a sign-in page sent to someone else is as good as expired.
+func TestASignInPageWorksOnlyInTheBrowserThatStartedIt(t *testing.T) {
+	op := startOP(t, "sqlite")
+	rp, _, _ := newRelyingParty(t, op)
+	tok, err := op.Store.CreateToken(context.Background(), lt.Actor{Name: "test"}, lt.NewToken{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := signInPage(t, newBrowser(t).get(rp.srv.URL+"/start"))
+	victim := newBrowser(t)
+	if p := victim.get(op.URL + "/oidc/login?id=" + id); p.status != 400 || !strings.Contains(p.body, "another browser") {
+		t.Fatalf("the page in another browser: %d %s", p.status, p.body)
+	}
+	if p := victim.post(op.URL+"/oidc/login", url.Values{"id": {id}, "token": {tok.Value}}); p.status != 400 || p.url.Host != strings.TrimPrefix(op.URL, "http://") {
+		t.Fatalf("the form from another browser: %d at %s", p.status, p.url)
+	}
+	again, _ := op.Store.FindTokenByID(context.Background(), tok.ID)
+	if again.SuccessfulAttempts+again.FailedAttempts != 0 {
+		t.Fatal("a refused request redeemed the token")
+	}
+}
+
+// A public shop has no secret, so its code must be bound to the browser
+// with PKCE S256: a request without it is refused at the redirect URI.
+func TestAPublicShopMustUsePKCE(t *testing.T) {
+	op := startOP(t, "sqlite")
+	shop, _, err := op.Store.CreateShop(context.Background(), lt.Actor{Name: "test"}, lt.NewShop{Name: "App", Public: true,
+		RedirectURIs: []string{"http://127.0.0.1:9/cb"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	q := url.Values{"client_id": {shop.ClientID}, "redirect_uri": {"http://127.0.0.1:9/cb"}, "response_type": {"code"},
+		"scope": {"openid"}, "state": {"s1"}}
+	resp, err := c.Get(op.URL + "/oidc/authorize?" + q.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	loc, _ := url.Parse(resp.Header.Get("Location"))
+	if resp.StatusCode != 302 || loc.Query().Get("error") != "invalid_request" || loc.Query().Get("state") != "s1" {
+		t.Fatalf("no PKCE: %d %s", resp.StatusCode, loc)
+	}
+	q.Set("code_challenge", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM")
+	q.Set("code_challenge_method", "S256")
+	resp, err = c.Get(op.URL + "/oidc/authorize?" + q.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if loc := resp.Header.Get("Location"); resp.StatusCode != 302 || !strings.HasPrefix(loc, "/oidc/login?id=") {
+		t.Fatalf("with PKCE S256: %d %s", resp.StatusCode, loc)
+	}
 }
