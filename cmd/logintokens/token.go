@@ -52,7 +52,7 @@ func runTokenCreate(ctx context.Context, c *cli, args []string) error {
 type tokenFlags struct {
 	contact, customer, expires, shop *string
 	oneTime                          *bool
-	extra                      listFlag
+	extra                            listFlag
 }
 
 func addTokenFlags(fs *flag.FlagSet) *tokenFlags {
