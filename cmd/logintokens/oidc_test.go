@@ -458,3 +458,57 @@ func TestAPublicShopMustUsePKCE(t *testing.T) {
 		t.Fatalf("with PKCE S256: %d %s", resp.StatusCode, loc)
 	}
 }
+
+// serve --demo registers the demo shop at the provider, and the demo shop
+// signs in through OpenID Connect over HTTP: its sign-in button leads to
+// the provider's page, and the token typed there opens the shop.
+func TestTheDemoShopSignsInThroughOpenIDConnect(t *testing.T) {
+	ctx := context.Background()
+	cfg, err := addConfigFlags(newFlagSet("x")).resolve(mapEnv(map[string]string{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := sqlstoretest.Open(t, "sqlite")
+	ts := httptest.NewUnstartedServer(nil)
+	public := "http://" + ts.Listener.Addr().String()
+	signer := jwtsign.New(store, public, cfg.audience(public, true))
+	signer.EnableRS256()
+	if err := signer.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := registerDemoShop(ctx, store, "http://localhost:1"); err != nil {
+		t.Fatal(err)
+	}
+	demo, err := registerDemoShop(ctx, store, public) // a later start: the same shop, this start's URL
+	if err != nil {
+		t.Fatal(err)
+	}
+	if shops, _ := store.FindShops(ctx); len(shops) != 1 || shops[0].RedirectURIs[0] != public+"/shop/oidc/callback" {
+		t.Fatalf("demo shops %+v", shops)
+	}
+	h, err := newServer(serverDeps{Store: store, Log: newLogger(io.Discard, "text"), Config: cfg, PublicURL: public, Demo: true,
+		ServiceURL: public, Signer: signer, DemoOIDC: demo})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts.Config.Handler = h
+	ts.Start()
+	t.Cleanup(ts.Close)
+	customer := &lt.Customer{Person: lt.Person{FirstName: "Carl", LastName: "Cash", Email: "carl@example.test"}}
+	if err := store.CreateCustomer(ctx, customer); err != nil {
+		t.Fatal(err)
+	}
+	tok, err := store.CreateToken(ctx, lt.Actor{Name: "test"}, lt.NewToken{CustomerID: &customer.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(t)
+	if p := b.get(public + "/shop/"); !strings.Contains(p.body, `href="/shop/oidc/start"`) {
+		t.Fatalf("the signed-out page offers no OpenID Connect sign-in:\n%s", p.body)
+	}
+	id := signInPage(t, b.get(public+"/shop/oidc/start"))
+	p := b.post(public+"/oidc/login", url.Values{"id": {id}, "token": {tok.Value}})
+	if p.status != 200 || p.url.Path != "/shop/" || !strings.Contains(p.body, "Welcome, Carl Cash") {
+		t.Fatalf("after the sign-in: %d at %s\n%s", p.status, p.url, p.body)
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	lt "github.com/logintokens/logintokens"
+	"github.com/logintokens/logintokens/demoshop"
 	"github.com/logintokens/logintokens/jwtsign"
 	"github.com/logintokens/logintokens/sqlstore"
 )
@@ -63,8 +64,12 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 	}
 	defer lns.Close()
 	publicURL := cfg.publicURL(lns.port())
+	var demoOIDC *demoshop.OIDC
 	if *demo {
 		if err := seedDemo(ctx, store, publicURL, c.stderr, log); err != nil {
+			return err
+		}
+		if demoOIDC, err = registerDemoShop(ctx, store, publicURL); err != nil {
 			return err
 		}
 	}
@@ -78,7 +83,7 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 	}
 	warnSignInSetup(log, cfg, publicURL, *demo)
 	handler, metricsHandler, err := newHandlers(serverDeps{Store: store, Log: log, Config: cfg, PublicURL: publicURL, Demo: *demo,
-		ServiceURL: localURL(lns.main.Addr()), Signer: signer, ProviderKey: keys.Derive("oidc provider")})
+		ServiceURL: localURL(lns.main.Addr()), Signer: signer, ProviderKey: keys.Derive("oidc provider"), DemoOIDC: demoOIDC})
 	if err != nil {
 		return err
 	}

@@ -45,6 +45,9 @@ type serverDeps struct {
 	// derived from the server key so that every instance has the same.
 	// Zero (tests) makes a random one.
 	ProviderKey [32]byte
+	// DemoOIDC is the demo shop's registration at the OpenID Provider
+	// (Demo); nil signs it in by the form-post hand-off alone.
+	DemoOIDC *demoshop.OIDC
 }
 
 // newServer returns the service's HTTP handler: every route on one mux,
@@ -196,6 +199,7 @@ func newDemoShop(deps serverDeps) (http.Handler, error) {
 		BasePath:      demoShopPath,
 		SecureCookies: strings.HasPrefix(deps.PublicURL, "https://"),
 		Logger:        deps.Log,
+		OIDC:          deps.DemoOIDC,
 	})
 }
 
