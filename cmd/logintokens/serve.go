@@ -40,6 +40,9 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	log := newLogger(c.stderr, cfg.LogFormat)
+	// The OpenID Provider's library logs through slog's default logger:
+	// it gets the service's, with its format and its redaction.
+	slog.SetDefault(log)
 	if createdKey != "" {
 		log.Info("created the server key; back it up with the database, or revealing existing tokens fails", "file", createdKey)
 	}
