@@ -33,9 +33,13 @@ type opServer struct {
 	Store *sqlstore.Store
 }
 
-func startOP(t *testing.T, kind string) *opServer {
+func startOP(t *testing.T, kind string, env ...string) *opServer {
 	t.Helper()
-	cfg, err := addConfigFlags(newFlagSet("x")).resolve(mapEnv(map[string]string{}))
+	vars := map[string]string{}
+	for i := 0; i+1 < len(env); i += 2 {
+		vars[env[i]] = env[i+1]
+	}
+	cfg, err := addConfigFlags(newFlagSet("x")).resolve(mapEnv(vars))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -511,4 +515,87 @@ func TestTheDemoShopSignsInThroughOpenIDConnect(t *testing.T) {
 	if p.status != 200 || p.url.Path != "/shop/" || !strings.Contains(p.body, "Welcome, Carl Cash") {
 		t.Fatalf("after the sign-in: %d at %s\n%s", p.status, p.url, p.body)
 	}
+}
+
+// An OCI punchout with a token of a shop of the provider continues the
+// same way, and the ID token of that shop's next authorization carries
+// the oci claim; the one after it does not.
+func TestAnOCIPunchoutOfABoundTokenReachesTheShopsIDToken(t *testing.T) {
+	op := startOP(t, "sqlite", "LOGINTOKENS_OCI_HOOK_ALLOW", "https://srm.acme.test/sap/")
+	rp, shop, _ := newRelyingParty(t, op)
+	tok, err := op.Store.CreateToken(context.Background(), lt.Actor{Name: "test"}, lt.NewToken{ShopID: &shop.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(t)
+	q := url.Values{"USERNAME": {"x"}, "PASSWORD": {tok.Value}, "HOOK_URL": {"https://srm.acme.test/sap/bc/hook"}, "~OkCode": {"ADDI"}}
+	got := decodeSignedIn(t, b.get(op.URL+"/oci/login?"+q.Encode()))
+	oci, _ := got.IDToken["oci"].(map[string]any)
+	if got.Error != "" || oci["hookUrl"] != "https://srm.acme.test/sap/bc/hook" || oci["okCode"] != "ADDI" {
+		t.Fatalf("after the punchout: %+v", got)
+	}
+	if _, has := oci["PASSWORD"]; has {
+		t.Fatal("the oci claim carries the credential")
+	}
+	if uoci, _ := got.Userinfo["oci"].(map[string]any); uoci["hookUrl"] != oci["hookUrl"] {
+		t.Errorf("userinfo oci %v", got.Userinfo["oci"])
+	}
+	again := decodeSignedIn(t, b.get(rp.srv.URL+"/start"))
+	if _, has := again.IDToken["oci"]; has || again.Error != "" {
+		t.Fatalf("the next sign-in still carries the punchout: %+v", again)
+	}
+}
+
+// RP-initiated logout ends the provider session (the next request shows
+// the sign-in page again) and returns to a registered post-logout URI
+// only; a revoked access token no longer opens userinfo; max_age older
+// than the session asks for the token again.
+func TestSignOutRevocationAndMaxAge(t *testing.T) {
+	ctx := context.Background()
+	op := startOP(t, "sqlite")
+	rp, shop, _ := newRelyingParty(t, op)
+	after := rp.srv.URL + "/bye"
+	if _, err := op.Store.UpdateShop(ctx, lt.Actor{Name: "test"}, shop.ID, lt.ShopUpdate{PostLogoutRedirectURIs: &[]string{after}}); err != nil {
+		t.Fatal(err)
+	}
+	tok, err := op.Store.CreateToken(ctx, lt.Actor{Name: "test"}, lt.NewToken{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(t)
+	id := signInPage(t, b.get(rp.srv.URL+"/start"))
+	if got := decodeSignedIn(t, b.post(op.URL+"/oidc/login", url.Values{"id": {id}, "token": {tok.Value}})); got.Error != "" {
+		t.Fatal(got.Error)
+	}
+	if got := decodeSignedIn(t, b.get(rp.srv.URL+"/start?max_age=3600")); got.Error != "" {
+		t.Fatalf("max_age within the session: %+v", got)
+	}
+	// A session signed in more than max_age ago asks again.
+	signInPage(t, b.get(rp.srv.URL+"/start?max_age=0"))
+
+	rp.mu.Lock()
+	at := rp.lastAT
+	rp.mu.Unlock()
+	form := url.Values{"token": {at}, "token_type_hint": {"access_token"}, "client_id": {rp.conf.ClientID}, "client_secret": {rp.conf.ClientSecret}}
+	resp, err := http.PostForm(op.URL+"/oidc/revoke", form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("revoke: %d", resp.StatusCode)
+	}
+	if _, err := rp.provider.UserInfo(ctx, oauth2.StaticTokenSource(&oauth2.Token{AccessToken: at, TokenType: "Bearer"})); err == nil {
+		t.Fatal("a revoked access token opens userinfo")
+	}
+
+	bad := b.get(op.URL + "/oidc/end_session?" + url.Values{"client_id": {rp.conf.ClientID}, "post_logout_redirect_uri": {"https://evil.test/"}}.Encode())
+	if bad.status != 400 || bad.url.Host == "evil.test" {
+		t.Fatalf("an unregistered post-logout URI: %d at %s", bad.status, bad.url)
+	}
+	out := b.get(op.URL + "/oidc/end_session?" + url.Values{"client_id": {rp.conf.ClientID}, "post_logout_redirect_uri": {after}, "state": {"st"}}.Encode())
+	if out.url.Path != "/bye" || out.url.Query().Get("state") != "st" {
+		t.Fatalf("sign-out ended at %s", out.url)
+	}
+	signInPage(t, b.get(rp.srv.URL+"/start"))
 }
