@@ -371,34 +371,34 @@ func (p *Provider) complete(w http.ResponseWriter, r *http.Request, pd *pending,
 
 // ContinueAtShop continues the sign-in of a login link (or an OCI
 // punchout) whose token is bound to a shop with an initiate-login URI:
-// it starts a provider session and sends the browser to that URI with
-// iss, target_link_uri and login_hint, so that the shop starts its own
-// authorization request, which the session answers at once. The OCI
-// parameters, if any, wait in the session for the shop's next
-// authorization. It reports false, doing nothing, for a token of no
-// shop or of a shop without an initiate-login URI.
-func (p *Provider) ContinueAtShop(w http.ResponseWriter, r *http.Request, tok *lt.LoginToken, oci map[string]string, returnPath string) (bool, error) {
+// it starts a provider session and answers the URI to send the browser
+// to, with iss, target_link_uri and login_hint, so that the shop starts
+// its own authorization request, which the session answers at once. The
+// OCI parameters, if any, wait in the session for the shop's next
+// authorization. It answers nil, doing nothing, for a token of no shop or
+// of a shop without an initiate-login URI.
+func (p *Provider) ContinueAtShop(w http.ResponseWriter, r *http.Request, tok *lt.LoginToken, oci map[string]string, returnPath string) (*url.URL, error) {
 	if tok.ShopID == nil {
-		return false, nil
+		return nil, nil
 	}
 	shop, err := p.cfg.Store.FindShopByID(r.Context(), *tok.ShopID)
 	if err != nil {
-		return false, err
+		return nil, err
 	}
 	if shop.InitiateLoginURI == nil || shop.Disabled {
-		return false, nil
+		return nil, nil
 	}
 	target, err := url.Parse(*shop.InitiateLoginURI)
 	if err != nil {
-		return false, err
+		return nil, err
 	}
 	id, err := p.startSession(w, r, tok, p.cfg.Now().UTC())
 	if err != nil {
-		return false, err
+		return nil, err
 	}
 	if len(oci) > 0 {
 		if err := p.cfg.Store.SetSessionOCI(r.Context(), id, shop.ID, oci); err != nil {
-			return false, err
+			return nil, err
 		}
 	}
 	link := &url.URL{Scheme: target.Scheme, Host: target.Host, Path: "/"}
@@ -412,8 +412,7 @@ func (p *Provider) ContinueAtShop(w http.ResponseWriter, r *http.Request, tok *l
 	q.Set("target_link_uri", link.String())
 	q.Set("login_hint", lt.Subject(tok))
 	target.RawQuery = q.Encode()
-	http.Redirect(w, r, target.String(), http.StatusSeeOther)
-	return true, nil
+	return target, nil
 }
 
 // cleanupEvery is how many authorization requests pass between two

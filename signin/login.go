@@ -170,8 +170,9 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, e entry, res red
 		fr = anyFrame
 	}
 	if err == nil && res.Code == "" && s.cfg.Provider != nil {
-		var done bool
-		if done, err = s.cfg.Provider.ContinueAtShop(w, r, res.Token, oci, ret); done && err == nil {
+		var target *url.URL
+		if target, err = s.cfg.Provider.ContinueAtShop(w, r, res.Token, oci, ret); target != nil && err == nil {
+			s.continueAtShop(w, target, fr)
 			return
 		}
 	}

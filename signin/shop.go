@@ -3,6 +3,7 @@ package signin
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	lt "github.com/logintokens/logintokens"
@@ -22,10 +23,10 @@ type Provider interface {
 	// Finish signs the browser in with tok, just redeemed for the
 	// request's shop, and answers the request with a code.
 	Finish(w http.ResponseWriter, r *http.Request, id string, tok *lt.LoginToken) error
-	// ContinueAtShop starts a provider session for tok and sends the
-	// browser to its shop's initiate-login URI; false when tok is bound to
-	// no shop or to one without that URI.
-	ContinueAtShop(w http.ResponseWriter, r *http.Request, tok *lt.LoginToken, oci map[string]string, returnPath string) (bool, error)
+	// ContinueAtShop starts a provider session for tok and answers its
+	// shop's initiate-login URI to send the browser to; nil when tok is
+	// bound to no shop or to one without that URI.
+	ContinueAtShop(w http.ResponseWriter, r *http.Request, tok *lt.LoginToken, oci map[string]string, returnPath string) (*url.URL, error)
 }
 
 // Paths of the provider's pages that the sign-in server serves.
@@ -39,9 +40,42 @@ func shopForm(id string) *form {
 	return &form{Action: shopSignInPath, Fields: []field{{"id", id}}, Button: "Sign in"}
 }
 
+// continueAtShop answers a sign-in that goes on at the shop's
+// initiate-login URI: a page whose form, sent by itself, takes the
+// browser there. A page rather than a redirect: the login link's page
+// restricts form-action to this origin, which browsers apply to the
+// redirects of its form too; this page allows the shop's origin alone.
+func (s *Server) continueAtShop(w http.ResponseWriter, target *url.URL, fr frame) {
+	q := target.Query()
+	action := *target
+	action.RawQuery = ""
+	f := &form{Action: action.String(), Method: "get", Button: "Continue to the shop", Auto: true}
+	for _, k := range sortedKeys(q) {
+		f.Fields = append(f.Fields, field{k, q.Get(k)})
+	}
+	headers(w, fr, target.Scheme+"://"+target.Host)
+	s.render(w, http.StatusOK, "handoff", &page{Title: "Signed in", Message: "You are signed in. Taking you to the shop…", Form: f})
+}
+
 // shopPage is the sign-in page of an authorization request of shop.
 func shopPage(shop *lt.Shop, id string) *page {
 	return &page{Title: "Sign in", Message: "Sign in to " + shop.Name + " with your login token.", Form: shopForm(id)}
+}
+
+// shopFormAction is the sign-in page's form-action: its own origin, and
+// the origins of the shop's redirect URIs, since a successful sign-in
+// answers the form with a redirect there and browsers apply form-action
+// to redirects too.
+func shopFormAction(shop *lt.Shop) string {
+	sources := []string{"'self'"}
+	for _, ru := range shop.RedirectURIs {
+		if u, err := url.Parse(ru); err == nil && u.Host != "" {
+			if o := u.Scheme + "://" + u.Host; !slices.Contains(sources, o) {
+				sources = append(sources, o)
+			}
+		}
+	}
+	return strings.Join(sources, " ")
 }
 
 // showShopSignIn answers GET /oidc/login?id=…, where the provider sends a
@@ -58,6 +92,7 @@ func (s *Server) showShopSignIn(w http.ResponseWriter, r *http.Request) {
 		s.shopRequestFailed(w, r, err)
 		return
 	}
+	headers(w, noFrame, shopFormAction(shop))
 	s.render(w, http.StatusOK, "shop", shopPage(shop, id))
 }
 
@@ -77,6 +112,7 @@ func (s *Server) shopSignIn(w http.ResponseWriter, r *http.Request) {
 		s.shopRequestFailed(w, r, err)
 		return
 	}
+	headers(w, noFrame, shopFormAction(shop))
 	p := shopPage(shop, id)
 	value := PastedToken(r.PostForm.Get("token"))
 	if value == "" {

@@ -169,6 +169,8 @@ type page struct {
 // form is a page's form: its action, hidden fields in order, its button.
 type form struct {
 	Action string
+	// Method is "post" when empty.
+	Method string
 	Fields []field
 	Button string
 	// Auto marks the form for submit.js to submit once the page loads.

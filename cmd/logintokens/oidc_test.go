@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -225,6 +226,26 @@ func (b *browser) read(resp *http.Response, err error) page {
 	return page{resp.StatusCode, string(body), resp.Request.URL}
 }
 
+var (
+	handoffFormRE = regexp.MustCompile(`<form method="get" action="([^"]+)" data-autosubmit>`)
+	hiddenFieldRE = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`)
+)
+
+// followHandoff does what the hand-off page's script does: it sends the
+// page's form, a GET to the shop's initiate-login URI.
+func (b *browser) followHandoff(p page) page {
+	b.t.Helper()
+	m := handoffFormRE.FindStringSubmatch(p.body)
+	if p.status != 200 || m == nil {
+		b.t.Fatalf("want the hand-off page to the shop, got %d at %s:\n%s", p.status, p.url, p.body)
+	}
+	q := url.Values{}
+	for _, f := range hiddenFieldRE.FindAllStringSubmatch(p.body, -1) {
+		q.Set(html.UnescapeString(f[1]), html.UnescapeString(f[2]))
+	}
+	return b.get(html.UnescapeString(m[1]) + "?" + q.Encode())
+}
+
 var signInIDRE = regexp.MustCompile(`<input type="hidden" name="id" value="([^"]+)">`)
 
 // signInPage checks that body is the provider's sign-in page and returns
@@ -337,7 +358,7 @@ func TestALoginLinkOfABoundTokenContinuesAtItsShop(t *testing.T) {
 		if link.status != 200 || !strings.Contains(link.body, `action="/login"`) {
 			t.Fatalf("the link's page: %d %s", link.status, link.body)
 		}
-		got := decodeSignedIn(t, b.post(op.URL+"/login", url.Values{"token": {tok.Value}}))
+		got := decodeSignedIn(t, b.followHandoff(b.post(op.URL+"/login", url.Values{"token": {tok.Value}})))
 		if got.Error != "" || got.IDToken["sub"] != "anonymous:"+tok.ID || got.Userinfo["loginToken"] != tok.ID {
 			t.Fatalf("link-started sign-in: %+v", got)
 		}
@@ -529,7 +550,7 @@ func TestAnOCIPunchoutOfABoundTokenReachesTheShopsIDToken(t *testing.T) {
 	}
 	b := newBrowser(t)
 	q := url.Values{"USERNAME": {"x"}, "PASSWORD": {tok.Value}, "HOOK_URL": {"https://srm.acme.test/sap/bc/hook"}, "~OkCode": {"ADDI"}}
-	got := decodeSignedIn(t, b.get(op.URL+"/oci/login?"+q.Encode()))
+	got := decodeSignedIn(t, b.followHandoff(b.get(op.URL+"/oci/login?"+q.Encode())))
 	oci, _ := got.IDToken["oci"].(map[string]any)
 	if got.Error != "" || oci["hookUrl"] != "https://srm.acme.test/sap/bc/hook" || oci["okCode"] != "ADDI" {
 		t.Fatalf("after the punchout: %+v", got)
