@@ -1,10 +1,13 @@
 package e2e
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/logintokens/logintokens/internal/rptest"
 )
 
 // The demo shop signs a contact in through OpenID Connect: its sign-in
@@ -87,4 +90,60 @@ func TestALinkStartedOpenIDConnectSignInInTheBrowser(t *testing.T) {
 	if st := svc.counters(key, ada.TokenID); st.SuccessfulAttempts != 1 || st.Status != "used" {
 		t.Errorf("the one-time token is %+v, want used once", st)
 	}
+}
+
+// A shop on another origin (a go-oidc relying party on 127.0.0.1, the
+// service on localhost) gets its code in the browser for both flows: the
+// pages' Content-Security-Policy lets the sign-in go on to the shop.
+func TestOpenIDConnectSignInsReachAShopOnAnotherOrigin(t *testing.T) {
+	svc := startService(t)
+	key := svc.apiKey()
+	rp := rptest.New(t, svc.URL)
+	var shop struct {
+		ID           int64  `json:"id"`
+		ClientID     string `json:"clientId"`
+		ClientSecret string `json:"clientSecret"`
+	}
+	svc.api(key, "POST", "/api/v1/shops", map[string]any{"name": "Other origin", "redirectUris": []string{rp.RedirectURI()},
+		"initiateLoginUri": rp.InitiateLoginURI()}, &shop)
+	rp.Register(t, shop.ClientID, shop.ClientSecret)
+	ada := newPerson(t, svc, key, "Ada", "Lovelace", "Analytical Engines Ltd", false)
+	svc.api(key, "PATCH", "/api/v1/login-tokens/"+ada.TokenID, map[string]any{"shopId": shop.ID}, nil)
+
+	signedIn := func(b *browser) rptest.SignedIn {
+		t.Helper()
+		var body string
+		// Chromium shows a JSON answer in a <pre>.
+		b.run(chromedp.Text(`body > pre`, &body, chromedp.ByQuery, chromedp.NodeVisible))
+		if loc := b.location(); !strings.HasPrefix(loc, rp.Server.URL+"/callback?") {
+			t.Fatalf("the browser is at %s, want the shop's callback", loc)
+		}
+		var got rptest.SignedIn
+		if err := json.Unmarshal([]byte(body), &got); err != nil || got.Error != "" || got.IDToken["loginToken"] != ada.TokenID {
+			b.shot("callback")
+			t.Fatalf("the shop's callback answered %q (%v)", body, err)
+		}
+		return got
+	}
+
+	// Shop-started: the person types the token on the provider's page.
+	b := shopBrowser(t)
+	b.run(
+		chromedp.Navigate(rp.Server.URL+"/start"),
+		chromedp.WaitVisible(`#token`, chromedp.ByID),
+		chromedp.SendKeys(`#token`, ada.Value, chromedp.ByID),
+		chromedp.Click(`form button`, chromedp.ByQuery),
+	)
+	if got := signedIn(b); got.Userinfo["name"] != ada.Name {
+		t.Errorf("userinfo %v", got.Userinfo)
+	}
+
+	// Link-started, in a new browser: the link's page, its button, then the
+	// shop's initiate-login URI.
+	b = shopBrowser(t)
+	b.run(
+		chromedp.Navigate(ada.LoginURL),
+		chromedp.Click(`form[action="/login"] button`, chromedp.ByQuery),
+	)
+	signedIn(b)
 }

@@ -3,7 +3,6 @@ package signin
 import (
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 
 	lt "github.com/logintokens/logintokens"
@@ -44,7 +43,9 @@ func shopForm(id string) *form {
 // initiate-login URI: a page whose form, sent by itself, takes the
 // browser there. A page rather than a redirect: the login link's page
 // restricts form-action to this origin, which browsers apply to the
-// redirects of its form too; this page allows the shop's origin alone.
+// redirects of its form too. The shop's URI redirects on to the provider
+// and back to wherever the shop's sign-in goes, so this page, like the
+// form-post hand-off, does not restrict form-action.
 func (s *Server) continueAtShop(w http.ResponseWriter, target *url.URL, fr frame) {
 	q := target.Query()
 	action := *target
@@ -53,29 +54,13 @@ func (s *Server) continueAtShop(w http.ResponseWriter, target *url.URL, fr frame
 	for _, k := range sortedKeys(q) {
 		f.Fields = append(f.Fields, field{k, q.Get(k)})
 	}
-	headers(w, fr, target.Scheme+"://"+target.Host)
+	headers(w, fr, "")
 	s.render(w, http.StatusOK, "handoff", &page{Title: "Signed in", Message: "You are signed in. Taking you to the shop…", Form: f})
 }
 
 // shopPage is the sign-in page of an authorization request of shop.
 func shopPage(shop *lt.Shop, id string) *page {
 	return &page{Title: "Sign in", Message: "Sign in to " + shop.Name + " with your login token.", Form: shopForm(id)}
-}
-
-// shopFormAction is the sign-in page's form-action: its own origin, and
-// the origins of the shop's redirect URIs, since a successful sign-in
-// answers the form with a redirect there and browsers apply form-action
-// to redirects too.
-func shopFormAction(shop *lt.Shop) string {
-	sources := []string{"'self'"}
-	for _, ru := range shop.RedirectURIs {
-		if u, err := url.Parse(ru); err == nil && u.Host != "" {
-			if o := u.Scheme + "://" + u.Host; !slices.Contains(sources, o) {
-				sources = append(sources, o)
-			}
-		}
-	}
-	return strings.Join(sources, " ")
 }
 
 // showShopSignIn answers GET /oidc/login?id=…, where the provider sends a
@@ -92,7 +77,10 @@ func (s *Server) showShopSignIn(w http.ResponseWriter, r *http.Request) {
 		s.shopRequestFailed(w, r, err)
 		return
 	}
-	headers(w, noFrame, shopFormAction(shop))
+	// The form's success is a redirect to the shop, which may redirect
+	// anywhere in the shop: browsers apply form-action to every redirect
+	// of the form's navigation, so the page may not restrict it.
+	headers(w, noFrame, "")
 	s.render(w, http.StatusOK, "shop", shopPage(shop, id))
 }
 
@@ -112,7 +100,7 @@ func (s *Server) shopSignIn(w http.ResponseWriter, r *http.Request) {
 		s.shopRequestFailed(w, r, err)
 		return
 	}
-	headers(w, noFrame, shopFormAction(shop))
+	headers(w, noFrame, "") // as showShopSignIn's
 	p := shopPage(shop, id)
 	value := PastedToken(r.PostForm.Get("token"))
 	if value == "" {

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,13 +13,12 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 
-	gooidc "github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
 
 	lt "github.com/logintokens/logintokens"
+	"github.com/logintokens/logintokens/internal/rptest"
 	"github.com/logintokens/logintokens/jwtsign"
 	"github.com/logintokens/logintokens/sqlstore"
 	"github.com/logintokens/logintokens/sqlstore/sqlstoretest"
@@ -63,127 +60,19 @@ func startOP(t *testing.T, kind string, env ...string) *opServer {
 	return &opServer{URL: public, Store: store}
 }
 
-// relyingParty is a shop that signs people in with the standard Go
-// relying-party stack (go-oidc and x/oauth2), knowing the provider only
-// by its issuer URL: discovery, code + PKCE + nonce, ID token validation
-// and userinfo. Its /start begins a sign-in, /callback finishes it and
-// answers what it learnt as JSON, /initiate is its initiate-login URI.
-type relyingParty struct {
-	t        *testing.T
-	srv      *httptest.Server
-	issuer   string
-	provider *gooidc.Provider
-	conf     oauth2.Config
-
-	mu       sync.Mutex
-	flows    map[string]flow // by state
-	lastCode string
-	lastAT   string
-}
-
-type flow struct{ nonce, verifier string }
-
-// signedIn is what the shop's callback learnt.
-type signedIn struct {
-	Error    string         `json:"error"`
-	IDToken  map[string]any `json:"idToken"`
-	Userinfo map[string]any `json:"userinfo"`
-}
-
-func newRelyingParty(t *testing.T, op *opServer) (*relyingParty, *lt.Shop, string) {
+// newRelyingParty registers an rptest shop at op with an initiate-login
+// URI.
+func newRelyingParty(t *testing.T, op *opServer) (*rptest.Shop, *lt.Shop, string) {
 	t.Helper()
-	rp := &relyingParty{t: t, issuer: op.URL, flows: map[string]flow{}}
-	rp.srv = httptest.NewServer(http.HandlerFunc(rp.serve))
-	t.Cleanup(rp.srv.Close)
-	initiate := rp.srv.URL + "/initiate"
+	rp := rptest.New(t, op.URL)
+	initiate := rp.InitiateLoginURI()
 	shop, secret, err := op.Store.CreateShop(context.Background(), lt.Actor{Name: "test"}, lt.NewShop{Name: "Test Shop",
-		RedirectURIs: []string{rp.srv.URL + "/callback"}, InitiateLoginURI: &initiate})
+		RedirectURIs: []string{rp.RedirectURI()}, InitiateLoginURI: &initiate})
 	if err != nil {
 		t.Fatal(err)
 	}
-	rp.provider, err = gooidc.NewProvider(context.Background(), op.URL)
-	if err != nil {
-		t.Fatalf("discovery: %v", err)
-	}
-	rp.conf = oauth2.Config{ClientID: shop.ClientID, ClientSecret: secret, Endpoint: rp.provider.Endpoint(),
-		RedirectURL: rp.srv.URL + "/callback", Scopes: []string{gooidc.ScopeOpenID, "profile", "email"}}
+	rp.Register(t, shop.ClientID, secret)
 	return rp, shop, secret
-}
-
-func random() string {
-	b := make([]byte, 16)
-	rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
-func (rp *relyingParty) serve(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	switch r.URL.Path {
-	case "/initiate":
-		// OpenID Connect Core §4: the issuer must be the one we know.
-		if r.URL.Query().Get("iss") != rp.issuer || r.URL.Query().Get("target_link_uri") == "" {
-			http.Error(w, "bad initiation", 400)
-			return
-		}
-		http.Redirect(w, r, "/start?login_hint="+url.QueryEscape(r.URL.Query().Get("login_hint")), http.StatusFound)
-	case "/start":
-		f := flow{nonce: random(), verifier: oauth2.GenerateVerifier()}
-		state := random()
-		rp.mu.Lock()
-		rp.flows[state] = f
-		rp.mu.Unlock()
-		opts := []oauth2.AuthCodeOption{gooidc.Nonce(f.nonce), oauth2.S256ChallengeOption(f.verifier)}
-		for _, p := range []string{"prompt", "max_age", "login_hint"} {
-			if v := r.URL.Query().Get(p); v != "" {
-				opts = append(opts, oauth2.SetAuthURLParam(p, v))
-			}
-		}
-		http.Redirect(w, r, rp.conf.AuthCodeURL(state, opts...), http.StatusFound)
-	case "/callback":
-		var out signedIn
-		defer func() { json.NewEncoder(w).Encode(out) }()
-		q := r.URL.Query()
-		rp.mu.Lock()
-		f, ok := rp.flows[q.Get("state")]
-		delete(rp.flows, q.Get("state"))
-		rp.lastCode = q.Get("code")
-		rp.mu.Unlock()
-		if !ok {
-			out.Error = "unknown state"
-			return
-		}
-		if e := q.Get("error"); e != "" {
-			out.Error = e
-			return
-		}
-		tok, err := rp.conf.Exchange(ctx, q.Get("code"), oauth2.VerifierOption(f.verifier))
-		if err != nil {
-			out.Error = "exchange: " + err.Error()
-			return
-		}
-		raw, _ := tok.Extra("id_token").(string)
-		idt, err := rp.provider.Verifier(&gooidc.Config{ClientID: rp.conf.ClientID}).Verify(ctx, raw)
-		if err != nil {
-			out.Error = "id token: " + err.Error()
-			return
-		}
-		if idt.Nonce != f.nonce {
-			out.Error = "nonce mismatch"
-			return
-		}
-		idt.Claims(&out.IDToken)
-		ui, err := rp.provider.UserInfo(ctx, oauth2.StaticTokenSource(tok))
-		if err != nil {
-			out.Error = "userinfo: " + err.Error()
-			return
-		}
-		ui.Claims(&out.Userinfo)
-		rp.mu.Lock()
-		rp.lastAT = tok.AccessToken
-		rp.mu.Unlock()
-	default:
-		http.NotFound(w, r)
-	}
 }
 
 // browser is a person's browser: it keeps cookies and follows redirects.
@@ -260,9 +149,9 @@ func signInPage(t *testing.T, p page) string {
 }
 
 // decodeSignedIn reads the shop's callback's answer.
-func decodeSignedIn(t *testing.T, p page) signedIn {
+func decodeSignedIn(t *testing.T, p page) rptest.SignedIn {
 	t.Helper()
-	var s signedIn
+	var s rptest.SignedIn
 	if err := json.Unmarshal([]byte(p.body), &s); err != nil || p.url.Path != "/callback" {
 		t.Fatalf("want the shop's callback, got %d at %s: %q", p.status, p.url, p.body)
 	}
@@ -303,7 +192,7 @@ func TestAShopSignsInWithALoginTokenThroughOpenIDConnect(t *testing.T) {
 		}
 
 		b := newBrowser(t)
-		id := signInPage(t, b.get(rp.srv.URL+"/start"))
+		id := signInPage(t, b.get(rp.Server.URL+"/start"))
 		got := decodeSignedIn(t, b.post(op.URL+"/oidc/login", url.Values{"id": {id}, "token": {tok.Value}}))
 		if got.Error != "" {
 			t.Fatalf("sign-in: %+v", got)
@@ -323,14 +212,14 @@ func TestAShopSignsInWithALoginTokenThroughOpenIDConnect(t *testing.T) {
 		}
 
 		// The session answers the shop's next request without the page.
-		got = decodeSignedIn(t, b.get(rp.srv.URL+"/start"))
+		got = decodeSignedIn(t, b.get(rp.Server.URL+"/start"))
 		if got.Error != "" || got.IDToken["sub"] != wantSub {
 			t.Fatalf("with a session: %+v", got)
 		}
 		// prompt=login demands the token again.
-		signInPage(t, b.get(rp.srv.URL+"/start?prompt=login"))
+		signInPage(t, b.get(rp.Server.URL+"/start?prompt=login"))
 		// Another browser, without a session, with prompt=none.
-		got = decodeSignedIn(t, newBrowser(t).get(rp.srv.URL+"/start?prompt=none"))
+		got = decodeSignedIn(t, newBrowser(t).get(rp.Server.URL+"/start?prompt=none"))
 		if got.Error != "login_required" {
 			t.Fatalf("prompt=none without a session: %+v", got)
 		}
@@ -376,21 +265,19 @@ func TestAReplayedCodeIsRefusedAndRevokesWhatItGave(t *testing.T) {
 			t.Fatal(err)
 		}
 		b := newBrowser(t)
-		id := signInPage(t, b.get(rp.srv.URL+"/start"))
+		id := signInPage(t, b.get(rp.Server.URL+"/start"))
 		if got := decodeSignedIn(t, b.post(op.URL+"/oidc/login", url.Values{"id": {id}, "token": {tok.Value}})); got.Error != "" {
 			t.Fatalf("sign-in: %+v", got)
 		}
-		rp.mu.Lock()
-		code, at := rp.lastCode, rp.lastAT
-		rp.mu.Unlock()
+		code, at := rp.Last()
 		userinfo := func() error {
-			_, err := rp.provider.UserInfo(ctx, oauth2.StaticTokenSource(&oauth2.Token{AccessToken: at, TokenType: "Bearer"}))
+			_, err := rp.Provider.UserInfo(ctx, oauth2.StaticTokenSource(&oauth2.Token{AccessToken: at, TokenType: "Bearer"}))
 			return err
 		}
 		if err := userinfo(); err != nil {
 			t.Fatalf("userinfo before the replay: %v", err)
 		}
-		_, err = rp.conf.Exchange(ctx, code, oauth2.VerifierOption("whatever"))
+		_, err = rp.Conf.Exchange(ctx, code, oauth2.VerifierOption("whatever"))
 		var re *oauth2.RetrieveError
 		if !errors.As(err, &re) || re.ErrorCode != "invalid_grant" {
 			t.Fatalf("replayed code: %v, want invalid_grant", err)
@@ -416,7 +303,7 @@ func TestATokenOfAnotherShopIsRefusedOnTheSignInPage(t *testing.T) {
 			t.Fatal(err)
 		}
 		b := newBrowser(t)
-		id := signInPage(t, b.get(rp.srv.URL+"/start"))
+		id := signInPage(t, b.get(rp.Server.URL+"/start"))
 		p := b.post(op.URL+"/oidc/login", url.Values{"id": {id}, "token": {tok.Value}})
 		if p.status != 400 || !strings.Contains(p.body, "This login token is not valid.") || signInPage(t, page{200, p.body, p.url}) != id {
 			t.Fatalf("a token of another shop: %d\n%s", p.status, p.body)
@@ -437,7 +324,7 @@ func TestASignInPageWorksOnlyInTheBrowserThatStartedIt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	id := signInPage(t, newBrowser(t).get(rp.srv.URL+"/start"))
+	id := signInPage(t, newBrowser(t).get(rp.Server.URL+"/start"))
 	victim := newBrowser(t)
 	if p := victim.get(op.URL + "/oidc/login?id=" + id); p.status != 400 || !strings.Contains(p.body, "another browser") {
 		t.Fatalf("the page in another browser: %d %s", p.status, p.body)
@@ -561,7 +448,7 @@ func TestAnOCIPunchoutOfABoundTokenReachesTheShopsIDToken(t *testing.T) {
 	if uoci, _ := got.Userinfo["oci"].(map[string]any); uoci["hookUrl"] != oci["hookUrl"] {
 		t.Errorf("userinfo oci %v", got.Userinfo["oci"])
 	}
-	again := decodeSignedIn(t, b.get(rp.srv.URL+"/start"))
+	again := decodeSignedIn(t, b.get(rp.Server.URL+"/start"))
 	if _, has := again.IDToken["oci"]; has || again.Error != "" {
 		t.Fatalf("the next sign-in still carries the punchout: %+v", again)
 	}
@@ -575,7 +462,7 @@ func TestSignOutRevocationAndMaxAge(t *testing.T) {
 	ctx := context.Background()
 	op := startOP(t, "sqlite")
 	rp, shop, _ := newRelyingParty(t, op)
-	after := rp.srv.URL + "/bye"
+	after := rp.Server.URL + "/bye"
 	if _, err := op.Store.UpdateShop(ctx, lt.Actor{Name: "test"}, shop.ID, lt.ShopUpdate{PostLogoutRedirectURIs: &[]string{after}}); err != nil {
 		t.Fatal(err)
 	}
@@ -584,20 +471,18 @@ func TestSignOutRevocationAndMaxAge(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := newBrowser(t)
-	id := signInPage(t, b.get(rp.srv.URL+"/start"))
+	id := signInPage(t, b.get(rp.Server.URL+"/start"))
 	if got := decodeSignedIn(t, b.post(op.URL+"/oidc/login", url.Values{"id": {id}, "token": {tok.Value}})); got.Error != "" {
 		t.Fatal(got.Error)
 	}
-	if got := decodeSignedIn(t, b.get(rp.srv.URL+"/start?max_age=3600")); got.Error != "" {
+	if got := decodeSignedIn(t, b.get(rp.Server.URL+"/start?max_age=3600")); got.Error != "" {
 		t.Fatalf("max_age within the session: %+v", got)
 	}
 	// A session signed in more than max_age ago asks again.
-	signInPage(t, b.get(rp.srv.URL+"/start?max_age=0"))
+	signInPage(t, b.get(rp.Server.URL+"/start?max_age=0"))
 
-	rp.mu.Lock()
-	at := rp.lastAT
-	rp.mu.Unlock()
-	form := url.Values{"token": {at}, "token_type_hint": {"access_token"}, "client_id": {rp.conf.ClientID}, "client_secret": {rp.conf.ClientSecret}}
+	_, at := rp.Last()
+	form := url.Values{"token": {at}, "token_type_hint": {"access_token"}, "client_id": {rp.Conf.ClientID}, "client_secret": {rp.Conf.ClientSecret}}
 	resp, err := http.PostForm(op.URL+"/oidc/revoke", form)
 	if err != nil {
 		t.Fatal(err)
@@ -606,17 +491,17 @@ func TestSignOutRevocationAndMaxAge(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Fatalf("revoke: %d", resp.StatusCode)
 	}
-	if _, err := rp.provider.UserInfo(ctx, oauth2.StaticTokenSource(&oauth2.Token{AccessToken: at, TokenType: "Bearer"})); err == nil {
+	if _, err := rp.Provider.UserInfo(ctx, oauth2.StaticTokenSource(&oauth2.Token{AccessToken: at, TokenType: "Bearer"})); err == nil {
 		t.Fatal("a revoked access token opens userinfo")
 	}
 
-	bad := b.get(op.URL + "/oidc/end_session?" + url.Values{"client_id": {rp.conf.ClientID}, "post_logout_redirect_uri": {"https://evil.test/"}}.Encode())
+	bad := b.get(op.URL + "/oidc/end_session?" + url.Values{"client_id": {rp.Conf.ClientID}, "post_logout_redirect_uri": {"https://evil.test/"}}.Encode())
 	if bad.status != 400 || bad.url.Host == "evil.test" {
 		t.Fatalf("an unregistered post-logout URI: %d at %s", bad.status, bad.url)
 	}
-	out := b.get(op.URL + "/oidc/end_session?" + url.Values{"client_id": {rp.conf.ClientID}, "post_logout_redirect_uri": {after}, "state": {"st"}}.Encode())
+	out := b.get(op.URL + "/oidc/end_session?" + url.Values{"client_id": {rp.Conf.ClientID}, "post_logout_redirect_uri": {after}, "state": {"st"}}.Encode())
 	if out.url.Path != "/bye" || out.url.Query().Get("state") != "st" {
 		t.Fatalf("sign-out ended at %s", out.url)
 	}
-	signInPage(t, b.get(rp.srv.URL+"/start"))
+	signInPage(t, b.get(rp.Server.URL+"/start"))
 }
