@@ -316,7 +316,11 @@ func (p *Provider) resume(w http.ResponseWriter, r *http.Request, pd *pending) (
 			return false, err
 		}
 		if sess != nil && p.sessionAnswers(ctx, sess, pd) {
-			return true, p.complete(w, r, pd, sess.Subject, sess.TokenID, sess.AuthTime, id)
+			// complete fails only before it writes: the caller answers.
+			if err := p.complete(w, r, pd, sess.Subject, sess.TokenID, sess.AuthTime, id); err != nil {
+				return false, err
+			}
+			return true, nil
 		}
 	}
 	if pd.par.promptNone() {
