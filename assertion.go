@@ -33,7 +33,11 @@ type AssertionIssuer interface {
 // SigningKey is a JWT signing key as the store keeps it: the private key
 // (PKCS #8 DER) is encrypted at rest with the server key.
 type SigningKey struct {
-	ID        string
+	ID string
+	// Alg is what the key signs: "ES256" (the assertions; "" means it
+	// too) or "RS256" (the OpenID Provider's ID tokens). Each has its own
+	// current key.
+	Alg       string
 	Private   []byte
 	CreatedAt time.Time
 	RetiredAt *time.Time
@@ -42,11 +46,11 @@ type SigningKey struct {
 // SigningKeyStore keeps the signing keys every instance on one database
 // shares.
 type SigningKeyStore interface {
-	// SigningKeys returns the current key (RetiredAt nil) and the retired
-	// keys retired after since, newest first.
+	// SigningKeys returns the current keys (RetiredAt nil, one per Alg)
+	// and the keys retired after since, newest first.
 	SigningKeys(ctx context.Context, since time.Time) ([]SigningKey, error)
-	// AddSigningKey stores k as the current key unless another instance
-	// stored one first; it reports whether k was stored.
+	// AddSigningKey stores k as the current key of its Alg unless another
+	// instance stored one first; it reports whether k was stored.
 	AddSigningKey(ctx context.Context, k SigningKey) (bool, error)
 }
 

@@ -14,13 +14,13 @@ import (
 // Rules for what a request gives: what an answer may show of it, and what
 // text is fit to take at all.
 
-// secretValueRE matches token values and API keys: lt_<id>_<secret> and
-// ltk_<id>_<secret>, the id being 12 to 26 lowercase letters and digits.
+// secretValueRE matches token values, API keys and shops' client
+// secrets: lt_<id>_<secret>, ltk_<id>_<secret> and ltcs_<id>_<secret>, the id being 12 to 26 lowercase letters and digits.
 // Group 1 is everything up to the secret, group 2 the id. The separators
 // may be percent-encoded (lt%5F…, once or more: %255F), and the secret
 // takes every URL-safe character and %, so that a mangled or encoded
 // value is cut whole rather than in part.
-var secretValueRE = regexp.MustCompile(`(ltk?(?:_|%(?:25)*5[Ff])([a-z0-9]{12,26})(?:_|%(?:25)*5[Ff]))[A-Za-z0-9_~%-]+`)
+var secretValueRE = regexp.MustCompile(`(lt(?:k|cs)?(?:_|%(?:25)*5[Ff])([a-z0-9]{12,26})(?:_|%(?:25)*5[Ff]))[A-Za-z0-9_~%-]+`)
 
 // RedactedSecret replaces the secret part of a value or key.
 const RedactedSecret = "…"
@@ -51,8 +51,8 @@ func TokenValueIDs(s string) (ids []string, holds bool) {
 	}
 	for _, m := range secretValueRE.FindAllStringSubmatch(s, -1) {
 		holds = true
-		if strings.HasPrefix(m[1], APIKeyPrefix) {
-			continue
+		if !strings.HasPrefix(m[1], TokenPrefix+"_") && !strings.HasPrefix(m[1], TokenPrefix+"%") {
+			continue // an API key or a client secret names no token
 		}
 		if !slices.Contains(ids, m[2]) {
 			ids = append(ids, m[2])

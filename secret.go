@@ -95,8 +95,11 @@ func ParseValue(prefix, value string) (id, secret string, err error) {
 }
 
 func prefixName(prefix string) string {
-	if prefix == APIKeyPrefix {
+	switch prefix {
+	case APIKeyPrefix:
 		return "API key"
+	case ShopSecretPrefix:
+		return "client secret"
 	}
 	return "login token"
 }

@@ -60,6 +60,9 @@ type LoginToken struct {
 	// ImpersonatedBy names Act's staff member ("staff:1") in the API
 	// resource, read-only; null for every other token.
 	ImpersonatedBy *string `json:"impersonatedBy"`
+	// ShopID is the shop the token is bound to: it signs in only there.
+	// Null for a token that signs in at any shop.
+	ShopID *int64 `json:"shopId"`
 	// Act is the staff member the token was made for when staff open the
 	// shop as its user; the redeem puts them in the audit trail and the
 	// JWT's act claim. It is set when the token is made and never changes,
@@ -121,13 +124,18 @@ type RedeemCheck struct {
 	SecretOK   bool
 	Token      *LoginToken
 	UserActive bool // false when the token's contact or customer is deleted or disabled
+	// WrongShop: the token is bound to another shop than the sign-in's
+	// (RedeemRequest.ShopAllows).
+	WrongShop bool
 }
 
 // Outcome returns "" for a success, else the redeem error code, checked in
-// the contract's order: secret, used, expired, user disabled.
+// the contract's order: secret, used, expired, user disabled. A token
+// bound to another shop is as invalid as a wrong secret: elsewhere it
+// signs nobody in, and the answer tells nothing of where it would.
 func (c RedeemCheck) Outcome(now time.Time) string {
 	switch {
-	case !c.SecretOK:
+	case !c.SecretOK || c.WrongShop:
 		return ETOKENINVALID
 	case c.Token.OneTimeUse && c.Token.SuccessfulAttempts > 0:
 		return ETOKENUSED
@@ -163,7 +171,9 @@ type NewToken struct {
 	ExpiresAt  *time.Time `json:"expiresAt"`
 	OneTimeUse bool       `json:"oneTimeUse"`
 	Extra      []string   `json:"extra"`
-	CreatedBy  string     `json:"-"`
+	// ShopID binds the token to one shop (nil: any shop).
+	ShopID    *int64 `json:"shopId"`
+	CreatedBy string `json:"-"`
 	// Act, when staff open the shop as the user: never from API input.
 	Act *Impersonator `json:"-"`
 }
@@ -180,6 +190,9 @@ func (n *NewToken) Validate(now time.Time) error {
 	}
 	if n.CustomerID != nil && *n.CustomerID <= 0 {
 		v.Add("customerId", "must be a positive id")
+	}
+	if n.ShopID != nil && *n.ShopID <= 0 {
+		v.Add("shopId", "must be a positive id")
 	}
 	if n.ExpiresAt != nil && !n.ExpiresAt.After(now) {
 		v.Add("expiresAt", "must be in the future")
@@ -244,6 +257,9 @@ type TokenUpdate struct {
 	ContactID  *int64
 	CustomerID *int64
 	Anonymous  bool
+	// ShopIDSet with a nil ShopID unbinds the token from its shop.
+	ShopIDSet bool
+	ShopID    *int64
 }
 
 // Validate checks the update.
@@ -270,6 +286,9 @@ func (u *TokenUpdate) Validate() error {
 	}
 	if u.Extra != nil {
 		validateExtra(&v, *u.Extra)
+	}
+	if u.ShopID != nil && *u.ShopID <= 0 {
+		v.Add("shopId", "must be a positive id")
 	}
 	validateExpiry(&v, u.ExpiresAt)
 	return v.Err()
@@ -310,6 +329,18 @@ type RedeemRequest struct {
 	Actor     string // who presents it: "apikey:<id>", "login" (the browser's /login) or "oci" (the punchout entry)
 	// Impersonator, when staff open the shop as the token's user.
 	Impersonator string
+	// ShopID is the shop the sign-in is for: an OpenID Connect shop's id,
+	// or 0 for the form-post integration (the API's redeem). AnyShop is
+	// set where the sign-in goes on to the token's own shop, whichever it
+	// is (the login link and the OCI entry).
+	ShopID  int64
+	AnyShop bool
+}
+
+// ShopAllows reports whether tok may sign in for this request: a token
+// bound to a shop signs in only at that shop, an unbound one anywhere.
+func (r RedeemRequest) ShopAllows(tok *LoginToken) bool {
+	return tok.ShopID == nil || r.AnyShop || *tok.ShopID == r.ShopID
 }
 
 // RedeemResult is the outcome of a redeem. Code is "" on success; Token is

@@ -5,6 +5,9 @@ import "net/http"
 // signedOutPage is the data of the page a visitor without a session sees.
 type signedOutPage struct {
 	SignedOut bool // just signed out
+	// OIDC: the shop can send the visitor to the login service's sign-in
+	// page (OpenID Connect).
+	OIDC bool
 }
 
 // showHome is the catalogue for a signed-in visitor, else a page saying how
@@ -13,7 +16,7 @@ func (sh *shop) showHome(w http.ResponseWriter, r *http.Request) {
 	sess, ok := sh.current(r)
 	if !ok {
 		sh.render(w, http.StatusOK, "signedout", &pageData{Title: "Not signed in",
-			Data: signedOutPage{SignedOut: r.URL.Query().Has("signedout")}}, false)
+			Data: signedOutPage{SignedOut: r.URL.Query().Has("signedout"), OIDC: sh.rp != nil}}, false)
 		return
 	}
 	sh.render(w, http.StatusOK, "home", &pageData{Title: "Catalogue", Session: &sess, Data: catalogue}, false)

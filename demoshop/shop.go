@@ -3,7 +3,9 @@
 // the service only by its URL, fetches the signing keys over HTTP from
 // /.well-known/jwks.json, verifies each posted assertion with golang-jwt (a
 // JOSE library other than the one the service signs with), refuses a
-// replayed jti and then keeps a session of its own. It shows who is signed
+// replayed jti and then keeps a session of its own. Registered as a shop of
+// the service's OpenID Provider (Config.OIDC), it also signs people in
+// through OpenID Connect with go-oidc and x/oauth2. It shows who is signed
 // in, a small catalogue and a cart, and in an OCI punchout session returns
 // the cart to the procurement system through package oci.
 package demoshop
@@ -22,6 +24,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -53,6 +56,9 @@ type Config struct {
 	// Now is the clock (tests replace it); time.Now when nil.
 	Now    func() time.Time
 	Logger *slog.Logger
+	// OIDC, when set, also signs people in through the service's OpenID
+	// Provider (Issuer), under BasePath + "/oidc/".
+	OIDC *OIDC
 }
 
 // shop serves the demo shop.
@@ -63,6 +69,7 @@ type shop struct {
 	log      *slog.Logger
 	verifier *verifier
 	sessions *sessions
+	rp       *relyingParty // nil without Config.OIDC
 	pages    map[string]*template.Template
 	assets   map[string]string // "shop.css" -> "shop.1a2b3c4d.css"
 	files    map[string]string // "shop.1a2b3c4d.css" -> "static/shop.css"
@@ -107,8 +114,15 @@ func New(cfg Config) (http.Handler, error) {
 	if sh.pages, err = sh.parsePages(); err != nil {
 		return nil, err
 	}
+	routes := shopRoutes
+	if cfg.OIDC != nil {
+		if sh.rp, err = newRelyingParty(cfg, base, sh.now); err != nil {
+			return nil, err
+		}
+		routes = append(slices.Clone(routes), oidcRoutes...)
+	}
 	mux := http.NewServeMux()
-	for _, rt := range shopRoutes {
+	for _, rt := range routes {
 		h := func(w http.ResponseWriter, r *http.Request) { rt.handle(sh, w, r) }
 		mux.Handle(rt.method+" "+base+rt.path, bounds.LimitBody(rt.maxBody, sh.tooLarge, http.HandlerFunc(h)))
 	}
@@ -136,6 +150,14 @@ var shopRoutes = []shopRoute{
 	{"GET", "/transfer", (*shop).showTransfer, 0},
 	{"POST", "/logout", (*shop).signOut, maxFormBody},
 	{"GET", "/static/{file}", (*shop).serveAsset, 0},
+}
+
+// oidcRoutes sign in through OpenID Connect: start, the initiate-login
+// URI, and the redirect URI.
+var oidcRoutes = []shopRoute{
+	{"GET", "/oidc/start", (*shop).startOIDC, 0},
+	{"GET", "/oidc/login", (*shop).startOIDC, 0},
+	{"GET", "/oidc/callback", (*shop).finishOIDC, 0},
 }
 
 // maxFormBody bounds the shop's own forms: a cart of a few lines.

@@ -1,6 +1,9 @@
 package httpapi
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // The JSON request bodies, as Go types. Each handler accepts exactly the
 // fields of its body type (the lists below, read from the types, are what
@@ -15,6 +18,7 @@ type (
 		ExpiresAt  *time.Time `json:"expiresAt,omitempty"`
 		OneTimeUse *bool      `json:"oneTimeUse,omitempty"`
 		Extra      *[]string  `json:"extra,omitempty"`
+		ShopID     *int64     `json:"shopId,omitempty"`
 	}
 	// tokenPatchBody is a merge patch: null clears expiresAt and extra;
 	// oneTimeUse cannot be null.
@@ -25,6 +29,7 @@ type (
 		ContactID  *int64     `json:"contactId,omitempty"`
 		CustomerID *int64     `json:"customerId,omitempty"`
 		Anonymous  *bool      `json:"anonymous,omitempty"`
+		ShopID     *int64     `json:"shopId,omitempty"`
 	}
 	tokenValueBody struct {
 		Value string `json:"value"`
@@ -72,6 +77,23 @@ type (
 		customerImportBody
 	}
 
+	newShopBody struct {
+		Name                   string    `json:"name"`
+		RedirectURIs           []string  `json:"redirectUris"`
+		InitiateLoginURI       *string   `json:"initiateLoginUri,omitempty"`
+		PostLogoutRedirectURIs *[]string `json:"postLogoutRedirectUris,omitempty"`
+		Public                 *bool     `json:"public,omitempty"`
+	}
+	// shopPatchBody is a merge patch: null removes initiateLoginUri and
+	// empties postLogoutRedirectUris.
+	shopPatchBody struct {
+		Name                   string    `json:"name,omitempty"`
+		RedirectURIs           *[]string `json:"redirectUris,omitempty"`
+		InitiateLoginURI       *string   `json:"initiateLoginUri,omitempty"`
+		PostLogoutRedirectURIs *[]string `json:"postLogoutRedirectUris,omitempty"`
+		Disabled               bool      `json:"disabled,omitempty"`
+	}
+
 	newAPIKeyBody struct {
 		Name   string    `json:"name"`
 		Kind   string    `json:"kind"`
@@ -89,10 +111,13 @@ var (
 	customerFields   = jsonNames[customerBody]()
 	contactFields    = jsonNames[contactBody]()
 	newAPIKeyFields  = jsonNames[newAPIKeyBody]()
+	newShopFields    = jsonNames[newShopBody]()
+	shopPatchFields  = jsonNames[shopPatchBody]()
 
 	// A field that an answer carries and the body cannot set is read-only:
 	// a body copied from an answer is told so, rather than of an unknown
 	// field.
 	readOnlyTokenFields  = readOnlyFields[issuedJSON](tokenPatchFields)
 	readOnlyAPIKeyFields = readOnlyFields[issuedAPIKeyJSON](newAPIKeyFields)
+	readOnlyShopFields   = readOnlyFields[issuedShopJSON](append(slices.Clone(newShopFields), shopPatchFields...))
 )

@@ -296,6 +296,7 @@ var oaTagDescriptions = map[string]string{
 	"Login tokens": "Tokens that sign people into the webshop without a password. Token ids go in paths; values only ever travel in request and response bodies.",
 	"Directory":    "Companies, contacts (B2B users of one company) and customers (B2C users): the people a token can be for.",
 	"API keys":     "Keys for scripts, other systems and webshops. A key's value is shown once, at creation.",
+	"Shops":        "Shops that sign people in through the service's OpenID Provider (issuer: the public URL; discovery at /.well-known/openid-configuration). A confidential shop's client secret is shown once, when it is registered or rotated.",
 	"Operations":   "Health, readiness, metrics, the public keys of the sign-in JWTs, and this reference.",
 }
 

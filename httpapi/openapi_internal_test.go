@@ -127,7 +127,9 @@ func TestOpenAPIRequestSchemasNameTheAcceptedFields(t *testing.T) {
 		"CustomerInput":   customerFields,
 		"ContactImport":   contactImportFields,
 		"CustomerImport":  customerImportFields,
-		"LoginTokenPatch": {"expiresAt", "oneTimeUse", "extra", "contactId", "customerId", "anonymous"},
+		"LoginTokenPatch": {"expiresAt", "oneTimeUse", "extra", "contactId", "customerId", "anonymous", "shopId"},
+		"NewShop":         newShopFields,
+		"ShopPatch":       shopPatchFields,
 	} {
 		s, _ := schemas.get(name)
 		if s.Items != nil {

@@ -43,6 +43,11 @@ type oaNotes map[string]*oaSchema
 
 func oaDesc(desc string) *oaSchema { return &oaSchema{Description: desc} }
 
+func oaShopURIsNote(desc string) *oaSchema {
+	return &oaSchema{Description: desc + "; absolute http(s) URLs without a fragment, plain http only on localhost for a public shop",
+		MaxItems: oaIntp(lt.MaxShopURIs)}
+}
+
 func oaPositiveID(desc string) *oaSchema {
 	return &oaSchema{Type: oaTypes{"integer"}, Format: "int64", Minimum: oaIntp(1), Description: desc}
 }
@@ -161,6 +166,7 @@ var oaSchemaTable = []oaType{
 		"failedAttempts":     oaDesc("failed redeems (wrong secret, used, expired, user disabled)"),
 		"lastAccessedAt":     oaDesc("the last attempt, successful or failed; null: never presented"),
 		"createdBy":          oaDesc("who created it: staff:<id>, apikey:<id> or cli"),
+		"shopId":             oaDesc("the shop the token is bound to: it signs in only there (elsewhere TOKEN_INVALID); null: any shop"),
 		"impersonatedBy":     oaDesc("read-only: the staff member (staff:<id>) who made the token with the backoffice's \"Open webshop as\"; every sign-in with it names them. Such a token cannot be changed, regenerated or revealed (409 CONFLICT): delete it instead. null for every other token"),
 	}},
 	{name: "LoginTokenList", of: page[*lt.LoginToken]{}, desc: "A page of login tokens.", notes: oaPageNotes},
@@ -170,6 +176,7 @@ var oaSchemaTable = []oaType{
 		"expiresAt":  oaDesc("when it stops working, in the future; absent or null: never"),
 		"oneTimeUse": oaDesc("whether it works once only (default false)"),
 		"extra":      oaExtraNote,
+		"shopId":     oaPositiveID("bind the token to this shop: it signs in only there; absent or null: any shop"),
 	}},
 	{name: "IssuedLoginToken", of: issuedJSON{}, desc: "A login token with its value and links: answered when a value is created or regenerated.", notes: oaValueNotes},
 	{name: "LoginTokenPatch", of: tokenPatchBody{}, input: true, desc: "A JSON merge patch of a login token: absent fields stay. Giving a user (contactId, customerId or anonymous) changes it and regenerates the value. Read-only fields (counters, status, dates, impersonatedBy) are 400s. A token whose impersonatedBy is set cannot be patched (409).", notes: oaNotes{
@@ -179,6 +186,7 @@ var oaSchemaTable = []oaType{
 		"contactId":  oaPositiveID("bind the token to this contact"),
 		"customerId": oaPositiveID("bind the token to this customer"),
 		"anonymous":  {Enum: []any{true, nil}, Description: "true: bind the token to no user"},
+		"shopId":     oaPositiveID("bind the token to this shop; null: any shop"),
 	}},
 	{name: "UpdatedLoginToken", of: updatedJSON{}, desc: "A patched login token; value and links only when the user changed and the value was regenerated.", notes: oaValueNotes},
 	{name: "TokenValue", of: tokenValueBody{}, input: true, desc: "A token value to look up.", notes: oaNotes{
@@ -265,14 +273,45 @@ var oaSchemaTable = []oaType{
 		"value": {Pattern: oaAPIKeyPattern, Description: "the key, shown this once: Authorization: Bearer <value>"},
 	}},
 
-	{name: "JWKS", schema: oaObject("The public keys of the sign-in JWTs (RFC 7517).", oaReq("keys", oaArray(oaObject("A public ES256 signing key.",
-		oaReq("kty", oaEnum("", "EC")),
-		oaReq("crv", oaEnum("", "P-256")),
-		oaReq("x", oaString("")),
-		oaReq("y", oaString("")),
+	{name: "Shop", of: lt.Shop{}, desc: "A shop that signs people in through the OpenID Provider (a relying party), without its secret.", notes: oaNotes{
+		"id":                     oaPositiveID(""),
+		"name":                   oaName200(""),
+		"clientId":               {Pattern: oaIDPattern, Description: "the OpenID Connect client_id"},
+		"public":                 oaDesc("a public shop (a browser or mobile app) has no client secret and must use PKCE with S256; a confidential one authenticates with client_secret_basic or client_secret_post. Fixed at registration"),
+		"redirectUris":           oaShopURIsNote("the redirect_uri values it may use, matched exactly"),
+		"initiateLoginUri":       oaDesc("where a login link of a token bound to this shop continues (OpenID Connect Core §4), with iss, target_link_uri and login_hint; null: none"),
+		"postLogoutRedirectUris": oaShopURIsNote("the post_logout_redirect_uri values it may use at end_session"),
+		"disabled":               oaDesc("a disabled shop signs nobody in"),
+	}},
+	{name: "ShopList", of: shopList{}, desc: "The shops by name; not paged, but in the lists' envelope."},
+	{name: "NewShop", of: newShopBody{}, input: true, desc: "A shop to register.", notes: oaNotes{
+		"name":                   oaName200(""),
+		"redirectUris":           oaShopURIsNote("at least one redirect_uri, matched exactly"),
+		"initiateLoginUri":       oaDesc("an absolute http(s) URL; null: none"),
+		"postLogoutRedirectUris": oaShopURIsNote("post_logout_redirect_uri values"),
+		"public":                 oaDesc("true: no client secret, PKCE with S256 required (default false)"),
+	}},
+	{name: "ShopPatch", of: shopPatchBody{}, input: true, desc: "A JSON merge patch of a shop: absent fields stay; whether it is public cannot change.", notes: oaNotes{
+		"name":                   oaName200(""),
+		"redirectUris":           oaShopURIsNote("replaces the list; at least one"),
+		"initiateLoginUri":       oaDesc("an absolute http(s) URL; null removes it"),
+		"postLogoutRedirectUris": oaShopURIsNote("replaces the list; null: none"),
+		"disabled":               oaDesc("true: the shop signs nobody in"),
+	}},
+	{name: "IssuedShop", of: issuedShopJSON{}, desc: "A shop with its client secret, answered when a confidential shop is registered or its secret rotated.", notes: oaNotes{
+		"clientSecret": {Pattern: "^ltcs_[a-z0-9]{12,26}_[A-Za-z0-9]{16,}$", Description: "the client secret, shown this once; absent for a public shop"},
+	}},
+
+	{name: "JWKS", schema: oaObject("The public keys of the sign-in JWTs (ES256) and of the OpenID Provider's ID tokens (RS256), RFC 7517.", oaReq("keys", oaArray(oaObject("A public signing key: EC P-256 for ES256, RSA for RS256.",
+		oaReq("kty", oaEnum("", "EC", "RSA")),
+		oaOpt("crv", oaEnum("EC keys", "P-256")),
+		oaOpt("x", oaString("EC keys")),
+		oaOpt("y", oaString("EC keys")),
+		oaOpt("n", oaString("RSA keys")),
+		oaOpt("e", oaString("RSA keys")),
 		oaReq("kid", oaString("the kid of the JWT header")),
 		oaOpt("use", oaEnum("", "sig")),
-		oaOpt("alg", oaEnum("", "ES256")),
+		oaOpt("alg", oaEnum("", "ES256", "RS256")),
 	), "")))},
 	// The rest of the document, as OpenAPI 3.1 defines it.
 	{name: "OpenAPI", schema: oaOpen(oaObject("An OpenAPI 3.1 document: this one.",

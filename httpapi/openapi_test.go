@@ -644,7 +644,7 @@ func TestOpenAPISchemasRefuseWrongAnswers(t *testing.T) {
 		"id": "k3x9f0a2b7cq", "type": "anonymous", "user": nil, "expiresAt": nil, "oneTimeUse": false,
 		"extra": []any{}, "status": "active", "successfulAttempts": json.Number("0"), "failedAttempts": json.Number("0"),
 		"lastAccessedAt": nil, "createdAt": "2026-11-26T10:00:00Z", "updatedAt": "2026-11-26T10:00:00Z", "createdBy": "staff:1",
-		"impersonatedBy": nil,
+		"impersonatedBy": nil, "shopId": nil,
 	}
 	if err := tok.Validate(good); err != nil {
 		t.Fatalf("the contract's example token does not validate: %v", err)

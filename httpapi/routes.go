@@ -99,7 +99,7 @@ var tokenFilterParams = []param{
 }
 
 func (s *Server) routeTable() []route {
-	tokens, dir, keys, ops := "Login tokens", "Directory", "API keys", "Operations"
+	tokens, dir, keys, shops, ops := "Login tokens", "Directory", "API keys", "Shops", "Operations"
 	nf := []int{http.StatusNotFound}
 	// A token made to impersonate can only be deleted: 409 on the rest.
 	nfOrImmutable := []int{http.StatusNotFound, http.StatusConflict}
@@ -158,6 +158,18 @@ func (s *Server) routeTable() []route {
 		{"GET", "/api/v1/api-keys", cfgOwner, s.listAPIKeys, doc{id: "listAPIKeys", summary: "List API keys", tag: keys, ok: 200, resp: "APIKeyList"}},
 		{"POST", "/api/v1/api-keys", cfgOwner, s.createAPIKey, doc{id: "createAPIKey", summary: "Create an API key (its value is shown once)", tag: keys, body: "NewAPIKey", ok: 201, resp: "IssuedAPIKey"}},
 		{"DELETE", "/api/v1/api-keys/{id}", cfgOwner, s.revokeAPIKey, doc{id: "revokeAPIKey", summary: "Revoke an API key", tag: keys, ok: 204, errors: nf}},
+
+		// Shops: the OpenID Connect relying parties.
+		{"GET", "/api/v1/shops", cfgViewer, s.listShops, doc{id: "listShops", summary: "List shops", tag: shops, ok: 200, resp: "ShopList"}},
+		{"POST", "/api/v1/shops", cfgOwner, s.createShop, doc{id: "createShop", summary: "Register a shop (a confidential shop's client secret is shown once)", tag: shops,
+			body: "NewShop", ok: 201, resp: "IssuedShop"}},
+		{"GET", "/api/v1/shops/{id}", cfgViewer, s.getShop, doc{id: "getShop", summary: "Get a shop", tag: shops, ok: 200, resp: "Shop", errors: nf}},
+		{"PATCH", "/api/v1/shops/{id}", cfgOwner, s.updateShop, doc{id: "updateShop", summary: "Update a shop (merge patch)", tag: shops,
+			body: "ShopPatch", bodyTypes: []string{"application/merge-patch+json", "application/json"}, ok: 200, resp: "Shop", errors: nf}},
+		{"DELETE", "/api/v1/shops/{id}", cfgOwner, s.deleteShop, doc{id: "deleteShop", summary: "Delete a shop no login token is bound to", tag: shops,
+			ok: 204, errors: []int{404, 409}}},
+		{"POST", "/api/v1/shops/{id}/rotate-secret", cfgOwner, s.rotateShopSecret, doc{id: "rotateShopSecret", summary: "Give a confidential shop a new client secret (the old one stops at once)", tag: shops,
+			ok: 200, resp: "IssuedShop", errors: []int{404, 409}}},
 
 		// Operations and documents.
 		{"GET", "/healthz", public(), s.healthz, doc{id: "healthz", summary: "Liveness", tag: ops, ok: 200, respType: "text/plain"}},

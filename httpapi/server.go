@@ -26,6 +26,7 @@ type Store interface {
 	lt.DirectoryService
 	lt.APIKeyService
 	lt.AuditService
+	lt.ShopService
 	// Ping reports whether the database answers (readiness).
 	Ping(ctx context.Context) error
 }

@@ -60,7 +60,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, c *caller) 
 	if err != nil {
 		return err
 	}
-	n := lt.NewToken{ContactID: o.id("contactId"), CustomerID: o.id("customerId"), ExpiresAt: o.time("expiresAt")}
+	n := lt.NewToken{ContactID: o.id("contactId"), CustomerID: o.id("customerId"), ExpiresAt: o.time("expiresAt"), ShopID: o.id("shopId")}
 	if b := o.boolPtr("oneTimeUse"); b != nil {
 		n.OneTimeUse = *b
 	}
@@ -142,6 +142,9 @@ func (s *Server) updateToken(w http.ResponseWriter, r *http.Request, c *caller) 
 		upd.Extra = o.strings("extra")
 	}
 	upd.ContactID, upd.CustomerID = o.id("contactId"), o.id("customerId")
+	if o.has("shopId") {
+		upd.ShopIDSet, upd.ShopID = true, o.id("shopId")
+	}
 	if a := o.boolPtr("anonymous"); a != nil {
 		if !*a {
 			o.v.Add("anonymous", "only true is meaningful: give contactId or customerId to bind a user")

@@ -1,5 +1,6 @@
 // Package jwtsign issues the sign-in assertions: ES256 JWTs whose keys are
-// published at /.well-known/jwks.json. Keys are made once and shared by
+// published at /.well-known/jwks.json. It also keeps the OpenID Provider's
+// RS256 key (EnableRS256), published in the same set. Keys are made once and shared by
 // every instance on one database (the store keeps them encrypted with the
 // server key); a retired key stays published until the last JWT it signed
 // has expired.
@@ -10,6 +11,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
@@ -35,10 +37,20 @@ type Signer struct {
 	lifetime time.Duration
 	Now      func() time.Time
 
-	mu        sync.RWMutex
-	current   *signingKey
-	published []jose.JSONWebKey
-	loadedAt  time.Time
+	// rs256 makes Load keep an RS256 key too, for the OpenID Provider.
+	rs256 bool
+
+	mu         sync.RWMutex
+	current    *signingKey
+	currentRSA *RSAKey
+	published  []jose.JSONWebKey
+	loadedAt   time.Time
+}
+
+// RSAKey is the current RS256 key.
+type RSAKey struct {
+	ID  string
+	Key *rsa.PrivateKey
 }
 
 type signingKey struct {
@@ -53,17 +65,46 @@ func New(store lt.SigningKeyStore, issuer, audience string) *Signer {
 	return &Signer{store: store, issuer: issuer, audience: audience, lifetime: lt.MaxAssertionLifetime, Now: time.Now}
 }
 
-// Load reads the keys, making the first one if the database has none.
+// EnableRS256 makes the signer keep an RS256 key beside its ES256 one,
+// made by the next Load when the database has none: the OpenID Provider
+// signs ID tokens with it, since relying parties assume RS256 when a
+// client registers no other algorithm.
+func (s *Signer) EnableRS256() { s.rs256 = true }
+
+// rsaLifetime is how long a retired RS256 key stays published: as long as
+// an ID token it signed may still be checked.
+const rsaLifetime = time.Hour
+
+// Load reads the keys, making the first one of each kind if the database
+// has none.
 func (s *Signer) Load(ctx context.Context) error {
 	for range 3 {
-		keys, err := s.store.SigningKeys(ctx, s.Now().Add(-s.lifetime))
+		since := s.Now().Add(-max(s.lifetime, rsaLifetime))
+		keys, err := s.store.SigningKeys(ctx, since)
 		if err != nil {
 			return fmt.Errorf("load signing keys: %w", err)
 		}
-		if len(keys) > 0 && keys[0].RetiredAt == nil {
+		var hasEC, hasRSA bool
+		for _, k := range keys {
+			if k.RetiredAt == nil {
+				parsed, err := x509.ParsePKCS8PrivateKey(k.Private)
+				if err != nil {
+					return fmt.Errorf("signing key %s: %w", k.ID, err)
+				}
+				_, isRSA := parsed.(*rsa.PrivateKey)
+				hasRSA = hasRSA || isRSA
+				hasEC = hasEC || !isRSA
+			}
+		}
+		var k lt.SigningKey
+		switch {
+		case !hasEC:
+			k, err = NewKey(s.Now())
+		case s.rs256 && !hasRSA:
+			k, err = NewRSAKey(s.Now())
+		default:
 			return s.install(keys)
 		}
-		k, err := NewKey(s.Now())
 		if err != nil {
 			return err
 		}
@@ -72,7 +113,22 @@ func (s *Signer) Load(ctx context.Context) error {
 		}
 		// Another instance may have stored its key first: read again.
 	}
-	return fmt.Errorf("no current signing key after three tries")
+	return fmt.Errorf("no current signing keys after three tries")
+}
+
+// NewRSAKey makes a new 2048-bit RSA key for RS256.
+func NewRSAKey(now time.Time) (lt.SigningKey, error) {
+	priv, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return lt.SigningKey{}, err
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(priv)
+	if err != nil {
+		return lt.SigningKey{}, err
+	}
+	b := make([]byte, 12)
+	rand.Read(b)
+	return lt.SigningKey{ID: base64.RawURLEncoding.EncodeToString(b), Alg: string(jose.RS256), Private: der, CreatedAt: now.UTC()}, nil
 }
 
 // NewKey makes a new P-256 signing key.
@@ -92,18 +148,32 @@ func NewKey(now time.Time) (lt.SigningKey, error) {
 
 func (s *Signer) install(keys []lt.SigningKey) error {
 	var cur *signingKey
+	var curRSA *RSAKey
 	published := make([]jose.JSONWebKey, 0, len(keys))
-	for i, k := range keys {
+	for _, k := range keys {
 		parsed, err := x509.ParsePKCS8PrivateKey(k.Private)
 		if err != nil {
 			return fmt.Errorf("signing key %s: %w", k.ID, err)
+		}
+		if priv, ok := parsed.(*rsa.PrivateKey); ok {
+			if k.RetiredAt != nil && s.Now().Sub(*k.RetiredAt) > rsaLifetime {
+				continue
+			}
+			published = append(published, jose.JSONWebKey{Key: &priv.PublicKey, KeyID: k.ID, Algorithm: string(jose.RS256), Use: "sig"})
+			if curRSA == nil && k.RetiredAt == nil {
+				curRSA = &RSAKey{ID: k.ID, Key: priv}
+			}
+			continue
 		}
 		priv, ok := parsed.(*ecdsa.PrivateKey)
 		if !ok || priv.Curve != elliptic.P256() {
 			return fmt.Errorf("signing key %s is not a P-256 key", k.ID)
 		}
+		if k.RetiredAt != nil && s.Now().Sub(*k.RetiredAt) > s.lifetime {
+			continue
+		}
 		published = append(published, jose.JSONWebKey{Key: &priv.PublicKey, KeyID: k.ID, Algorithm: string(jose.ES256), Use: "sig"})
-		if i == 0 {
+		if cur == nil && k.RetiredAt == nil {
 			signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: jose.JSONWebKey{Key: priv, KeyID: k.ID}},
 				(&jose.SignerOptions{}).WithType("JWT"))
 			if err != nil {
@@ -113,9 +183,22 @@ func (s *Signer) install(keys []lt.SigningKey) error {
 		}
 	}
 	s.mu.Lock()
-	s.current, s.published, s.loadedAt = cur, published, s.Now()
+	s.current, s.currentRSA, s.published, s.loadedAt = cur, curRSA, published, s.Now()
 	s.mu.Unlock()
 	return nil
+}
+
+// RS256 returns the current RS256 key and its id (EnableRS256).
+func (s *Signer) RS256(ctx context.Context) (string, *rsa.PrivateKey, error) {
+	if _, _, err := s.refresh(ctx); err != nil {
+		return "", nil, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.currentRSA == nil {
+		return "", nil, fmt.Errorf("no RS256 signing key: the signer was loaded without EnableRS256")
+	}
+	return s.currentRSA.ID, s.currentRSA.Key, nil
 }
 
 // refresh reloads the keys when they are older than refreshEvery; a failed
@@ -178,11 +261,9 @@ func (s *Signer) Issue(ctx context.Context, a lt.Assertion) (string, error) {
 		OCI:        a.OCI,
 		Act:        a.Act,
 	}
+	c.Subject = lt.Subject(tok)
 	if tok.User != nil {
-		c.Subject = fmt.Sprintf("%s:%d", tok.Type, tok.User.ID)
 		c.Name, c.Email, c.Company = tok.User.Name, tok.User.Email, tok.User.Company
-	} else {
-		c.Subject = "anonymous:" + tok.ID
 	}
 	if c.Extra == nil {
 		c.Extra = []string{}

@@ -83,7 +83,7 @@ func (s *Server) redeemLink(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	res, err := s.redeem(r, value, "login", nil)
-	s.answer(w, r, entryLink, res, err, ret, loginForm(value, ret, "Try again", false))
+	s.answer(w, r, entryLink, res, err, ret, loginForm(value, ret, "Try again", false), nil)
 }
 
 // parseForm reads a form body, URL-encoded or multipart; one past the
@@ -105,19 +105,26 @@ type entry int
 const (
 	entryLink entry = iota // a login link, /login
 	entryOCI               // a procurement system, /oci/login
+	entryShop              // a shop's sign-in page, /oidc/login
 )
 
 // explain says in plain words why a redeem failed and what to do.
 func explain(code string, e entry, retryAfter time.Duration) (message, advice string) {
 	what, ask := "This sign-in link", "Ask your contact at the shop for a new link."
-	if e == entryOCI {
+	switch e {
+	case entryOCI:
 		what = "The login token of this shop catalogue"
 		ask = "Ask your procurement system's administrator to check the catalogue's settings, or your contact at the shop for a new login token."
+	case entryShop:
+		what, ask = "This login token", "Ask your contact at the shop for a new login token."
 	}
 	switch code {
 	case lt.ETOKENINVALID:
-		if e == entryLink {
+		switch e {
+		case entryLink:
 			return what + " is not valid.", "Check that you opened the whole link: some mail programs cut long links. If it still does not work, ask your contact at the shop for a new link."
+		case entryShop:
+			return what + " is not valid.", "Check that you entered the whole token. If it still does not work, ask your contact at the shop for a new one."
 		}
 		return what + " is not valid.", ask
 	case lt.ETOKENUSED:
@@ -156,25 +163,27 @@ var titles = map[string]string{
 	lt.ERATELIMITED:  "Too many attempts",
 }
 
-// answer answers a redeem: on success the hand-off page that form-posts
-// the assertion (and the return path) to the shop; on a refusal, with
-// the API's status, a page that says why and what to do. retry is offered
-// where trying again can help: after a wait, or after an error of ours.
-func (s *Server) answer(w http.ResponseWriter, r *http.Request, e entry, res redeem.Result, err error, ret string, retry *form) {
+// answer answers a redeem: on success, for a token bound to a shop with
+// an initiate-login URI, a redirect there through the provider, else the
+// hand-off page that form-posts the assertion (and the return path) to
+// the shop's callback; on a refusal, with the API's status, a page that
+// says why and what to do. retry is offered where trying again can help:
+// after a wait, or after an error of ours. oci is the punchout's
+// parameters, which a shop of the provider gets in its ID token.
+func (s *Server) answer(w http.ResponseWriter, r *http.Request, e entry, res redeem.Result, err error, ret string, retry *form, oci map[string]string) {
 	fr := noFrame
 	if e == entryOCI {
 		fr = anyFrame
 	}
-	if err != nil {
-		code, title := lt.EUNAVAILABLE, "Briefly unavailable"
-		if lt.ErrorCode(err) == lt.EUNAVAILABLE {
-			web.Refused(w, r, err, s.outages)
-		} else {
-			code, title = lt.EINTERNAL, "Something went wrong"
-			s.log.ErrorContext(r.Context(), "sign-in redeem failed", "route", r.Pattern, "err", err)
+	if err == nil && res.Code == "" && s.cfg.Provider != nil {
+		var target *url.URL
+		if target, err = s.cfg.Provider.ContinueAtShop(w, r, res.Token, oci, ret); target != nil && err == nil {
+			s.continueAtShop(w, target, fr)
+			return
 		}
-		msg, advice := explain(code, e, 0)
-		s.render(w, web.Status(code), "message", &page{Title: title, Message: msg, Advice: advice, Form: retry})
+	}
+	if err != nil {
+		s.failed(w, r, err, e, retry)
 		return
 	}
 	if res.Code != "" {
@@ -206,6 +215,23 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, e entry, res red
 		f.Fields = append(f.Fields, field{"return", ret})
 	}
 	s.render(w, http.StatusOK, "handoff", &page{Title: "Signed in", Message: "You are signed in. Taking you to the shop…", Form: f})
+}
+
+// failed answers an error of ours (or the database's) during a sign-in.
+func (s *Server) failed(w http.ResponseWriter, r *http.Request, err error, e entry, retry *form) {
+	code, title := lt.EUNAVAILABLE, "Briefly unavailable"
+	if lt.ErrorCode(err) == lt.EUNAVAILABLE {
+		web.Refused(w, r, err, s.outages)
+	} else {
+		code, title = lt.EINTERNAL, "Something went wrong"
+		s.log.ErrorContext(r.Context(), "sign-in failed", "route", r.Pattern, "err", err)
+	}
+	msg, advice := explain(code, e, 0)
+	tmpl := "message"
+	if e == entryShop && retry != nil {
+		tmpl = "shop"
+	}
+	s.render(w, web.Status(code), tmpl, &page{Title: title, Message: msg, Advice: advice, Form: retry})
 }
 
 // ReturnPath accepts a return path that travels to the shop: a path on

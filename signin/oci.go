@@ -96,8 +96,9 @@ func (s *Server) punchout(w http.ResponseWriter, r *http.Request) {
 		})
 		return
 	}
-	res, err := s.redeem(r, value, "oci", ociClaim(params, hook))
-	s.answer(w, r, entryOCI, res, err, "", nil)
+	oci := ociClaim(params, hook)
+	res, err := s.redeem(r, value, "oci", oci)
+	s.answer(w, r, entryOCI, res, err, "", nil, oci)
 }
 
 // ociParams reads the request's parameters: the query of a GET, the body

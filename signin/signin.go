@@ -59,6 +59,9 @@ type Config struct {
 	// Outages reports sign-ins refused while the database is unavailable,
 	// at most once per interval; one is made from Logger when nil.
 	Outages *outage.Reporter
+	// Provider is the OpenID Provider; nil serves no provider pages and
+	// hands every sign-in to the callback.
+	Provider Provider
 }
 
 // Server serves the sign-in routes.
@@ -112,13 +115,20 @@ type route struct {
 }
 
 func (s *Server) routes() []route {
-	return []route{
+	rts := []route{
 		{"GET /login", s.showLink, 0},
 		{"POST /login", s.redeemLink, maxLoginBody},
 		{"GET /oci/login", s.punchout, 0},
 		{"POST /oci/login", s.punchout, maxOCIBody},
 		{"GET " + staticPrefix + "{file}", s.serveAsset, 0},
 	}
+	if s.cfg.Provider != nil {
+		rts = append(rts,
+			route{"GET " + shopSignInPath, s.showShopSignIn, 0},
+			route{"POST " + shopSignInPath, s.shopSignIn, maxLoginBody},
+			route{"GET " + signedOutPath, s.showSignedOut, 0})
+	}
+	return rts
 }
 
 // Register adds the sign-in routes to mux, each with its body limit set
@@ -159,6 +169,8 @@ type page struct {
 // form is a page's form: its action, hidden fields in order, its button.
 type form struct {
 	Action string
+	// Method is "post" when empty.
+	Method string
 	Fields []field
 	Button string
 	// Auto marks the form for submit.js to submit once the page loads.
@@ -283,8 +295,14 @@ func (s *Server) serveAsset(w http.ResponseWriter, r *http.Request) {
 }
 
 // redeem presents value through the shared service with the request's
-// client address and user agent, and counts the outcome.
+// client address and user agent, and counts the outcome. The login link
+// and the OCI entry take a token of any shop: they go on to its shop.
 func (s *Server) redeem(r *http.Request, value, actor string, oci map[string]string) (redeem.Result, error) {
+	return s.redeemAt(r, value, actor, oci, 0)
+}
+
+// redeemAt is redeem for the sign-in page of shop shopID (0: any shop).
+func (s *Server) redeemAt(r *http.Request, value, actor string, oci map[string]string, shopID int64) (redeem.Result, error) {
 	ua := r.UserAgent()
 	if len(ua) > maxUserAgent {
 		ua = ua[:maxUserAgent]
@@ -295,6 +313,8 @@ func (s *Server) redeem(r *http.Request, value, actor string, oci map[string]str
 			ClientIP:  web.ClientAddress(r, s.cfg.TrustedProxies),
 			UserAgent: ua,
 			Actor:     actor,
+			ShopID:    shopID,
+			AnyShop:   shopID == 0,
 		},
 		OCI: oci,
 	})

@@ -35,7 +35,8 @@ func (s *Store) Redeem(ctx context.Context, req lt.RedeemRequest) (lt.RedeemResu
 			return err
 		}
 		now := s.now()
-		check := lt.RedeemCheck{SecretOK: lt.SecretMatches(hash, id, secret), Token: tok, UserActive: userActive}
+		check := lt.RedeemCheck{SecretOK: lt.SecretMatches(hash, id, secret), Token: tok, UserActive: userActive,
+			WrongShop: !req.ShopAllows(tok)}
 		code := check.Outcome(now)
 		counter := "successful_attempts"
 		if code != "" {
@@ -47,6 +48,9 @@ func (s *Store) Redeem(ctx context.Context, req lt.RedeemRequest) (lt.RedeemResu
 		details := map[string]any{}
 		if req.UserAgent != "" {
 			details["userAgent"] = lt.RecordedText(req.UserAgent, 300)
+		}
+		if req.ShopID != 0 {
+			details["shopId"] = req.ShopID
 		}
 		switch {
 		case req.Impersonator != "":

@@ -11,4 +11,5 @@ var (
 	_ lt.AuditService     = (*Store)(nil)
 	_ lt.Redeemer         = (*Store)(nil)
 	_ lt.SigningKeyStore  = (*Store)(nil)
+	_ lt.ShopService      = (*Store)(nil)
 )

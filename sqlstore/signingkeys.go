@@ -11,6 +11,16 @@ import (
 
 func signingAAD(id string) []byte { return []byte("signing key\x00" + id) }
 
+// signingSlot is the slot of the current key of alg: "current" for the
+// assertions' ES256 key, as it always was, "current-RS256" for the
+// provider's.
+func signingSlot(alg string) string {
+	if alg == "" || alg == "ES256" {
+		return "current"
+	}
+	return "current-" + alg
+}
+
 // SigningKeys returns the current signing key and the keys retired after
 // since, newest first, decrypted.
 func (s *Store) SigningKeys(ctx context.Context, since time.Time) ([]lt.SigningKey, error) {
@@ -49,8 +59,8 @@ func (s *Store) AddSigningKey(ctx context.Context, k lt.SigningKey) (bool, error
 	}
 	serverKey, sealed := s.keys.Seal(k.Private, signingAAD(k.ID))
 	err := s.write(ctx, func(tx *tx) error {
-		_, err := tx.exec(ctx, `INSERT INTO signing_keys (id, private_enc, server_key, slot, created_at) VALUES (?, ?, ?, 'current', ?)`,
-			k.ID, sealed, serverKey, k.CreatedAt)
+		_, err := tx.exec(ctx, `INSERT INTO signing_keys (id, private_enc, server_key, slot, created_at) VALUES (?, ?, ?, ?, ?)`,
+			k.ID, sealed, serverKey, signingSlot(k.Alg), k.CreatedAt)
 		return err
 	})
 	if lt.ErrorCode(err) == lt.ECONFLICT {
@@ -59,7 +69,8 @@ func (s *Store) AddSigningKey(ctx context.Context, k lt.SigningKey) (bool, error
 	return err == nil, err
 }
 
-// RotateSigningKey retires the current key and makes k the current one.
+// RotateSigningKey retires the current key of k's Alg and makes k the
+// current one.
 // The retired key stays published until its last assertion has expired.
 func (s *Store) RotateSigningKey(ctx context.Context, k lt.SigningKey) error {
 	if s.keys == nil {
@@ -67,11 +78,11 @@ func (s *Store) RotateSigningKey(ctx context.Context, k lt.SigningKey) error {
 	}
 	serverKey, sealed := s.keys.Seal(k.Private, signingAAD(k.ID))
 	return s.write(ctx, func(tx *tx) error {
-		if _, err := tx.exec(ctx, `UPDATE signing_keys SET slot = NULL, retired_at = ? WHERE slot = 'current'`, s.now()); err != nil {
+		if _, err := tx.exec(ctx, `UPDATE signing_keys SET slot = NULL, retired_at = ? WHERE slot = ?`, s.now(), signingSlot(k.Alg)); err != nil {
 			return err
 		}
-		_, err := tx.exec(ctx, `INSERT INTO signing_keys (id, private_enc, server_key, slot, created_at) VALUES (?, ?, ?, 'current', ?)`,
-			k.ID, sealed, serverKey, k.CreatedAt)
+		_, err := tx.exec(ctx, `INSERT INTO signing_keys (id, private_enc, server_key, slot, created_at) VALUES (?, ?, ?, ?, ?)`,
+			k.ID, sealed, serverKey, signingSlot(k.Alg), k.CreatedAt)
 		return err
 	})
 }

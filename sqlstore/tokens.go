@@ -20,7 +20,7 @@ const tokenSelect = `SELECT t.id, t.type, t.expires_at, t.one_time_use, t.extra,
   COALESCE(c.id, cu.id), COALESCE(c.first_name, cu.first_name), COALESCE(c.last_name, cu.last_name),
   COALESCE(c.email, cu.email), co.id, co.name,
   CASE WHEN COALESCE(c.disabled, cu.disabled) OR COALESCE(c.deleted_at, cu.deleted_at) IS NOT NULL THEN 0 ELSE 1 END,
-  t.act
+  t.act, t.shop_id
 FROM login_tokens t
 LEFT JOIN contacts c ON c.id = t.contact_id
 LEFT JOIN companies co ON co.id = c.company_id
@@ -38,11 +38,12 @@ func (s *Store) scanToken(r rowScanner, more ...any) (tok *lt.LoginToken, userAc
 		first, last, email, company sql.NullString
 		active                      int
 		act                         sql.NullString
+		shopID                      sql.NullInt64
 	)
 	dest := []any{&tok.ID, &tok.Type, nullTime{&tok.ExpiresAt}, &tok.OneTimeUse, &extra,
 		&tok.SuccessfulAttempts, &tok.FailedAttempts, nullTime{&tok.LastAccessedAt},
 		dbTime{&tok.CreatedAt}, dbTime{&tok.UpdatedAt}, &tok.CreatedBy,
-		&userID, &first, &last, &email, &companyID, &company, &active, &act}
+		&userID, &first, &last, &email, &companyID, &company, &active, &act, &shopID}
 	if err := r.Scan(append(dest, more...)...); err != nil {
 		return nil, false, err
 	}
@@ -58,6 +59,9 @@ func (s *Store) scanToken(r rowScanner, more ...any) (tok *lt.LoginToken, userAc
 			return nil, false, fmt.Errorf("token %s: bad act in database: %w", tok.ID, err)
 		}
 		tok.SetAct(&imp)
+	}
+	if shopID.Valid {
+		tok.ShopID = &shopID.Int64
 	}
 	if userID.Valid && tok.Type != lt.UserAnonymous {
 		tok.User = &lt.UserRef{Type: tok.Type, ID: userID.Int64, Name: lt.FullName(first.String, last.String), Email: email.String}
@@ -199,18 +203,24 @@ func (s *Store) CreateToken(ctx context.Context, actor lt.Actor, n lt.NewToken) 
 		if err != nil {
 			return err
 		}
+		if err := s.checkShop(ctx, tx, n.ShopID); err != nil {
+			return err
+		}
 		id := lt.NewID()
 		value, hash, keyID, sealed := s.newSecret(id)
 		search, sortName := userSearch(user)
 		_, err = tx.exec(ctx, `INSERT INTO login_tokens (id, type, contact_id, customer_id, expires_at, one_time_use, extra,
-			created_at, updated_at, created_by, secret_hash, value_enc, value_key_id, sort_name, user_search, extra_search, act)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			created_at, updated_at, created_by, secret_hash, value_enc, value_key_id, sort_name, user_search, extra_search, act, shop_id)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			id, string(typ), n.ContactID, n.CustomerID, optTime(n.ExpiresAt), n.OneTimeUse, extraJSON(n.Extra),
-			now, now, actor.Name, hash, sealed, keyID, sortName, search, extraSearch(n.Extra), actJSON(n.Act))
+			now, now, actor.Name, hash, sealed, keyID, sortName, search, extraSearch(n.Extra), actJSON(n.Act), n.ShopID)
 		if err != nil {
 			return fmt.Errorf("insert token: %w", err)
 		}
 		details := map[string]any{"type": typ, "oneTimeUse": n.OneTimeUse, "expiresAt": n.ExpiresAt}
+		if n.ShopID != nil {
+			details["shopId"] = *n.ShopID
+		}
 		if n.Act != nil {
 			details["impersonation"] = true
 		}
@@ -313,6 +323,12 @@ func (s *Store) updateSets(ctx context.Context, tx *tx, c *tokenChanges, old *lt
 		c.set("extra", "extra", extraJSON(*upd.Extra))
 		c.set("extra", "extra_search", extraSearch(*upd.Extra))
 	}
+	if upd.ShopIDSet && !optIDEqual(upd.ShopID, old.ShopID) {
+		if err := s.checkShop(ctx, tx, upd.ShopID); err != nil {
+			return "", err
+		}
+		c.set("shopId", "shop_id", upd.ShopID)
+	}
 	if !upd.ChangesUser() {
 		return "", nil
 	}
@@ -342,6 +358,28 @@ func (s *Store) updateSets(ctx context.Context, tx *tx, c *tokenChanges, old *lt
 	c.set("user", "value_enc", sealed)
 	c.set("user", "value_key_id", keyID)
 	return value, nil
+}
+
+func optIDEqual(a, b *int64) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
+}
+
+// checkShop refuses a shop id that names no shop, as a field error.
+func (s *Store) checkShop(ctx context.Context, tx *tx, id *int64) error {
+	if id == nil {
+		return nil
+	}
+	var n int
+	if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM shops WHERE id = ?`, *id).Scan(&n); err != nil {
+		return err
+	}
+	if n == 0 {
+		return lt.Invalid("shopId", "no shop with id %d", *id)
+	}
+	return nil
 }
 
 func timeEqual(a, b *time.Time) bool {

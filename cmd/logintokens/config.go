@@ -47,7 +47,9 @@ type config struct {
 	OCIHookAllow            []*url.URL
 	RedeemFailuresPerMinute int
 	LinkAutosubmit          bool
-	TrustedProxies          []netip.Prefix
+	// ProviderSession bounds a sign-in's session at the OpenID Provider.
+	ProviderSession time.Duration
+	TrustedProxies  []netip.Prefix
 	// RateLimitPrefixes are the networks that the failure limits count as
 	// one client: redeem's and the backoffice sign-in's.
 	RateLimitPrefixes ratelimit.Prefixes

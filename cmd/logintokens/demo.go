@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"time"
 
 	lt "github.com/logintokens/logintokens"
+	"github.com/logintokens/logintokens/demoshop"
 	"github.com/logintokens/logintokens/internal/web"
 	"github.com/logintokens/logintokens/sqlstore"
 )
@@ -137,4 +139,41 @@ func seedDemoTokens(ctx context.Context, store *sqlstore.Store, tokens []lt.NewT
 		}
 	}
 	return link, nil
+}
+
+// demoShopName names the demo shop's registration at the OpenID Provider.
+const demoShopName = "Demo shop"
+
+// registerDemoShop registers the demo shop at the OpenID Provider, or
+// brings its registration up to date with this start's public URL, and
+// gives it a new client secret: the secret is shown once, so the shop of
+// this process gets a fresh one at every start.
+func registerDemoShop(ctx context.Context, store *sqlstore.Store, publicURL string) (*demoshop.OIDC, error) {
+	base := strings.TrimSuffix(publicURL, "/") + demoShopPath
+	redirects, initiate, postLogout := []string{base + "/oidc/callback"}, base+"/oidc/login", []string{base + "/"}
+	shops, err := store.FindShops(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("demo shop: %w", err)
+	}
+	for _, sh := range shops {
+		if sh.Name != demoShopName || sh.Public {
+			continue
+		}
+		upd := lt.ShopUpdate{RedirectURIs: &redirects, InitiateLoginURISet: true, InitiateLoginURI: &initiate,
+			PostLogoutRedirectURIs: &postLogout, Disabled: new(bool)}
+		if _, err := store.UpdateShop(ctx, demoActor, sh.ID, upd); err != nil {
+			return nil, fmt.Errorf("demo shop: %w", err)
+		}
+		_, secret, err := store.RotateShopSecret(ctx, demoActor, sh.ID)
+		if err != nil {
+			return nil, fmt.Errorf("demo shop: %w", err)
+		}
+		return &demoshop.OIDC{ClientID: sh.ClientID, ClientSecret: secret}, nil
+	}
+	sh, secret, err := store.CreateShop(ctx, demoActor, lt.NewShop{Name: demoShopName, RedirectURIs: redirects,
+		InitiateLoginURI: &initiate, PostLogoutRedirectURIs: postLogout})
+	if err != nil {
+		return nil, fmt.Errorf("demo shop: %w", err)
+	}
+	return &demoshop.OIDC{ClientID: sh.ClientID, ClientSecret: secret}, nil
 }

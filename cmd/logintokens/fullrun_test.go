@@ -73,11 +73,20 @@ func (c *client) want(status int, out any, key, method, path string, body any) {
 func verifyWithJWKS(t *testing.T, c *client, assertion, issuer, audience string) gjwt.MapClaims {
 	t.Helper()
 	var set struct {
-		Keys []struct{ Kty, Crv, Kid, Alg, X, Y string }
+		Keys []struct{ Kty, Crv, Kid, Alg, X, Y, N, E string }
 	}
 	c.want(200, &set, "", "GET", "/.well-known/jwks.json", nil)
 	keys := map[string]*ecdsa.PublicKey{}
+	rsaKeys := 0
 	for _, k := range set.Keys {
+		if k.Kty == "RSA" {
+			// The OpenID Provider's ID token key, never an assertion's.
+			if k.Alg != "RS256" || k.N == "" || k.E == "" {
+				t.Fatalf("JWKS key %+v is not an RS256 key", k)
+			}
+			rsaKeys++
+			continue
+		}
 		x, errX := base64.RawURLEncoding.DecodeString(k.X)
 		y, errY := base64.RawURLEncoding.DecodeString(k.Y)
 		if k.Kty != "EC" || k.Crv != "P-256" || k.Alg != "ES256" || errX != nil || errY != nil || len(x) != 32 || len(y) != 32 {
@@ -88,6 +97,9 @@ func verifyWithJWKS(t *testing.T, c *client, assertion, issuer, audience string)
 			t.Fatalf("JWKS key %s: %v", k.Kid, err)
 		}
 		keys[k.Kid] = pub
+	}
+	if rsaKeys != 1 {
+		t.Fatalf("the JWKS has %d RS256 keys, want the provider's one", rsaKeys)
 	}
 	claims := gjwt.MapClaims{}
 	_, err := gjwt.ParseWithClaims(assertion, claims, func(tok *gjwt.Token) (any, error) {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	lt "github.com/logintokens/logintokens"
+	"github.com/logintokens/logintokens/demoshop"
 	"github.com/logintokens/logintokens/jwtsign"
 	"github.com/logintokens/logintokens/sqlstore"
 )
@@ -63,6 +64,9 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	log := newLogger(c.stderr, cfg.LogFormat)
+	// The OpenID Provider's library logs through slog's default logger:
+	// it gets the service's, with its format and its redaction.
+	slog.SetDefault(log)
 	if createdKey != "" {
 		log.Info("created the server key; back it up with the database, or revealing existing tokens fails", "file", createdKey)
 	}
@@ -88,8 +92,12 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 	}
 	defer lns.Close()
 	publicURL := cfg.publicURL(lns.port())
+	var demoOIDC *demoshop.OIDC
 	if *demo {
 		if err := seedDemo(ctx, store, publicURL, c.stderr, log); err != nil {
+			return err
+		}
+		if demoOIDC, err = registerDemoShop(ctx, store, publicURL); err != nil {
 			return err
 		}
 	}
@@ -97,12 +105,13 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 	// The assertions' issuer is the public URL, so the signer is made once
 	// the port is bound.
 	signer := jwtsign.New(store, publicURL, cfg.audience(publicURL, *demo))
+	signer.EnableRS256() // the OpenID Provider's ID tokens
 	if err := signer.Load(ctx); err != nil {
 		return err
 	}
 	warnSignInSetup(log, cfg, publicURL, *demo)
 	handler, metricsHandler, err := newHandlers(serverDeps{Store: store, Log: log, Config: cfg, PublicURL: publicURL, Demo: *demo,
-		ServiceURL: localURL(lns.main.Addr()), Signer: signer, Keys: keys})
+		ServiceURL: localURL(lns.main.Addr()), Signer: signer, Keys: keys, ProviderKey: [lt.KeySize]byte(keys.Derive("oidc provider")), DemoOIDC: demoOIDC})
 	if err != nil {
 		return err
 	}

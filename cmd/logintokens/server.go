@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/logintokens/logintokens/internal/outage"
 	"github.com/logintokens/logintokens/internal/web"
 	"github.com/logintokens/logintokens/jwtsign"
+	"github.com/logintokens/logintokens/oidc"
 	"github.com/logintokens/logintokens/redeem"
 	"github.com/logintokens/logintokens/signin"
 	"github.com/logintokens/logintokens/sqlstore"
@@ -43,6 +45,13 @@ type serverDeps struct {
 	// Keys is the server key, which the backoffice's device cookies are
 	// signed with a key derived from; nil: a key of this process.
 	Keys *lt.Keyring
+	// ProviderKey seals the OpenID Provider's codes and access tokens,
+	// derived from the server key so that every instance has the same.
+	// Zero (tests) makes a random one.
+	ProviderKey [32]byte
+	// DemoOIDC is the demo shop's registration at the OpenID Provider
+	// (Demo); nil signs it in by the form-post hand-off alone.
+	DemoOIDC *demoshop.OIDC
 }
 
 // newServer returns the service's HTTP handler: every route on one mux,
@@ -80,7 +89,12 @@ func newHandlers(deps serverDeps) (main, metricsOnly http.Handler, err error) {
 		return nil, nil, err
 	}
 	office.Register(mux)
-	login, err := newSignin(deps, redeemer, metrics, outages)
+	provider, err := newProvider(deps)
+	if err != nil {
+		return nil, nil, err
+	}
+	provider.Register(mux)
+	login, err := newSignin(deps, redeemer, metrics, outages, provider)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -148,7 +162,23 @@ func newBackoffice(deps serverDeps, outages *outage.Reporter, gates *bounds.Gate
 	})
 }
 
-func newSignin(deps serverDeps, redeemer *redeem.Service, metrics *web.Metrics, outages *outage.Reporter) (*signin.Server, error) {
+// newProvider is the OpenID Provider of the shops (lt.Shop).
+func newProvider(deps serverDeps) (*oidc.Provider, error) {
+	key := deps.ProviderKey
+	if key == ([32]byte{}) {
+		rand.Read(key[:])
+	}
+	return oidc.New(oidc.Config{
+		Issuer:          deps.PublicURL,
+		Store:           deps.Store,
+		Keys:            deps.Signer,
+		CryptoKey:       key,
+		SessionLifetime: deps.Config.ProviderSession,
+		Logger:          deps.Log,
+	})
+}
+
+func newSignin(deps serverDeps, redeemer *redeem.Service, metrics *web.Metrics, outages *outage.Reporter, provider *oidc.Provider) (*signin.Server, error) {
 	cfg := deps.Config
 	callback, _ := cfg.shop(deps.PublicURL, deps.Demo)
 	return signin.New(signin.Config{
@@ -160,6 +190,7 @@ func newSignin(deps serverDeps, redeemer *redeem.Service, metrics *web.Metrics, 
 		Metrics:         metrics,
 		Logger:          deps.Log,
 		Outages:         outages,
+		Provider:        provider,
 	})
 }
 
@@ -177,6 +208,7 @@ func newDemoShop(deps serverDeps) (http.Handler, error) {
 		BasePath:      demoShopPath,
 		SecureCookies: strings.HasPrefix(deps.PublicURL, "https://"),
 		Logger:        deps.Log,
+		OIDC:          deps.DemoOIDC,
 	})
 }
 

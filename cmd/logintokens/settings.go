@@ -40,6 +40,8 @@ func newSettings() []*setting {
 			def: strconv.Itoa(defaultRedeemFailuresPerMinute), parse: parseCount(func(cfg *config) *int { return &cfg.RedeemFailuresPerMinute })},
 		{flag: "link-autosubmit", help: "let the login page submit itself", isBool: true,
 			parse: parseLinkAutosubmit},
+		{flag: "provider-session", help: "`DURATION` a sign-in at the OpenID Provider lasts for its shops, 5m to 720h (default 8h)",
+			def: lt.DefaultProviderSession.String(), parse: parseProviderSession},
 		{flag: "trusted-proxies", help: "`ADDRS`: comma-separated proxy addresses or CIDRs whose X-Forwarded-For is trusted",
 			parse: parseTrustedProxies, quiet: true},
 
@@ -170,6 +172,15 @@ func parseCount(count func(*config) *int) func(*config, string) error {
 		*count(cfg) = n
 		return nil
 	}
+}
+
+func parseProviderSession(cfg *config, v string) error {
+	d, err := time.ParseDuration(strings.TrimSpace(v))
+	if err != nil || d < 5*time.Minute || d > 720*time.Hour {
+		return errors.New("want a duration from 5m to 720h, such as 8h")
+	}
+	cfg.ProviderSession = d
+	return nil
 }
 
 func parseLinkAutosubmit(cfg *config, v string) error {

@@ -50,9 +50,9 @@ func runTokenCreate(ctx context.Context, c *cli, args []string) error {
 
 // tokenFlags are the flags of token create that describe the token.
 type tokenFlags struct {
-	contact, customer, expires *string
-	oneTime                    *bool
-	extra                      listFlag
+	contact, customer, expires, shop *string
+	oneTime                          *bool
+	extra                            listFlag
 }
 
 func addTokenFlags(fs *flag.FlagSet) *tokenFlags {
@@ -61,6 +61,7 @@ func addTokenFlags(fs *flag.FlagSet) *tokenFlags {
 		customer: fs.String("customer", "", "`ID` of the customer the token signs in"),
 		expires:  fs.String("expires", "", "`WHEN` it expires: a duration (24h, 90m, 7d) or an RFC 3339 time; default never"),
 		oneTime:  fs.Bool("one-time", false, "the token works once"),
+		shop:     fs.String("shop", "", "`ID` of the shop the token is bound to: it signs in only there"),
 	}
 	fs.Var(&tf.extra, "extra", "`TEXT`: a line of extra information (repeatable)")
 	return tf
@@ -82,6 +83,11 @@ func (tf *tokenFlags) newToken() (lt.NewToken, error) {
 	}
 	if *tf.customer != "" {
 		if n.CustomerID, err = parseID("--customer", *tf.customer); err != nil {
+			return n, err
+		}
+	}
+	if *tf.shop != "" {
+		if n.ShopID, err = parseID("--shop", *tf.shop); err != nil {
 			return n, err
 		}
 	}

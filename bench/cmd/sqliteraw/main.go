@@ -39,7 +39,7 @@ const selectToken = `SELECT t.id, t.type, t.expires_at, t.one_time_use, t.extra,
   COALESCE(c.id, cu.id), COALESCE(c.first_name, cu.first_name), COALESCE(c.last_name, cu.last_name),
   COALESCE(c.email, cu.email), co.id, co.name,
   CASE WHEN COALESCE(c.disabled, cu.disabled) OR COALESCE(c.deleted_at, cu.deleted_at) IS NOT NULL THEN 0 ELSE 1 END,
-  t.act, t.secret_hash
+  t.act, t.shop_id, t.secret_hash
 FROM login_tokens t
 LEFT JOIN contacts c ON c.id = t.contact_id
 LEFT JOIN companies co ON co.id = c.company_id
@@ -211,7 +211,7 @@ func (r *redeemer) redeem(ctx context.Context, id string) error {
 		return err
 	}
 	defer tx.Rollback()
-	dest := make([]any, 20)
+	dest := make([]any, 21)
 	for i := range dest {
 		dest[i] = new(any)
 	}

@@ -1,0 +1,437 @@
+// Package oidc makes the service an OpenID Provider whose sign-in method
+// is the login token: every registered shop (lt.Shop) is a relying party
+// that sends people here with an authorization request and gets them back
+// with a code. The protocol is github.com/zitadel/oidc's certified op
+// package; this adapter gives it the store (shops, requests, codes,
+// sessions, access tokens, all in the database so that any instance
+// answers any step) and the RS256 key. The sign-in page itself is the
+// signin package's: it redeems the token through the one redeem service
+// and hands the result back here (Complete).
+package oidc
+
+import (
+	"context"
+	"crypto/rsa"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+	zoidc "github.com/zitadel/oidc/v3/pkg/oidc"
+	"github.com/zitadel/oidc/v3/pkg/op"
+
+	lt "github.com/logintokens/logintokens"
+	"github.com/logintokens/logintokens/internal/bounds"
+)
+
+// Store is what the provider keeps and reads.
+type Store interface {
+	lt.ProviderStore
+	FindShopByID(ctx context.Context, id int64) (*lt.Shop, error)
+	FindShopByClientID(ctx context.Context, clientID string) (*lt.Shop, error)
+	AuthenticateShop(ctx context.Context, clientID, secret string) (*lt.Shop, error)
+	FindTokenByID(ctx context.Context, id string) (*lt.LoginToken, error)
+	Ping(ctx context.Context) error
+}
+
+// Keys are the signing keys: the current RS256 key signs ID tokens, and
+// the published set (/.well-known/jwks.json) checks them.
+type Keys interface {
+	RS256(ctx context.Context) (kid string, key *rsa.PrivateKey, err error)
+	JWKS(ctx context.Context) (jose.JSONWebKeySet, error)
+}
+
+// Config is what the provider is built from.
+type Config struct {
+	// Issuer is the public URL, exactly: the iss of every ID token and the
+	// base of every endpoint in the discovery document.
+	Issuer string
+	Store  Store
+	Keys   Keys
+	// CryptoKey seals codes and access tokens; every instance needs the
+	// same (derived from the server key).
+	CryptoKey [32]byte
+	// SessionLifetime bounds a provider session (lt.DefaultProviderSession
+	// when 0).
+	SessionLifetime time.Duration
+	Logger          *slog.Logger
+	// Now is the clock of sessions (time.Now when nil).
+	Now func() time.Time
+}
+
+// Paths of the provider's own routes, under the issuer.
+const (
+	AuthorizePath   = "/oidc/authorize"
+	SignInPath      = "/oidc/login"
+	TokenPath       = "/oidc/token"
+	UserinfoPath    = "/oidc/userinfo"
+	RevokePath      = "/oidc/revoke"
+	EndSessionPath  = "/oidc/end_session"
+	SignedOutPath   = "/oidc/signed-out"
+	JWKSPath        = "/.well-known/jwks.json"
+	DiscoveryPath   = "/.well-known/openid-configuration"
+	cookiePath      = "/oidc/"
+	sessionCookie   = "lt_op_session"
+	bindingCookie   = "lt_op_browser"
+	maxProviderBody = 16 << 10
+)
+
+// Provider is the OpenID Provider.
+type Provider struct {
+	cfg     Config
+	op      *op.Provider
+	log     *slog.Logger
+	secure  bool
+	created atomic.Int64 // authorization requests made, to clean up now and then
+}
+
+// New returns the provider.
+func New(cfg Config) (*Provider, error) {
+	if cfg.Store == nil || cfg.Keys == nil {
+		return nil, errors.New("oidc: no store or keys")
+	}
+	if cfg.SessionLifetime <= 0 {
+		cfg.SessionLifetime = lt.DefaultProviderSession
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	p := &Provider{cfg: cfg, log: cfg.Logger, secure: strings.HasPrefix(cfg.Issuer, "https://")}
+	if p.log == nil {
+		p.log = slog.Default()
+	}
+	config := &op.Config{
+		CryptoKey:                cfg.CryptoKey,
+		DefaultLogoutRedirectURI: strings.TrimSuffix(cfg.Issuer, "/") + SignedOutPath,
+		CodeMethodS256:           true,
+		AuthMethodPost:           true,
+		SupportedScopes:          []string{zoidc.ScopeOpenID, zoidc.ScopeProfile, zoidc.ScopeEmail},
+		SupportedClaims: []string{"sub", "aud", "exp", "iat", "iss", "auth_time", "nonce", "at_hash", "c_hash", "azp",
+			"name", "email", "email_verified", "loginToken", "userType", "company", "extra", "act", "oci"},
+	}
+	opts := []op.Option{
+		op.WithCustomAuthEndpoint(op.NewEndpoint(strings.TrimPrefix(AuthorizePath, "/"))),
+		op.WithCustomTokenEndpoint(op.NewEndpoint(strings.TrimPrefix(TokenPath, "/"))),
+		op.WithCustomUserinfoEndpoint(op.NewEndpoint(strings.TrimPrefix(UserinfoPath, "/"))),
+		op.WithCustomRevocationEndpoint(op.NewEndpoint(strings.TrimPrefix(RevokePath, "/"))),
+		op.WithCustomEndSessionEndpoint(op.NewEndpoint(strings.TrimPrefix(EndSessionPath, "/"))),
+		op.WithCustomKeysEndpoint(op.NewEndpoint(strings.TrimPrefix(JWKSPath, "/"))),
+		// Introspection and device authorization are not served: their
+		// routes are not registered.
+		// Browsers may call the token and userinfo endpoints from any
+		// shop's pages, but never with the provider's cookies.
+		op.WithCORSOptions(&corsOptions),
+	}
+	if !p.secure {
+		opts = append(opts, op.WithAllowInsecure())
+	}
+	var err error
+	p.op, err = op.NewProvider(config, &storage{p: p}, op.StaticIssuer(cfg.Issuer), opts...)
+	if err != nil {
+		return nil, fmt.Errorf("oidc: %w", err)
+	}
+	return p, nil
+}
+
+// route is one route of the provider; maxBody bounds its request body.
+type route struct {
+	pattern string
+	handler http.Handler
+}
+
+func (p *Provider) routes() []route {
+	return []route{
+		{"GET " + DiscoveryPath, p.op},
+		{"GET " + AuthorizePath, p.bindBrowser(p.op)},
+		{"POST " + AuthorizePath, p.bindBrowser(p.op)},
+		{"POST " + TokenPath, p.op},
+		{"GET " + UserinfoPath, p.op},
+		{"POST " + UserinfoPath, p.op},
+		{"POST " + RevokePath, p.op},
+		{"GET " + EndSessionPath, p.withSession(p.op)},
+		{"POST " + EndSessionPath, p.withSession(p.op)},
+	}
+}
+
+// Register adds the provider's protocol routes to mux. The sign-in page
+// (SignInPath) and the signed-out page are the signin package's; the keys
+// at JWKSPath are served with the assertions' keys.
+func (p *Provider) Register(mux *http.ServeMux) {
+	for _, rt := range p.routes() {
+		mux.Handle(rt.pattern, bounds.LimitBody(maxProviderBody, nil, rt.handler))
+	}
+}
+
+// Patterns lists the routes Register adds, for tests that must cover
+// every route.
+func (p *Provider) Patterns() []string {
+	var out []string
+	for _, rt := range p.routes() {
+		out = append(out, rt.pattern)
+	}
+	return out
+}
+
+// ctxKey keys the request context's values of this package.
+type ctxKey int
+
+const (
+	bindingKey ctxKey = iota
+	sessionKey
+)
+
+// bindBrowser gives the browser that starts an authorization request a
+// cookie of its own, and binds the request to it: only that browser may
+// complete the request. Otherwise someone could start a request, send its
+// sign-in page to a victim who has a session here, and receive the
+// victim's code at the shop in their own browser.
+func (p *Provider) bindBrowser(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		value := ""
+		if c, err := r.Cookie(bindingCookie); err == nil && len(c.Value) >= 32 && len(c.Value) <= 64 {
+			value = c.Value
+		} else {
+			value = lt.NewSecret()
+			http.SetCookie(w, p.cookie(bindingCookie, value, 0))
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), bindingKey, lt.SHA256(value))))
+	})
+}
+
+// withSession hands the end-session endpoint the browser's session and a
+// way to end it.
+func (p *Provider) withSession(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		end := func(ctx context.Context) error {
+			http.SetCookie(w, p.cookie(sessionCookie, "", -1))
+			if id := p.sessionID(r); id != nil {
+				return p.cfg.Store.DeleteProviderSession(ctx, id)
+			}
+			return nil
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), sessionKey, end)))
+	})
+}
+
+// cookie is one of the provider's cookies: sent only to its own routes,
+// never to scripts, and along with the navigation from a shop that starts
+// a sign-in (SameSite=Lax). maxAge 0 makes a browser-session cookie, -1
+// deletes it.
+func (p *Provider) cookie(name, value string, maxAge int) *http.Cookie {
+	return &http.Cookie{Name: name, Value: value, Path: cookiePath, MaxAge: maxAge, HttpOnly: true,
+		Secure: p.secure, SameSite: http.SameSiteLaxMode}
+}
+
+// sessionID is the hash of the browser's session cookie, or nil.
+func (p *Provider) sessionID(r *http.Request) []byte {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil || len(c.Value) < 32 || len(c.Value) > 64 {
+		return nil
+	}
+	return lt.SHA256(c.Value)
+}
+
+// pending is an authorization request waiting for its sign-in.
+type pending struct {
+	ID   string
+	Shop *lt.Shop
+	req  *lt.AuthRequest
+	par  params
+}
+
+// errNotThisBrowser refuses a request another browser started, as if it
+// were gone: the page says nothing more.
+var errNotThisBrowser = &lt.Error{Code: lt.ENOTFOUND, Message: "the sign-in request has expired or is unknown"}
+
+// Begin returns the shop of the live authorization request id, if this
+// browser started it (else NOT_FOUND, as if it were gone). With resume it
+// first answers the request without the sign-in page where it can: with
+// the browser's session when the session may answer it (not older than
+// max_age, no prompt=login, its token allowed at this shop), or with
+// login_required when prompt=none forbids the page; handled reports that
+// it wrote that answer.
+func (p *Provider) Begin(w http.ResponseWriter, r *http.Request, id string, resume bool) (shop *lt.Shop, handled bool, err error) {
+	pd, err := p.pending(r, id)
+	if err != nil {
+		return nil, false, err
+	}
+	if resume {
+		if handled, err = p.resume(w, r, pd); handled || err != nil {
+			return pd.Shop, handled, err
+		}
+	}
+	return pd.Shop, false, nil
+}
+
+// Finish signs the browser in with a token just redeemed for the shop of
+// the authorization request id (Begin): it starts a provider session and
+// answers the request with a code.
+func (p *Provider) Finish(w http.ResponseWriter, r *http.Request, id string, tok *lt.LoginToken) error {
+	pd, err := p.pending(r, id)
+	if err != nil {
+		return err
+	}
+	return p.completeWithToken(w, r, pd, tok)
+}
+
+func (p *Provider) pending(r *http.Request, id string) (*pending, error) {
+	if len(id) > 64 {
+		return nil, errNotThisBrowser
+	}
+	req, binding, err := p.cfg.Store.FindAuthRequest(r.Context(), id)
+	if err != nil {
+		return nil, err
+	}
+	c, err := r.Cookie(bindingCookie)
+	if err != nil || subtle.ConstantTimeCompare(lt.SHA256(c.Value), binding) != 1 {
+		return nil, errNotThisBrowser
+	}
+	par, err := decodeParams(req.Request)
+	if err != nil {
+		return nil, err
+	}
+	shop, err := p.cfg.Store.FindShopByID(r.Context(), req.ShopID)
+	if err != nil {
+		return nil, err
+	}
+	if shop.Disabled {
+		return nil, errNotThisBrowser
+	}
+	return &pending{ID: id, Shop: shop, req: req, par: par}, nil
+}
+
+// resume answers a pending request with the browser's session, or with
+// login_required for prompt=none; it reports whether it wrote the answer.
+func (p *Provider) resume(w http.ResponseWriter, r *http.Request, pd *pending) (bool, error) {
+	ctx := r.Context()
+	if id := p.sessionID(r); id != nil {
+		sess, err := p.cfg.Store.FindProviderSession(ctx, id)
+		if err != nil && lt.ErrorCode(err) != lt.ENOTFOUND {
+			return false, err
+		}
+		if sess != nil && p.sessionAnswers(ctx, sess, pd) {
+			// complete fails only before it writes: the caller answers.
+			if err := p.complete(w, r, pd, sess.Subject, sess.TokenID, sess.AuthTime, id); err != nil {
+				return false, err
+			}
+			return true, nil
+		}
+	}
+	if pd.par.promptNone() {
+		op.AuthRequestError(w, r, &authRequest{req: pd.req, par: pd.par}, zoidc.ErrLoginRequired(), p.op)
+		return true, nil
+	}
+	return false, nil
+}
+
+// sessionAnswers reports whether sess may answer pd at once.
+func (p *Provider) sessionAnswers(ctx context.Context, sess *lt.ProviderSession, pd *pending) bool {
+	if pd.par.MaxAge != nil && p.cfg.Now().Sub(sess.AuthTime) > time.Duration(*pd.par.MaxAge)*time.Second {
+		return false // prompt=login sets max_age to 0
+	}
+	tok, err := p.cfg.Store.FindTokenByID(ctx, sess.TokenID)
+	if err != nil || lt.ExpiredAt(tok.ExpiresAt, p.cfg.Now()) {
+		return false // deleted or expired (revoked) since
+	}
+	return tok.ShopID == nil || *tok.ShopID == pd.Shop.ID
+}
+
+func (p *Provider) completeWithToken(w http.ResponseWriter, r *http.Request, pd *pending, tok *lt.LoginToken) error {
+	now := p.cfg.Now().UTC()
+	id, err := p.startSession(w, r, tok, now)
+	if err != nil {
+		return err
+	}
+	return p.complete(w, r, pd, lt.Subject(tok), tok.ID, now, id)
+}
+
+func (p *Provider) startSession(w http.ResponseWriter, r *http.Request, tok *lt.LoginToken, now time.Time) ([]byte, error) {
+	value := lt.NewSecret()
+	id := lt.SHA256(value)
+	err := p.cfg.Store.CreateProviderSession(r.Context(), id, lt.ProviderSession{
+		TokenID: tok.ID, Subject: lt.Subject(tok), AuthTime: now, ExpiresAt: now.Add(p.cfg.SessionLifetime)})
+	if err != nil {
+		return nil, err
+	}
+	http.SetCookie(w, p.cookie(sessionCookie, value, int(p.cfg.SessionLifetime/time.Second)))
+	return id, nil
+}
+
+func (p *Provider) complete(w http.ResponseWriter, r *http.Request, pd *pending, subject, tokenID string, authTime time.Time, session []byte) error {
+	req, err := p.cfg.Store.CompleteAuthRequest(r.Context(), pd.ID, subject, tokenID, authTime, session)
+	if err != nil {
+		return err
+	}
+	ctx := op.ContextWithIssuer(r.Context(), p.cfg.Issuer)
+	op.AuthResponse(&authRequest{req: req, par: pd.par}, p.op, w, r.WithContext(ctx))
+	return nil
+}
+
+// ContinueAtShop continues the sign-in of a login link (or an OCI
+// punchout) whose token is bound to a shop with an initiate-login URI:
+// it starts a provider session and answers the URI to send the browser
+// to, with iss, target_link_uri and login_hint, so that the shop starts
+// its own authorization request, which the session answers at once. The
+// OCI parameters, if any, wait in the session for the shop's next
+// authorization. It answers nil, doing nothing, for a token of no shop or
+// of a shop without an initiate-login URI.
+func (p *Provider) ContinueAtShop(w http.ResponseWriter, r *http.Request, tok *lt.LoginToken, oci map[string]string, returnPath string) (*url.URL, error) {
+	if tok.ShopID == nil {
+		return nil, nil
+	}
+	shop, err := p.cfg.Store.FindShopByID(r.Context(), *tok.ShopID)
+	if err != nil {
+		return nil, err
+	}
+	if shop.InitiateLoginURI == nil || shop.Disabled {
+		return nil, nil
+	}
+	target, err := url.Parse(*shop.InitiateLoginURI)
+	if err != nil {
+		return nil, err
+	}
+	id, err := p.startSession(w, r, tok, p.cfg.Now().UTC())
+	if err != nil {
+		return nil, err
+	}
+	if len(oci) > 0 {
+		if err := p.cfg.Store.SetSessionOCI(r.Context(), id, shop.ID, oci); err != nil {
+			return nil, err
+		}
+	}
+	link := &url.URL{Scheme: target.Scheme, Host: target.Host, Path: "/"}
+	if returnPath != "" {
+		if u, err := url.Parse(returnPath); err == nil {
+			link.Path, link.RawQuery = u.Path, u.RawQuery
+		}
+	}
+	q := target.Query()
+	q.Set("iss", p.cfg.Issuer)
+	q.Set("target_link_uri", link.String())
+	q.Set("login_hint", lt.Subject(tok))
+	target.RawQuery = q.Encode()
+	return target, nil
+}
+
+// cleanupEvery is how many authorization requests pass between two
+// clean-ups of expired state.
+const cleanupEvery = 64
+
+func (p *Provider) maybeCleanUp() {
+	if p.created.Add(1)%cleanupEvery != 0 {
+		return
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if err := p.cfg.Store.DeleteExpiredProviderState(ctx, p.cfg.Now()); err != nil {
+			p.log.Warn("clean up expired OpenID Connect state", "err", err)
+		}
+	}()
+}
