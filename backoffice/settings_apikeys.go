@@ -93,7 +93,7 @@ func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request) {
 		k, value, err = s.Store.CreateAPIKey(r.Context(), n)
 	}
 	if err != nil {
-		errs, status, ok := fieldMessages(err, apiKeyLabels)
+		errs, status, ok := formErrors(err, formFields{Labels: apiKeyLabels})
 		if !ok {
 			s.fail(w, r, err)
 			return

@@ -217,7 +217,10 @@ func (s *Server) listTokens(w http.ResponseWriter, r *http.Request) {
 	v.Sort = f.Sort
 	v.Page, v.PageSize = f.Paging()
 	v.Pages = lt.Pages(v.Found, v.PageSize)
-	v.Filters = s.filterForm(r, q)
+	if v.Filters, err = s.filterForm(r, q); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	if v.Editor {
 		v.New = s.newTokenForm(c)
 	}
@@ -235,8 +238,12 @@ func (s *Server) showFilters(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, boundedTarget(tokensPath+"/filters?"+reduced.Encode(), tokensPath+"/filters"), http.StatusSeeOther)
 		return
 	}
-	c := currentFrom(r.Context())
-	v := &tokensView{Query: q, CSRF: c.csrf, Filters: s.filterForm(r, q)}
+	filters, err := s.filterForm(r, q)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := &tokensView{Query: q, CSRF: currentFrom(r.Context()).csrf, Filters: filters}
 	p := s.page(r, "Filter login tokens", "login-tokens")
 	p.Data = v
 	s.render(w, r, http.StatusOK, "tokens_filters", p)
@@ -445,12 +452,3 @@ func (s *Server) takeFlash(w http.ResponseWriter, r *http.Request) (msg string, 
 	}
 	return "", false
 }
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
-}
-
-func countNoun(n int, one, many string) string { return strconv.Itoa(n) + " " + plural(n, one, many) }

@@ -35,7 +35,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
 			s.render(w, r, http.StatusCreated, "tokens_new", p)
 			return
 		}
-		errs, ok := formErrors(err)
+		errs, ok := tokenFormErrors(err)
 		if !ok {
 			s.fail(w, r, err)
 			return

@@ -9,12 +9,9 @@ package backoffice
 // reveal and regenerate answer 409 saying why.
 
 import (
-	"errors"
 	"net/http"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	lt "github.com/logintokens/logintokens"
 	"github.com/logintokens/logintokens/internal/web"
@@ -103,8 +100,11 @@ func (s *Server) readTokenForm(r *http.Request, f *tokenForm, old *lt.LoginToken
 			f.User.Selected = []pickedUser{pickedFrom(old.User)}
 			break
 		}
-		u, found := s.userRef(r, typ, id)
-		if !found {
+		u, err := s.findUser(r.Context(), typ, id)
+		if err != nil {
+			return in, false, err
+		}
+		if u == nil {
 			errs["user"] = "This " + string(typ) + " does not exist any more; choose another, or leave the field empty for an anonymous token."
 			break
 		}
@@ -172,57 +172,31 @@ func parseLocalUTC(s string) (time.Time, error) {
 	return t, err
 }
 
-// formErrors places a store's validation error next to the fields of the
-// form; ok is false for any other error.
-func formErrors(err error) (map[string]string, bool) {
-	var e *lt.Error
-	if !errors.As(err, &e) || e.Code != lt.EINVALID {
+// tokenFormFields are where the token form shows the messages of an
+// error: the user picker those about the user, whatever the error calls it.
+var tokenFormFields = formFields{
+	Labels: map[string]string{"user": "", "expiresAt": "", "extra": "", "oneTimeUse": ""},
+	As:     map[string]string{"contactId": "user", "customerId": "user", "anonymous": "user"},
+}
+
+// tokenFormErrors places a validation error on the token form; ok is false
+// for any other error.
+func tokenFormErrors(err error) (map[string]string, bool) {
+	if lt.ErrorCode(err) != lt.EINVALID {
 		return nil, false
 	}
-	out := map[string]string{}
-	add := func(field, msg string) {
-		if out[field] != "" {
-			out[field] += " "
-		}
-		out[field] += sentence(msg)
-	}
-	for _, fe := range e.Fields {
-		switch fe.Field {
-		case "contactId", "customerId", "user", "anonymous":
-			add("user", fe.Message)
-		case "expiresAt", "extra", "oneTimeUse":
-			add(fe.Field, fe.Message)
-		default:
-			add("", fe.Field+": "+fe.Message)
-		}
-	}
-	if len(e.Fields) == 0 {
-		add("", e.Message)
-	}
-	return out, true
+	errs, _, ok := formErrors(err, tokenFormFields)
+	return errs, ok
 }
 
 // mergeErrors adds the field errors of err to errs, keeping those it has.
 func mergeErrors(errs map[string]string, err error) {
-	more, _ := formErrors(err)
+	more, _ := tokenFormErrors(err)
 	for field, msg := range more {
 		if errs[field] == "" {
 			errs[field] = msg
 		}
 	}
-}
-
-// sentence capitalizes a message and ends it with a full stop.
-func sentence(s string) string {
-	r, n := utf8.DecodeRuneInString(s)
-	if n == 0 {
-		return s
-	}
-	s = string(unicode.ToUpper(r)) + s[n:]
-	if !strings.HasSuffix(s, ".") {
-		s += "."
-	}
-	return s
 }
 
 // issued is a token value shown in the page: just created, regenerated,

@@ -34,6 +34,32 @@ func (s *Server) searchUsers(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// pickedLookup is how many people of each kind a filter looks up by id.
+const pickedLookup = lt.MaxFindUsers / 2
+
+// lookupUsers loads the people of the ids in one store call, by userKey;
+// the deleted and the unknown are missing.
+func (s *Server) lookupUsers(ctx context.Context, ids map[lt.UserType][]int64) (map[string]*lt.UserRef, error) {
+	if len(ids[lt.UserContact])+len(ids[lt.UserCustomer]) == 0 {
+		return nil, nil
+	}
+	found, err := s.Store.FindUsers(ctx, ids[lt.UserContact], ids[lt.UserCustomer])
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]*lt.UserRef, len(found))
+	for _, u := range found {
+		out[userKey(u.Type, u.ID)] = u
+	}
+	return out, nil
+}
+
+// findUser loads one contact or customer; nil for one deleted or unknown.
+func (s *Server) findUser(ctx context.Context, typ lt.UserType, id int64) (*lt.UserRef, error) {
+	found, err := s.lookupUsers(ctx, map[lt.UserType][]int64{typ: {id}})
+	return found[userKey(typ, id)], err
+}
+
 // userKey is how a picker names a user in a form.
 func userKey(t lt.UserType, id int64) string { return string(t) + ":" + strconv.FormatInt(id, 10) }
 

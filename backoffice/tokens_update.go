@@ -38,7 +38,7 @@ func (s *Server) updateToken(w http.ResponseWriter, r *http.Request) {
 		saved, value, err = s.Store.UpdateToken(r.Context(), c.actor(r, s), tok.ID, upd)
 		if err == nil {
 			tok = saved
-		} else if errs, isForm := formErrors(err); isForm {
+		} else if errs, isForm := tokenFormErrors(err); isForm {
 			f.Errors, ok = errs, false
 		} else {
 			s.refuse(w, r, tok, err)

@@ -326,7 +326,7 @@ type filterChip struct {
 // filterForm reads the panel's state from the parameters, leniently: the
 // panel shows even parameters that the list refuses, to be corrected. Its
 // filters and chips follow the spec of the filters (lt.TokenFilterSpec).
-func (s *Server) filterForm(r *http.Request, q url.Values) *filterForm {
+func (s *Server) filterForm(r *http.Request, q url.Values) (*filterForm, error) {
 	f := &filterForm{Q: q.Get("q"), Sort: q.Get("sort"), PageSize: q.Get("pageSize"), Checks: map[string][]check{}}
 	chip := func(p lt.FilterParam, c filterChip) {
 		c.Label = p.Label
@@ -344,7 +344,9 @@ func (s *Server) filterForm(r *http.Request, q url.Values) *filterForm {
 		case lt.FilterUserIDs:
 			// One picker and one chip for all of them.
 			if f.Users == nil {
-				s.pickedFilter(r, f, q, p.Label)
+				if err := s.pickedFilter(r, f, q, p.Label); err != nil {
+					return nil, err
+				}
 			}
 		case lt.FilterChoice:
 			f.Checks[p.Name] = checks(p.Choices, vals)
@@ -379,39 +381,51 @@ func (s *Server) filterForm(r *http.Request, q url.Values) *filterForm {
 			chip(p, filterChip{Text: q.Get(p.Name)})
 		}
 	}
-	return f
+	return f, nil
 }
 
 // pickedFilter is the Contact or Customer filter: its picker holds the
-// people of the contactIds and customerIds parameters, and its one chip
-// names them all.
-func (s *Server) pickedFilter(r *http.Request, f *filterForm, q url.Values, label string) {
+// people of the contactIds and customerIds parameters, looked up in one
+// call (the first pickedLookup of each kind; the rest, and those gone,
+// show by their ids), and its one chip names them all.
+func (s *Server) pickedFilter(r *http.Request, f *filterForm, q url.Values, label string) error {
 	f.Users = &picker{ID: "filter-user", Label: label, Name: "user", Multiple: true,
 		Hint: "Type a name, email or company and choose; several are allowed."}
-	var names, keys []string
+	var params []string
+	var picked []*lt.UserRef
+	lookup := map[lt.UserType][]int64{}
 	for _, p := range lt.TokenFilterSpec {
 		if p.Kind() != lt.FilterUserIDs {
 			continue
 		}
-		keys = append(keys, p.Name)
-		for i, raw := range splitList(q[p.Name]) {
-			id, err := strconv.ParseInt(raw, 10, 64)
-			if err != nil || id <= 0 {
-				continue
+		params = append(params, p.Name)
+		for _, raw := range splitList(q[p.Name]) {
+			if id, err := strconv.ParseInt(raw, 10, 64); err == nil && id > 0 {
+				picked = append(picked, &lt.UserRef{Type: p.User, ID: id, Name: typeLabel(p.User) + " " + raw})
+				if len(lookup[p.User]) < pickedLookup {
+					lookup[p.User] = append(lookup[p.User], id)
+				}
 			}
-			u := &lt.UserRef{Type: p.User, ID: id, Name: typeLabel(p.User) + " " + raw}
-			if i < 50 {
-				u, _ = s.userRef(r, p.User, id)
-			}
-			picked := pickedFrom(u)
-			f.Users.Selected = append(f.Users.Selected, picked)
-			names = append(names, picked.Name)
 		}
 	}
-	if len(names) > 0 {
-		f.Chips = append(f.Chips, filterChip{Label: f.Users.Label, Text: strings.Join(names, ", "),
-			RemoveURL: listURL(without(q, append(keys, "page")...))})
+	found, err := s.lookupUsers(r.Context(), lookup)
+	if err != nil {
+		return err
 	}
+	var names []string
+	for _, u := range picked {
+		if known := found[userKey(u.Type, u.ID)]; known != nil {
+			u = known
+		}
+		pu := pickedFrom(u)
+		f.Users.Selected = append(f.Users.Selected, pu)
+		names = append(names, pu.Name)
+	}
+	if len(names) > 0 {
+		f.Chips = append(f.Chips, filterChip{Label: label, Text: strings.Join(names, ", "),
+			RemoveURL: listURL(without(q, append(params, "page")...))})
+	}
+	return nil
 }
 
 // checks are the boxes of choices, those of vals checked.
@@ -432,30 +446,6 @@ func choiceLabel(choices []lt.Choice, v string) string {
 		}
 	}
 	return v
-}
-
-// userRef loads a contact or customer for a picker; one that is gone shows
-// by its id (found is false).
-func (s *Server) userRef(r *http.Request, typ lt.UserType, id int64) (u *lt.UserRef, found bool) {
-	u = &lt.UserRef{Type: typ, ID: id, Name: typeLabel(typ) + " " + strconv.FormatInt(id, 10)}
-	switch typ {
-	case lt.UserContact:
-		c, err := s.Store.FindContactByID(r.Context(), id)
-		if err != nil || c.DeletedAt != nil {
-			return u, false
-		}
-		u.Name, u.Email = lt.FullName(c.FirstName, c.LastName), c.Email
-		if co, err := s.Store.FindCompanyByID(r.Context(), c.CompanyID); err == nil {
-			u.Company = &lt.CompanyRef{ID: co.ID, Name: co.Name}
-		}
-	case lt.UserCustomer:
-		c, err := s.Store.FindCustomerByID(r.Context(), id)
-		if err != nil || c.DeletedAt != nil {
-			return u, false
-		}
-		u.Name, u.Email = lt.FullName(c.FirstName, c.LastName), c.Email
-	}
-	return u, true
 }
 
 // utcDay is the YYYY-MM-DD a date input shows for a filter time.
