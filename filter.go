@@ -197,10 +197,14 @@ type FilterParam struct {
 	// Label names the filter in the backoffice.
 	Label string `json:"label"`
 	// Help says what the parameter takes, in the API's reference.
-	Help    string   `json:"help"`
+	Help string `json:"help"`
+	// Choices are the values a choice, a yes-or-no filter or a count's
+	// operator takes, with their labels.
 	Choices []Choice `json:"choices,omitempty"`
-	User    UserType `json:"user,omitempty"`
-	Default string   `json:"default,omitempty"`
+	// User is the kind of person whose ids a FilterUserIDs filter holds.
+	User UserType `json:"user,omitempty"`
+	// Default is what an absent page or page size stands for.
+	Default string `json:"default,omitempty"`
 
 	codec filterCodec
 }
