@@ -2,14 +2,12 @@ package backoffice
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	lt "github.com/logintokens/logintokens"
@@ -227,7 +225,7 @@ func renderList[R any](s *Server, w http.ResponseWriter, r *http.Request, d *dir
 }
 
 // Count says how many rows the list has: "1 contact", "12 contacts".
-func (p dirPager) Count(one, many string) string { return dirCount(p.Total, one, many) }
+func (p dirPager) Count(one, many string) string { return countNoun(p.Total, one, many) }
 
 // doneNotices are the messages a redirect asks for with done=; a URL can
 // only pick one of these, never put text of its own on the page.
@@ -280,57 +278,6 @@ func dirPathID(r *http.Request, what string) (int64, error) {
 		return 0, lt.Errorf(lt.ENOTFOUND, "%s %s not found", what, r.PathValue("id"))
 	}
 	return id, nil
-}
-
-// fieldMessages turns a validation or conflict error into messages by field
-// for the form, each readable on its own ("Email is required"); ok is
-// false for any other error, which the caller fails with.
-func fieldMessages(err error, labels map[string]string) (map[string]string, int, bool) {
-	var e *lt.Error
-	if !errors.As(err, &e) || (e.Code != lt.EINVALID && e.Code != lt.ECONFLICT && e.Code != lt.EFORBIDDEN) {
-		return nil, 0, false
-	}
-	status := http.StatusBadRequest
-	switch e.Code {
-	case lt.ECONFLICT:
-		status = http.StatusConflict
-	case lt.EFORBIDDEN:
-		status = http.StatusForbidden
-	}
-	out := map[string]string{}
-	if len(e.Fields) == 0 {
-		out[""] = asSentence(e.Message)
-	}
-	for _, f := range e.Fields {
-		label, ok := labels[f.Field]
-		msg := f.Message
-		switch {
-		case !ok:
-			// A field the form does not show: say it above the form.
-			out[""] = strings.TrimSpace(out[""] + " " + asSentence(f.Field+": "+msg))
-			continue
-		case strings.HasPrefix(msg, "is ") || strings.HasPrefix(msg, "must ") || strings.HasPrefix(msg, "holds "):
-			msg = label + " " + msg
-		}
-		if out[f.Field] == "" {
-			out[f.Field] = asSentence(msg)
-		}
-	}
-	return out, status, true
-}
-
-// asSentence starts s with a capital and ends it with a full stop.
-func asSentence(s string) string {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return s
-	}
-	r, n := utf8.DecodeRuneInString(s)
-	s = string(unicode.ToUpper(r)) + s[n:]
-	if !strings.HasSuffix(s, ".") {
-		s += "."
-	}
-	return s
 }
 
 // optional is nil for an empty form value.
