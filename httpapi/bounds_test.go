@@ -202,6 +202,9 @@ func TestABodyPastTheLimitSentChunkedIs413(t *testing.T) {
 	co, ct, cu := a.people()
 	ids := map[string]string{"login-tokens": tok.ID, "companies": strconv.FormatInt(co.ID, 10),
 		"contacts": strconv.FormatInt(ct.ID, 10), "customers": strconv.FormatInt(cu.ID, 10)}
+	var sh shopAnswer
+	a.json("configuration:owner", "POST", "/api/v1/shops", map[string]any{"name": "Bounds shop", "redirectUris": []string{"https://bounds.test/cb"}}, 201, &sh)
+	ids["shops"] = strconv.FormatInt(sh.ID, 10)
 	limits := map[string]int64{}
 	for _, rt := range a.API.Routes() {
 		limits[rt.Method+" "+rt.Path] = rt.MaxBody
