@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-// Paging defaults and bounds (CONTRACT §5).
+// Paging defaults and bounds (docs/api.md).
 const (
 	DefaultPageSize = 25
 	MaxPageSize     = 500
@@ -291,7 +291,7 @@ func specParams(spec []FilterParam) []string {
 	return out
 }
 
-// ParseTokenFilter reads the token list's query parameters (CONTRACT §5).
+// ParseTokenFilter reads the token list's query parameters (docs/api.md).
 // Unknown parameters and bad values are one INVALID_INPUT error naming each.
 // Paging parameters are optional for exports; extra names parameters the
 // caller itself accepts (and will read) beside the filter. A parameter

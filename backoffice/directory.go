@@ -14,8 +14,8 @@ import (
 	"github.com/logintokens/logintokens/internal/bounds"
 )
 
-// Users > Contacts, Customers and Companies (CONTRACT §4: users:viewer to
-// look, users:editor to change). Each screen is a list whose search and
+// Users > Contacts, Customers and Companies (users:viewer to look,
+// users:editor to change). Each screen is a list whose search and
 // page live in the URL, and a form page per record; forms post, and
 // either redirect (with a done= notice) or re-render with the messages
 // next to their fields.
@@ -280,7 +280,7 @@ func dirPathID(r *http.Request, what string) (int64, error) {
 	return id, nil
 }
 
-// optional is nil for an empty form value.
+// optionalValue is nil for an empty form value.
 func optionalValue(s string) *string {
 	if s = strings.TrimSpace(s); s == "" {
 		return nil

@@ -12,7 +12,7 @@ import (
 	"github.com/logintokens/logintokens/internal/web"
 )
 
-// The directory (CONTRACT §5 "Directory"): companies, contacts and
+// The directory (docs/api.md, "Directory"): companies, contacts and
 // customers. The answers are the domain types themselves: ids, the
 // editable fields, createdAt and updatedAt.
 
