@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// MaxAssertionLifetime bounds how long a sign-in JWT is valid (CONTRACT §6).
+// MaxAssertionLifetime bounds how long a sign-in JWT is valid (docs/signin.md).
 const MaxAssertionLifetime = 120 * time.Second
 
 // Impersonator is the staff member who opens the shop as a token's user;

@@ -26,7 +26,7 @@ const (
 	// database does not answer); the caller may try again shortly.
 	EUNAVAILABLE = "UNAVAILABLE"
 
-	// Redeem outcomes (CONTRACT §5 "Redeem outcomes").
+	// Redeem outcomes (docs/api.md, "Redeem outcomes").
 	ETOKENINVALID = "TOKEN_INVALID"
 	ETOKENUSED    = "TOKEN_USED"
 	ETOKENEXPIRED = "TOKEN_EXPIRED"

@@ -1,6 +1,7 @@
 package logintokens
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"slices"
@@ -9,7 +10,7 @@ import (
 	"time"
 )
 
-// Paging defaults and bounds (CONTRACT §5).
+// Paging defaults and bounds (docs/api.md).
 const (
 	DefaultPageSize = 25
 	MaxPageSize     = 500
@@ -147,12 +148,150 @@ func Pages(found, size int) int {
 	return (found + size - 1) / size
 }
 
-// tokenFilterParams are the query parameters of the token list.
-var tokenFilterParams = []string{"ids", "contactIds", "customerIds", "type", "expiresAtFrom", "expiresAtTo",
-	"createdAtFrom", "createdAtTo", "updatedAtFrom", "updatedAtTo", "successfulAttempts", "failedAttempts",
-	"oneTimeUse", "status", "q", "sort", "page", "pageSize"}
+// FilterKind is the kind of a token-list filter: how its query parameters
+// are written and read, how the API documents them and how the backoffice
+// offers them.
+type FilterKind string
 
-// ParseTokenFilter reads the token list's query parameters (CONTRACT §5).
+// The kinds of filter.
+const (
+	// FilterTokenIDs is a list of token ids (never values).
+	FilterTokenIDs FilterKind = "tokenIds"
+	// FilterUserIDs is a list of the ids of the contacts or the customers
+	// that FilterParam.User names.
+	FilterUserIDs FilterKind = "userIds"
+	// FilterChoice is a list of values among FilterParam.Choices.
+	FilterChoice FilterKind = "choice"
+	// FilterTimeRange is two parameters, Name+"From" and Name+"To", each an
+	// RFC 3339 time or a YYYY-MM-DD day, both ends included.
+	FilterTimeRange FilterKind = "timeRange"
+	// FilterCount is OP:N on an attempt counter; FilterParam.Choices are
+	// the operators.
+	FilterCount FilterKind = "count"
+	// FilterBool is true or false; FilterParam.Choices name the two.
+	FilterBool FilterKind = "bool"
+	// FilterText is the search.
+	FilterText FilterKind = "text"
+	// FilterSort is a sort key, with - for descending.
+	FilterSort FilterKind = "sort"
+	// FilterPage is the 1-based page and FilterPageSize the items per page;
+	// FilterParam.Default is the value an absent parameter stands for.
+	FilterPage     FilterKind = "page"
+	FilterPageSize FilterKind = "pageSize"
+)
+
+// Choice is a value a filter takes, with its name in the backoffice.
+type Choice struct {
+	Value string `json:"value"`
+	Label string `json:"label"`
+}
+
+// FilterParam is one filter of the token list: the one description that
+// reading it from a query, writing it into one (TokenFilter.Values), the
+// API's documentation of it, the backoffice's filter panel and chips and
+// the panel's script are all read from.
+type FilterParam struct {
+	// Name is the query parameter; a time range's are Name+"From" and
+	// Name+"To".
+	Name string `json:"name"`
+	// Label names the filter in the backoffice.
+	Label string `json:"label"`
+	// Help says what the parameter takes, in the API's reference.
+	Help string `json:"help"`
+	// Choices are the values a choice, a yes-or-no filter or a count's
+	// operator takes, with their labels.
+	Choices []Choice `json:"choices,omitempty"`
+	// User is the kind of person whose ids a FilterUserIDs filter holds.
+	User UserType `json:"user,omitempty"`
+	// Default is what an absent page or page size stands for.
+	Default string `json:"default,omitempty"`
+
+	codec filterCodec
+}
+
+// filterCodec reads a filter from a query into a TokenFilter and writes it
+// back, for one kind.
+type filterCodec struct {
+	kind   FilterKind
+	parse  func(p *FilterParam, v *Validation, q url.Values, f *TokenFilter)
+	encode func(p *FilterParam, f *TokenFilter, q url.Values)
+}
+
+// Kind is how the filter is written.
+func (p FilterParam) Kind() FilterKind { return p.codec.kind }
+
+// Params are the filter's query parameters: a time range has two.
+func (p FilterParam) Params() []string {
+	if p.Kind() == FilterTimeRange {
+		return []string{p.Name + "From", p.Name + "To"}
+	}
+	return []string{p.Name}
+}
+
+// MarshalJSON writes the filter with its kind, for the backoffice's script.
+func (p FilterParam) MarshalJSON() ([]byte, error) {
+	type fields FilterParam
+	return json.Marshal(struct {
+		fields
+		Kind FilterKind `json:"kind"`
+	}{fields(p), p.Kind()})
+}
+
+const timeHelp = "RFC 3339 time or YYYY-MM-DD (inclusive)"
+
+// countChoices are the operators of an attempt-count filter.
+var countChoices = []Choice{{string(OpEq), "equals"}, {string(OpNe), "does not equal"}, {string(OpGt), "more than"},
+	{string(OpGe), "at least"}, {string(OpLt), "less than"}, {string(OpLe), "at most"}}
+
+// PagingSpec are the paging parameters of every list.
+var PagingSpec = []FilterParam{
+	{Name: "page", Label: "Page", Help: "1-based page", Default: "1",
+		codec: paging(FilterPage, func(f *TokenFilter) *int { return &f.Page }, 1<<30)},
+	{Name: "pageSize", Label: "Page size", Help: "items per page, 1 to 500 (default 25)", Default: strconv.Itoa(DefaultPageSize),
+		codec: paging(FilterPageSize, func(f *TokenFilter) *int { return &f.PageSize }, MaxPageSize)},
+}
+
+// TokenFilterSpec are the token list's filters, in the order the API
+// documents and checks them, then its paging.
+var TokenFilterSpec = append([]FilterParam{
+	{Name: "ids", Label: "Ids", Help: "token ids (never values); repeat or comma-separate", codec: tokenIDs()},
+	{Name: "contactIds", Label: "Contact or Customer", Help: "contact ids", User: UserContact,
+		codec: userIDs(func(f *TokenFilter) *[]int64 { return &f.ContactIDs })},
+	{Name: "customerIds", Label: "Contact or Customer", Help: "customer ids", User: UserCustomer,
+		codec: userIDs(func(f *TokenFilter) *[]int64 { return &f.CustomerIDs })},
+	{Name: "type", Label: "Type", Help: "contact, customer, anonymous",
+		Choices: []Choice{{string(UserContact), "Contact"}, {string(UserCustomer), "Customer"}, {string(UserAnonymous), "Anonymous"}},
+		codec:   choices(func(f *TokenFilter) *[]UserType { return &f.Types })},
+	{Name: "expiresAt", Label: "Expires At", Help: timeHelp, codec: timeRange(func(f *TokenFilter) *TimeRange { return &f.ExpiresAt })},
+	{Name: "createdAt", Label: "Date Created", Help: timeHelp, codec: timeRange(func(f *TokenFilter) *TimeRange { return &f.CreatedAt })},
+	{Name: "updatedAt", Label: "Date Updated", Help: timeHelp, codec: timeRange(func(f *TokenFilter) *TimeRange { return &f.UpdatedAt })},
+	{Name: "successfulAttempts", Label: "Successful Attempt", Help: "OP:N with OP one of eq ne lt le gt ge", Choices: countChoices,
+		codec: count(func(f *TokenFilter) **CountCondition { return &f.SuccessfulAttempts })},
+	{Name: "failedAttempts", Label: "Failed Attempt", Help: "OP:N with OP one of eq ne lt le gt ge", Choices: countChoices,
+		codec: count(func(f *TokenFilter) **CountCondition { return &f.FailedAttempts })},
+	{Name: "oneTimeUse", Label: "One time use", Help: "true or false", Choices: []Choice{{"true", "Yes"}, {"false", "No"}},
+		codec: boolean(func(f *TokenFilter) **bool { return &f.OneTimeUse })},
+	{Name: "status", Label: "Status", Help: "active, expired, used",
+		Choices: []Choice{{string(StatusActive), "Active"}, {string(StatusExpired), "Expired"}, {string(StatusUsed), "Used"}},
+		codec:   choices(func(f *TokenFilter) *[]TokenStatus { return &f.Statuses })},
+	{Name: "q", Label: "Search", Help: "case-insensitive text in name, email, company or extra; a token value here is refused (pass its id in ids)",
+		codec: search()},
+	{Name: "sort", Label: "Sort", Help: "name type expiresAt lastAccessedAt successfulAttempts failedAttempts oneTimeUse createdAt updatedAt; " +
+		"- prefix for descending (default -createdAt)", codec: sortOrder()},
+}, PagingSpec...)
+
+// tokenFilterParams are the query parameters of the token list.
+var tokenFilterParams = specParams(TokenFilterSpec)
+
+func specParams(spec []FilterParam) []string {
+	var out []string
+	for i := range spec {
+		out = append(out, spec[i].Params()...)
+	}
+	return out
+}
+
+// ParseTokenFilter reads the token list's query parameters (docs/api.md).
 // Unknown parameters and bad values are one INVALID_INPUT error naming each.
 // Paging parameters are optional for exports; extra names parameters the
 // caller itself accepts (and will read) beside the filter. A parameter
@@ -180,79 +319,209 @@ func ParseTokenFilter(q url.Values, extra ...string) (TokenFilter, error) {
 		}
 		q = fit
 	}
-	for _, s := range multi(q, "ids") {
-		if strings.HasPrefix(s, TokenPrefix+"_") {
-			v.Add("ids", "pass token ids, not token values: the id is the part between lt_ and the second _")
-			break
-		}
-		if !ValidID(s) {
-			v.Add("ids", "%s is not a token id (12 to 26 lowercase letters and digits)", QuoteInput(s))
-			continue
-		}
-		f.IDs = append(f.IDs, s)
-	}
-	f.ContactIDs = parseIDs(&v, q, "contactIds")
-	f.CustomerIDs = parseIDs(&v, q, "customerIds")
-	for _, s := range multi(q, "type") {
-		if t := UserType(s); t.Valid() {
-			f.Types = append(f.Types, t)
-		} else {
-			v.Add("type", "%s is not one of contact, customer, anonymous", QuoteInput(s))
-		}
-	}
-	f.ExpiresAt = parseRange(&v, q, "expiresAt")
-	f.CreatedAt = parseRange(&v, q, "createdAt")
-	f.UpdatedAt = parseRange(&v, q, "updatedAt")
-	f.SuccessfulAttempts = parseCondition(&v, q, "successfulAttempts")
-	f.FailedAttempts = parseCondition(&v, q, "failedAttempts")
-	if s, ok := single(&v, q, "oneTimeUse"); ok {
-		switch s {
-		case "true":
-			f.OneTimeUse = new(true)
-		case "false":
-			f.OneTimeUse = new(false)
-		default:
-			v.Add("oneTimeUse", "must be true or false")
-		}
-	}
-	for _, s := range multi(q, "status") {
-		if st := TokenStatus(s); st.Valid() {
-			f.Statuses = append(f.Statuses, st)
-		} else {
-			v.Add("status", "%s is not one of active, expired, used", QuoteInput(s))
-		}
-	}
-	if s, ok := single(&v, q, "q"); ok {
-		f.Q = strings.TrimSpace(s)
-		switch {
-		case HoldsSecret(f.Q):
-			f.Q = ""
-			v.Add("q", "holds a login token value or API key, which is never searched for: "+
-				"to find a login token, pass its id in ids (the part between lt_ and the second _)")
-		case len(f.Q) > 200:
-			v.Add("q", "at most 200 characters")
-		}
-	}
-	f.Sort = DefaultSort
-	if s, ok := single(&v, q, "sort"); ok && s != "" {
-		key, desc := strings.CutPrefix(s, "-")
-		if slices.Contains(SortKeys, key) {
-			f.Sort = Sort{Key: key, Desc: desc}
-		} else {
-			v.Add("sort", "%s is not a sort key; use one of %s, with - for descending", QuoteInput(s), strings.Join(SortKeys, ", "))
-		}
-	}
-	f.Page = parseBounded(&v, q, "page", 1, 1, 1<<30)
-	f.PageSize = parseBounded(&v, q, "pageSize", DefaultPageSize, 1, MaxPageSize)
+	parseSpec(TokenFilterSpec, &v, q, &f)
 	return f, v.Err()
+}
+
+// Values writes the filter as the query parameters ParseTokenFilter reads
+// back into the same filter; defaults are left out.
+func (f TokenFilter) Values() url.Values {
+	q := url.Values{}
+	for i := range TokenFilterSpec {
+		p := &TokenFilterSpec[i]
+		p.codec.encode(p, &f, q)
+	}
+	return q
 }
 
 // ParsePaging reads page and pageSize for the other lists.
 func ParsePaging(q url.Values) (page, size int, err error) {
 	var v Validation
-	page = parseBounded(&v, q, "page", 1, 1, 1<<30)
-	size = parseBounded(&v, q, "pageSize", DefaultPageSize, 1, MaxPageSize)
-	return page, size, v.Err()
+	var f TokenFilter
+	parseSpec(PagingSpec, &v, q, &f)
+	return f.Page, f.PageSize, v.Err()
+}
+
+func parseSpec(spec []FilterParam, v *Validation, q url.Values, f *TokenFilter) {
+	for i := range spec {
+		p := &spec[i]
+		p.codec.parse(p, v, q, f)
+	}
+}
+
+func tokenIDs() filterCodec {
+	return filterCodec{kind: FilterTokenIDs,
+		parse: func(p *FilterParam, v *Validation, q url.Values, f *TokenFilter) {
+			for _, s := range multi(q, p.Name) {
+				if strings.HasPrefix(s, TokenPrefix+"_") {
+					v.Add(p.Name, "pass token ids, not token values: the id is the part between lt_ and the second _")
+					break
+				}
+				if !ValidID(s) {
+					v.Add(p.Name, "%s is not a token id (12 to 26 lowercase letters and digits)", QuoteInput(s))
+					continue
+				}
+				f.IDs = append(f.IDs, s)
+			}
+		},
+		encode: func(p *FilterParam, f *TokenFilter, q url.Values) { setList(q, p.Name, f.IDs) },
+	}
+}
+
+func userIDs(at func(*TokenFilter) *[]int64) filterCodec {
+	return filterCodec{kind: FilterUserIDs,
+		parse: func(p *FilterParam, v *Validation, q url.Values, f *TokenFilter) { *at(f) = parseIDs(v, q, p.Name) },
+		encode: func(p *FilterParam, f *TokenFilter, q url.Values) {
+			ids := make([]string, len(*at(f)))
+			for i, id := range *at(f) {
+				ids[i] = strconv.FormatInt(id, 10)
+			}
+			setList(q, p.Name, ids)
+		},
+	}
+}
+
+func choices[T ~string](at func(*TokenFilter) *[]T) filterCodec {
+	return filterCodec{kind: FilterChoice,
+		parse: func(p *FilterParam, v *Validation, q url.Values, f *TokenFilter) {
+			values := make([]string, len(p.Choices))
+			for i, c := range p.Choices {
+				values[i] = c.Value
+			}
+			for _, s := range multi(q, p.Name) {
+				if slices.Contains(values, s) {
+					*at(f) = append(*at(f), T(s))
+				} else {
+					v.Add(p.Name, "%s is not one of %s", QuoteInput(s), strings.Join(values, ", "))
+				}
+			}
+		},
+		encode: func(p *FilterParam, f *TokenFilter, q url.Values) {
+			vals := make([]string, len(*at(f)))
+			for i, s := range *at(f) {
+				vals[i] = string(s)
+			}
+			setList(q, p.Name, vals)
+		},
+	}
+}
+
+func timeRange(at func(*TokenFilter) *TimeRange) filterCodec {
+	return filterCodec{kind: FilterTimeRange,
+		parse: func(p *FilterParam, v *Validation, q url.Values, f *TokenFilter) { *at(f) = parseRange(v, q, p.Name) },
+		encode: func(p *FilterParam, f *TokenFilter, q url.Values) {
+			for i, t := range []*time.Time{at(f).From, at(f).To} {
+				if t != nil {
+					q.Set(p.Params()[i], t.UTC().Format(time.RFC3339Nano))
+				}
+			}
+		},
+	}
+}
+
+func count(at func(*TokenFilter) **CountCondition) filterCodec {
+	return filterCodec{kind: FilterCount,
+		parse: func(p *FilterParam, v *Validation, q url.Values, f *TokenFilter) {
+			*at(f) = parseCondition(v, q, p.Name)
+		},
+		encode: func(p *FilterParam, f *TokenFilter, q url.Values) {
+			if c := *at(f); c != nil {
+				q.Set(p.Name, string(c.Op)+":"+strconv.FormatInt(c.N, 10))
+			}
+		},
+	}
+}
+
+func boolean(at func(*TokenFilter) **bool) filterCodec {
+	return filterCodec{kind: FilterBool,
+		parse: func(p *FilterParam, v *Validation, q url.Values, f *TokenFilter) {
+			if s, ok := single(v, q, p.Name); ok {
+				switch s {
+				case "true":
+					*at(f) = new(true)
+				case "false":
+					*at(f) = new(false)
+				default:
+					v.Add(p.Name, "must be true or false")
+				}
+			}
+		},
+		encode: func(p *FilterParam, f *TokenFilter, q url.Values) {
+			if b := *at(f); b != nil {
+				q.Set(p.Name, strconv.FormatBool(*b))
+			}
+		},
+	}
+}
+
+func search() filterCodec {
+	return filterCodec{kind: FilterText,
+		parse: func(p *FilterParam, v *Validation, q url.Values, f *TokenFilter) {
+			s, ok := single(v, q, p.Name)
+			if !ok {
+				return
+			}
+			f.Q = strings.TrimSpace(s)
+			switch {
+			case HoldsSecret(f.Q):
+				f.Q = ""
+				v.Add(p.Name, "holds a login token value or API key, which is never searched for: "+
+					"to find a login token, pass its id in ids (the part between lt_ and the second _)")
+			case len(f.Q) > 200:
+				v.Add(p.Name, "at most 200 characters")
+			}
+		},
+		encode: func(p *FilterParam, f *TokenFilter, q url.Values) {
+			if f.Q != "" {
+				q.Set(p.Name, f.Q)
+			}
+		},
+	}
+}
+
+func sortOrder() filterCodec {
+	return filterCodec{kind: FilterSort,
+		parse: func(p *FilterParam, v *Validation, q url.Values, f *TokenFilter) {
+			f.Sort = DefaultSort
+			if s, ok := single(v, q, p.Name); ok && s != "" {
+				key, desc := strings.CutPrefix(s, "-")
+				if slices.Contains(SortKeys, key) {
+					f.Sort = Sort{Key: key, Desc: desc}
+				} else {
+					v.Add(p.Name, "%s is not a sort key; use one of %s, with - for descending", QuoteInput(s), strings.Join(SortKeys, ", "))
+				}
+			}
+		},
+		encode: func(p *FilterParam, f *TokenFilter, q url.Values) {
+			if f.Sort.Key != "" && f.Sort != DefaultSort {
+				q.Set(p.Name, f.Sort.String())
+			}
+		},
+	}
+}
+
+// paging reads a page number or size from 1 to hi; an absent one is the
+// parameter's Default.
+func paging(kind FilterKind, at func(*TokenFilter) *int, hi int) filterCodec {
+	return filterCodec{kind: kind,
+		parse: func(p *FilterParam, v *Validation, q url.Values, f *TokenFilter) {
+			def, _ := strconv.Atoi(p.Default)
+			*at(f) = parseBounded(v, q, p.Name, def, 1, hi)
+		},
+		encode: func(p *FilterParam, f *TokenFilter, q url.Values) {
+			if n := *at(f); n > 0 && strconv.Itoa(n) != p.Default {
+				q.Set(p.Name, strconv.Itoa(n))
+			}
+		},
+	}
+}
+
+// setList sets a list parameter, its values separated by commas; an empty
+// list is left out.
+func setList(q url.Values, key string, vals []string) {
+	if len(vals) > 0 {
+		q.Set(key, strings.Join(vals, ","))
+	}
 }
 
 // multi returns the values of a repeated or comma-separated parameter.

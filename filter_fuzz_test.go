@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -115,6 +116,10 @@ func FuzzParseTokenFilter(f *testing.F) {
 				if !st.Valid() {
 					t.Fatalf("%q: status %q", query, st)
 				}
+			}
+			// Written as a query, the filter reads back the same.
+			if back, err := ParseTokenFilter(flt.Values()); err != nil || !reflect.DeepEqual(back, flt) {
+				t.Fatalf("%q: written as %s, read back as %+v (%v), want %+v", query, flt.Values().Encode(), back, err, flt)
 			}
 			return
 		}

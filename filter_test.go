@@ -2,6 +2,7 @@ package logintokens
 
 import (
 	"net/url"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -96,6 +97,54 @@ func TestCountConditionMatches(t *testing.T) {
 		cond, err := ParseCountCondition(c.cond)
 		if err != nil || cond.Matches(c.n) != c.want {
 			t.Errorf("%s on %d: %v %v", c.cond, c.n, cond.Matches(c.n), err)
+		}
+	}
+}
+
+// Values writes a filter as the query parameters that read back into the
+// same filter, every filter of the spec among them; the defaults (sort,
+// page, page size) are left out.
+func TestTokenFilterValuesReadBackIntoTheSameFilter(t *testing.T) {
+	for _, query := range []string{
+		"",
+		"ids=abcdefghijkl,mnopqrstuvwx&contactIds=1,2&customerIds=3&type=contact&type=anonymous" +
+			"&expiresAtFrom=2026-12-01&expiresAtTo=2026-12-31&createdAtFrom=2026-11-01T10:00:00.123456789%2B01:00&updatedAtTo=2026-11-02T00:00:00Z" +
+			"&successfulAttempts=ge:2&failedAttempts=eq:0&oneTimeUse=false&status=active,used&q=+Acme,+Corp+&sort=name&page=3&pageSize=500",
+		"oneTimeUse=true&sort=-createdAt&page=1&pageSize=25&status=expired",
+	} {
+		q, _ := url.ParseQuery(query)
+		f, err := ParseTokenFilter(q)
+		if err != nil {
+			t.Fatalf("%s: %v", query, err)
+		}
+		vals := f.Values()
+		back, err := ParseTokenFilter(vals)
+		if err != nil || !reflect.DeepEqual(back, f) {
+			t.Errorf("%s: written as %s, read back as %+v (%v), want %+v", query, vals.Encode(), back, err, f)
+		}
+	}
+	defaults, _ := ParseTokenFilter(url.Values{"sort": {"-createdAt"}, "page": {"1"}, "pageSize": {"25"}, "status": {"used"}})
+	if got := defaults.Values().Encode(); got != "status=used" {
+		t.Errorf("the defaults are written: %s", got)
+	}
+	if got := (TokenFilter{}).Values(); len(got) != 0 {
+		t.Errorf("the empty filter is written as %s", got.Encode())
+	}
+}
+
+// Every filter of the spec has a kind, and every query parameter belongs
+// to one filter.
+func TestTokenFilterSpecNamesEachParameterOnce(t *testing.T) {
+	seen := map[string]bool{}
+	for _, p := range TokenFilterSpec {
+		if p.Kind() == "" || p.Label == "" || p.Help == "" {
+			t.Errorf("%s: kind %q, label %q, help %q", p.Name, p.Kind(), p.Label, p.Help)
+		}
+		for _, name := range p.Params() {
+			if seen[name] {
+				t.Errorf("%s is named twice", name)
+			}
+			seen[name] = true
 		}
 	}
 }

@@ -15,7 +15,7 @@ import (
 	"strings"
 )
 
-// Secret shapes (CONTRACT §3). A value is <prefix>_<id>_<secret>: the id is
+// Secret shapes (docs/secrets.md). A value is <prefix>_<id>_<secret>: the id is
 // public (paths, logs, audit), the secret is never stored in the clear.
 const (
 	TokenPrefix  = "lt"

@@ -119,7 +119,7 @@ func ExpiredAt(expiresAt *time.Time, now time.Time) bool {
 }
 
 // RedeemCheck is what the store knows about a presented token once the id
-// was found; Outcome applies CONTRACT §5's order to it.
+// was found; Outcome applies the redeem outcomes' order to it (docs/api.md).
 type RedeemCheck struct {
 	SecretOK   bool
 	Token      *LoginToken

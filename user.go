@@ -253,7 +253,15 @@ type DirectoryService interface {
 	// SearchUsers finds contacts and customers by name, email or company,
 	// for the user picker.
 	SearchUsers(ctx context.Context, q string, limit int) ([]*UserRef, error)
+	// FindUsers returns the contacts and customers of the ids, at most
+	// MaxFindUsers in all, as the user picker shows them, in no given
+	// order: one call for a page's people. The deleted and the unknown are
+	// left out.
+	FindUsers(ctx context.Context, contactIDs, customerIDs []int64) ([]*UserRef, error)
 }
+
+// MaxFindUsers bounds the ids of one FindUsers call.
+const MaxFindUsers = 100
 
 // People are the directory's calls for one kind of person, so that code
 // handling a person is written once for contacts and customers.

@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 
 	lt "github.com/logintokens/logintokens"
@@ -114,17 +115,16 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 	c := currentFrom(r.Context())
 	current, next, again := r.PostFormValue("current"), r.PostFormValue("password"), r.PostFormValue("confirm")
 	p := s.page(r, "Change password", "")
-	var v lt.Validation
+	// The page words each message after its field's label.
 	switch {
 	case len(next) < lt.MinPasswordLen:
-		v.Add("password", "must be at least %d characters", lt.MinPasswordLen)
+		p.Errors = map[string]string{"password": "must be at least " + strconv.Itoa(lt.MinPasswordLen) + " characters"}
 	case next == current:
-		v.Add("password", "must differ from the current password")
+		p.Errors = map[string]string{"password": "must differ from the current password"}
 	case next != again:
-		v.Add("confirm", "does not match the new password")
+		p.Errors = map[string]string{"confirm": "does not match the new password"}
 	}
-	if err := v.Err(); err != nil {
-		p.Errors = fieldErrors(err)
+	if p.Errors != nil {
 		s.render(w, r, http.StatusBadRequest, "password", p)
 		return
 	}

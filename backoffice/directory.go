@@ -2,22 +2,20 @@ package backoffice
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	lt "github.com/logintokens/logintokens"
 	"github.com/logintokens/logintokens/internal/bounds"
 )
 
-// Users > Contacts, Customers and Companies (CONTRACT §4: users:viewer to
-// look, users:editor to change). Each screen is a list whose search and
+// Users > Contacts, Customers and Companies (users:viewer to look,
+// users:editor to change). Each screen is a list whose search and
 // page live in the URL, and a form page per record; forms post, and
 // either redirect (with a done= notice) or re-render with the messages
 // next to their fields.
@@ -227,7 +225,7 @@ func renderList[R any](s *Server, w http.ResponseWriter, r *http.Request, d *dir
 }
 
 // Count says how many rows the list has: "1 contact", "12 contacts".
-func (p dirPager) Count(one, many string) string { return dirCount(p.Total, one, many) }
+func (p dirPager) Count(one, many string) string { return countNoun(p.Total, one, many) }
 
 // doneNotices are the messages a redirect asks for with done=; a URL can
 // only pick one of these, never put text of its own on the page.
@@ -282,58 +280,7 @@ func dirPathID(r *http.Request, what string) (int64, error) {
 	return id, nil
 }
 
-// fieldMessages turns a validation or conflict error into messages by field
-// for the form, each readable on its own ("Email is required"); ok is
-// false for any other error, which the caller fails with.
-func fieldMessages(err error, labels map[string]string) (map[string]string, int, bool) {
-	var e *lt.Error
-	if !errors.As(err, &e) || (e.Code != lt.EINVALID && e.Code != lt.ECONFLICT && e.Code != lt.EFORBIDDEN) {
-		return nil, 0, false
-	}
-	status := http.StatusBadRequest
-	switch e.Code {
-	case lt.ECONFLICT:
-		status = http.StatusConflict
-	case lt.EFORBIDDEN:
-		status = http.StatusForbidden
-	}
-	out := map[string]string{}
-	if len(e.Fields) == 0 {
-		out[""] = asSentence(e.Message)
-	}
-	for _, f := range e.Fields {
-		label, ok := labels[f.Field]
-		msg := f.Message
-		switch {
-		case !ok:
-			// A field the form does not show: say it above the form.
-			out[""] = strings.TrimSpace(out[""] + " " + asSentence(f.Field+": "+msg))
-			continue
-		case strings.HasPrefix(msg, "is ") || strings.HasPrefix(msg, "must ") || strings.HasPrefix(msg, "holds "):
-			msg = label + " " + msg
-		}
-		if out[f.Field] == "" {
-			out[f.Field] = asSentence(msg)
-		}
-	}
-	return out, status, true
-}
-
-// asSentence starts s with a capital and ends it with a full stop.
-func asSentence(s string) string {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return s
-	}
-	r, n := utf8.DecodeRuneInString(s)
-	s = string(unicode.ToUpper(r)) + s[n:]
-	if !strings.HasSuffix(s, ".") {
-		s += "."
-	}
-	return s
-}
-
-// optional is nil for an empty form value.
+// optionalValue is nil for an empty form value.
 func optionalValue(s string) *string {
 	if s = strings.TrimSpace(s); s == "" {
 		return nil

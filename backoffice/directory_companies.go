@@ -16,7 +16,7 @@ type companyRow struct {
 }
 
 // ContactCount says how many contacts the company has: "1 contact".
-func (c companyRow) ContactCount() string { return dirCount(c.Contacts, "contact", "contacts") }
+func (c companyRow) ContactCount() string { return countNoun(c.Contacts, "contact", "contacts") }
 
 // companyJSON is a company as the contact form's company search gets it.
 type companyJSON struct {
@@ -71,7 +71,7 @@ type companyPage struct {
 }
 
 // ContactCount says how many contacts the company has: "1 contact".
-func (d *companyPage) ContactCount() string { return dirCount(d.Contacts, "contact", "contacts") }
+func (d *companyPage) ContactCount() string { return countNoun(d.Contacts, "contact", "contacts") }
 
 var companyLabels = map[string]string{"name": "Name", "externalId": "External id"}
 
@@ -118,7 +118,7 @@ func (s *Server) createCompany(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) companyFormError(w http.ResponseWriter, r *http.Request, err error, form map[string]string, c *lt.Company) {
-	errs, status, ok := fieldMessages(err, companyLabels)
+	errs, status, ok := formErrors(err, formFields{Labels: companyLabels})
 	if !ok {
 		s.fail(w, r, err)
 		return
@@ -181,7 +181,7 @@ func (s *Server) deleteCompany(w http.ResponseWriter, r *http.Request) {
 		p := s.page(r, "", "companies")
 		p.Form = companyForm(c)
 		p.Errors = map[string]string{"delete": fmt.Sprintf("%s cannot be deleted while it has %s. Delete them or move them to another company first.",
-			c.Name, dirCount(n, "contact", "contacts"))}
+			c.Name, countNoun(n, "contact", "contacts"))}
 		s.renderCompany(w, r, http.StatusConflict, p, c)
 		return
 	}
@@ -190,11 +190,4 @@ func (s *Server) deleteCompany(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, withDone(dirBackToList(r, "/admin/companies"), "deleted"), http.StatusSeeOther)
-}
-
-func dirCount(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return strconv.Itoa(n) + " " + many
 }

@@ -155,19 +155,11 @@ func uploadedFile(r *http.Request) (*multipart.Part, error) {
 // fileProblem says in one message what is wrong with a file as a whole:
 // its columns, or CSV that cannot be read.
 func fileProblem(err error) string {
-	var e *lt.Error
-	errors.As(err, &e)
-	var parts []string
-	for _, f := range e.Fields {
-		switch {
-		case f.Field == "body" || strings.HasPrefix(f.Message, "the CSV"):
-			parts = append(parts, asSentence(f.Message))
-		default:
-			parts = append(parts, asSentence("column “"+f.Field+"”: "+f.Message))
+	errs, _, _ := formErrors(err, formFields{Name: func(fe lt.FieldError) string {
+		if fe.Field == "body" || strings.HasPrefix(fe.Message, "the CSV") {
+			return ""
 		}
-	}
-	if len(parts) == 0 {
-		return asSentence(e.Message)
-	}
-	return "The file was not imported. " + strings.Join(parts, " ")
+		return "column “" + fe.Field + "”"
+	}})
+	return "The file was not imported. " + errs[""]
 }

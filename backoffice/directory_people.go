@@ -225,7 +225,7 @@ func createPerson[T lt.PersonKind](s *Server, k *personKind[T]) http.Handler {
 // personFormError answers a form that the store or the checks refused
 // with the form again, its messages next to their fields.
 func personFormError[T lt.PersonKind](s *Server, w http.ResponseWriter, r *http.Request, k *personKind[T], err error, form map[string]string, c *T) {
-	errs, status, ok := fieldMessages(err, personLabels)
+	errs, status, ok := formErrors(err, formFields{Labels: personLabels})
 	if !ok {
 		s.fail(w, r, err)
 		return

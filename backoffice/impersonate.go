@@ -2,7 +2,7 @@ package backoffice
 
 // "Open webshop as ...": on a contact, a customer or a token's user, staff
 // open the shop as that person in a new tab, with no extra click
-// (CONTRACT §6). Each click makes a fresh one-time token valid for five
+// (docs/signin.md). Each click makes a fresh one-time token valid for five
 // minutes that remembers the staff member, so the redeem names them in the
 // audit trail and in the JWT's act claim; the answer is a page whose form
 // posts the value to /login and submits itself (app.js). The value travels

@@ -45,19 +45,6 @@ func (s *Server) page(r *http.Request, title, nav string) *pageData {
 	return p
 }
 
-func fieldErrors(err error) map[string]string {
-	out := map[string]string{}
-	if e, ok := err.(*lt.Error); ok {
-		for _, f := range e.Fields {
-			out[f.Field] = f.Message
-		}
-		if len(e.Fields) == 0 {
-			out[""] = e.Message
-		}
-	}
-	return out
-}
-
 // parsePages parses each page template together with the layout, so pages
 // can define the same blocks without clashing.
 func (s *Server) parsePages() (map[string]*template.Template, error) {

@@ -6,7 +6,7 @@ import (
 	lt "github.com/logintokens/logintokens"
 )
 
-// Settings > API keys and Staff: configuration:owner only (CONTRACT §4).
+// Settings > API keys and Staff: configuration:owner only (docs/roles.md).
 // An owner hands out only grants they hold themselves, and changes nothing
 // of a staff member who holds a grant above their own (lt.Grants.Covers).
 // Secrets made here (a key's value, a generated password) are shown once,

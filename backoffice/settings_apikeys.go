@@ -31,7 +31,7 @@ func (s *Server) listAPIKeys(w http.ResponseWriter, r *http.Request) {
 	for i, k := range keys {
 		rows[i] = apiKeyRow{APIKey: k, CreatedBy: k.CreatedBy}
 		if err := mine.CheckManage("API key", k.Grants); err != nil {
-			rows[i].Locked = asSentence(lt.ErrorMessage(err))
+			rows[i].Locked = sentence(lt.ErrorMessage(err))
 		}
 		if n, ok := names[k.CreatedBy]; ok {
 			rows[i].CreatedBy = n
@@ -100,7 +100,7 @@ func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request) {
 		k, value, err = s.Store.CreateAPIKey(r.Context(), n)
 	}
 	if err != nil {
-		errs, status, ok := fieldMessages(err, apiKeyLabels)
+		errs, status, ok := formErrors(err, formFields{Labels: apiKeyLabels})
 		if !ok {
 			s.fail(w, r, err)
 			return

@@ -64,7 +64,7 @@ func (s *Server) renderStaff(w http.ResponseWriter, r *http.Request, status int,
 		p.Title = st.Email
 		d.Self = st.ID == me.ID
 		if err := me.Grants.CheckManage("staff member", st.Grants); err != nil {
-			d.Locked = asSentence(lt.ErrorMessage(err))
+			d.Locked = sentence(lt.ErrorMessage(err))
 		}
 	}
 	p.Data = d
@@ -100,7 +100,7 @@ func (s *Server) createStaff(w http.ResponseWriter, r *http.Request) {
 		st, err = s.Store.CreateStaff(r.Context(), n)
 	}
 	if err != nil {
-		errs, status, ok := fieldMessages(err, staffLabels)
+		errs, status, ok := formErrors(err, formFields{Labels: staffLabels})
 		if !ok {
 			s.fail(w, r, err)
 			return
@@ -148,7 +148,7 @@ func (s *Server) updateStaff(w http.ResponseWriter, r *http.Request) {
 	p.Form = map[string]string{"email": st.Email, "name": name}
 	// A member above the caller's grants is not theirs to change.
 	if err := me.Grants.CheckManage("staff member", st.Grants); err != nil {
-		p.Errors = map[string]string{"": asSentence(lt.ErrorMessage(err))}
+		p.Errors = map[string]string{"": sentence(lt.ErrorMessage(err))}
 		s.renderStaff(w, r, http.StatusForbidden, p, st, st.Grants)
 		return
 	}
@@ -167,7 +167,7 @@ func (s *Server) updateStaff(w http.ResponseWriter, r *http.Request) {
 		updated, err = s.Store.UpdateStaff(r.Context(), st.ID, lt.StaffUpdate{Name: &name, Grants: &gs})
 	}
 	if err != nil {
-		errs, status, ok := fieldMessages(err, staffLabels)
+		errs, status, ok := formErrors(err, formFields{Labels: staffLabels})
 		if !ok {
 			s.fail(w, r, err)
 			return

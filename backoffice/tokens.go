@@ -20,7 +20,7 @@ import (
 
 	lt "github.com/logintokens/logintokens"
 	"github.com/logintokens/logintokens/internal/bounds"
-	"github.com/logintokens/logintokens/tokencsv"
+	"github.com/logintokens/logintokens/internal/web"
 )
 
 const tokensPath = "/admin/login-tokens"
@@ -218,7 +218,10 @@ func (s *Server) listTokens(w http.ResponseWriter, r *http.Request) {
 	v.Sort = f.Sort
 	v.Page, v.PageSize = f.Paging()
 	v.Pages = bounds.LastPage(v.Found, v.PageSize)
-	v.Filters = s.filterForm(r, q)
+	if v.Filters, err = s.filterForm(r, q); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	if v.Editor {
 		v.New = s.newTokenForm(c)
 	}
@@ -247,21 +250,31 @@ func (s *Server) showFilters(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, boundedTarget(tokensPath+"/filters?"+reduced.Encode(), tokensPath+"/filters"), http.StatusSeeOther)
 		return
 	}
-	c := currentFrom(r.Context())
-	v := &tokensView{Query: q, CSRF: c.csrf, Filters: s.filterForm(r, q)}
+	filters, err := s.filterForm(r, q)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := &tokensView{Query: q, CSRF: currentFrom(r.Context()).csrf, Filters: filters}
 	p := s.page(r, "Filter login tokens", "login-tokens")
 	p.Data = v
 	s.render(w, r, http.StatusOK, "tokens_filters", p)
 }
 
-// filterLabels name the list parameters as the filter panel does.
-var filterLabels = map[string]string{
-	"ids": "Ids", "contactIds": "Contact or Customer", "customerIds": "Contact or Customer", "type": "Type",
-	"expiresAtFrom": "Expires At (from)", "expiresAtTo": "Expires At (to)",
-	"createdAtFrom": "Date Created (from)", "createdAtTo": "Date Created (to)",
-	"updatedAtFrom": "Date Updated (from)", "updatedAtTo": "Date Updated (to)",
-	"successfulAttempts": "Successful Attempt", "failedAttempts": "Failed Attempt",
-	"oneTimeUse": "One time use", "status": "Status", "q": "Search", "sort": "Sort", "page": "Page", "pageSize": "Page size",
+// filterLabel names a list parameter as the filter panel does
+// (lt.TokenFilterSpec), the ends of a time range as "(from)" and "(to)".
+func filterLabel(name string) string {
+	for _, p := range lt.TokenFilterSpec {
+		i := slices.Index(p.Params(), name)
+		switch {
+		case i < 0:
+		case p.Kind() == lt.FilterTimeRange:
+			return p.Label + [2]string{" (from)", " (to)"}[i]
+		default:
+			return p.Label
+		}
+	}
+	return name
 }
 
 // invalidFilters lists what is wrong with the parameters, field by field.
@@ -272,11 +285,7 @@ func invalidFilters(err error) []string {
 	}
 	var out []string
 	for _, f := range e.Fields {
-		label := filterLabels[f.Field]
-		if label == "" {
-			label = f.Field
-		}
-		out = append(out, label+": "+f.Message)
+		out = append(out, filterLabel(f.Field)+": "+f.Message)
 	}
 	return out
 }
@@ -289,71 +298,15 @@ func (s *Server) filterTokens(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, lt.Errorf(lt.EINVALID, "the filter form could not be read"))
 		return
 	}
-	form := r.PostForm
-	q := url.Values{}
-	ids, dropped := reduceIDs(form["ids"])
-	if len(ids) > 0 {
-		q.Set("ids", strings.Join(ids, ","))
+	users, err := s.pickedUsers(w, r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
 	}
-	var contacts, customers []string
-	for _, key := range form["user"] {
-		if typ, id, ok := parseUserKey(key); ok {
-			if typ == lt.UserContact {
-				contacts = append(contacts, strconv.FormatInt(id, 10))
-			} else {
-				customers = append(customers, strconv.FormatInt(id, 10))
-			}
-		}
-	}
-	// Without JavaScript the picker is a text field: one match is taken.
-	if typed := strings.TrimSpace(form.Get("userQuery")); typed != "" {
-		hits, err := s.findUsers(r.Context(), typed, 2)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		switch len(hits) {
-		case 0:
-			s.setFlash(w, flashUserNone, 0)
-		case 1:
-			if hits[0].Type == lt.UserContact {
-				contacts = append(contacts, strconv.FormatInt(hits[0].ID, 10))
-			} else {
-				customers = append(customers, strconv.FormatInt(hits[0].ID, 10))
-			}
-		default:
-			s.setFlash(w, flashUserMany, 0)
-		}
-	}
-	if len(contacts) > 0 {
-		q.Set("contactIds", strings.Join(contacts, ","))
-	}
-	if len(customers) > 0 {
-		q.Set("customerIds", strings.Join(customers, ","))
-	}
-	for _, key := range []string{"type", "status"} {
-		if vals := splitList(form[key]); len(vals) > 0 {
-			q.Set(key, strings.Join(vals, ","))
-		}
-	}
-	for _, key := range []string{"expiresAtFrom", "expiresAtTo", "createdAtFrom", "createdAtTo", "updatedAtFrom", "updatedAtTo",
-		"oneTimeUse", "q", "sort", "pageSize"} {
-		if v := strings.TrimSpace(form.Get(key)); v != "" {
-			q.Set(key, v)
-		}
-	}
+	q, dropped := panelQuery(r.PostForm, users)
 	leftOut := false
 	if holdsSecret(q) {
 		q, _, leftOut = reduceSecrets(q)
-	}
-	for _, key := range []string{"successfulAttempts", "failedAttempts"} {
-		op, n := form.Get(key+"Op"), strings.TrimSpace(form.Get(key+"N"))
-		if op != "" && n != "" {
-			q.Set(key, op+":"+n)
-		}
-	}
-	if q.Get("pageSize") == strconv.Itoa(lt.DefaultPageSize) {
-		q.Del("pageSize")
 	}
 	target := listURL(q)
 	if len(target) > bounds.MaxLocation {
@@ -362,6 +315,72 @@ func (s *Server) filterTokens(w http.ResponseWriter, r *http.Request) {
 	}
 	s.setReducedFlash(w, dropped, leftOut)
 	http.Redirect(w, r, target, http.StatusSeeOther)
+}
+
+// pickedUsers are the ids of the people the panel's picker holds, by type.
+// Without JavaScript the picker is a text field: one match is taken, and
+// the next page says why none was.
+func (s *Server) pickedUsers(w http.ResponseWriter, r *http.Request) (map[lt.UserType][]string, error) {
+	ids := map[lt.UserType][]string{}
+	add := func(typ lt.UserType, id int64) { ids[typ] = append(ids[typ], strconv.FormatInt(id, 10)) }
+	for _, key := range r.PostForm["user"] {
+		if typ, id, ok := parseUserKey(key); ok {
+			add(typ, id)
+		}
+	}
+	if typed := strings.TrimSpace(r.PostForm.Get("userQuery")); typed != "" {
+		hits, err := s.findUsers(r.Context(), typed, 2)
+		if err != nil {
+			return nil, err
+		}
+		switch len(hits) {
+		case 0:
+			s.setFlash(w, flashUserNone, 0)
+		case 1:
+			add(hits[0].Type, hits[0].ID)
+		default:
+			s.setFlash(w, flashUserMany, 0)
+		}
+	}
+	return ids, nil
+}
+
+// panelQuery is the list's parameters from the filter panel's form, read
+// by the spec of the filters (lt.TokenFilterSpec) as tokens.js reads it:
+// lists comma-separated, Ids cut down to ids (dropped counts the entries
+// left out), a count as OP:N, the default page size left out, and a new
+// selection on its first page.
+func panelQuery(form url.Values, users map[lt.UserType][]string) (q url.Values, dropped int) {
+	q = url.Values{}
+	setList := func(key string, vals []string) {
+		if len(vals) > 0 {
+			q.Set(key, strings.Join(vals, ","))
+		}
+	}
+	for _, p := range lt.TokenFilterSpec {
+		switch p.Kind() {
+		case lt.FilterTokenIDs:
+			var ids []string
+			ids, dropped = reduceIDs(form[p.Name])
+			setList(p.Name, ids)
+		case lt.FilterUserIDs:
+			setList(p.Name, users[p.User])
+		case lt.FilterChoice:
+			setList(p.Name, splitList(form[p.Name]))
+		case lt.FilterCount:
+			if op, n := form.Get(p.Name+"Op"), strings.TrimSpace(form.Get(p.Name+"N")); op != "" && n != "" {
+				q.Set(p.Name, op+":"+n)
+			}
+		case lt.FilterPage:
+		default:
+			for _, key := range p.Params() {
+				if v := strings.TrimSpace(form.Get(key)); v != "" && (p.Kind() != lt.FilterPageSize || v != p.Default) {
+					q.Set(key, v)
+				}
+			}
+		}
+	}
+	return q, dropped
 }
 
 // searchTokens turns the search box into the list's URL: the list's
@@ -390,36 +409,11 @@ func (s *Server) searchTokens(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, boundedTarget(listURL(reduced), tokensPath), http.StatusSeeOther)
 }
 
-// exportTokens answers the list's selection, every page of it, as the API's
-// CSV. Paging parameters are taken (the screen's links carry them) and
-// ignored: an export is the whole selection.
+// exportTokens answers the list's selection, every page of it, as the API
+// does (web.ExportTokens). The screen's links carry page and pageSize,
+// which the export ignores: it is the whole selection.
 func (s *Server) exportTokens(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	if holdsValue(q["ids"]) {
-		s.fail(w, r, lt.Invalid("ids", "pass token ids, not token values"))
-		return
-	}
-	// A value anywhere else: lt.ParseTokenFilter refuses it, unrepeated.
-	f, err := lt.ParseTokenFilter(q)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	leave, err := s.Gates.Exports.Enter()
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	defer leave()
-	f.Page, f.PageSize = 0, 0
-	started, err := tokencsv.Write(w, func(each func(*lt.LoginToken) error) error {
-		return s.Store.StreamTokens(r.Context(), f, each)
-	})
-	if err != nil {
-		if started {
-			s.log.ErrorContext(r.Context(), "export login tokens", "err", err)
-			panic(http.ErrAbortHandler)
-		}
+	if err := web.ExportTokens(w, r, s.Store, s.Gates, s.log); err != nil {
 		s.fail(w, r, err)
 	}
 }
@@ -470,12 +464,3 @@ func (s *Server) takeFlash(w http.ResponseWriter, r *http.Request) (msg string, 
 	}
 	return "", false
 }
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
-}
-
-func countNoun(n int, one, many string) string { return strconv.Itoa(n) + " " + plural(n, one, many) }

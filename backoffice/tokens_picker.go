@@ -12,57 +12,52 @@ import (
 	"strings"
 
 	lt "github.com/logintokens/logintokens"
+	"github.com/logintokens/logintokens/internal/web"
 )
 
-// findUsers is the store's user search, with searches of one or two
-// characters bounded by the gate the API's search shares.
+// findUsers is the user search (web.FindUsers).
 func (s *Server) findUsers(ctx context.Context, q string, limit int) ([]*lt.UserRef, error) {
-	leave, err := s.Gates.EnterSearch(q)
-	if err != nil {
-		return nil, err
-	}
-	defer leave()
-	return s.Store.SearchUsers(ctx, q, limit)
+	return web.FindUsers(ctx, s.Store, s.Gates, q, limit)
 }
 
-// searchUsers answers the store's user search as the API's
-// /api/v1/users/search does: [{"type","id","name","email","company"}].
-// Like the API, it needs configuration:viewer (the token screen) or
-// users:viewer (the directory).
+// searchUsers answers the user search as the API's /api/v1/users/search
+// does (web.SearchUsers). Like the API, it needs configuration:viewer (the
+// token screen) or users:viewer (the directory).
 func (s *Server) searchUsers(w http.ResponseWriter, r *http.Request) {
 	c := currentFrom(r.Context())
 	if !c.can(lt.AreaConfiguration, lt.LevelViewer) && !c.can(lt.AreaUsers, lt.LevelViewer) {
 		s.fail(w, r, lt.Errorf(lt.EFORBIDDEN, "searching contacts and customers needs the configuration:viewer or users:viewer grant"))
 		return
 	}
-	q := r.URL.Query()
-	limit := 10
-	if raw := q.Get("limit"); raw != "" {
-		n, err := strconv.Atoi(raw)
-		if err != nil || n < 1 || n > 50 {
-			s.fail(w, r, lt.Invalid("limit", "must be an integer from 1 to 50"))
-			return
-		}
-		limit = n
-	}
-	text := strings.TrimSpace(q.Get("q"))
-	if len(text) > 200 {
-		s.fail(w, r, lt.Invalid("q", "at most 200 characters"))
-		return
-	}
-	if lt.HoldsSecret(text) {
-		s.fail(w, r, lt.Invalid("q", "holds a login token value or API key, which is never searched for"))
-		return
-	}
-	hits, err := s.findUsers(r.Context(), text, limit)
-	if err != nil {
+	if err := web.SearchUsers(w, r, s.Store, s.Gates); err != nil {
 		s.fail(w, r, err)
-		return
 	}
-	if hits == nil {
-		hits = []*lt.UserRef{}
+}
+
+// pickedLookup is how many people of each kind a filter looks up by id.
+const pickedLookup = lt.MaxFindUsers / 2
+
+// lookupUsers loads the people of the ids in one store call, by userKey;
+// the deleted and the unknown are missing.
+func (s *Server) lookupUsers(ctx context.Context, ids map[lt.UserType][]int64) (map[string]*lt.UserRef, error) {
+	if len(ids[lt.UserContact])+len(ids[lt.UserCustomer]) == 0 {
+		return nil, nil
 	}
-	writeJSON(w, http.StatusOK, hits)
+	found, err := s.Store.FindUsers(ctx, ids[lt.UserContact], ids[lt.UserCustomer])
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]*lt.UserRef, len(found))
+	for _, u := range found {
+		out[userKey(u.Type, u.ID)] = u
+	}
+	return out, nil
+}
+
+// findUser loads one contact or customer; nil for one deleted or unknown.
+func (s *Server) findUser(ctx context.Context, typ lt.UserType, id int64) (*lt.UserRef, error) {
+	found, err := s.lookupUsers(ctx, map[lt.UserType][]int64{typ: {id}})
+	return found[userKey(typ, id)], err
 }
 
 // userKey is how a picker names a user in a form.

@@ -5,6 +5,7 @@ package backoffice
 // selection. The templates only print; every URL is built here.
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"slices"
@@ -263,20 +264,6 @@ type picker struct {
 	Query                        string // what was typed without choosing (no JavaScript)
 }
 
-// countOps are the attempt conditions in words.
-var countOps = []option{{Value: "eq", Label: "equals"}, {Value: "ne", Label: "does not equal"},
-	{Value: "gt", Label: "more than"}, {Value: "ge", Label: "at least"},
-	{Value: "lt", Label: "less than"}, {Value: "le", Label: "at most"}}
-
-func opLabel(op string) string {
-	for _, o := range countOps {
-		if o.Value == op {
-			return o.Label
-		}
-	}
-	return op
-}
-
 // dateRange is a date range filter.
 type dateRange struct {
 	Key, Label string
@@ -290,15 +277,7 @@ type dateRange struct {
 type countFilter struct {
 	Key, Label string
 	Op, N      string
-}
-
-// Ops are the conditions, the current one selected.
-func (c countFilter) Ops() []option {
-	out := slices.Clone(countOps)
-	for i := range out {
-		out[i].Selected = out[i].Value == c.Op
-	}
-	return out
+	Ops        []option // the conditions, the current one selected
 }
 
 // check is one checkbox or radio of a group.
@@ -309,21 +288,31 @@ type check struct {
 
 // filterForm is the filter panel.
 type filterForm struct {
-	IDs        string
-	Users      *picker
-	Types      []check
-	Ranges     []dateRange
-	Counts     []countFilter
-	OneTimeUse []check
-	Statuses   []check
-	Q          string
-	Sort       string
-	PageSize   string
-	Chips      []filterChip
+	IDs    string
+	Users  *picker
+	Ranges []dateRange
+	Counts []countFilter
+	// Checks are the boxes of each list of choices and the radios of each
+	// yes-or-no filter, by parameter.
+	Checks   map[string][]check
+	Q        string
+	Sort     string
+	PageSize string
+	Chips    []filterChip
 }
 
 // Active counts the filters in use.
 func (f *filterForm) Active() int { return len(f.Chips) }
+
+// Label names a filter (lt.TokenFilterSpec).
+func (f *filterForm) Label(name string) string { return filterLabel(name) }
+
+// Spec is the spec of the filters as JSON, which tokens.js reads from the
+// panel to build the list's URL as panelQuery does.
+func (f *filterForm) Spec() (string, error) {
+	b, err := json.Marshal(lt.TokenFilterSpec)
+	return string(b), err
+}
 
 // filterChip is an active filter above the table, with a link without it.
 type filterChip struct {
@@ -335,125 +324,128 @@ type filterChip struct {
 }
 
 // filterForm reads the panel's state from the parameters, leniently: the
-// panel shows even parameters that the list refuses, to be corrected.
-func (s *Server) filterForm(r *http.Request, q url.Values) *filterForm {
-	f := &filterForm{Q: q.Get("q"), Sort: q.Get("sort"), PageSize: q.Get("pageSize")}
-	remove := func(keys ...string) string { return listURL(without(q, append(keys, "page")...)) }
-	chip := func(label, text string, keys ...string) {
-		f.Chips = append(f.Chips, filterChip{Label: label, Text: text, RemoveURL: remove(keys...)})
+// panel shows even parameters that the list refuses, to be corrected. Its
+// filters and chips follow the spec of the filters (lt.TokenFilterSpec).
+func (s *Server) filterForm(r *http.Request, q url.Values) (*filterForm, error) {
+	f := &filterForm{Q: q.Get("q"), Sort: q.Get("sort"), PageSize: q.Get("pageSize"), Checks: map[string][]check{}}
+	chip := func(p lt.FilterParam, c filterChip) {
+		c.Label = p.Label
+		if c.Text != "" || c.From != "" || c.To != "" {
+			c.RemoveURL = listURL(without(q, append(p.Params(), "page")...))
+			f.Chips = append(f.Chips, c)
+		}
 	}
-
-	ids := splitList(q["ids"])
-	f.IDs = strings.Join(ids, "\n")
-	if len(ids) > 0 {
-		chip("Ids", strings.Join(ids, ", "), "ids")
-	}
-
-	f.Users = &picker{ID: "filter-user", Label: "Contact or Customer", Name: "user", Multiple: true,
-		Hint: "Type a name, email or company and choose; several are allowed."}
-	var names []string
-	for _, kind := range []struct {
-		key string
-		typ lt.UserType
-	}{{"contactIds", lt.UserContact}, {"customerIds", lt.UserCustomer}} {
-		for i, raw := range splitList(q[kind.key]) {
-			id, err := strconv.ParseInt(raw, 10, 64)
-			if err != nil || id <= 0 {
-				continue
+	for _, p := range lt.TokenFilterSpec {
+		vals := splitList(q[p.Name])
+		switch p.Kind() {
+		case lt.FilterTokenIDs:
+			f.IDs = strings.Join(vals, "\n")
+			chip(p, filterChip{Text: strings.Join(vals, ", ")})
+		case lt.FilterUserIDs:
+			// One picker and one chip for all of them.
+			if f.Users == nil {
+				if err := s.pickedFilter(r, f, q, p.Label); err != nil {
+					return nil, err
+				}
 			}
-			u := &lt.UserRef{Type: kind.typ, ID: id, Name: typeLabel(kind.typ) + " " + raw}
-			if i < 50 {
-				u, _ = s.userRef(r, kind.typ, id)
+		case lt.FilterChoice:
+			f.Checks[p.Name] = checks(p.Choices, vals)
+			var labels []string
+			for _, v := range vals {
+				labels = append(labels, choiceLabel(p.Choices, v))
 			}
-			p := pickedFrom(u)
-			f.Users.Selected = append(f.Users.Selected, p)
-			names = append(names, p.Name)
+			chip(p, filterChip{Text: strings.Join(labels, ", ")})
+		case lt.FilterTimeRange:
+			ends := p.Params()
+			d := dateRange{Key: p.Name, Label: p.Label, FromRaw: q.Get(ends[0]), ToRaw: q.Get(ends[1])}
+			d.From, d.To = utcDay(d.FromRaw), utcDay(d.ToRaw)
+			f.Ranges = append(f.Ranges, d)
+			chip(p, filterChip{From: d.FromRaw, To: d.ToRaw})
+		case lt.FilterCount:
+			c := countFilter{Key: p.Name, Label: p.Label, Op: "gt"}
+			if raw := q.Get(p.Name); raw != "" {
+				c.Op, c.N, _ = strings.Cut(raw, ":")
+				chip(p, filterChip{Text: choiceLabel(p.Choices, c.Op) + " " + c.N})
+			}
+			for _, o := range p.Choices {
+				c.Ops = append(c.Ops, option{Value: o.Value, Label: o.Label, Selected: o.Value == c.Op})
+			}
+			f.Counts = append(f.Counts, c)
+		case lt.FilterBool:
+			raw := q.Get(p.Name)
+			f.Checks[p.Name] = append([]check{{Value: "", Label: "Any", Checked: raw == ""}}, checks(p.Choices, []string{raw})...)
+			if raw != "" {
+				chip(p, filterChip{Text: choiceLabel(p.Choices, raw)})
+			}
+		case lt.FilterText:
+			chip(p, filterChip{Text: q.Get(p.Name)})
 		}
 	}
-	if len(names) > 0 {
-		chip("Contact or Customer", strings.Join(names, ", "), "contactIds", "customerIds")
-	}
-
-	types := splitList(q["type"])
-	for _, t := range []lt.UserType{lt.UserContact, lt.UserCustomer, lt.UserAnonymous} {
-		f.Types = append(f.Types, check{Value: string(t), Label: typeLabel(t), Checked: slices.Contains(types, string(t))})
-	}
-	if len(types) > 0 {
-		var labels []string
-		for _, t := range types {
-			labels = append(labels, typeLabel(lt.UserType(t)))
-		}
-		chip("Type", strings.Join(labels, ", "), "type")
-	}
-
-	for _, rg := range []struct{ key, label string }{{"expiresAt", "Expires At"}, {"createdAt", "Date Created"}, {"updatedAt", "Date Updated"}} {
-		d := dateRange{Key: rg.key, Label: rg.label, FromRaw: q.Get(rg.key + "From"), ToRaw: q.Get(rg.key + "To")}
-		d.From, d.To = utcDay(d.FromRaw), utcDay(d.ToRaw)
-		f.Ranges = append(f.Ranges, d)
-		if d.FromRaw != "" || d.ToRaw != "" {
-			f.Chips = append(f.Chips, filterChip{Label: rg.label, From: d.FromRaw, To: d.ToRaw,
-				RemoveURL: remove(rg.key+"From", rg.key+"To")})
-		}
-	}
-
-	for _, cf := range []struct{ key, label string }{{"successfulAttempts", "Successful Attempt"}, {"failedAttempts", "Failed Attempt"}} {
-		c := countFilter{Key: cf.key, Label: cf.label, Op: "gt"}
-		if raw := q.Get(cf.key); raw != "" {
-			op, n, _ := strings.Cut(raw, ":")
-			c.Op, c.N = op, n
-			chip(cf.label, opLabel(op)+" "+n, cf.key)
-		}
-		f.Counts = append(f.Counts, c)
-	}
-
-	otu := q.Get("oneTimeUse")
-	f.OneTimeUse = []check{{Value: "", Label: "Any", Checked: otu == ""}, {Value: "true", Label: "Yes", Checked: otu == "true"},
-		{Value: "false", Label: "No", Checked: otu == "false"}}
-	switch otu {
-	case "true":
-		chip("One time use", "Yes", "oneTimeUse")
-	case "false":
-		chip("One time use", "No", "oneTimeUse")
-	case "":
-	default:
-		chip("One time use", otu, "oneTimeUse")
-	}
-
-	statuses := splitList(q["status"])
-	for _, st := range []lt.TokenStatus{lt.StatusActive, lt.StatusExpired, lt.StatusUsed} {
-		f.Statuses = append(f.Statuses, check{Value: string(st), Label: titleCase(string(st)), Checked: slices.Contains(statuses, string(st))})
-	}
-	if len(statuses) > 0 {
-		chip("Status", strings.Join(statuses, ", "), "status")
-	}
-	if f.Q != "" {
-		chip("Search", f.Q, "q")
-	}
-	return f
+	return f, nil
 }
 
-// userRef loads a contact or customer for a picker; one that is gone shows
-// by its id (found is false).
-func (s *Server) userRef(r *http.Request, typ lt.UserType, id int64) (u *lt.UserRef, found bool) {
-	u = &lt.UserRef{Type: typ, ID: id, Name: typeLabel(typ) + " " + strconv.FormatInt(id, 10)}
-	switch typ {
-	case lt.UserContact:
-		c, err := s.Store.FindContactByID(r.Context(), id)
-		if err != nil || c.DeletedAt != nil {
-			return u, false
+// pickedFilter is the Contact or Customer filter: its picker holds the
+// people of the contactIds and customerIds parameters, looked up in one
+// call (the first pickedLookup of each kind; the rest, and those gone,
+// show by their ids), and its one chip names them all.
+func (s *Server) pickedFilter(r *http.Request, f *filterForm, q url.Values, label string) error {
+	f.Users = &picker{ID: "filter-user", Label: label, Name: "user", Multiple: true,
+		Hint: "Type a name, email or company and choose; several are allowed."}
+	var params []string
+	var picked []*lt.UserRef
+	lookup := map[lt.UserType][]int64{}
+	for _, p := range lt.TokenFilterSpec {
+		if p.Kind() != lt.FilterUserIDs {
+			continue
 		}
-		u.Name, u.Email = lt.FullName(c.FirstName, c.LastName), c.Email
-		if co, err := s.Store.FindCompanyByID(r.Context(), c.CompanyID); err == nil {
-			u.Company = &lt.CompanyRef{ID: co.ID, Name: co.Name}
+		params = append(params, p.Name)
+		for _, raw := range splitList(q[p.Name]) {
+			if id, err := strconv.ParseInt(raw, 10, 64); err == nil && id > 0 {
+				picked = append(picked, &lt.UserRef{Type: p.User, ID: id, Name: typeLabel(p.User) + " " + raw})
+				if len(lookup[p.User]) < pickedLookup {
+					lookup[p.User] = append(lookup[p.User], id)
+				}
+			}
 		}
-	case lt.UserCustomer:
-		c, err := s.Store.FindCustomerByID(r.Context(), id)
-		if err != nil || c.DeletedAt != nil {
-			return u, false
-		}
-		u.Name, u.Email = lt.FullName(c.FirstName, c.LastName), c.Email
 	}
-	return u, true
+	found, err := s.lookupUsers(r.Context(), lookup)
+	if err != nil {
+		return err
+	}
+	var names []string
+	for _, u := range picked {
+		if known := found[userKey(u.Type, u.ID)]; known != nil {
+			u = known
+		}
+		pu := pickedFrom(u)
+		f.Users.Selected = append(f.Users.Selected, pu)
+		names = append(names, pu.Name)
+	}
+	if len(names) > 0 {
+		f.Chips = append(f.Chips, filterChip{Label: label, Text: strings.Join(names, ", "),
+			RemoveURL: listURL(without(q, append(params, "page")...))})
+	}
+	return nil
+}
+
+// checks are the boxes of choices, those of vals checked.
+func checks(choices []lt.Choice, vals []string) []check {
+	out := make([]check, len(choices))
+	for i, c := range choices {
+		out[i] = check{Value: c.Value, Label: c.Label, Checked: slices.Contains(vals, c.Value)}
+	}
+	return out
+}
+
+// choiceLabel names a value of a filter; a value that is none of its
+// choices shows as it is.
+func choiceLabel(choices []lt.Choice, v string) string {
+	for _, c := range choices {
+		if c.Value == v {
+			return c.Label
+		}
+	}
+	return v
 }
 
 // utcDay is the YYYY-MM-DD a date input shows for a filter time.
@@ -466,11 +458,4 @@ func utcDay(raw string) string {
 		return ""
 	}
 	return t.UTC().Format(time.DateOnly)
-}
-
-func titleCase(s string) string {
-	if s == "" {
-		return ""
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
 }

@@ -19,8 +19,8 @@ import (
 const (
 	// leeway absorbs clock differences between the service and the shop.
 	leeway = 30 * time.Second
-	// maxLifetime is the longest exp - iat the service promises (CONTRACT
-	// §6: exp at most 120 s after iat); anything longer is not its JWT.
+	// maxLifetime is the longest exp - iat the service promises (docs/signin.md:
+	// exp at most 120 s after iat); anything longer is not its JWT.
 	maxLifetime = 120 * time.Second
 	// refetchEvery bounds how often an unknown kid makes the shop fetch the
 	// JWKS again, so forged kids cannot turn the shop against the service.
@@ -33,7 +33,7 @@ const (
 	maxJWKSSize = 1 << 20
 )
 
-// claims are the assertion's claims the shop uses (CONTRACT §6).
+// claims are the assertion's claims the shop uses (docs/signin.md).
 type claims struct {
 	jwt.RegisteredClaims
 	LoginToken string            `json:"loginToken"`

@@ -188,7 +188,7 @@ func (o *object) decode(name string, dst any, want string) bool {
 	return true
 }
 
-// int64Ptr reads a positive integer id (absent or null: nil).
+// id reads a positive integer id (absent or null: nil).
 func (o *object) id(name string) *int64 {
 	var n int64
 	if !o.decode(name, &n, "a positive integer") {

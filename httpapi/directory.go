@@ -7,21 +7,18 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
-	"strings"
 
 	lt "github.com/logintokens/logintokens"
+	"github.com/logintokens/logintokens/internal/web"
 )
 
-// The directory (CONTRACT §5 "Directory"): companies, contacts and
+// The directory (docs/api.md, "Directory"): companies, contacts and
 // customers. The answers are the domain types themselves: ids, the
 // editable fields, createdAt and updatedAt.
 
 // readOnlyDirectoryFields may appear in a body copied from an answer, but
 // cannot be set.
 var readOnlyDirectoryFields = []string{"id", "createdAt", "updatedAt"}
-
-// maxDirectoryQueryLen bounds the q of the directory lists and the user search.
-const maxDirectoryQueryLen = 200
 
 // directoryFilter reads q, page, pageSize and, for contacts, companyId
 // (the server has refused the parameters the route does not document).
@@ -32,8 +29,8 @@ func directoryFilter(q url.Values) (lt.DirectoryFilter, error) {
 	if f.Page, f.PageSize, err = lt.ParsePaging(q); err != nil {
 		v.Merge(err)
 	}
-	f.Q = singleParam(&v, q, "q", maxDirectoryQueryLen)
-	if s := singleParam(&v, q, "companyId", 20); s != "" {
+	f.Q = web.QueryValue(&v, q, "q", web.MaxSearchLen)
+	if s := web.QueryValue(&v, q, "companyId", 20); s != "" {
 		if n, err := strconv.ParseInt(s, 10, 64); err != nil || n <= 0 {
 			v.Add("companyId", "must be a positive integer")
 		} else {
@@ -41,30 +38,6 @@ func directoryFilter(q url.Values) (lt.DirectoryFilter, error) {
 		}
 	}
 	return f, v.Err()
-}
-
-// singleParam returns a query parameter given at most once, trimmed. A
-// token value or API key in it is refused, without being repeated: no
-// directory search looks for one.
-func singleParam(v *lt.Validation, q url.Values, name string, maxLen int) string {
-	vals := q[name]
-	switch {
-	case len(vals) == 0:
-		return ""
-	case len(vals) > 1:
-		v.Add(name, "give it once")
-		return ""
-	}
-	s := strings.TrimSpace(vals[0])
-	if lt.HoldsSecret(s) {
-		v.Add(name, "holds a login token value or API key, which is never searched for")
-		return ""
-	}
-	if len(s) > maxLen {
-		v.Add(name, "at most %d characters", maxLen)
-		return ""
-	}
-	return s
 }
 
 // refuseNull records an error for each field that is present as null but
@@ -325,39 +298,7 @@ func (p people[T]) delete(w http.ResponseWriter, r *http.Request) error {
 
 // --- the user picker
 
-// Bounds of the user search's limit.
-const (
-	defaultSearchLimit = 20
-	maxSearchLimit     = 100
-)
-
+// searchUsers is the user picker's search (web.SearchUsers).
 func (s *Server) searchUsers(w http.ResponseWriter, r *http.Request, c *caller) error {
-	q := r.URL.Query()
-	var v lt.Validation
-	text := singleParam(&v, q, "q", maxDirectoryQueryLen)
-	limit := defaultSearchLimit
-	if s := singleParam(&v, q, "limit", 20); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > maxSearchLimit {
-			v.Add("limit", "must be an integer from 1 to %d", maxSearchLimit)
-		}
-		limit = n
-	}
-	if err := v.Err(); err != nil {
-		return err
-	}
-	leave, err := s.Gates.EnterSearch(text)
-	if err != nil {
-		return err
-	}
-	defer leave()
-	hits, err := s.Store.SearchUsers(r.Context(), text, limit)
-	if err != nil {
-		return err
-	}
-	if hits == nil {
-		hits = []*lt.UserRef{}
-	}
-	writeJSON(w, http.StatusOK, hits)
-	return nil
+	return web.SearchUsers(w, r, s.Store, s.Gates)
 }

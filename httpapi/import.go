@@ -14,7 +14,7 @@ import (
 	"github.com/logintokens/logintokens/importcsv"
 )
 
-// Imports (CONTRACT §5 "Directory") take a JSON array of objects or CSV
+// Imports (docs/api.md, "Directory") take a JSON array of objects or CSV
 // with a header row, with the same names: firstName, lastName, email,
 // externalId, disabled and, for contacts, companyId or companyExternalId.
 //

@@ -563,7 +563,7 @@ Every error is an RFC 9457 problem document, ` + "`application/problem+json`" + 
 	return b.String()
 }
 
-// oaRedeemOutcomes explains the order of redeem checks (CONTRACT §5).
+// oaRedeemOutcomes explains the order of redeem checks (docs/api.md).
 func oaRedeemOutcomes() string {
 	return `Redeem checks in this order; the first that applies answers:
 
@@ -586,9 +586,8 @@ type oaDocs struct {
 	err  error
 }
 
-// oaDocsCache holds each server's documents. The route table is fixed when
+// oaDocsOnce holds a server's documents. The route table is fixed when
 // New returns, so building once on first use is the same as at startup.
-
 type oaDocsOnce struct {
 	once sync.Once
 	d    oaDocs

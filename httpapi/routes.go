@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"slices"
 
 	lt "github.com/logintokens/logintokens"
 )
@@ -64,10 +65,7 @@ var (
 	pickerUsers = anyGrant(lt.Grant{Area: lt.AreaConfiguration, Level: lt.LevelViewer}, lt.Grant{Area: lt.AreaUsers, Level: lt.LevelViewer})
 )
 
-var pagingParams = []param{
-	{"page", "integer", "1-based page"},
-	{"pageSize", "integer", "items per page, 1 to 500 (default 25)"},
-}
+var pagingParams = specParams(lt.PagingSpec)
 
 // listPagingParams are the paging of the token list and the directory's
 // lists, which page no deeper than bounds.MaxListRows.
@@ -78,24 +76,36 @@ var listPagingParams = []param{
 
 var directoryListParams = append([]param{{"q", "string", "case-insensitive text in name, email or external id: anywhere in them when it holds three letters or digits in a row, else at their start"}}, listPagingParams...)
 
-// tokenFilterParams documents the token list's filters (CONTRACT §5).
-var tokenFilterParams = []param{
-	{"ids", "array", "token ids (never values); repeat or comma-separate"},
-	{"contactIds", "[]integer", "contact ids"},
-	{"customerIds", "[]integer", "customer ids"},
-	{"type", "array", "contact, customer, anonymous"},
-	{"expiresAtFrom", "string", "RFC 3339 time or YYYY-MM-DD (inclusive)"},
-	{"expiresAtTo", "string", "RFC 3339 time or YYYY-MM-DD (inclusive)"},
-	{"createdAtFrom", "string", "RFC 3339 time or YYYY-MM-DD (inclusive)"},
-	{"createdAtTo", "string", "RFC 3339 time or YYYY-MM-DD (inclusive)"},
-	{"updatedAtFrom", "string", "RFC 3339 time or YYYY-MM-DD (inclusive)"},
-	{"updatedAtTo", "string", "RFC 3339 time or YYYY-MM-DD (inclusive)"},
-	{"successfulAttempts", "string", "OP:N with OP one of eq ne lt le gt ge"},
-	{"failedAttempts", "string", "OP:N with OP one of eq ne lt le gt ge"},
-	{"oneTimeUse", "boolean", "true or false"},
-	{"status", "array", "active, expired, used"},
-	{"q", "string", "case-insensitive text in name, email, company or extra; a token value here is refused (pass its id in ids)"},
-	{"sort", "string", "name type expiresAt lastAccessedAt successfulAttempts failedAttempts oneTimeUse createdAt updatedAt; - prefix for descending (default -createdAt)"},
+// tokenFilterParams are the token list's filters without its paging,
+// from the one spec of them (lt.TokenFilterSpec); the list adds
+// listPagingParams, the export takes them alone.
+var (
+	tokenFilterParams = specParams(slices.DeleteFunc(slices.Clone(lt.TokenFilterSpec), func(p lt.FilterParam) bool {
+		return p.Kind() == lt.FilterPage || p.Kind() == lt.FilterPageSize
+	}))
+)
+
+// specParams documents the parameters of filters: lists as arrays (of
+// integers for people's ids), a time range as its two ends.
+func specParams(spec []lt.FilterParam) []param {
+	var out []param
+	for _, p := range spec {
+		typ := "string"
+		switch p.Kind() {
+		case lt.FilterTokenIDs, lt.FilterChoice:
+			typ = "array"
+		case lt.FilterUserIDs:
+			typ = "[]integer"
+		case lt.FilterBool:
+			typ = "boolean"
+		case lt.FilterPage, lt.FilterPageSize:
+			typ = "integer"
+		}
+		for _, name := range p.Params() {
+			out = append(out, param{name, typ, p.Help})
+		}
+	}
+	return out
 }
 
 func (s *Server) routeTable() []route {
@@ -106,7 +116,7 @@ func (s *Server) routeTable() []route {
 	return []route{
 		// Login tokens.
 		{"GET", "/api/v1/login-tokens", cfgViewer, s.listTokens, doc{id: "listTokens", summary: "List login tokens", tag: tokens,
-			query: append(tokenFilterParams, listPagingParams...), ok: 200, resp: "LoginTokenList", errors: []int{429}}},
+			query: slices.Concat(tokenFilterParams, listPagingParams), ok: 200, resp: "LoginTokenList", errors: []int{429}}},
 		{"POST", "/api/v1/login-tokens", cfgEditor, s.createToken, doc{id: "createToken", summary: "Create a login token", tag: tokens,
 			body: "NewLoginToken", ok: 201, resp: "IssuedLoginToken"}},
 		{"GET", "/api/v1/login-tokens.csv", cfgViewer, s.exportTokens, doc{id: "exportTokens", summary: "Export the filtered login tokens as CSV", tag: tokens,

@@ -1,4 +1,4 @@
-// Package httpapi is the JSON admin API (CONTRACT §5): login tokens, the
+// Package httpapi is the JSON admin API (docs/api.md): login tokens, the
 // directory, API keys and redeem, with API-key authorization by grant,
 // problem+json errors, the OpenAPI document generated from the same route
 // table that the mux is built from, and the ops routes.

@@ -9,7 +9,7 @@ import (
 	"github.com/logintokens/logintokens/redeem"
 )
 
-// page is the list envelope of CONTRACT §5.
+// page is the list envelope of every list (docs/api.md).
 type page[T any] struct {
 	Items      []T `json:"items"`
 	ItemsFound int `json:"itemsFound"`

@@ -1,5 +1,4 @@
-// Package importcsv reads contact and customer imports (CONTRACT §5
-// "Directory") from CSV with a header row, and hands rows read from CSV
+// Package importcsv reads contact and customer imports (docs/api.md, "Directory") from CSV with a header row, and hands rows read from CSV
 // or from the API's JSON to the store, so that the admin API and the
 // backoffice's upload take the same files the same way.
 //

@@ -224,7 +224,7 @@ func (s *Signer) JWKS(ctx context.Context) (jose.JSONWebKeySet, error) {
 	return jose.JSONWebKeySet{Keys: pub}, err
 }
 
-// Claims are the assertion's claims beyond the registered ones (CONTRACT §6).
+// Claims are the assertion's claims beyond the registered ones (docs/signin.md).
 type Claims struct {
 	jwt.Claims
 	LoginToken string            `json:"loginToken"`

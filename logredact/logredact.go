@@ -1,4 +1,4 @@
-// Package logredact keeps secrets out of logs (CONTRACT §3): anything
+// Package logredact keeps secrets out of logs (docs/secrets.md): anything
 // shaped like a token value or an API key is cut to lt_<id>_… / ltk_<id>_…,
 // and the query parameters token, mtoken and PASSWORD lose their value,
 // whatever it is. The service's loggers wrap their handler in NewHandler,

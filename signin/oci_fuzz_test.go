@@ -34,7 +34,7 @@ func parseAllow(tb testing.TB, raw []string) []*url.URL {
 }
 
 // withinEntry is the test's own reading of the rule HookAllowed applies
-// (CONTRACT §6): the hook is an absolute http(s) URL without a user part,
+// (docs/signin.md): the hook is an absolute http(s) URL without a user part,
 // with exactly the entry's scheme, host (ASCII, any case) and port (the
 // scheme's default when unwritten), a path that is the entry's path or
 // lies under it up to a "/", no "." or ".." segment, no ";" (a path

@@ -1,4 +1,4 @@
-// Package signin is sign-in in the browser (CONTRACT §6): the login link's
+// Package signin is sign-in in the browser (docs/signin.md): the login link's
 // page at /login, which looks nothing up until a person presses its
 // button, the redeem behind it, the OCI punchout entry at /oci/login, and
 // the hand-off page that form-posts the signed assertion to the shop.

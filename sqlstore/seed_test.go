@@ -205,7 +205,7 @@ func allTokens(t *testing.T, s *sqlstore.Store) []*lt.LoginToken {
 	return all
 }
 
-// filterInGo is CONTRACT §5's list applied to every token in Go.
+// filterInGo is the token list's filters (docs/api.md) applied to every token in Go.
 func filterInGo(all []*lt.LoginToken, f lt.TokenFilter, now time.Time) []*lt.LoginToken {
 	var out []*lt.LoginToken
 	for _, tok := range all {

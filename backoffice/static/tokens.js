@@ -314,60 +314,90 @@
 
   // ---- the list ---------------------------------------------------------------
 
-  // filterURL builds the list's URL from the filter panel, with the API's
-  // parameter names; null when something must be corrected first, "" when
-  // the form must post (the server then explains what it left out).
+  // filterSpec is the spec of the list's filters (lt.TokenFilterSpec),
+  // which the server renders into the filter panel: each filter's
+  // parameter name and kind.
+  const filterSpec = (form) => JSON.parse(form.dataset.filterSpec);
+
+  // filterURL builds the list's URL from the filter panel by the spec, as
+  // the server's panelQuery does when the panel posts; null when something
+  // must be corrected first, "" when the form must post (the server then
+  // explains what it left out).
   function filterURL(form) {
     const p = new URLSearchParams();
-    const ids = form.elements.ids;
-    const err = $("#filter-ids-error", form);
-    const { ids: list, bad } = reduceIds(ids.value);
-    if (bad) {
-      err.textContent = `${bad === 1 ? "One entry looks" : bad + " entries look"} like a token value but hold${bad === 1 ? "s" : ""} no valid token id. Correct or remove ${bad === 1 ? "it" : "them"}.`;
-      err.hidden = false;
-      ids.setAttribute("aria-invalid", "true");
-      ids.focus();
-      return null;
+    const picked = $$("[data-picker] input[type=hidden][name=user]", form).map((h) => h.value.split(":"));
+    const setList = (name, vals) => { if (vals.length) p.set(name, vals.join(",")); };
+    let ids = { name: "", list: [] };
+    for (const f of filterSpec(form)) {
+      const el = form.elements[f.name];
+      switch (f.kind) {
+        case "tokenIds":
+          ids = { name: f.name, list: panelIds(form, el) };
+          if (!ids.list) return null;
+          setList(f.name, ids.list);
+          break;
+        case "userIds":
+          setList(f.name, picked.filter(([t]) => t === f.user).map(([, id]) => id));
+          break;
+        case "choice":
+          setList(f.name, $$(`input[name=${f.name}]:checked`, form).map((c) => c.value));
+          break;
+        case "timeRange":
+          for (const input of [form.elements[f.name + "From"], form.elements[f.name + "To"]]) {
+            if (input.value) p.set(input.name, dayEdge(input.value, input.dataset.dayEdge));
+          }
+          break;
+        case "count": {
+          const n = form.elements[f.name + "N"].value.trim();
+          if (n !== "") p.set(f.name, `${form.elements[f.name + "Op"].value}:${n}`);
+          break;
+        }
+        case "bool": {
+          const c = $(`input[name=${f.name}]:checked`, form);
+          if (c && c.value) p.set(f.name, c.value);
+          break;
+        }
+        case "text": {
+          const q = el.value.trim();
+          const inQ = valueIds(q);
+          if (inQ.holds) {
+            // A search for a value is a search for its token: the Ids filter.
+            if (!inQ.ids.length) return ""; // an API key: the form posts, the server says why it is left out
+            el.value = "";
+            setList(ids.name, ids.list.concat(inQ.ids.filter((id) => !ids.list.includes(id))));
+          } else if (q) p.set(f.name, q);
+          break;
+        }
+        case "sort":
+          if (el.value) p.set(f.name, el.value);
+          break;
+        case "pageSize":
+          if (el.value && el.value !== f.default) p.set(f.name, el.value);
+          break;
+      }
     }
-    err.hidden = true;
-    ids.removeAttribute("aria-invalid");
-    ids.value = list.join("\n"); // a pasted value leaves the field too
-    if (list.length) p.set("ids", list.join(","));
-    const contacts = [], customers = [];
-    $$("[data-picker] input[type=hidden][name=user]", form).forEach((h) => {
-      const [t, id] = h.value.split(":");
-      (t === "contact" ? contacts : customers).push(id);
-    });
-    if (contacts.length) p.set("contactIds", contacts.join(","));
-    if (customers.length) p.set("customerIds", customers.join(","));
-    $$("input[data-day-edge]", form).forEach((input) => {
-      if (input.value) p.set(input.name, dayEdge(input.value, input.dataset.dayEdge));
-    });
-    for (const key of ["successfulAttempts", "failedAttempts"]) {
-      const n = form.elements[key + "N"].value.trim();
-      if (n !== "") p.set(key, `${form.elements[key + "Op"].value}:${n}`);
-    }
-    const otu = $("input[name=oneTimeUse]:checked", form);
-    if (otu && otu.value) p.set("oneTimeUse", otu.value);
-    for (const key of ["status", "type"]) {
-      const vals = $$(`input[name=${key}]:checked`, form).map((c) => c.value);
-      if (vals.length) p.set(key, vals.join(","));
-    }
-    const q = form.elements.q.value.trim();
-    const inQ = valueIds(q);
-    if (inQ.holds) {
-      // A search for a value is a search for its token: the Ids filter.
-      if (!inQ.ids.length) return ""; // an API key: the form posts, the server says why it is left out
-      form.elements.q.value = "";
-      const all = list.concat(inQ.ids.filter((id) => !list.includes(id)));
-      p.set("ids", all.join(","));
-    } else if (q) p.set("q", q);
-    if (form.elements.sort.value) p.set("sort", form.elements.sort.value);
-    const size = form.elements.pageSize.value;
-    if (size && size !== "25") p.set("pageSize", size);
     p.sort();
     const s = p.toString();
     return s ? `${LIST}?${s}` : LIST;
+  }
+
+  // panelIds reads the Ids field: token values are cut down to their ids,
+  // and the field then shows the ids only; null, with the field marked,
+  // when an entry looks like a value but holds no id.
+  function panelIds(form, field) {
+    const err = $(`#${field.id}-error`, form);
+    const { ids, bad } = reduceIds(field.value);
+    if (bad) {
+      err.textContent = `${bad === 1 ? "One entry looks" : bad + " entries look"} like a token value but hold${bad === 1 ? "s" : ""} no valid token id. Correct or remove ${bad === 1 ? "it" : "them"}.`;
+      err.hidden = false;
+      field.setAttribute("aria-invalid", "true");
+      field.focus();
+      return null;
+    }
+    err.hidden = true;
+    field.removeAttribute("aria-invalid");
+    field.value = ids.join("\n"); // a pasted value leaves the field too
+    return ids;
   }
 
   // searchURL builds the list's URL from the search box: the list's other

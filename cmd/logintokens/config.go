@@ -17,7 +17,7 @@ import (
 	"github.com/logintokens/logintokens/sqlstore"
 )
 
-// Defaults of CONTRACT §7.
+// Defaults of the settings (README, "Configuration").
 const (
 	defaultAddr                    = ":8080"
 	defaultDatabaseURL             = "sqlite:logintokens-data/logintokens.db"

@@ -8,7 +8,7 @@ import (
 )
 
 // newLogger logs to w as text or JSON. Every string that reaches a log
-// line, the message included, passes through logredact (CONTRACT §3).
+// line, the message included, passes through logredact (docs/secrets.md).
 func newLogger(w io.Writer, format string) *slog.Logger {
 	var h slog.Handler = slog.NewTextHandler(w, nil)
 	if format == "json" {

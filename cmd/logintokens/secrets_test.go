@@ -10,8 +10,7 @@ import (
 	lt "github.com/logintokens/logintokens"
 )
 
-// A copy of the database files alone must let no one sign in (CONTRACT
-// §3): no token value, API key or password is stored in the clear.
+// A copy of the database files alone must let no one sign in (docs/secrets.md): no token value, API key or password is stored in the clear.
 func TestDatabaseFilesHoldNoSecret(t *testing.T) {
 	db := newSQLiteDB(t)
 	var secrets []string
