@@ -358,7 +358,7 @@ func tokenIDs() filterCodec {
 					break
 				}
 				if !ValidID(s) {
-					v.Add(p.Name, "%s is not a token id (12 to 26 lowercase letters and digits)", QuoteInput(s))
+					v.Add(p.Name, "%s is not a token id (%s)", QuoteInput(s), IDShape)
 					continue
 				}
 				f.IDs = append(f.IDs, s)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	lt "github.com/logintokens/logintokens"
+	"github.com/logintokens/logintokens/backoffice"
 	"github.com/logintokens/logintokens/sqlstore/sqlstoretest"
 )
 
@@ -39,9 +40,9 @@ func tokKinds(t *testing.T, fn func(t *testing.T, w *tokWorld)) {
 
 var cliActor = lt.Actor{Name: "cli"}
 
-func newTokWorld(t *testing.T, kind string) *tokWorld {
+func newTokWorld(t *testing.T, kind string, opts ...func(*backoffice.Config)) *tokWorld {
 	t.Helper()
-	w := &tokWorld{testOffice: newOffice(t, kind)}
+	w := &tokWorld{testOffice: newOffice(t, kind, opts...)}
 	w.company = &lt.Company{Name: "Acme Industries"}
 	if err := w.Store.CreateCompany(ctx, w.company); err != nil {
 		t.Fatal(err)
@@ -765,4 +766,18 @@ func TestUserSearchForThePicker(t *testing.T) {
 			t.Errorf("signed out: %d", status)
 		}
 	})
+}
+
+func TestNoOCIURLIsOfferedWhilePunchoutIsOff(t *testing.T) {
+	w := newTokWorld(t, "sqlite", func(c *backoffice.Config) { c.OCIPunchout = false })
+	b := w.editor()
+	body := b.mustGet("/admin/login-tokens/"+w.contactT.ID, 200)
+	for _, want := range []string{`id="copy-oci-url" disabled aria-describedby="oci-off"`, `id="oci-off">OCI punchout is off: set LOGINTOKENS_OCI_HOOK_ALLOW`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the edit page lacks %s", want)
+		}
+	}
+	if strings.Contains(body, `data-reveal="ociUrl"`) {
+		t.Error("the edit page offers to copy an OCI URL while punchout is off")
+	}
 }

@@ -132,6 +132,7 @@ func newAPI(deps serverDeps, redeemer *redeem.Service, metrics *web.Metrics, out
 		Redeem:         redeemer,
 		Keys:           jwks{deps.Signer},
 		PublicURL:      deps.PublicURL,
+		OCIPunchout:    len(cfg.OCIHookAllow) > 0,
 		TrustedProxies: cfg.TrustedProxies,
 		Logger:         deps.Log,
 		Metrics:        metrics,
@@ -152,6 +153,7 @@ func newBackoffice(deps serverDeps, outages *outage.Reporter, gates *bounds.Gate
 	return backoffice.New(backoffice.Config{
 		Store:          deps.Store,
 		PublicURL:      deps.PublicURL,
+		OCIPunchout:    len(cfg.OCIHookAllow) > 0,
 		TrustedProxies: cfg.TrustedProxies,
 		Logger:         deps.Log,
 		// The same networks count as one client as for redeem.

@@ -32,6 +32,20 @@ func (e Entry) Link(publicURL, value string) string {
 	return publicURL + string(e) + "?token=" + url.QueryEscape(value)
 }
 
+// OCIOff is what stands where an OCI punchout link would while punchout
+// is off: no procurement system's hook is allowed, so the link would only
+// ever answer that it is off.
+const OCIOff = "OCI punchout is off: set LOGINTOKENS_OCI_HOOK_ALLOW to the hook URLs of your procurement systems to turn it on"
+
+// OCILink is the OCI punchout link of value, or nil while punchout is off.
+func OCILink(on bool, publicURL, value string) *string {
+	if !on {
+		return nil
+	}
+	link := OCI.Link(publicURL, value)
+	return &link
+}
+
 // WriteJSON answers v as JSON with status; the answer is never cached.
 func WriteJSON(w http.ResponseWriter, status int, v any) {
 	writeAs(w, "application/json", status, v)
