@@ -109,6 +109,7 @@ func newHandlers(deps serverDeps) (main, metricsOnly http.Handler, err error) {
 	}
 
 	mux.Handle("GET /{$}", http.RedirectHandler("/admin/", http.StatusSeeOther))
+	mux.HandleFunc("GET /favicon.ico", web.Favicon)
 	return web.Middleware(mux, deps.Log, cfg.TrustedProxies...), metricsOnly, nil
 }
 

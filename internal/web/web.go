@@ -8,6 +8,7 @@
 package web
 
 import (
+	_ "embed"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -44,6 +45,17 @@ func OCILink(on bool, publicURL, value string) *string {
 	}
 	link := OCI.Link(publicURL, value)
 	return &link
+}
+
+//go:embed favicon.ico
+var favicon []byte
+
+// Favicon answers GET /favicon.ico, which every browser asks for on every
+// page the service serves: a key on blue, 32 pixels.
+func Favicon(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "image/x-icon")
+	w.Header().Set("Cache-Control", "public, max-age=86400")
+	w.Write(favicon)
 }
 
 // WriteJSON answers v as JSON with status; the answer is never cached.
