@@ -159,7 +159,7 @@ func TestTokenListShowsTheHelpPagesColumnsFiltersAndFields(t *testing.T) {
 			// the filter panel, with the help page's words
 			`id="filters"`, `id="filters-button"`, `>Filters`, `<label for="filter-ids">Ids</label>`, `<label for="filter-user">Contact or Customer</label>`,
 			`<legend>Expires At</legend>`, `<legend>Date Created</legend>`, `<legend>Date Updated</legend>`,
-			`<legend>Successful Attempt</legend>`, `<legend>Failed Attempt</legend>`, `<legend>One time use</legend>`,
+			`<legend>Successful Attempts</legend>`, `<legend>Failed Attempts</legend>`, `<legend>One time use</legend>`,
 			`> Any</label>`, `> Yes</label>`, `> No</label>`, `<legend>Status</legend>`, `>more than</option>`, `>equals</option>`,
 			`id="filters-apply">Apply</button>`, `id="filters-clear">Clear</button>`,
 			// New Login Token, with the help page's fields
@@ -283,7 +283,7 @@ func TestTokenListFiltersSortsAndPagesFromTheURL(t *testing.T) {
 		}
 		// Bad parameters: the page, with what is wrong, not a 500.
 		for _, tc := range []struct{ query, want string }{
-			{"successfulAttempts=lots", "Successful Attempt: "},
+			{"successfulAttempts=lots", "Successful Attempts: "},
 			{"ids=abc", "Ids: &#34;abc&#34; is not a token id"},
 			{"pageSize=9999", "Page size: must be an integer from 1 to 500"},
 			{"expiresAtFrom=tomorrow", "Expires At (from): "},

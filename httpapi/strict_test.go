@@ -223,3 +223,13 @@ func TestNoOCIURLWhilePunchoutIsOff(t *testing.T) {
 		t.Fatalf("revealed ociUrl = %v, want null", v)
 	}
 }
+
+func TestAForbiddenAnswerSaysWhichGrantCoversWhat(t *testing.T) {
+	a := newAPI(t, "sqlite", 0)
+	p := a.problem("users:editor", "GET", "/api/v1/login-tokens", nil, 403, lt.EFORBIDDEN)
+	for _, want := range []string{"configuration:viewer", "configuration holds login tokens", "this key has users:editor"} {
+		if !strings.Contains(p.Detail, want) {
+			t.Errorf("403 detail %q lacks %q", p.Detail, want)
+		}
+	}
+}
