@@ -29,6 +29,7 @@ type Store interface {
 	lt.DirectoryService
 	lt.APIKeyService
 	lt.AuditService
+	lt.ShopService
 }
 
 // Config is what the backoffice is built from.
