@@ -149,8 +149,10 @@ func newBackoffice(deps serverDeps, outages *outage.Reporter, gates *bounds.Gate
 	if deps.Keys != nil {
 		deviceKey = deps.Keys.Derive(backoffice.DeviceKeyLabel)
 	}
+	callback, _ := cfg.shop(deps.PublicURL, deps.Demo)
 	return backoffice.New(backoffice.Config{
 		Store:          deps.Store,
+		ShopCallback:   callback != "",
 		PublicURL:      deps.PublicURL,
 		TrustedProxies: cfg.TrustedProxies,
 		Logger:         deps.Log,
