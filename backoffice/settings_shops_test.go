@@ -154,3 +154,40 @@ func TestSettingsShopsAreReadOnlyBelowOwner(t *testing.T) {
 		t.Fatalf("changed by a non-owner: %+v", got)
 	}
 }
+
+// A hostile shop name is text on every screen that shows it: the shop
+// list, the shop's page, the token dialogs' Shop field, the list's column
+// and filter chip, and the token's details.
+func TestHostileShopNamesAreEscaped(t *testing.T) {
+	o := newOffice(t, "sqlite")
+	var shops []*lt.Shop
+	for _, name := range []string{xssScript, xssAttr} {
+		sh, _, err := o.Store.CreateShop(ctx, lt.Actor{Name: "cli"}, lt.NewShop{Name: name, RedirectURIs: []string{"https://acme.test/cb"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		shops = append(shops, sh)
+	}
+	tok, err := o.Store.CreateToken(ctx, lt.Actor{Name: "cli"}, lt.NewToken{ShopID: &shops[0].ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.staff("all@shop.test", "configuration:owner")
+	b := o.browser()
+	b.signIn("all@shop.test")
+	for _, path := range []string{"/admin/settings/shops", fmt.Sprintf("/admin/settings/shops/%d", shops[0].ID),
+		"/admin/login-tokens", "/admin/login-tokens/new", "/admin/login-tokens/" + tok.ID} {
+		status, body, _ := b.get(path)
+		wantStatus(t, path, status, http.StatusOK, body)
+		for _, raw := range rawForms {
+			if strings.Contains(body, raw) {
+				t.Errorf("%s holds the markup %s unescaped", path, raw)
+			}
+		}
+		if !strings.Contains(body, escapedForms[0]) {
+			t.Errorf("%s does not show the shop's name escaped", path)
+		}
+	}
+	_, body, _ := b.get(fmt.Sprintf("/admin/login-tokens?shopId=%d", shops[1].ID))
+	wantEscaped(t, "the filtered list", body)
+}
