@@ -122,10 +122,12 @@ type TokenFilter struct {
 	FailedAttempts     *CountCondition
 	OneTimeUse         *bool
 	Statuses           []TokenStatus
-	Q                  string
-	Sort               Sort
-	Page               int
-	PageSize           int
+	// ShopID keeps the tokens bound to that shop.
+	ShopID   *int64
+	Q        string
+	Sort     Sort
+	Page     int
+	PageSize int
 }
 
 // Paging is the page and size after defaults.
@@ -170,6 +172,9 @@ const (
 	FilterCount FilterKind = "count"
 	// FilterBool is true or false; FilterParam.Choices name the two.
 	FilterBool FilterKind = "bool"
+	// FilterShop is the id of a shop: the tokens bound to it. The
+	// backoffice offers the shops there are as its choices.
+	FilterShop FilterKind = "shop"
 	// FilterText is the search.
 	FilterText FilterKind = "text"
 	// FilterSort is a sort key, with - for descending.
@@ -274,6 +279,8 @@ var TokenFilterSpec = append([]FilterParam{
 	{Name: "status", Label: "Status", Help: "active, expired, used",
 		Choices: []Choice{{string(StatusActive), "Active"}, {string(StatusExpired), "Expired"}, {string(StatusUsed), "Used"}},
 		codec:   choices(func(f *TokenFilter) *[]TokenStatus { return &f.Statuses })},
+	{Name: "shopId", Label: "Shop", Help: "the id of a shop: the tokens bound to it (tokens that sign in at any shop are left out)",
+		codec: shop()},
 	{Name: "q", Label: "Search", Help: "case-insensitive text in name, email, company or extra; a token value here is refused (pass its id in ids)",
 		codec: search()},
 	{Name: "sort", Label: "Sort", Help: "name type expiresAt lastAccessedAt successfulAttempts failedAttempts oneTimeUse createdAt updatedAt; " +
@@ -449,6 +456,28 @@ func boolean(at func(*TokenFilter) **bool) filterCodec {
 		encode: func(p *FilterParam, f *TokenFilter, q url.Values) {
 			if b := *at(f); b != nil {
 				q.Set(p.Name, strconv.FormatBool(*b))
+			}
+		},
+	}
+}
+
+func shop() filterCodec {
+	return filterCodec{kind: FilterShop,
+		parse: func(p *FilterParam, v *Validation, q url.Values, f *TokenFilter) {
+			s, ok := single(v, q, p.Name)
+			if !ok || s == "" {
+				return
+			}
+			n, err := strconv.ParseInt(s, 10, 64)
+			if err != nil || n <= 0 {
+				v.Add(p.Name, "%s is not a positive integer id", QuoteInput(s))
+				return
+			}
+			f.ShopID = &n
+		},
+		encode: func(p *FilterParam, f *TokenFilter, q url.Values) {
+			if f.ShopID != nil {
+				q.Set(p.Name, strconv.FormatInt(*f.ShopID, 10))
 			}
 		},
 	}

@@ -29,6 +29,7 @@ type Store interface {
 	lt.DirectoryService
 	lt.APIKeyService
 	lt.AuditService
+	lt.ShopService
 }
 
 // Config is what the backoffice is built from.
@@ -58,6 +59,10 @@ type Config struct {
 	// Outages reports pages refused while the database is unavailable, at
 	// most once per interval; one is made from Logger when nil.
 	Outages *outage.Reporter
+	// ShopCallback says that sign-ins form-post to a shop's callback
+	// (signin.Config.ShopCallbackURL): "Open webshop as" offers it beside
+	// the provider's shops.
+	ShopCallback bool
 	// Gates bound the imports, exports and short user searches running at
 	// once; shared with the API when the service sets them, the
 	// backoffice's own when nil.
