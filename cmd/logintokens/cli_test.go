@@ -151,8 +151,8 @@ func TestAPIKeyRevoke(t *testing.T) {
 		if _, err := db.open(t).AuthenticateAPIKey(context.Background(), value); lt.ErrorCode(err) != lt.EUNAUTHENTICATED {
 			t.Errorf("revoked key authenticates: %v", err)
 		}
-		wantExit(t, runCLI(t, db.env, "", "apikey", "revoke", id), 1, id)
-		wantExit(t, runCLI(t, db.env, "", "apikey", "revoke", "nosuchkey00000"), 1, "nosuchkey00000")
+		wantExit(t, runCLI(t, db.env, "", "apikey", "revoke", id), 2, id)
+		wantExit(t, runCLI(t, db.env, "", "apikey", "revoke", "nosuchkey00000"), 2, "nosuchkey00000")
 	})
 }
 

@@ -181,7 +181,7 @@ func (cmd *command) exit(c *cli, err error) int {
 	case errors.As(err, &ue):
 		cmd.fail(c, ue.msg)
 		return 2
-	case lt.ErrorCode(err) == lt.EINVALID:
+	case lt.ErrorCode(err) == lt.EINVALID, lt.ErrorCode(err) == lt.ECONFLICT && cmd.namesFlags(err):
 		cmd.fail(c, cmd.invalidMessage(err))
 		return 2
 	default:
@@ -192,6 +192,29 @@ func (cmd *command) exit(c *cli, err error) int {
 
 func (cmd *command) fail(c *cli, msg string) {
 	fmt.Fprintf(c.stderr, "logintokens %s: %s\n", cmd.name, strings.Join(strings.Fields(msg), " "))
+}
+
+// namesFlags reports whether every field of err is one of the command's
+// flags: a conflict on what the user typed (a staff member's email that
+// exists) is then bad input, not a failure.
+func (cmd *command) namesFlags(err error) bool {
+	var e *lt.Error
+	if !errors.As(err, &e) || len(e.Fields) == 0 {
+		return false
+	}
+	for _, f := range e.Fields {
+		if _, ok := cmd.fields[f.Field]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// flagSet reports whether the flag name was given on the command line.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
 // invalidMessage names the flags behind the fields of a validation error.
