@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -110,6 +111,41 @@ func addConfigFlags(fs *flag.FlagSet) *configFlags {
 		fs.Var(s, s.flag, s.help+" ["+s.env()+"]")
 	}
 	return cf
+}
+
+// addSomeConfigFlags registers the configuration flags named in only, in
+// the order of the settings: a command reads and checks only the settings
+// it uses, and its help lists only those.
+func addSomeConfigFlags(fs *flag.FlagSet, only []string) *configFlags {
+	cf := &configFlags{}
+	for _, s := range newSettings() {
+		if slices.Contains(only, s.flag) {
+			cf.settings = append(cf.settings, s)
+			fs.Var(s, s.flag, s.help+" ["+s.env()+"]")
+		}
+	}
+	return cf
+}
+
+// The settings of the commands that use fewer than serve: a command that
+// opens the database (the URL, the server key, the bound on each call),
+// and one that also prints links (the public URL, else the address's
+// port, and whether OCI punchout is on).
+var (
+	databaseSettings = []string{"database-url", "secret-key", "db-timeout"}
+	linkSettings     = append(slices.Clip(databaseSettings), "addr", "public-url", "oci-hook-allow")
+)
+
+// commandSettings names the settings of each command that does not use
+// them all; a command not named here registers every one.
+var commandSettings = map[string][]string{
+	"migrate":       databaseSettings,
+	"staff create":  databaseSettings,
+	"apikey create": databaseSettings,
+	"apikey revoke": databaseSettings,
+	"shop create":   databaseSettings,
+	"dev seed":      databaseSettings,
+	"token create":  linkSettings,
 }
 
 // value returns the setting's value and where it came from (the flag or

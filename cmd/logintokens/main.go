@@ -91,8 +91,18 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	switch args[0] {
 	case "help", "-h", "-help", "--help":
-		fmt.Fprint(stdout, usage())
-		return 0
+		if args[0] != "help" || len(args) == 1 {
+			fmt.Fprint(stdout, usage())
+			return 0
+		}
+		// "help token create" is "token create -h".
+		args = append(args[1:len(args):len(args)], "-h")
+	}
+	if len(args) == 1 || isHelpFlag(args[1]) {
+		if help := groupHelp(args[0]); help != "" && len(args) > 1 {
+			fmt.Fprint(stdout, help)
+			return 0
+		}
 	}
 	cmd, rest, err := lookup(args)
 	if err != nil {
@@ -176,7 +186,7 @@ func (cmd *command) exit(c *cli, err error) int {
 	case err == nil:
 		return 0
 	case errors.As(err, &help):
-		fmt.Fprintf(c.stdout, "Usage: logintokens %s\n\nFlags:\n%s", cmd.synopsis, help.flags)
+		writeCommandHelp(c.stdout, cmd, help.flags)
 		return 0
 	case errors.As(err, &ue):
 		cmd.fail(c, ue.msg)
@@ -250,6 +260,9 @@ func newFlagSet(name string) *flag.FlagSet {
 // database, with the configuration flags on it; the command adds its own.
 func configFlagSet(name string) (*flag.FlagSet, *configFlags) {
 	fs := newFlagSet(name)
+	if only, ok := commandSettings[name]; ok {
+		return fs, addSomeConfigFlags(fs, only)
+	}
 	return fs, addConfigFlags(fs)
 }
 
