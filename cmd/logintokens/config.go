@@ -139,13 +139,18 @@ var (
 // commandSettings names the settings of each command that does not use
 // them all; a command not named here registers every one.
 var commandSettings = map[string][]string{
-	"migrate":       databaseSettings,
-	"staff create":  databaseSettings,
-	"apikey create": databaseSettings,
-	"apikey revoke": databaseSettings,
-	"shop create":   databaseSettings,
-	"dev seed":      databaseSettings,
-	"token create":  linkSettings,
+	"migrate":              databaseSettings,
+	"staff create":         databaseSettings,
+	"apikey create":        databaseSettings,
+	"apikey revoke":        databaseSettings,
+	"shop create":          databaseSettings,
+	"dev seed":             databaseSettings,
+	"token create":         linkSettings,
+	"staff list":           databaseSettings,
+	"staff reset-password": databaseSettings,
+	"apikey list":          databaseSettings,
+	"token show":           databaseSettings,
+	"user find":            databaseSettings,
 }
 
 // value returns the setting's value and where it came from (the flag or

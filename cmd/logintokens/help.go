@@ -63,6 +63,40 @@ var commandDocs = map[string]commandDoc{
 			"logintokens shop create --name \"Acme Store\" --redirect-uri https://shop.example.com/oidc/callback",
 			"logintokens shop create --name \"Acme App\" --public --redirect-uri http://127.0.0.1:8400/callback --json",
 		}},
+	"staff list": {
+		about: "Lists the staff members: id, e-mail, name, grants, whether they are active, disabled or must change " +
+			"their password, and when they last signed in.",
+		examples: []string{
+			"logintokens staff list",
+			"logintokens staff list --json",
+		}},
+	"staff reset-password": {
+		about: "Gives a staff member a new generated password, printed alone on standard output and shown only now, " +
+			"which they must change at their next sign-in (as the first staff member's); their sessions end.",
+		examples: []string{
+			"logintokens staff reset-password --email admin@localhost",
+		}},
+	"apikey list": {
+		about: "Lists the API keys that are not revoked (with --all, every key): id, name, kind, grants, when it was " +
+			"created and last used. The id is the part between ltk_ and the second _ of the key; never the secret.",
+		examples: []string{
+			"logintokens apikey list",
+			"logintokens apikey list --all --json",
+		}},
+	"token show": {
+		about: "Shows a login token (whom it signs in, its status, attempts and expiry; never its value) and its newest " +
+			"activity from the audit trail. ID is the part between lt_ and the second _ of the value; the whole value is taken too.",
+		examples: []string{
+			"logintokens token show k3x9f0a2b7cq1d4e",
+			"logintokens token show k3x9f0a2b7cq1d4e --json",
+		}},
+	"user find": {
+		about: "Finds contacts and customers whose name, e-mail address or company holds QUERY (as the backoffice's " +
+			"user picker), with the ids that \"logintokens token create --contact ID\" or \"--customer ID\" takes.",
+		examples: []string{
+			"logintokens user find jane@example.com",
+			"logintokens user find \"Acme\" --json",
+		}},
 	"dev seed": {
 		about: "Fills the database with realistic sample data, fast: companies, contacts, customers and login tokens " +
 			"of every type and state.",

@@ -259,13 +259,23 @@ func TestServeDemoSeedsOnceAndPrintsALoginLink(t *testing.T) {
 			t.Errorf("demo data: %d companies, %d contacts, %d customers", companies, contacts, customers)
 		}
 
+		// A second start seeds nothing but prints a working link again:
+		// the first one's value was shown only once.
 		again := startServe(t, env, "--demo")
 		again.stop(t)
-		if strings.Contains(again.stderr.String(), "/login?token=") {
-			t.Error("the second start seeded again")
+		m2 := regexp.MustCompile(`https://demo\.example\.test/login\?token=(lt_\S+)`).FindStringSubmatch(again.stderr.String())
+		if m2 == nil {
+			t.Fatalf("no login link on the second start:\n%s", again.stderr)
+		}
+		tok2, err := s.LookupToken(ctx, m2[1])
+		if err != nil || tok2.Status != lt.StatusActive || tok2.User == nil || tok2.User.Email != "jane.doe@acme.test" {
+			t.Fatalf("the second demo link's token: %+v, %v; want an active token for Jane Doe", tok2, err)
 		}
 		if _, n, _ := s.FindCompanies(ctx, lt.DirectoryFilter{}); n != companies {
 			t.Errorf("%d companies after the second start, want %d", n, companies)
+		}
+		if _, n, _ := s.FindContacts(ctx, lt.DirectoryFilter{}); n != contacts {
+			t.Errorf("%d contacts after the second start, want %d", n, contacts)
 		}
 	})
 }
