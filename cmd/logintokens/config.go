@@ -247,6 +247,30 @@ func (cfg *config) cliPublicURL() string {
 	return cfg.publicURL(port)
 }
 
+// publicURLSetting is the row of the settings table where serve keeps the
+// public URL it serves under, so that the other commands print links that
+// work without repeating --public-url or --addr.
+const publicURLSetting = "public_url"
+
+// linkURL is the public URL that the links a command prints are built
+// from: the configured one, else the one serve stored last, else
+// localhost on the port of --addr.
+func (cfg *config) linkURL(ctx context.Context, store *sqlstore.Store) (string, error) {
+	if cfg.PublicURL != nil {
+		return cfg.PublicURL.String(), nil
+	}
+	v, ok, err := store.Setting(ctx, publicURLSetting)
+	if err != nil {
+		return "", fmt.Errorf("read the stored public URL: %w", err)
+	}
+	if ok {
+		if u, err := parseHTTPURL(v); err == nil {
+			return u.String(), nil
+		}
+	}
+	return cfg.cliPublicURL(), nil
+}
+
 // shop returns the callback sign-in posts to and the audience of its
 // assertions. With demo and no callback configured, the demo shop's.
 func (cfg *config) shop(publicURL string, demo bool) (callback, audience string) {

@@ -41,12 +41,16 @@ func runTokenCreate(ctx context.Context, c *cli, args []string) error {
 	}
 	defer store.Close()
 
+	public, err := cfg.linkURL(ctx, store)
+	if err != nil {
+		return err
+	}
 	tok, err := store.CreateToken(ctx, cliActor, n)
 	if err != nil {
 		return err
 	}
 	c.reportCreatedKey(createdKey)
-	return c.printToken(tok, cfg.cliPublicURL(), len(cfg.OCIHookAllow) > 0, *asJSON)
+	return c.printToken(tok, public, len(cfg.OCIHookAllow) > 0, *asJSON)
 }
 
 // tokenFlags are the flags of token create that describe the token.
