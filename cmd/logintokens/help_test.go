@@ -96,3 +96,12 @@ func TestCommandHelpListsOnlyTheSettingsItUses(t *testing.T) {
 		}
 	}
 }
+
+// A command checks only the settings it reads: a bad metrics token in the
+// environment stops serve but not migrate, which has no use for it.
+func TestACommandChecksOnlyTheSettingsItReads(t *testing.T) {
+	db := newSQLiteDB(t)
+	env := db.withEnv("LOGINTOKENS_METRICS_TOKEN", "tooshort", "LOGINTOKENS_LOG_FORMAT", "xml")
+	mustRun(t, env, "", "migrate")
+	wantExit(t, runCLI(t, env, "", "serve"), 2, "LOGINTOKENS_LOG_FORMAT")
+}

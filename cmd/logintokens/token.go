@@ -170,7 +170,8 @@ const (
 
 // errExpiresTooLarge says that a well-formed duration is longer than
 // --expires takes.
-var errExpiresTooLarge = fmt.Errorf("too large: at most %dd (100 years); for a token that never expires, leave --expires out", maxExpiresDays)
+var errExpiresTooLarge = fmt.Errorf("too large: at most %dd (100 years); give an RFC 3339 time for a fixed date, "+
+	"or leave --expires out for a token that never expires", maxExpiresDays)
 
 // parseExpires reads an expiry: a duration from now (Go's units plus d for
 // days: 24h, 90m, 7d, 1d12h) or an RFC 3339 time. Whether a time is in the
