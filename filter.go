@@ -2,7 +2,9 @@ package logintokens
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"math"
 	"net/url"
 	"slices"
 	"strconv"
@@ -583,6 +585,10 @@ func parseIDs(v *Validation, q url.Values, key string) []int64 {
 	var out []int64
 	for _, s := range multi(q, key) {
 		n, err := strconv.ParseInt(s, 10, 64)
+		if errors.Is(err, strconv.ErrRange) && !strings.HasPrefix(s, "-") {
+			v.Add(key, "%s is too large for an id: at most %d", QuoteInput(s), int64(math.MaxInt64))
+			continue
+		}
 		if err != nil || n <= 0 {
 			v.Add(key, "%s is not a positive integer id", QuoteInput(s))
 			continue
@@ -598,6 +604,10 @@ func parseBounded(v *Validation, q url.Values, key string, def, lo, hi int) int 
 		return def
 	}
 	n, err := strconv.Atoi(s)
+	if errors.Is(err, strconv.ErrRange) && !strings.HasPrefix(s, "-") {
+		v.Add(key, "%s is too large: at most %d", QuoteInput(s), hi)
+		return def
+	}
 	if err != nil || n < lo || n > hi {
 		v.Add(key, "must be an integer from %d to %d", lo, hi)
 		return def
@@ -626,6 +636,9 @@ func ParseCountCondition(s string) (CountCondition, error) {
 		return c, fmt.Errorf("%s: want OP:N with OP one of eq, ne, lt, le, gt, ge", QuoteInput(s))
 	}
 	n, err := strconv.ParseInt(num, 10, 64)
+	if errors.Is(err, strconv.ErrRange) && !strings.HasPrefix(num, "-") {
+		return c, fmt.Errorf("%s: N is too large: at most %d", QuoteInput(s), int64(math.MaxInt64))
+	}
 	if err != nil || n < 0 {
 		return c, fmt.Errorf("%s: N must be a whole number, 0 or more", QuoteInput(s))
 	}

@@ -1,6 +1,7 @@
 package logintokens
 
 import (
+	"errors"
 	"net/url"
 	"reflect"
 	"strings"
@@ -151,6 +152,29 @@ func TestTokenFilterSpecNamesEachParameterOnce(t *testing.T) {
 				t.Errorf("%s is named twice", name)
 			}
 			seen[name] = true
+		}
+	}
+}
+
+// A number too large to hold is named as too large, not as malformed.
+func TestParseTokenFilterSaysAHugeNumberIsTooLarge(t *testing.T) {
+	huge := "99999999999999999999999"
+	for _, c := range []struct{ key, value, want string }{
+		{"successfulAttempts", "ge:" + huge, "too large"},
+		{"failedAttempts", "eq:" + huge, "too large"},
+		{"contactIds", huge, "too large"},
+		{"customerIds", huge, "too large"},
+		{"pageSize", huge, "too large"},
+		{"page", huge, "too large"},
+	} {
+		_, err := ParseTokenFilter(url.Values{c.key: {c.value}})
+		var e *Error
+		if !errors.As(err, &e) || len(e.Fields) != 1 || e.Fields[0].Field != c.key {
+			t.Errorf("%s=%s: %v, want one field error naming %s", c.key, c.value, err, c.key)
+			continue
+		}
+		if msg := e.Fields[0].Message; !strings.Contains(msg, c.want) || strings.Contains(msg, "whole number") {
+			t.Errorf("%s=%s: %q, want it to say %q", c.key, c.value, msg, c.want)
 		}
 	}
 }
