@@ -3,6 +3,7 @@ package logintokens
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"math/rand/v2"
 	"time"
 )
@@ -148,3 +149,12 @@ func NextAttempt(now time.Time, attempt int) *time.Time {
 	t := now.Add(time.Duration(float64(RetryDelay(attempt)) * f))
 	return &t
 }
+
+// OutboxHandler sends one message of a kind and answers what the receiver
+// said ("HTTP 204"). An error is a failed attempt, tried again later; an
+// error that wraps ErrOutboxCancel gives the message up (its receiver is
+// gone or disabled).
+type OutboxHandler func(ctx context.Context, m *OutboxMessage) (answer string, err error)
+
+// ErrOutboxCancel marks a message that must not be attempted again.
+var ErrOutboxCancel = errors.New("delivery cancelled")
