@@ -21,7 +21,7 @@ func (s *Store) Redeem(ctx context.Context, req lt.RedeemRequest) (lt.RedeemResu
 		return lt.RedeemResult{Code: lt.ETOKENINVALID}, nil
 	}
 	selectToken := tokenSelectWithHash + ` WHERE t.id = ?` + s.d.lockRow()
-	if err := s.prepareHot(ctx, selectToken, countAttempt("successful_attempts"), countAttempt("failed_attempts"), auditInsert); err != nil {
+	if err := s.prepareHot(ctx, selectToken, countAttempt("successful_attempts"), countAttempt("failed_attempts"), auditInsert, outboxInsert); err != nil {
 		return lt.RedeemResult{}, err
 	}
 	var res lt.RedeemResult
