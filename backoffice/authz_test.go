@@ -85,6 +85,15 @@ var backofficeRequirements = map[string]string{
 	"POST /admin/settings/staff/{id}/disable":   "configuration:owner",
 	"POST /admin/settings/staff/{id}/enable":    "configuration:owner",
 	"POST /admin/settings/staff/{id}/password":  "configuration:owner",
+
+	"GET /admin/settings/webhooks":                                         "configuration:owner",
+	"GET /admin/settings/webhooks/new":                                     "configuration:owner",
+	"POST /admin/settings/webhooks":                                        "configuration:owner",
+	"GET /admin/settings/webhooks/{id}":                                    "configuration:owner",
+	"POST /admin/settings/webhooks/{id}":                                   "configuration:owner",
+	"POST /admin/settings/webhooks/{id}/rotate-secret":                     "configuration:owner",
+	"POST /admin/settings/webhooks/{id}/delete":                            "configuration:owner",
+	"POST /admin/settings/webhooks/{id}/deliveries/{deliveryId}/redeliver": "configuration:owner",
 }
 
 // backofficeRoles are the staff every route is tried as: "" is no

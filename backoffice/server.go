@@ -29,6 +29,7 @@ type Store interface {
 	lt.DirectoryService
 	lt.APIKeyService
 	lt.AuditService
+	lt.WebhookService
 }
 
 // Config is what the backoffice is built from.
