@@ -106,6 +106,9 @@ type OutboxService interface {
 	// CancelOutbox gives up a message owner holds without counting it
 	// failed: its receiver is gone or disabled.
 	CancelOutbox(ctx context.Context, id int64, owner string, why string) error
+	// PruneOutbox deletes the settled messages (delivered, failed,
+	// cancelled) last attempted before before, and answers how many.
+	PruneOutbox(ctx context.Context, before time.Time) (int64, error)
 }
 
 // OutboxWrite is what Enqueue writes in one transaction.

@@ -54,8 +54,16 @@ type Worker struct {
 	Batch int
 	// Wake, when readable, makes Run look at once.
 	Wake <-chan struct{}
-	Log  *slog.Logger
+	// Retain is how long settled messages stay in the delivery log
+	// (DefaultRetain when 0); Run deletes older ones once an hour.
+	Retain time.Duration
+	Log    *slog.Logger
+
+	lastPrune time.Time
 }
+
+// DefaultRetain keeps a month of delivery log.
+const DefaultRetain = 30 * 24 * time.Hour
 
 func (w *Worker) defaults() {
 	if w.Owner == "" {
@@ -85,6 +93,25 @@ func (w *Worker) defaults() {
 	if w.Log == nil {
 		w.Log = slog.New(slog.DiscardHandler)
 	}
+	if w.Retain <= 0 {
+		w.Retain = DefaultRetain
+	}
+}
+
+// prune deletes the settled messages older than Retain, at most once an
+// hour.
+func (w *Worker) prune(ctx context.Context) {
+	now := w.Now()
+	if now.Sub(w.lastPrune) < time.Hour {
+		return
+	}
+	w.lastPrune = now
+	n, err := w.Store.PruneOutbox(ctx, now.Add(-w.Retain))
+	if err != nil {
+		w.Log.Warn("outbox: prune failed", "err", err)
+	} else if n > 0 {
+		w.Log.Info("outbox: pruned settled messages", "count", n, "olderThan", w.Retain.String())
+	}
 }
 
 // Run sends due messages until ctx ends, then returns once the attempts
@@ -100,6 +127,7 @@ func (w *Worker) Run(ctx context.Context) {
 		case <-timer.C:
 		case <-w.Wake:
 		}
+		w.prune(ctx)
 		n, err := w.RunOnce(ctx)
 		if err != nil && ctx.Err() == nil {
 			w.Log.Warn("outbox: claim failed", "err", err)

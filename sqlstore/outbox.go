@@ -262,6 +262,21 @@ func (s *Store) CancelOutbox(ctx context.Context, id int64, owner string, why st
 	})
 }
 
+// PruneOutbox deletes settled messages last attempted (or, never
+// attempted, created) before before: the delivery log keeps what is newer.
+func (s *Store) PruneOutbox(ctx context.Context, before time.Time) (int64, error) {
+	var n int64
+	err := s.write(ctx, func(tx *tx) error {
+		res, err := tx.exec(ctx, `DELETE FROM outbox WHERE status <> 'pending' AND COALESCE(last_attempt_at, created_at) < ?`, before.UTC())
+		if err != nil {
+			return fmt.Errorf("prune outbox: %w", err)
+		}
+		n, _ = res.RowsAffected()
+		return nil
+	})
+	return n, err
+}
+
 // findOutbox returns one message, or NOT_FOUND.
 func (s *Store) findOutbox(ctx context.Context, tx *tx, q string, args ...any) (*lt.OutboxMessage, error) {
 	m, err := scanOutbox(tx.queryRow(ctx, outboxSelect+` WHERE `+q, args...))

@@ -234,3 +234,38 @@ func BenchmarkRedeemWebhook(b *testing.B) {
 		})
 	}
 }
+
+func TestPruneOutboxDeletesOnlyOldSettledMessages(t *testing.T) {
+	sqlstoretest.Each(t, func(t *testing.T, s *sqlstore.Store) {
+		clock := sqlstoretest.SetClock(s, t0)
+		enqueue := func(queue string) {
+			t.Helper()
+			if _, err := s.Enqueue(ctx, staff, lt.OutboxWrite{Messages: []lt.NewOutboxMessage{{Kind: lt.OutboxMail, Queue: queue}}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		settle := func() {
+			t.Helper()
+			msgs, err := s.ClaimOutbox(ctx, "w", 1, time.Minute)
+			if err != nil || len(msgs) != 1 {
+				t.Fatalf("claim: %v %v", msgs, err)
+			}
+			if err := s.CompleteOutbox(ctx, msgs[0].ID, "w", lt.DeliveryResult{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		enqueue("a")
+		enqueue("a") // waits behind the first: stays pending
+		settle()
+		clock.Add(31 * 24 * time.Hour)
+		enqueue("b")
+		settle() // the older message of queue a, now delivered but recent
+		n, err := s.PruneOutbox(ctx, clock.T.Add(-30*24*time.Hour))
+		if err != nil || n != 1 {
+			t.Fatalf("pruned %d: %v", n, err)
+		}
+		if left := outboxCount(t, s); left != 2 {
+			t.Fatalf("%d messages left, want the recent and the pending one", left)
+		}
+	})
+}
