@@ -12,4 +12,6 @@ var (
 	_ lt.Redeemer         = (*Store)(nil)
 	_ lt.SigningKeyStore  = (*Store)(nil)
 	_ lt.ShopService      = (*Store)(nil)
+	_ lt.OutboxService    = (*Store)(nil)
+	_ lt.WebhookService   = (*Store)(nil)
 )
