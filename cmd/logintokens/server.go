@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	lt "github.com/logintokens/logintokens"
 	"github.com/logintokens/logintokens/backoffice"
@@ -16,6 +17,7 @@ import (
 	"github.com/logintokens/logintokens/internal/web"
 	"github.com/logintokens/logintokens/jwtsign"
 	"github.com/logintokens/logintokens/oidc"
+	"github.com/logintokens/logintokens/ratelimit"
 	"github.com/logintokens/logintokens/redeem"
 	"github.com/logintokens/logintokens/signin"
 	"github.com/logintokens/logintokens/sqlstore"
@@ -119,10 +121,21 @@ func newRedeemer(deps serverDeps) *redeem.Service {
 	return &redeem.Service{
 		Store:   deps.Store,
 		Issuer:  deps.Signer,
-		Limiter: redeem.NewLimiter(cfg.RedeemFailuresPerMinute, nil),
+		Limiter: newLimiter(deps, "redeem", ratelimit.Policy{Limit: cfg.RedeemFailuresPerMinute, Per: time.Minute}),
 		// The same networks count as one client for the backoffice.
 		Prefixes: cfg.RateLimitPrefixes,
 	}
+}
+
+// newLimiter is the failure limit of scope: on PostgreSQL in the
+// database, shared by every instance (several instances must not give a
+// client several budgets); on SQLite, whose one instance owns the
+// database, in memory.
+func newLimiter(deps serverDeps, scope string, p ratelimit.Policy) ratelimit.Limiter {
+	if deps.Store.Dialect() == "postgres" {
+		return deps.Store.Limiter(scope, p.Limit, p.Per)
+	}
+	return ratelimit.NewMemory(p, nil)
 }
 
 func newAPI(deps serverDeps, redeemer *redeem.Service, metrics *web.Metrics, outages *outage.Reporter, gates *bounds.Gates) *httpapi.Server {
@@ -157,6 +170,7 @@ func newBackoffice(deps serverDeps, outages *outage.Reporter, gates *bounds.Gate
 		// The same networks count as one client as for redeem.
 		AddressPrefixes: cfg.RateLimitPrefixes,
 		DeviceKey:       deviceKey,
+		Limiter:         func(scope string, p ratelimit.Policy) ratelimit.Limiter { return newLimiter(deps, scope, p) },
 		Outages:         outages,
 		Gates:           gates,
 	})
