@@ -23,6 +23,7 @@ const (
 	defaultDatabaseURL             = "sqlite:logintokens-data/logintokens.db"
 	defaultRedeemFailuresPerMinute = 20
 	defaultDBTimeout               = 5 * time.Second
+	defaultShutdownDelay           = 5 * time.Second
 	defaultMaxConnections          = 1024
 	envPrefix                      = "LOGINTOKENS_"
 )
@@ -36,6 +37,9 @@ type config struct {
 	// SecretKey is the server key, nil when neither flag nor environment
 	// gives one (see loadKeyring).
 	SecretKey []byte
+	// SecretKeyPrevious are earlier server keys: what they sealed still
+	// opens, nothing new is sealed with them.
+	SecretKeyPrevious [][]byte
 	// PublicURL is nil when unset: it is then http://localhost:<port>.
 	PublicURL *url.URL
 	LogFormat string // "text" or "json"
@@ -66,6 +70,9 @@ type config struct {
 	DBTimeout time.Duration
 	// MaxConnections caps the client connections served at once.
 	MaxConnections int
+	// ShutdownDelay is how long serve goes on serving after SIGTERM, not
+	// ready, before it drains.
+	ShutdownDelay time.Duration
 }
 
 // setting is one configuration value that a flag or a LOGINTOKENS_*

@@ -55,6 +55,8 @@ var commands = []*command{
 		run: runShopCreate,
 		fields: map[string]string{"name": "--name", "redirectUris": "--redirect-uri", "initiateLoginUri": "--initiate-login-uri",
 			"postLogoutRedirectUris": "--post-logout-redirect-uri"}},
+	{name: "secret-key rotate", synopsis: "secret-key rotate [--check] [--batch N]", run: runSecretKeyRotate},
+	{name: "signing-key rotate", synopsis: "signing-key rotate", run: runSigningKeyRotate},
 	{name: "dev seed", synopsis: "dev seed --tokens N [--contacts N] [--customers N] [--companies N] [--seed N] [--values FILE]",
 		run: runDevSeed, fields: map[string]string{"tokens": "--tokens"}},
 }

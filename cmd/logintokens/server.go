@@ -54,6 +54,9 @@ type serverDeps struct {
 	// DemoOIDC is the demo shop's registration at the OpenID Provider
 	// (Demo); nil signs it in by the form-post hand-off alone.
 	DemoOIDC *demoshop.OIDC
+	// Draining reports that serve is shutting down: /readyz answers 503
+	// (nil: never).
+	Draining func() bool
 }
 
 // newServer returns the service's HTTP handler: every route on one mux,
@@ -153,6 +156,7 @@ func newAPI(deps serverDeps, redeemer *redeem.Service, metrics *web.Metrics, out
 		MetricsElsewhere: cfg.MetricsAddr != "",
 		Outages:          outages,
 		Gates:            gates,
+		Draining:         deps.Draining,
 	})
 }
 
