@@ -63,12 +63,12 @@ func newSettings() []*setting {
 		{flag: "db-timeout", help: "`DURATION` a database call may take before its request answers 503 UNAVAILABLE, " +
 			"100ms to 1m (default " + defaultDBTimeout.String() + "); exports have " + exportTimeout.String(),
 			def: defaultDBTimeout.String(), parse: parseDBTimeout},
-		{flag: "shutdown-delay", help: "`DURATION` serve goes on serving after SIGTERM, with /readyz answering 503 so that a load balancer " +
-			"stops sending it requests, before it stops accepting connections; 0 to 5m (default " + defaultShutdownDelay.String() + ")",
-			def: defaultShutdownDelay.String(), parse: parseShutdownDelay},
 		{flag: "max-connections", help: "`N` client connections served at once, 1 to 1000000 (default " +
 			strconv.Itoa(defaultMaxConnections) + "); more wait to be accepted",
 			def: strconv.Itoa(defaultMaxConnections), parse: parseCount(func(cfg *config) *int { return &cfg.MaxConnections })},
+		{flag: "shutdown-delay", help: "`DURATION` serve goes on serving after SIGTERM, with /readyz answering 503 so that a load balancer " +
+			"stops sending it requests, before it stops accepting connections; 0 to 5m (default " + defaultShutdownDelay.String() + ")",
+			def: defaultShutdownDelay.String(), parse: parseShutdownDelay},
 	}
 }
 
