@@ -2,9 +2,12 @@ package sqlstore
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/base64"
 	"fmt"
 	"strings"
+
+	lt "github.com/logintokens/logintokens"
 )
 
 // SealedCount is how many stored values are sealed with which server keys.
@@ -13,8 +16,9 @@ type SealedCount struct {
 	// seals them with the current one.
 	OldTokenValues, OldSigningKeys int
 	// OldKeyCheck is true when the server key check is sealed with a
-	// previous key.
-	OldKeyCheck bool
+	// previous key; OldDerivationRoot, when the root of the derived keys
+	// is.
+	OldKeyCheck, OldDerivationRoot bool
 	// Foreign are sealed with a key outside the keyring: no key given
 	// opens them (see AdoptKeyring).
 	ForeignTokenValues, ForeignSigningKeys int
@@ -24,6 +28,9 @@ type SealedCount struct {
 func (c SealedCount) Old() int {
 	n := c.OldTokenValues + c.OldSigningKeys
 	if c.OldKeyCheck {
+		n++
+	}
+	if c.OldDerivationRoot {
 		n++
 	}
 	return n
@@ -60,6 +67,11 @@ func (s *Store) CountSealed(ctx context.Context) (SealedCount, error) {
 		}
 		keyID, _, _ := strings.Cut(stored, ":")
 		c.OldKeyCheck = ok && keyID != s.keys.CurrentKeyID()
+		if stored, ok, err = getSetting(ctx, tx, derivationRootSetting); err != nil {
+			return err
+		}
+		keyID, _, _ = strings.Cut(stored, ":")
+		c.OldDerivationRoot = ok && keyID != s.keys.CurrentKeyID()
 		return nil
 	})
 	return c, err
@@ -124,6 +136,9 @@ func (s *Store) Reseal(ctx context.Context, after string, batch int) (last strin
 		if err := s.resealKeyCheck(ctx, tx); err != nil {
 			return err
 		}
+		if err := s.resealDerivationRoot(ctx, tx); err != nil {
+			return err
+		}
 		// In the order of the primary key from after: each batch reads
 		// on from where the last one ended, never what is done again.
 		tokens, err := read(fmt.Sprintf(`SELECT id, value_enc, value_key_id FROM login_tokens WHERE id > ? AND value_key_id IN (%s) ORDER BY id LIMIT %d`, old, batch),
@@ -170,5 +185,81 @@ func (s *Store) resealKeyCheck(ctx context.Context, tx *tx) error {
 	}
 	_, err = tx.exec(ctx, `UPDATE settings SET value = ?, updated_at = ? WHERE name = ? AND value = ?`,
 		s.sealKeyCheck(), s.now(), keyCheckSetting, stored)
+	return err
+}
+
+// The root of the keys the service derives for its own uses (the OpenID
+// Provider's sealed codes, the backoffice's device cookies): random,
+// shared by every instance, stored as "<key id>:<base64 of the root
+// sealed with that server key>". A rotation of the server key seals it
+// anew and leaves it as it is, so what was sealed or signed with a
+// derived key stays valid across the rotation.
+const derivationRootSetting = "derivation_root"
+
+func derivationRootAAD() []byte { return []byte("setting\x00" + derivationRootSetting) }
+
+// DerivationRoot returns the root of the derived keys, made by the first
+// instance that asks (lt.DeriveKey derives from it).
+func (s *Store) DerivationRoot(ctx context.Context) ([]byte, error) {
+	if s.keys == nil {
+		return nil, errNoKey
+	}
+	var root []byte
+	err := s.write(ctx, func(tx *tx) error {
+		stored, ok, err := getSetting(ctx, tx, derivationRootSetting)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			fresh := make([]byte, lt.KeySize)
+			rand.Read(fresh)
+			keyID, sealed := s.keys.Seal(fresh, derivationRootAAD())
+			if _, err := tx.exec(ctx, `INSERT INTO settings (name, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING`,
+				derivationRootSetting, keyID+":"+base64.RawStdEncoding.EncodeToString(sealed), s.now()); err != nil {
+				return err
+			}
+			// Another instance may have stored its root first: what is
+			// stored now counts.
+			if stored, _, err = getSetting(ctx, tx, derivationRootSetting); err != nil {
+				return err
+			}
+		}
+		root, err = s.openSetting(stored, derivationRootAAD())
+		return err
+	})
+	return root, err
+}
+
+// openSetting opens a setting's "<key id>:<base64>" sealed value.
+func (s *Store) openSetting(stored string, aad []byte) ([]byte, error) {
+	keyID, enc, _ := strings.Cut(stored, ":")
+	sealed, err := base64.RawStdEncoding.DecodeString(enc)
+	if err != nil || keyID == "" {
+		return nil, fmt.Errorf("a sealed setting is damaged")
+	}
+	plain, err := s.keys.Open(keyID, sealed, aad)
+	if err != nil {
+		return nil, &KeyMismatchError{DatabaseKeyIDs: []string{keyID}, KeyIDs: s.keys.KeyIDs()}
+	}
+	return plain, nil
+}
+
+// resealDerivationRoot seals the root of the derived keys with the
+// current key when a previous one sealed it.
+func (s *Store) resealDerivationRoot(ctx context.Context, tx *tx) error {
+	stored, ok, err := getSetting(ctx, tx, derivationRootSetting)
+	if err != nil || !ok {
+		return err
+	}
+	if keyID, _, _ := strings.Cut(stored, ":"); keyID == s.keys.CurrentKeyID() {
+		return nil
+	}
+	root, err := s.openSetting(stored, derivationRootAAD())
+	if err != nil {
+		return err
+	}
+	keyID, sealed := s.keys.Seal(root, derivationRootAAD())
+	_, err = tx.exec(ctx, `UPDATE settings SET value = ?, updated_at = ? WHERE name = ? AND value = ?`,
+		keyID+":"+base64.RawStdEncoding.EncodeToString(sealed), s.now(), derivationRootSetting, stored)
 	return err
 }

@@ -29,7 +29,7 @@ func (s *Store) SetSetting(ctx context.Context, name, value string) error {
 	switch {
 	case strings.TrimSpace(name) == "":
 		return lt.Errorf(lt.EINVALID, "a setting needs a name")
-	case name == keyCheckSetting:
+	case name == keyCheckSetting, name == derivationRootSetting:
 		return lt.Errorf(lt.EINVALID, "the setting %s is kept by the store itself", name)
 	}
 	return s.write(ctx, func(tx *tx) error {

@@ -49,9 +49,9 @@ func runSecretKeyRotate(ctx context.Context, c *cli, args []string) error {
 			return 0, err
 		}
 		fmt.Fprintf(c.stdout, "%d\n", n.Old())
-		fmt.Fprintf(c.stderr, "sealed with a previous key: %d token values, %d signing keys, key check %s; "+
+		fmt.Fprintf(c.stderr, "sealed with a previous key: %d token values, %d signing keys, key check %s, root of the derived keys %s; "+
 			"sealed with a key not given (cannot be opened): %d token values, %d signing keys; current key %s (a key id, not the key)\n",
-			n.OldTokenValues, n.OldSigningKeys, map[bool]string{true: "yes", false: "no"}[n.OldKeyCheck],
+			n.OldTokenValues, n.OldSigningKeys, yesNo(n.OldKeyCheck), yesNo(n.OldDerivationRoot),
 			n.ForeignTokenValues, n.ForeignSigningKeys, keys.CurrentKeyID())
 		return n.Old(), nil
 	}
@@ -120,4 +120,11 @@ func runSigningKeyRotate(ctx context.Context, c *cli, args []string) error {
 	fmt.Fprintf(c.stderr, "new signing keys %v are published now and sign from %s (in %s); the keys they replace stay published until their last JWT has expired\n",
 		ids, activeAt.UTC().Format(time.RFC3339), jwtsign.RotationDelay)
 	return nil
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"strings"
@@ -46,11 +47,16 @@ func TestSecretKeyRotateSealsEveryValueWithTheNewKeyInBatches(t *testing.T) {
 		wantKeyRefused(t, refusedServe(t, db.withEnv("LOGINTOKENS_SECRET_KEY", newText)), oldKey, newKey)
 		values = append(values, stdoutLines(mustRun(t, rotated, "", "token", "create"))[0])
 		check := runCLI(t, rotated, "", "secret-key", "rotate", "--check")
-		// 7 values, the signing keys (2), the key check.
-		if check.code != 1 || strings.TrimSpace(check.stdout) != "10" || !strings.Contains(check.stderr, "still sealed with a previous key") {
-			t.Fatalf("--check exited %d and printed %q, want 1 and 10 sealed with the previous key:\n%s", check.code, check.stdout, check.stderr)
+		// 7 values, the signing keys (2), the key check, the root of the
+		// derived keys.
+		if check.code != 1 || strings.TrimSpace(check.stdout) != "11" || !strings.Contains(check.stderr, "still sealed with a previous key") {
+			t.Fatalf("--check exited %d and printed %q, want 1 and 11 sealed with the previous key:\n%s", check.code, check.stdout, check.stderr)
 		}
 
+		rootBefore, err := openWithKey(t, db, oldKey).DerivationRoot(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
 		r := mustRun(t, rotated, "", "secret-key", "rotate", "--batch", "3")
 		if strings.TrimSpace(r.stdout) != "0" || !strings.Contains(r.stderr, "sealed 7 token values anew") {
 			t.Fatalf("rotate printed %q:\n%s", r.stdout, r.stderr)
@@ -79,6 +85,11 @@ func TestSecretKeyRotateSealsEveryValueWithTheNewKeyInBatches(t *testing.T) {
 		}
 		if keys, err := s.SigningKeys(ctx, time.Now().Add(-time.Hour)); err != nil || len(keys) != 2 {
 			t.Fatalf("signing keys with the new key: %d, %v", len(keys), err)
+		}
+		// The derived keys (the provider's sealed codes, device cookies)
+		// are the same as before the rotation.
+		if root, err := s.DerivationRoot(ctx); err != nil || !bytes.Equal(root, rootBefore) {
+			t.Fatalf("the root of the derived keys changed with the rotation (%v)", err)
 		}
 		// The old key alone no longer opens it.
 		wantKeyRefused(t, refusedServe(t, db.withEnv("LOGINTOKENS_SECRET_KEY", oldText)), newKey, oldKey)

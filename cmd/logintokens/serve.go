@@ -113,10 +113,16 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	warnSignInSetup(log, cfg, publicURL, *demo)
+	// The derived keys come from a root every instance shares, which a
+	// rotation of the server key leaves as it is.
+	root, err := store.DerivationRoot(ctx)
+	if err != nil {
+		return fmt.Errorf("the root of the derived keys: %w", err)
+	}
 	drain := new(atomic.Bool)
 	handler, metricsHandler, err := newHandlers(serverDeps{Store: store, Log: log, Config: cfg, PublicURL: publicURL, Demo: *demo,
-		ServiceURL: localURL(lns.main.Addr()), Signer: signer, Keys: keys, ProviderKey: [lt.KeySize]byte(keys.Derive("oidc provider")), DemoOIDC: demoOIDC,
-		Draining: drain.Load})
+		ServiceURL: localURL(lns.main.Addr()), Signer: signer, Keys: keys, DerivationRoot: root,
+		ProviderKey: [lt.KeySize]byte(lt.DeriveKey(root, "oidc provider")), DemoOIDC: demoOIDC, Draining: drain.Load})
 	if err != nil {
 		return err
 	}

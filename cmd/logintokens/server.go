@@ -45,7 +45,8 @@ type serverDeps struct {
 	// Signer signs assertions and publishes the JWKS; loaded by the caller.
 	Signer *jwtsign.Signer
 	// Keys is the server key, which the backoffice's device cookies are
-	// signed with a key derived from; nil: a key of this process.
+	// signed with a key derived from unless DerivationRoot is set; nil
+	// (and no root): a key of this process.
 	Keys *lt.Keyring
 	// ProviderKey seals the OpenID Provider's codes and access tokens,
 	// derived from the server key so that every instance has the same.
@@ -54,6 +55,9 @@ type serverDeps struct {
 	// DemoOIDC is the demo shop's registration at the OpenID Provider
 	// (Demo); nil signs it in by the form-post hand-off alone.
 	DemoOIDC *demoshop.OIDC
+	// DerivationRoot is what the derived keys come from (the store's
+	// DerivationRoot); nil: from Keys.
+	DerivationRoot []byte
 	// Draining reports that serve is shutting down: /readyz answers 503
 	// (nil: never).
 	Draining func() bool
@@ -163,7 +167,10 @@ func newAPI(deps serverDeps, redeemer *redeem.Service, metrics *web.Metrics, out
 func newBackoffice(deps serverDeps, outages *outage.Reporter, gates *bounds.Gates) (*backoffice.Server, error) {
 	cfg := deps.Config
 	var deviceKey []byte
-	if deps.Keys != nil {
+	switch {
+	case deps.DerivationRoot != nil:
+		deviceKey = lt.DeriveKey(deps.DerivationRoot, backoffice.DeviceKeyLabel)
+	case deps.Keys != nil:
 		deviceKey = deps.Keys.Derive(backoffice.DeviceKeyLabel)
 	}
 	return backoffice.New(backoffice.Config{
