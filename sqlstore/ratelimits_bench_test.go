@@ -57,3 +57,30 @@ func BenchmarkRedeemFailureLimit(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkSharedLimiter is the shared limiter's own cost, without the
+// redeem around it: what a failure adds (one Reserve) and what a success
+// adds (a Reserve and a Release).
+//
+//	LOGINTOKENS_TEST_POSTGRES_URL=... go test -run '^$' -bench SharedLimiter -benchtime 5000x -count 5 ./sqlstore
+func BenchmarkSharedLimiter(b *testing.B) {
+	s := sqlstoretest.Open(b, "postgres")
+	l := s.Limiter("redeem", 1_000_000, time.Minute)
+	b.Run("failure", func(b *testing.B) {
+		for b.Loop() {
+			if w, err := l.Reserve(ctx, "203.0.113.66/32"); err != nil || w != 0 {
+				b.Fatal(w, err)
+			}
+		}
+	})
+	b.Run("success", func(b *testing.B) {
+		for b.Loop() {
+			if w, err := l.Reserve(ctx, "203.0.113.67/32"); err != nil || w != 0 {
+				b.Fatal(w, err)
+			}
+			if err := l.Release(ctx, "203.0.113.67/32"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
