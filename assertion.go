@@ -40,7 +40,21 @@ type SigningKey struct {
 	Alg       string
 	Private   []byte
 	CreatedAt time.Time
+	// ActiveAt is when the key starts to sign (nil: at CreatedAt). A
+	// rotation publishes the next key before it signs, so that every
+	// instance knows it by then.
+	ActiveAt *time.Time
+	// RetiredAt is when the key stops signing; it is published until the
+	// last JWT it signed has expired.
 	RetiredAt *time.Time
+}
+
+// SignsAt reports whether k signs at t: active, and not yet retired.
+func (k SigningKey) SignsAt(t time.Time) bool {
+	if k.ActiveAt != nil && t.Before(*k.ActiveAt) {
+		return false
+	}
+	return k.RetiredAt == nil || t.Before(*k.RetiredAt)
 }
 
 // SigningKeyStore keeps the signing keys every instance on one database

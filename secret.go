@@ -204,9 +204,15 @@ func KeyID(key []byte) string {
 // key of its own, none of them reveals the server key, and what one
 // signs stays valid on every instance and across restarts for as long as
 // the server key does.
-func (k *Keyring) Derive(label string) []byte {
+func (k *Keyring) Derive(label string) []byte { return DeriveKey(k.currentKey, label) }
+
+// DeriveKey returns a key of KeySize bytes for one use, named by label,
+// derived from root with HKDF-SHA256. The service derives from a random
+// root kept in the database sealed with the server key, so that its
+// derived keys stay the same across a rotation of the server key.
+func DeriveKey(root []byte, label string) []byte {
 	// hkdf.Key fails only for a length beyond 255 hashes.
-	key, _ := hkdf.Key(sha256.New, k.currentKey, nil, "logintokens "+label, KeySize)
+	key, _ := hkdf.Key(sha256.New, root, nil, "logintokens "+label, KeySize)
 	return key
 }
 

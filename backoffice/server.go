@@ -55,6 +55,11 @@ type Config struct {
 	// server key's (lt.Keyring.Derive(DeviceKeyLabel)), so that every
 	// instance trusts them. When nil, a random key of this process.
 	DeviceKey []byte
+	// Limiter makes the sign-in slow-down's counts of scope (one of
+	// "backoffice-account", "backoffice-network", "backoffice-device"):
+	// the service shares them among its instances on PostgreSQL. Nil:
+	// in this instance's memory, on Now.
+	Limiter func(scope string, p ratelimit.Policy) ratelimit.Limiter
 	// Now is the clock (tests replace it).
 	Now func() time.Time
 	// Outages reports pages refused while the database is unavailable, at

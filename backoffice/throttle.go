@@ -56,10 +56,14 @@ func newThrottle(cfg Config) *throttle {
 	if n <= 0 {
 		n = defaultPasswordChecks()
 	}
+	limiter := cfg.Limiter
+	if limiter == nil {
+		limiter = func(_ string, p ratelimit.Policy) ratelimit.Limiter { return ratelimit.NewMemory(p, cfg.Now) }
+	}
 	return &throttle{
-		accounts: ratelimit.NewMemory(accountPolicy, cfg.Now),
-		networks: ratelimit.NewMemory(networkPolicy, cfg.Now),
-		devices:  ratelimit.NewMemory(devicePolicy, cfg.Now),
+		accounts: limiter("backoffice-account", accountPolicy),
+		networks: limiter("backoffice-network", networkPolicy),
+		devices:  limiter("backoffice-device", devicePolicy),
 		prefixes: cfg.AddressPrefixes,
 		slots:    make(chan struct{}, n),
 		reserved: make(chan struct{}, reservedChecks),

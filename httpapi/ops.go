@@ -25,10 +25,15 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request, c *caller) erro
 	return nil
 }
 
-// readyz says whether the database answers, so that a load balancer sends
-// requests only to instances that can serve them. The cause goes to the
+// readyz says whether the database answers and the instance is not
+// shutting down, so that a load balancer sends requests only to instances
+// that can serve them. The cause goes to the
 // log, never to the caller.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request, c *caller) error {
+	if s.Draining != nil && s.Draining() {
+		plain(w, http.StatusServiceUnavailable, "shutting down")
+		return nil
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
 	defer cancel()
 	if err := s.Store.Ping(ctx); err != nil {

@@ -67,6 +67,11 @@ type Config struct {
 	// once; shared with the backoffice when the service sets them, the
 	// API's own when nil.
 	Gates *bounds.Gates
+	// Draining reports that the instance is shutting down: /readyz then
+	// answers 503 at once, so that a load balancer sends its requests to
+	// other instances while this one still serves those it gets (nil:
+	// never).
+	Draining func() bool
 }
 
 // Server serves the API.

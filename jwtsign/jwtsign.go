@@ -16,6 +16,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -26,8 +27,14 @@ import (
 )
 
 // refreshEvery bounds how long an instance takes to notice a key another
-// instance made.
-const refreshEvery = time.Minute
+// instance made, or a rotation made. A rotation lets the next key sign
+// only after RotationDelay, by when every instance publishes it.
+const refreshEvery = 10 * time.Second
+
+// RotationDelay is how long a rotated key is published before it signs:
+// more than two refreshes, so that every instance that answers has loaded
+// it whichever instance signed with it.
+const RotationDelay = 3 * refreshEvery
 
 // Signer issues assertions; it implements lt.AssertionIssuer.
 type Signer struct {
@@ -40,9 +47,11 @@ type Signer struct {
 	// rs256 makes Load keep an RS256 key too, for the OpenID Provider.
 	rs256 bool
 
-	mu         sync.RWMutex
-	current    *signingKey
-	currentRSA *RSAKey
+	mu sync.RWMutex
+	// signing and signingRSA are the keys that sign, or will: newest
+	// first; the one that signs now is picked at each use.
+	signing    []*signingKey
+	signingRSA []*RSAKey
 	published  []jose.JSONWebKey
 	loadedAt   time.Time
 }
@@ -51,12 +60,35 @@ type Signer struct {
 type RSAKey struct {
 	ID  string
 	Key *rsa.PrivateKey
+	// stored is the key as the store keeps it, for when it signs.
+	stored lt.SigningKey
 }
 
 type signingKey struct {
 	kid    string
 	key    *ecdsa.PrivateKey
 	signer jose.Signer
+	stored lt.SigningKey
+}
+
+// pick returns the key of keys (newest first) that signs at now: the
+// newest whose time has come. When none has (clocks apart), the oldest
+// active one; nil when keys is empty.
+func pick[K any](keys []K, stored func(K) lt.SigningKey, now time.Time) (k K, ok bool) {
+	for _, c := range keys {
+		if stored(c).SignsAt(now) {
+			return c, true
+		}
+	}
+	for i := len(keys) - 1; i >= 0; i-- {
+		if a := stored(keys[i]).ActiveAt; a == nil || !now.Before(*a) {
+			return keys[i], true
+		}
+	}
+	if len(keys) > 0 {
+		return keys[len(keys)-1], true
+	}
+	return k, false
 }
 
 // New returns a signer for tokens issued by issuer (the public URL) to
@@ -116,6 +148,37 @@ func (s *Signer) Load(ctx context.Context) error {
 	return fmt.Errorf("no current signing keys after three tries")
 }
 
+// Rotator is the store of a rotation.
+type Rotator interface {
+	// RotateSigningKeyAt makes k the current key of its Alg from
+	// activeAt, when the one it replaces retires.
+	RotateSigningKeyAt(ctx context.Context, k lt.SigningKey, activeAt time.Time) error
+}
+
+// Rotate makes a new ES256 key (and, with rs256, a new RS256 key) that
+// signs from now + RotationDelay, when the current one retires: every
+// instance publishes the new key before any signs with it, and the
+// retired one stays published until its last JWT has expired. It returns
+// the new keys' ids and when they sign.
+func Rotate(ctx context.Context, st Rotator, now time.Time, rs256 bool) (ids []string, activeAt time.Time, err error) {
+	activeAt = now.Add(RotationDelay)
+	makers := []func(time.Time) (lt.SigningKey, error){NewKey}
+	if rs256 {
+		makers = append(makers, NewRSAKey)
+	}
+	for _, make := range makers {
+		k, err := make(now)
+		if err != nil {
+			return ids, activeAt, err
+		}
+		if err := st.RotateSigningKeyAt(ctx, k, activeAt); err != nil {
+			return ids, activeAt, fmt.Errorf("rotate signing key: %w", err)
+		}
+		ids = append(ids, k.ID)
+	}
+	return ids, activeAt, nil
+}
+
 // NewRSAKey makes a new 2048-bit RSA key for RS256.
 func NewRSAKey(now time.Time) (lt.SigningKey, error) {
 	priv, err := rsa.GenerateKey(rand.Reader, 2048)
@@ -146,9 +209,14 @@ func NewKey(now time.Time) (lt.SigningKey, error) {
 	return lt.SigningKey{ID: base64.RawURLEncoding.EncodeToString(b), Private: der, CreatedAt: now.UTC()}, nil
 }
 
+// install keeps keys: those that sign now or will, and the published
+// ones. A retired key is published until the last JWT it may have signed
+// has expired: an instance that had not yet loaded the rotation signs
+// with it for up to refreshEvery after its retirement.
 func (s *Signer) install(keys []lt.SigningKey) error {
-	var cur *signingKey
-	var curRSA *RSAKey
+	var signing []*signingKey
+	var signingRSA []*RSAKey
+	now := s.Now()
 	published := make([]jose.JSONWebKey, 0, len(keys))
 	for _, k := range keys {
 		parsed, err := x509.ParsePKCS8PrivateKey(k.Private)
@@ -156,12 +224,12 @@ func (s *Signer) install(keys []lt.SigningKey) error {
 			return fmt.Errorf("signing key %s: %w", k.ID, err)
 		}
 		if priv, ok := parsed.(*rsa.PrivateKey); ok {
-			if k.RetiredAt != nil && s.Now().Sub(*k.RetiredAt) > rsaLifetime {
+			if k.RetiredAt != nil && now.Sub(*k.RetiredAt) > rsaLifetime+refreshEvery {
 				continue
 			}
 			published = append(published, jose.JSONWebKey{Key: &priv.PublicKey, KeyID: k.ID, Algorithm: string(jose.RS256), Use: "sig"})
-			if curRSA == nil && k.RetiredAt == nil {
-				curRSA = &RSAKey{ID: k.ID, Key: priv}
+			if k.RetiredAt == nil || now.Before(*k.RetiredAt) {
+				signingRSA = append(signingRSA, &RSAKey{ID: k.ID, Key: priv, stored: k})
 			}
 			continue
 		}
@@ -169,23 +237,33 @@ func (s *Signer) install(keys []lt.SigningKey) error {
 		if !ok || priv.Curve != elliptic.P256() {
 			return fmt.Errorf("signing key %s is not a P-256 key", k.ID)
 		}
-		if k.RetiredAt != nil && s.Now().Sub(*k.RetiredAt) > s.lifetime {
+		if k.RetiredAt != nil && now.Sub(*k.RetiredAt) > s.lifetime+refreshEvery {
 			continue
 		}
 		published = append(published, jose.JSONWebKey{Key: &priv.PublicKey, KeyID: k.ID, Algorithm: string(jose.ES256), Use: "sig"})
-		if cur == nil && k.RetiredAt == nil {
+		if k.RetiredAt == nil || now.Before(*k.RetiredAt) {
 			signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: jose.JSONWebKey{Key: priv, KeyID: k.ID}},
 				(&jose.SignerOptions{}).WithType("JWT"))
 			if err != nil {
 				return err
 			}
-			cur = &signingKey{kid: k.ID, key: priv, signer: signer}
+			signing = append(signing, &signingKey{kid: k.ID, key: priv, signer: signer, stored: k})
 		}
 	}
+	byActive := func(a, b lt.SigningKey) int { return activeAt(b).Compare(activeAt(a)) }
+	slices.SortStableFunc(signing, func(a, b *signingKey) int { return byActive(a.stored, b.stored) })
+	slices.SortStableFunc(signingRSA, func(a, b *RSAKey) int { return byActive(a.stored, b.stored) })
 	s.mu.Lock()
-	s.current, s.currentRSA, s.published, s.loadedAt = cur, curRSA, published, s.Now()
+	s.signing, s.signingRSA, s.published, s.loadedAt = signing, signingRSA, published, now
 	s.mu.Unlock()
 	return nil
+}
+
+func activeAt(k lt.SigningKey) time.Time {
+	if k.ActiveAt != nil {
+		return *k.ActiveAt
+	}
+	return k.CreatedAt
 }
 
 // RS256 returns the current RS256 key and its id (EnableRS256).
@@ -195,27 +273,28 @@ func (s *Signer) RS256(ctx context.Context) (string, *rsa.PrivateKey, error) {
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	if s.currentRSA == nil {
+	k, ok := pick(s.signingRSA, func(k *RSAKey) lt.SigningKey { return k.stored }, s.Now())
+	if !ok {
 		return "", nil, fmt.Errorf("no RS256 signing key: the signer was loaded without EnableRS256")
 	}
-	return s.currentRSA.ID, s.currentRSA.Key, nil
+	return k.ID, k.Key, nil
 }
 
 // refresh reloads the keys when they are older than refreshEvery; a failed
 // reload keeps the keys it has (the database may be down for a moment).
 func (s *Signer) refresh(ctx context.Context) (*signingKey, []jose.JSONWebKey, error) {
 	s.mu.RLock()
-	cur, pub, at := s.current, s.published, s.loadedAt
+	loaded, at := len(s.signing) > 0, s.loadedAt
 	s.mu.RUnlock()
-	if cur != nil && s.Now().Sub(at) < refreshEvery {
-		return cur, pub, nil
-	}
-	if err := s.Load(ctx); err != nil && cur == nil {
-		return nil, nil, err
+	if !loaded || s.Now().Sub(at) >= refreshEvery {
+		if err := s.Load(ctx); err != nil && !loaded {
+			return nil, nil, err
+		}
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return s.current, s.published, nil
+	cur, _ := pick(s.signing, func(k *signingKey) lt.SigningKey { return k.stored }, s.Now())
+	return cur, s.published, nil
 }
 
 // JWKS returns the public keys a shop verifies assertions with.
@@ -242,6 +321,9 @@ func (s *Signer) Issue(ctx context.Context, a lt.Assertion) (string, error) {
 	cur, _, err := s.refresh(ctx)
 	if err != nil {
 		return "", err
+	}
+	if cur == nil {
+		return "", fmt.Errorf("no ES256 signing key")
 	}
 	now := s.Now()
 	jti := make([]byte, 16)

@@ -56,11 +56,12 @@ func parse(t *testing.T, s *jwtsign.Signer, token string, now time.Time) (gjwt.M
 
 func TestAssertionVerifiesWithAnIndependentLibraryAndCarriesTheClaims(t *testing.T) {
 	sqlstoretest.Each(t, func(t *testing.T, st *sqlstore.Store) {
-		now := time.Now()
 		s := jwtsign.New(st, "https://lt.example.test", "https://shop.example.test")
 		if err := s.Load(ctx); err != nil {
 			t.Fatal(err)
 		}
+		// After Load, which takes seconds on a busy database: iat is now.
+		now := time.Now()
 		tok := &lt.LoginToken{ID: "abcdefghijklmnop", Type: lt.UserContact, Extra: []string{"x"},
 			User: &lt.UserRef{Type: lt.UserContact, ID: 12, Name: "Jane Doe", Email: "jane@acme.test", Company: &lt.CompanyRef{ID: 3, Name: "Acme"}}}
 		jwt, err := s.Issue(ctx, lt.Assertion{Token: tok, OCI: map[string]string{"hookUrl": "https://srm.test/hook"},
@@ -126,7 +127,7 @@ func TestInstancesShareOneKeyAndRotationKeepsTheOldOneUntilItsJWTsExpire(t *test
 		verify(t, b, old, clock.T.Add(-61*time.Second))
 		fresh, _ := b.Issue(ctx, lt.Assertion{Token: tok})
 		verify(t, b, fresh, clock.T)
-		clock.Add(61 * time.Second) // the old key's last JWT has expired
+		clock.Add(71 * time.Second) // the old key's last JWT has expired, even one signed before a refresh
 		jb, _ = b.JWKS(ctx)
 		if len(jb.Keys) != 1 || jb.Keys[0].KeyID != next.ID {
 			t.Fatalf("the retired key is still published: %v", jb.Keys)
@@ -135,6 +136,74 @@ func TestInstancesShareOneKeyAndRotationKeepsTheOldOneUntilItsJWTsExpire(t *test
 			if !k.IsPublic() {
 				t.Fatal("the JWKS publishes a private key")
 			}
+		}
+	})
+}
+
+func TestARotatedKeyIsPublishedByEveryInstanceBeforeAnySignsWithIt(t *testing.T) {
+	sqlstoretest.Each(t, func(t *testing.T, st *sqlstore.Store) {
+		clock := sqlstoretest.SetClock(st, time.Now())
+		a := jwtsign.New(st, "https://lt.example.test", "https://shop.example.test")
+		b := jwtsign.New(st, "https://lt.example.test", "https://shop.example.test")
+		a.Now, b.Now = clock.Now, clock.Now
+		a.EnableRS256()
+		for _, s := range []*jwtsign.Signer{a, b} {
+			if err := s.Load(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		tok := &lt.LoginToken{ID: "abcdefghijklmnop", Type: lt.UserAnonymous}
+		kid := func(s *jwtsign.Signer) string {
+			t.Helper()
+			jwt, err := s.Issue(ctx, lt.Assertion{Token: tok})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sig, err := jose.ParseSigned(jwt, []jose.SignatureAlgorithm{jose.ES256})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return sig.Signatures[0].Header.KeyID
+		}
+		old := kid(a)
+		oldRSA, _, _ := a.RS256(ctx)
+		ids, activeAt, err := jwtsign.Rotate(ctx, st, clock.Now(), true)
+		if err != nil || len(ids) != 2 || !activeAt.Equal(clock.Now().Add(jwtsign.RotationDelay)) {
+			t.Fatalf("rotate: %v %v %v", ids, activeAt, err)
+		}
+		// Each instance loads the new keys within a refresh and publishes
+		// them; every instance still signs with the old ones.
+		clock.Add(jwtsign.RotationDelay / 2)
+		for _, s := range []*jwtsign.Signer{a, b} {
+			set, _ := s.JWKS(ctx)
+			if len(set.Key(ids[0])) == 0 || len(set.Key(ids[1])) == 0 || len(set.Key(old)) == 0 {
+				t.Fatalf("halfway to the activation the JWKS is %v, want the old and the new keys", set.Keys)
+			}
+			if k := kid(s); k != old {
+				t.Fatalf("a key signs before its time: %s", k)
+			}
+		}
+		if id, _, _ := a.RS256(ctx); id != oldRSA {
+			t.Fatalf("the RS256 key changed before its time: %s", id)
+		}
+		// At the activation both switch, without loading anything again.
+		clock.Add(jwtsign.RotationDelay / 2)
+		for _, s := range []*jwtsign.Signer{a, b} {
+			if k := kid(s); k != ids[0] {
+				t.Fatalf("at the activation the signing key is %s, want %s", k, ids[0])
+			}
+		}
+		if id, _, _ := a.RS256(ctx); id != ids[1] {
+			t.Fatalf("at the activation the RS256 key is %s, want %s", id, ids[1])
+		}
+		// The old key is published until its last JWT has expired.
+		clock.Add(lt.MaxAssertionLifetime)
+		if set, _ := b.JWKS(ctx); len(set.Key(old)) == 0 {
+			t.Fatal("the retired key is no longer published while its JWTs are valid")
+		}
+		clock.Add(time.Minute)
+		if set, _ := b.JWKS(ctx); len(set.Key(old)) != 0 {
+			t.Fatal("the retired key is published after its last JWT has expired")
 		}
 	})
 }

@@ -29,7 +29,7 @@ func (s *Store) SetSetting(ctx context.Context, name, value string) error {
 	switch {
 	case strings.TrimSpace(name) == "":
 		return lt.Errorf(lt.EINVALID, "a setting needs a name")
-	case name == keyCheckSetting:
+	case name == keyCheckSetting, name == derivationRootSetting:
 		return lt.Errorf(lt.EINVALID, "the setting %s is kept by the store itself", name)
 	}
 	return s.write(ctx, func(tx *tx) error {
@@ -202,8 +202,8 @@ func eachRow(ctx context.Context, tx *tx, q string, fn func(id string, sealed []
 // AdoptKeyring binds the database to the keyring, whatever key it was set
 // up with: for after a server key has leaked, when values sealed with it
 // must no longer count. The key check is sealed anew with the current key;
-// signing keys the keyring cannot open are deleted (serve makes a new one
-// at its next start). It reports how many signing keys it deleted and how
+// signing keys the keyring cannot open, and the root of the derived keys,
+// are deleted (serve makes new ones at its next start). It reports how many signing keys it deleted and how
 // many token values were sealed with a key outside the keyring: their
 // reveal fails until they are regenerated. Audited, as actor.
 func (s *Store) AdoptKeyring(ctx context.Context, actor lt.Actor) (deletedSigningKeys, foreignValues int, err error) {
@@ -229,6 +229,12 @@ func (s *Store) AdoptKeyring(ctx context.Context, actor lt.Actor) (deletedSignin
 		deletedSigningKeys = len(unreadable)
 		in, args := inList(s.keys.KeyIDs())
 		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM login_tokens WHERE value_key_id NOT IN (`+in+`)`, args...).Scan(&foreignValues); err != nil {
+			return err
+		}
+		// The root of the derived keys was sealed with the leaked key:
+		// the next start makes a new one (device cookies and provider
+		// codes made before are no longer recognised).
+		if _, err := tx.exec(ctx, `DELETE FROM settings WHERE name = ?`, derivationRootSetting); err != nil {
 			return err
 		}
 		previous, _, err := getSetting(ctx, tx, keyCheckSetting)

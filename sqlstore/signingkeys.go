@@ -29,7 +29,7 @@ func (s *Store) SigningKeys(ctx context.Context, since time.Time) ([]lt.SigningK
 	}
 	var out []lt.SigningKey
 	err := s.read(ctx, func(tx *tx) error {
-		rows, err := tx.query(ctx, `SELECT id, private_enc, server_key, created_at, retired_at FROM signing_keys
+		rows, err := tx.query(ctx, `SELECT id, private_enc, server_key, created_at, active_at, retired_at FROM signing_keys
 			WHERE retired_at IS NULL OR retired_at > ? ORDER BY retired_at IS NOT NULL, created_at DESC, id`, since)
 		if err != nil {
 			return err
@@ -39,7 +39,7 @@ func (s *Store) SigningKeys(ctx context.Context, since time.Time) ([]lt.SigningK
 			var k lt.SigningKey
 			var sealed []byte
 			var serverKey string
-			if err := rows.Scan(&k.ID, &sealed, &serverKey, dbTime{&k.CreatedAt}, nullTime{&k.RetiredAt}); err != nil {
+			if err := rows.Scan(&k.ID, &sealed, &serverKey, dbTime{&k.CreatedAt}, nullTime{&k.ActiveAt}, nullTime{&k.RetiredAt}); err != nil {
 				return err
 			}
 			if k.Private, err = s.keys.Open(serverKey, sealed, signingAAD(k.ID)); err != nil {
@@ -70,19 +70,30 @@ func (s *Store) AddSigningKey(ctx context.Context, k lt.SigningKey) (bool, error
 }
 
 // RotateSigningKey retires the current key of k's Alg and makes k the
-// current one.
+// current one at once.
 // The retired key stays published until its last assertion has expired.
 func (s *Store) RotateSigningKey(ctx context.Context, k lt.SigningKey) error {
+	return s.RotateSigningKeyAt(ctx, k, s.now())
+}
+
+// RotateSigningKeyAt makes k the current key of its Alg from activeAt,
+// when the key it replaces retires: until then k is published and does
+// not sign. A key of an earlier rotation that would sign only after
+// activeAt never signs.
+func (s *Store) RotateSigningKeyAt(ctx context.Context, k lt.SigningKey, activeAt time.Time) error {
 	if s.keys == nil {
 		return errNoKey
 	}
 	serverKey, sealed := s.keys.Seal(k.Private, signingAAD(k.ID))
+	activeAt = activeAt.UTC().Truncate(time.Microsecond)
 	return s.write(ctx, func(tx *tx) error {
-		if _, err := tx.exec(ctx, `UPDATE signing_keys SET slot = NULL, retired_at = ? WHERE slot = ?`, s.now(), signingSlot(k.Alg)); err != nil {
+		if _, err := tx.exec(ctx, `UPDATE signing_keys SET slot = NULL,
+			retired_at = CASE WHEN active_at IS NOT NULL AND active_at > ? THEN active_at ELSE ? END WHERE slot = ?`,
+			activeAt, activeAt, signingSlot(k.Alg)); err != nil {
 			return err
 		}
-		_, err := tx.exec(ctx, `INSERT INTO signing_keys (id, private_enc, server_key, slot, created_at) VALUES (?, ?, ?, ?, ?)`,
-			k.ID, sealed, serverKey, signingSlot(k.Alg), k.CreatedAt)
+		_, err := tx.exec(ctx, `INSERT INTO signing_keys (id, private_enc, server_key, slot, created_at, active_at) VALUES (?, ?, ?, ?, ?, ?)`,
+			k.ID, sealed, serverKey, signingSlot(k.Alg), k.CreatedAt, activeAt)
 		return err
 	})
 }

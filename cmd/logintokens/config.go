@@ -24,6 +24,7 @@ const (
 	defaultDatabaseURL             = "sqlite:logintokens-data/logintokens.db"
 	defaultRedeemFailuresPerMinute = 20
 	defaultDBTimeout               = 5 * time.Second
+	defaultShutdownDelay           = 5 * time.Second
 	defaultMaxConnections          = 1024
 	envPrefix                      = "LOGINTOKENS_"
 )
@@ -37,6 +38,9 @@ type config struct {
 	// SecretKey is the server key, nil when neither flag nor environment
 	// gives one (see loadKeyring).
 	SecretKey []byte
+	// SecretKeyPrevious are earlier server keys: what they sealed still
+	// opens, nothing new is sealed with them.
+	SecretKeyPrevious [][]byte
 	// PublicURL is nil when unset: it is then http://localhost:<port>.
 	PublicURL *url.URL
 	LogFormat string // "text" or "json"
@@ -67,6 +71,9 @@ type config struct {
 	DBTimeout time.Duration
 	// MaxConnections caps the client connections served at once.
 	MaxConnections int
+	// ShutdownDelay is how long serve goes on serving after SIGTERM, not
+	// ready, before it drains.
+	ShutdownDelay time.Duration
 }
 
 // setting is one configuration value that a flag or a LOGINTOKENS_*
@@ -132,7 +139,7 @@ func addSomeConfigFlags(fs *flag.FlagSet, only []string) *configFlags {
 // and one that also prints links (the public URL, else the address's
 // port, and whether OCI punchout is on).
 var (
-	databaseSettings = []string{"database-url", "secret-key", "db-timeout"}
+	databaseSettings = []string{"database-url", "secret-key", "secret-key-previous", "db-timeout"}
 	linkSettings     = append(slices.Clip(databaseSettings), "addr", "public-url", "oci-hook-allow")
 )
 

@@ -83,6 +83,21 @@ var commandDocs = map[string]commandDoc{
 			"logintokens apikey list",
 			"logintokens apikey list --all --json",
 		}},
+	"secret-key rotate": {
+		about: "Seals every stored value and signing key that a previous server key (LOGINTOKENS_SECRET_KEY_PREVIOUS) sealed " +
+			"with the current one (LOGINTOKENS_SECRET_KEY), in short batches while instances serve, and says how many remain. " +
+			"Run it again after a crash: it goes on where it stopped. With --check it only counts, and exits 1 while any remain.",
+		examples: []string{
+			"LOGINTOKENS_SECRET_KEY=NEW LOGINTOKENS_SECRET_KEY_PREVIOUS=OLD logintokens secret-key rotate",
+			"logintokens secret-key rotate --check",
+		}},
+	"signing-key rotate": {
+		about: "Makes new JWT signing keys (the sign-in assertions' ES256 and the OpenID Provider's RS256). Every instance " +
+			"publishes them at once and signs with them shortly after; the old keys stay in /.well-known/jwks.json until " +
+			"the last JWT they signed has expired.",
+		examples: []string{
+			"logintokens signing-key rotate",
+		}},
 	"token show": {
 		about: "Shows a login token (whom it signs in, its status, attempts and expiry; never its value) and its newest " +
 			"activity from the audit trail. ID is the part between lt_ and the second _ of the value; the whole value is taken too.",

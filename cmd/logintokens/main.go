@@ -60,6 +60,8 @@ var commands = []*command{
 			"postLogoutRedirectUris": "--post-logout-redirect-uri"}},
 	{name: "token show", synopsis: "token show ID [--json]", run: runTokenShow},
 	{name: "user find", synopsis: "user find QUERY [--limit N] [--json]", run: runUserFind},
+	{name: "secret-key rotate", synopsis: "secret-key rotate [--check] [--batch N]", run: runSecretKeyRotate},
+	{name: "signing-key rotate", synopsis: "signing-key rotate", run: runSigningKeyRotate},
 	{name: "dev seed", synopsis: "dev seed --tokens N [--contacts N] [--customers N] [--companies N] [--seed N] [--values FILE]",
 		run: runDevSeed, fields: map[string]string{"tokens": "--tokens"}},
 }

@@ -43,7 +43,7 @@ func loadKeyring(cfg *config) (keys *lt.Keyring, createdFile string, err error) 
 			createdFile = path
 		}
 	}
-	keys, err = lt.NewKeyring(key)
+	keys, err = lt.NewKeyring(key, cfg.SecretKeyPrevious...)
 	return keys, createdFile, err
 }
 
@@ -61,7 +61,7 @@ func configuredKeyring(cfg *config) (*lt.Keyring, error) {
 	if cfg.SecretKey == nil {
 		return nil, nil
 	}
-	return lt.NewKeyring(cfg.SecretKey)
+	return lt.NewKeyring(cfg.SecretKey, cfg.SecretKeyPrevious...)
 }
 
 // readOrCreateKeyFile reads the key file at path, or creates it with a new

@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -71,7 +72,9 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 		log.Info("created the server key; back it up with the database, or revealing existing tokens fails", "file", createdKey)
 	}
 
-	// SIGTERM or SIGINT, like a cancelled ctx, starts a graceful shutdown.
+	// SIGTERM or SIGINT, like a cancelled ctx, starts a graceful shutdown;
+	// after a signal, with the drain delay first.
+	parent := ctx
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
@@ -115,12 +118,27 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	warnSignInSetup(log, cfg, publicURL, *demo)
+	// The derived keys come from a root every instance shares, which a
+	// rotation of the server key leaves as it is.
+	root, err := store.DerivationRoot(ctx)
+	if err != nil {
+		return fmt.Errorf("the root of the derived keys: %w", err)
+	}
+	drain := new(atomic.Bool)
 	handler, metricsHandler, err := newHandlers(serverDeps{Store: store, Log: log, Config: cfg, PublicURL: publicURL, Demo: *demo,
-		ServiceURL: localURL(lns.main.Addr()), Signer: signer, Keys: keys, ProviderKey: [lt.KeySize]byte(keys.Derive("oidc provider")), DemoOIDC: demoOIDC})
+		ServiceURL: localURL(lns.main.Addr()), Signer: signer, Keys: keys, DerivationRoot: root,
+		ProviderKey: [lt.KeySize]byte(lt.DeriveKey(root, "oidc provider")), DemoOIDC: demoOIDC, Draining: drain.Load})
 	if err != nil {
 		return err
 	}
-	srvs := startServers(lns, handler, metricsHandler, log)
+	srvs := startServers(lns, closeWhileDraining(handler, drain), metricsHandler, log)
+	srvs.drainDelay = func() time.Duration {
+		drain.Store(true)
+		if parent.Err() != nil {
+			return 0 // the caller ended serve, no balancer to tell
+		}
+		return cfg.ShutdownDelay
+	}
 	// The outbox's worker stops with the servers and ends its attempts
 	// under way before the store closes.
 	defer startOutbox(ctx, store, log)()
@@ -260,6 +278,22 @@ func warnDatabasePermissions(log *slog.Logger, cfg *config) {
 type servers struct {
 	list   []*http.Server
 	served chan error
+	// drainDelay, when set, starts the drain (/readyz answers 503) and
+	// says how long to go on serving before the servers shut down.
+	drainDelay func() time.Duration
+}
+
+// closeWhileDraining answers every request with Connection: close once
+// the drain has begun: a balancer's pooled connections to this instance
+// end with the answers they carry, instead of being cut while idle when
+// the server shuts down, when a request may already be on its way.
+func closeWhileDraining(next http.Handler, drain *atomic.Bool) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if drain.Load() {
+			w.Header().Set("Connection", "close")
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // startServers serves handler on the main listener and metricsHandler on
@@ -325,6 +359,20 @@ func (s *servers) serveUntilDone(ctx context.Context, stop context.CancelFunc, l
 	}
 	// A second signal now ends the process at once.
 	stop()
+	if s.drainDelay != nil {
+		if d := s.drainDelay(); d > 0 {
+			// Not ready, still serving: the balancer's health check sees
+			// the 503 and sends the requests elsewhere.
+			log.Info("draining: /readyz answers 503; serving on until the delay has passed", "delay", d)
+			t := time.NewTimer(d)
+			select {
+			case <-t.C:
+			case err := <-s.served:
+				t.Stop()
+				s.served <- err // drain reads it
+			}
+		}
+	}
 	return s.drain(ctx, log)
 }
 

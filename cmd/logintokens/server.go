@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	lt "github.com/logintokens/logintokens"
 	"github.com/logintokens/logintokens/backoffice"
@@ -16,6 +17,7 @@ import (
 	"github.com/logintokens/logintokens/internal/web"
 	"github.com/logintokens/logintokens/jwtsign"
 	"github.com/logintokens/logintokens/oidc"
+	"github.com/logintokens/logintokens/ratelimit"
 	"github.com/logintokens/logintokens/redeem"
 	"github.com/logintokens/logintokens/signin"
 	"github.com/logintokens/logintokens/sqlstore"
@@ -43,7 +45,8 @@ type serverDeps struct {
 	// Signer signs assertions and publishes the JWKS; loaded by the caller.
 	Signer *jwtsign.Signer
 	// Keys is the server key, which the backoffice's device cookies are
-	// signed with a key derived from; nil: a key of this process.
+	// signed with a key derived from unless DerivationRoot is set; nil
+	// (and no root): a key of this process.
 	Keys *lt.Keyring
 	// ProviderKey seals the OpenID Provider's codes and access tokens,
 	// derived from the server key so that every instance has the same.
@@ -52,6 +55,12 @@ type serverDeps struct {
 	// DemoOIDC is the demo shop's registration at the OpenID Provider
 	// (Demo); nil signs it in by the form-post hand-off alone.
 	DemoOIDC *demoshop.OIDC
+	// DerivationRoot is what the derived keys come from (the store's
+	// DerivationRoot); nil: from Keys.
+	DerivationRoot []byte
+	// Draining reports that serve is shutting down: /readyz answers 503
+	// (nil: never).
+	Draining func() bool
 }
 
 // newServer returns the service's HTTP handler: every route on one mux,
@@ -120,10 +129,21 @@ func newRedeemer(deps serverDeps) *redeem.Service {
 	return &redeem.Service{
 		Store:   deps.Store,
 		Issuer:  deps.Signer,
-		Limiter: redeem.NewLimiter(cfg.RedeemFailuresPerMinute, nil),
+		Limiter: newLimiter(deps, "redeem", ratelimit.Policy{Limit: cfg.RedeemFailuresPerMinute, Per: time.Minute}),
 		// The same networks count as one client for the backoffice.
 		Prefixes: cfg.RateLimitPrefixes,
 	}
+}
+
+// newLimiter is the failure limit of scope: on PostgreSQL in the
+// database, shared by every instance (several instances must not give a
+// client several budgets); on SQLite, whose one instance owns the
+// database, in memory.
+func newLimiter(deps serverDeps, scope string, p ratelimit.Policy) ratelimit.Limiter {
+	if deps.Store.Dialect() == "postgres" {
+		return deps.Store.Limiter(scope, p.Limit, p.Per)
+	}
+	return ratelimit.NewMemory(p, nil)
 }
 
 func newAPI(deps serverDeps, redeemer *redeem.Service, metrics *web.Metrics, outages *outage.Reporter, gates *bounds.Gates) *httpapi.Server {
@@ -142,13 +162,17 @@ func newAPI(deps serverDeps, redeemer *redeem.Service, metrics *web.Metrics, out
 		MetricsElsewhere: cfg.MetricsAddr != "",
 		Outages:          outages,
 		Gates:            gates,
+		Draining:         deps.Draining,
 	})
 }
 
 func newBackoffice(deps serverDeps, outages *outage.Reporter, gates *bounds.Gates) (*backoffice.Server, error) {
 	cfg := deps.Config
 	var deviceKey []byte
-	if deps.Keys != nil {
+	switch {
+	case deps.DerivationRoot != nil:
+		deviceKey = lt.DeriveKey(deps.DerivationRoot, backoffice.DeviceKeyLabel)
+	case deps.Keys != nil:
 		deviceKey = deps.Keys.Derive(backoffice.DeviceKeyLabel)
 	}
 	callback, _ := cfg.shop(deps.PublicURL, deps.Demo)
@@ -162,6 +186,7 @@ func newBackoffice(deps serverDeps, outages *outage.Reporter, gates *bounds.Gate
 		// The same networks count as one client as for redeem.
 		AddressPrefixes: cfg.RateLimitPrefixes,
 		DeviceKey:       deviceKey,
+		Limiter:         func(scope string, p ratelimit.Policy) ratelimit.Limiter { return newLimiter(deps, scope, p) },
 		Outages:         outages,
 		Gates:           gates,
 	})

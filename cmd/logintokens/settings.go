@@ -24,6 +24,9 @@ func newSettings() []*setting {
 			def: defaultDatabaseURL, parse: parseDatabaseURL, quiet: true},
 		{flag: "secret-key", help: "server `KEY`, base64 of 32 bytes; required with PostgreSQL",
 			parse: parseSecretKey, quiet: true},
+		{flag: "secret-key-previous", help: "`KEYS`: comma-separated earlier server keys, base64 of 32 bytes each: what they sealed still opens " +
+			"until secret-key rotate has sealed it anew with --secret-key; default none",
+			parse: parseSecretKeyPrevious, quiet: true},
 		{flag: "public-url", help: "`URL` that links are built from (default http://localhost:<port>)",
 			parse: parsePublicURL},
 		{flag: "log-format", help: "`FORMAT`: text or json (default text)",
@@ -63,6 +66,9 @@ func newSettings() []*setting {
 		{flag: "max-connections", help: "`N` client connections served at once, 1 to 1000000 (default " +
 			strconv.Itoa(defaultMaxConnections) + "); more wait to be accepted",
 			def: strconv.Itoa(defaultMaxConnections), parse: parseCount(func(cfg *config) *int { return &cfg.MaxConnections })},
+		{flag: "shutdown-delay", help: "`DURATION` serve goes on serving after SIGTERM, with /readyz answering 503 so that a load balancer " +
+			"stops sending it requests, before it stops accepting connections; 0 to 5m (default " + defaultShutdownDelay.String() + ")",
+			def: defaultShutdownDelay.String(), parse: parseShutdownDelay},
 	}
 }
 
@@ -94,6 +100,19 @@ func parseSecretKey(cfg *config, v string) error {
 		return fmt.Errorf("%s; make one with: openssl rand -base64 32", err)
 	}
 	cfg.SecretKey = key
+	return nil
+}
+
+// parseSecretKeyPrevious names a bad entry by its place in the list, never
+// by its value.
+func parseSecretKeyPrevious(cfg *config, v string) error {
+	for i, s := range splitList(v) {
+		key, err := lt.ParseKey(s)
+		if err != nil {
+			return fmt.Errorf("key %d of the list: %s", i+1, err)
+		}
+		cfg.SecretKeyPrevious = append(cfg.SecretKeyPrevious, key)
+	}
 	return nil
 }
 
@@ -242,5 +261,16 @@ func parseDBTimeout(cfg *config, v string) error {
 		return errors.New("want a duration from 100ms to 1m, such as 5s")
 	}
 	cfg.DBTimeout = d
+	return nil
+}
+
+// parseShutdownDelay takes a Go duration: a few seconds let a balancer
+// that checks /readyz every second or two notice; 0 stops at once.
+func parseShutdownDelay(cfg *config, v string) error {
+	d, err := time.ParseDuration(strings.TrimSpace(v))
+	if err != nil || d < 0 || d > 5*time.Minute {
+		return errors.New("want a duration from 0s to 5m, such as 5s")
+	}
+	cfg.ShutdownDelay = d
 	return nil
 }

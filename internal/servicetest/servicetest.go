@@ -212,6 +212,15 @@ func (s *Service) Stop() {
 	}
 }
 
+// Terminate sends the process SIGTERM and returns at once: the test
+// watches the drain, then waits on Done and reads Err.
+func (s *Service) Terminate() {
+	s.t.Helper()
+	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		s.t.Fatalf("SIGTERM: %v", err)
+	}
+}
+
 // Kill ends the process with SIGKILL, as the kernel's OOM killer or a
 // power cut would, waits until it is gone and fails the test unless
 // SIGKILL is what ended it.
