@@ -138,10 +138,17 @@ func isBidiOrSeparator(c rune) bool {
 
 // RecordedText is text a request brings that is recorded as it came
 // rather than refused (a User-Agent, the email of a failed sign-in): its
-// secrets cut (RedactSecrets), then at most max bytes, cut between
-// characters.
+// secrets cut (RedactSecrets), bytes that are not UTF-8 and control
+// characters (NUL, which PostgreSQL cannot store, among them) each made
+// U+FFFD, then at most max bytes, cut between characters.
 func RecordedText(s string, max int) string {
 	s = RedactSecrets(s)
+	s = strings.Map(func(c rune) rune {
+		if unicode.IsControl(c) {
+			return utf8.RuneError
+		}
+		return c
+	}, strings.ToValidUTF8(s, string(utf8.RuneError)))
 	if len(s) <= max {
 		return s
 	}

@@ -260,3 +260,13 @@ func TestRecordedTextCutsSecretsThenLength(t *testing.T) {
 		}
 	}
 }
+
+func TestRecordedTextIsTextEveryDatabaseStores(t *testing.T) {
+	got := RecordedText("bad\x00nul \xff\tend\u0085", 100)
+	if got != "bad\uFFFDnul \uFFFD\uFFFDend\uFFFD" {
+		t.Fatalf("RecordedText = %q", got)
+	}
+	if p := TextProblem(strings.ReplaceAll(got, "\uFFFD", "")); p != "" {
+		t.Fatalf("what is recorded is not text: %s", p)
+	}
+}

@@ -108,7 +108,11 @@ func (w *Worker) prune(ctx context.Context) {
 	w.lastPrune = now
 	n, err := w.Store.PruneOutbox(ctx, now.Add(-w.Retain))
 	if err != nil {
-		w.Log.Warn("outbox: prune failed", "err", err)
+		level := slog.LevelWarn
+		if lt.ErrorCode(err) == lt.EUNAVAILABLE {
+			level = slog.LevelDebug // reported by the requests and /readyz
+		}
+		w.Log.Log(ctx, level, "outbox: prune failed", "err", err)
 	} else if n > 0 {
 		w.Log.Info("outbox: pruned settled messages", "count", n, "olderThan", w.Retain.String())
 	}
@@ -129,7 +133,13 @@ func (w *Worker) Run(ctx context.Context) {
 		}
 		w.prune(ctx)
 		n, err := w.RunOnce(ctx)
-		if err != nil && ctx.Err() == nil {
+		switch {
+		case err == nil || ctx.Err() != nil:
+		case lt.ErrorCode(err) == lt.EUNAVAILABLE:
+			// The outage is reported once for the whole service, by the
+			// requests it refuses and /readyz; the worker tries again.
+			w.Log.Debug("outbox: claim failed", "err", err)
+		default:
 			w.Log.Warn("outbox: claim failed", "err", err)
 		}
 		next := w.Poll
@@ -197,7 +207,12 @@ func (w *Worker) send(ctx context.Context, m *lt.OutboxMessage) {
 }
 
 func (w *Worker) record(err error, m *lt.OutboxMessage) {
-	if err != nil {
+	switch {
+	case err == nil:
+	case lt.ErrorCode(err) == lt.EUNAVAILABLE:
+		// The lease runs out and the message is tried again.
+		w.Log.Debug("outbox: could not record an attempt", "kind", m.Kind, "id", m.ID, "err", err)
+	default:
 		w.Log.Warn("outbox: could not record an attempt", "kind", m.Kind, "id", m.ID, "err", err)
 	}
 }

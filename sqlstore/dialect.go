@@ -39,6 +39,10 @@ type dialect interface {
 	// skipLocked is appended to the SELECT of outbox rows a worker claims,
 	// so that workers claim disjoint rows without waiting for each other.
 	skipLocked() string
+	// shareLock is appended to a SELECT of a row that a write of the same
+	// transaction refers to, so that no other transaction deletes it
+	// before this one commits (SQLite writes one transaction at a time).
+	shareLock() string
 	// txOptions are the options of a read-write or a read-only transaction.
 	txOptions(readOnly bool) *sql.TxOptions
 	// writeEnded runs after each write transaction of the writer pool.
@@ -73,6 +77,7 @@ func (sqliteDialect) lockRow() string { return "" }
 
 // skipLocked is empty: the one writer serializes claims.
 func (sqliteDialect) skipLocked() string { return "" }
+func (sqliteDialect) shareLock() string  { return "" }
 
 // txOptions are none: the readers' pool is read-only itself (query_only).
 func (sqliteDialect) txOptions(bool) *sql.TxOptions { return nil }
@@ -171,6 +176,7 @@ func (postgresDialect) name() string    { return "postgres" }
 func (postgresDialect) lockRow() string { return " FOR UPDATE OF t" }
 
 func (postgresDialect) skipLocked() string { return " FOR UPDATE SKIP LOCKED" }
+func (postgresDialect) shareLock() string  { return " FOR SHARE" }
 
 func (postgresDialect) txOptions(readOnly bool) *sql.TxOptions {
 	if readOnly {

@@ -3,6 +3,7 @@ package sqlstore_test
 import (
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -60,6 +61,31 @@ func TestASubscriptionTakesEffectAtOnce(t *testing.T) {
 		dl, _, err := s.FindWebhookDeliveries(ctx, w.ID, 1, 10)
 		if err != nil || len(dl) != 1 || dl[0].Status != lt.OutboxCancelled {
 			t.Fatalf("disabling left its pending delivery: %+v %v", dl, err)
+		}
+	})
+}
+
+// Another instance deletes a webhook while this one's cached
+// subscriptions still name it: the change that would emit still commits.
+func TestAWebhookDeletedElsewhereFailsNoChange(t *testing.T) {
+	sqlstoretest.Each(t, func(t *testing.T, s *sqlstore.Store) {
+		w, _, err := s.CreateWebhook(ctx, staff, lt.NewWebhook{URL: "https://crm.example.com/", Events: []string{lt.WebhookTokenRedeemed, lt.WebhookTokenCreated}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok := mustToken(t, s, lt.NewToken{}) // caches the subscription
+		// As another instance's DeleteWebhook would: this store's cache
+		// does not hear of it.
+		if _, err := s.DB().ExecContext(ctx, "DELETE FROM outbox"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.DB().ExecContext(ctx, fmt.Sprintf("DELETE FROM webhooks WHERE id = %d", w.ID)); err != nil {
+			t.Fatal(err)
+		}
+		redeem(t, s, tok.Value)
+		mustToken(t, s, lt.NewToken{})
+		if n := outboxCount(t, s); n != 0 {
+			t.Fatalf("%d messages for a deleted webhook", n)
 		}
 	})
 }

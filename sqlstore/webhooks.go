@@ -87,6 +87,17 @@ func (s *Store) emit(ctx context.Context, tx *tx, ev lt.WebhookEvent) error {
 		key = eventID
 	}
 	for _, id := range ids {
+		// The subscriptions are cached: a webhook another instance has
+		// just deleted gets nothing, and the change that emits goes on.
+		var one int
+		err := tx.queryRow(ctx, "SELECT 1 FROM webhooks WHERE id = ?"+s.d.shareLock(), id).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			s.forgetSubscriptions()
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("webhook %d: %w", id, err)
+		}
 		if _, err := s.enqueue(ctx, tx, outboxRow{
 			NewOutboxMessage: lt.NewOutboxMessage{Kind: lt.OutboxWebhook, Queue: webhookQueue(id, key),
 				Target: strconv.FormatInt(id, 10), Type: ev.Type, Payload: body},
