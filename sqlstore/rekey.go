@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
+	"strconv"
 	"strings"
 
 	lt "github.com/logintokens/logintokens"
@@ -14,19 +15,19 @@ import (
 type SealedCount struct {
 	// Old are sealed with a previous key of the keyring: the next Reseal
 	// seals them with the current one.
-	OldTokenValues, OldSigningKeys int
+	OldTokenValues, OldSigningKeys, OldWebhookSecrets int
 	// OldKeyCheck is true when the server key check is sealed with a
 	// previous key; OldDerivationRoot, when the root of the derived keys
 	// is.
 	OldKeyCheck, OldDerivationRoot bool
 	// Foreign are sealed with a key outside the keyring: no key given
 	// opens them (see AdoptKeyring).
-	ForeignTokenValues, ForeignSigningKeys int
+	ForeignTokenValues, ForeignSigningKeys, ForeignWebhookSecrets int
 }
 
 // Old is how many values the rotation still has to seal anew.
 func (c SealedCount) Old() int {
-	n := c.OldTokenValues + c.OldSigningKeys
+	n := c.OldTokenValues + c.OldSigningKeys + c.OldWebhookSecrets
 	if c.OldKeyCheck {
 		n++
 	}
@@ -54,11 +55,17 @@ func (s *Store) CountSealed(ctx context.Context) (SealedCount, error) {
 			if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM signing_keys WHERE server_key IN (`+old+`)`, args...).Scan(&c.OldSigningKeys); err != nil {
 				return err
 			}
+			if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM webhooks WHERE secret_key_id IN (`+old+`)`, args...).Scan(&c.OldWebhookSecrets); err != nil {
+				return err
+			}
 		}
 		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM login_tokens WHERE value_key_id NOT IN (`+all+`)`, allArgs...).Scan(&c.ForeignTokenValues); err != nil {
 			return err
 		}
 		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM signing_keys WHERE server_key NOT IN (`+all+`)`, allArgs...).Scan(&c.ForeignSigningKeys); err != nil {
+			return err
+		}
+		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM webhooks WHERE secret_key_id NOT IN (`+all+`)`, allArgs...).Scan(&c.ForeignWebhookSecrets); err != nil {
 			return err
 		}
 		stored, ok, err := getSetting(ctx, tx, keyCheckSetting)
@@ -86,8 +93,8 @@ func (s *Store) CountSealed(ctx context.Context) (SealedCount, error) {
 // its new value. Every batch stands on its own, so a rotation that stops
 // halfway (a crash, a cancelled command) is resumed by calling Reseal
 // again; instances go on serving meanwhile, since they open values
-// sealed with either key. The signing keys and the server key check go
-// with the first batch.
+// sealed with either key. The signing keys, the webhooks' secrets and
+// the server key check go with the first batch.
 func (s *Store) Reseal(ctx context.Context, after string, batch int) (last string, n int, err error) {
 	if s.keys == nil {
 		return "", 0, errNoKey
@@ -130,6 +137,26 @@ func (s *Store) Reseal(ctx context.Context, after string, batch int) (last strin
 			}
 			keyID, sealed := s.keys.Seal(plain, signingAAD(r.id))
 			if _, err := tx.exec(ctx, `UPDATE signing_keys SET private_enc = ?, server_key = ? WHERE id = ? AND server_key = ?`, sealed, keyID, r.id, r.keyID); err != nil {
+				return err
+			}
+		}
+		// The webhooks' signing secrets, which are read back to sign.
+		hooks, err := read(`SELECT id, secret_enc, secret_key_id FROM webhooks WHERE secret_key_id IN (`+old+`)`, oldArgs...)
+		if err != nil {
+			return err
+		}
+		for _, r := range hooks {
+			id, err := strconv.ParseInt(r.id, 10, 64)
+			if err != nil {
+				return fmt.Errorf("webhook id %q: %w", r.id, err)
+			}
+			plain, err := s.keys.Open(r.keyID, r.sealed, webhookAAD(id))
+			if err != nil {
+				return fmt.Errorf("the secret of webhook %d does not open with server key %s: %w", id, r.keyID, err)
+			}
+			keyID, sealed := s.keys.Seal(plain, webhookAAD(id))
+			if _, err := tx.exec(ctx, `UPDATE webhooks SET secret_enc = ?, secret_key_id = ? WHERE id = ? AND secret_key_id = ? AND secret_enc = ?`,
+				sealed, keyID, id, r.keyID, r.sealed); err != nil {
 				return err
 			}
 		}

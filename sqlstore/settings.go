@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	lt "github.com/logintokens/logintokens"
@@ -230,6 +231,29 @@ func (s *Store) AdoptKeyring(ctx context.Context, actor lt.Actor) (deletedSignin
 		in, args := inList(s.keys.KeyIDs())
 		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM login_tokens WHERE value_key_id NOT IN (`+in+`)`, args...).Scan(&foreignValues); err != nil {
 			return err
+		}
+		// A webhook secret sealed with the leaked key is known to whoever
+		// has the key and a dump: each such webhook gets a new secret
+		// nobody has seen and is disabled, until an owner rotates it,
+		// gives the receiver the new one and enables it again.
+		var hooks []int64
+		if err := eachRow(ctx, tx, `SELECT id, secret_enc, secret_key_id FROM webhooks`, func(id string, sealed []byte, keyID string) {
+			n, _ := strconv.ParseInt(id, 10, 64)
+			if _, err := s.keys.Open(keyID, sealed, webhookAAD(n)); err != nil {
+				hooks = append(hooks, n)
+			}
+		}); err != nil {
+			return err
+		}
+		for _, id := range hooks {
+			_, keyID, sealed := s.sealWebhookSecret(id)
+			if _, err := tx.exec(ctx, `UPDATE webhooks SET secret_enc = ?, secret_key_id = ?, enabled = ?, disabled_reason = ?, disabled_at = ?, updated_at = ? WHERE id = ?`,
+				sealed, keyID, false, "the server key was replaced: rotate the secret, give the receiver the new one, then enable the webhook", s.now(), s.now(), id); err != nil {
+				return err
+			}
+		}
+		if len(hooks) > 0 {
+			s.forgetSubscriptions()
 		}
 		// The root of the derived keys was sealed with the leaked key:
 		// the next start makes a new one (device cookies and provider

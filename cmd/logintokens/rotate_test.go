@@ -46,11 +46,16 @@ func TestSecretKeyRotateSealsEveryValueWithTheNewKeyInBatches(t *testing.T) {
 		// serves, and seals new values with the new key.
 		wantKeyRefused(t, refusedServe(t, db.withEnv("LOGINTOKENS_SECRET_KEY", newText)), oldKey, newKey)
 		values = append(values, stdoutLines(mustRun(t, rotated, "", "token", "create"))[0])
+		// A webhook's signing secret, sealed with the old key.
+		hook, _, err := openWithKey(t, db, oldKey).CreateWebhook(context.Background(), cliActor, lt.NewWebhook{URL: "https://crm.example.com/", Events: []string{lt.WebhookTokenCreated}})
+		if err != nil {
+			t.Fatal(err)
+		}
 		check := runCLI(t, rotated, "", "secret-key", "rotate", "--check")
-		// 7 values, the signing keys (2), the key check, the root of the
-		// derived keys.
-		if check.code != 1 || strings.TrimSpace(check.stdout) != "11" || !strings.Contains(check.stderr, "still sealed with a previous key") {
-			t.Fatalf("--check exited %d and printed %q, want 1 and 11 sealed with the previous key:\n%s", check.code, check.stdout, check.stderr)
+		// 7 values, the signing keys (2), the webhook secret, the key
+		// check, the root of the derived keys.
+		if check.code != 1 || strings.TrimSpace(check.stdout) != "12" || !strings.Contains(check.stderr, "still sealed with a previous key") {
+			t.Fatalf("--check exited %d and printed %q, want 1 and 12 sealed with the previous key:\n%s", check.code, check.stdout, check.stderr)
 		}
 
 		rootBefore, err := openWithKey(t, db, oldKey).DerivationRoot(context.Background())
@@ -82,6 +87,9 @@ func TestSecretKeyRotateSealsEveryValueWithTheNewKeyInBatches(t *testing.T) {
 			if got, err := s.RevealToken(ctx, cliActor, id, ""); err != nil || got != v {
 				t.Fatalf("reveal %s with the new key = %q, %v", id, got, err)
 			}
+		}
+		if target, err := s.WebhookTarget(ctx, hook.ID); err != nil || len(target.Key) == 0 {
+			t.Fatalf("the webhook's secret with the new key: %v", err)
 		}
 		if keys, err := s.SigningKeys(ctx, time.Now().Add(-time.Hour)); err != nil || len(keys) != 2 {
 			t.Fatalf("signing keys with the new key: %d, %v", len(keys), err)
