@@ -38,6 +38,15 @@ func (s *Store) Redeem(ctx context.Context, req lt.RedeemRequest) (lt.RedeemResu
 		now := s.now()
 		check := lt.RedeemCheck{SecretOK: lt.SecretMatches(hash, id, secret), Token: tok, UserActive: userActive,
 			WrongShop: !req.ShopAllows(tok)}
+		if !check.WrongShop && req.AnyShop && tok.ShopID != nil && check.SecretOK {
+			// Where the sign-in goes on to the token's own shop, a disabled
+			// shop signs nobody in: its tokens must not go elsewhere.
+			var disabled bool
+			if err := tx.queryRow(ctx, `SELECT disabled FROM shops WHERE id = ?`, *tok.ShopID).Scan(&disabled); err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+			check.WrongShop = disabled
+		}
 		code := check.Outcome(now)
 		counter := "successful_attempts"
 		if code != "" {

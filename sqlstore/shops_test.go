@@ -199,6 +199,17 @@ func TestABoundTokenSignsInOnlyAtItsShop(t *testing.T) {
 		if r := try(free.Value, b.ID, false); r.Code != "" {
 			t.Fatalf("an unbound token at a shop: %+v", r)
 		}
+		// A disabled shop signs nobody in, and its tokens go nowhere else.
+		off := true
+		if _, err := s.UpdateShop(ctx, staff, a.ID, lt.ShopUpdate{Disabled: &off}); err != nil {
+			t.Fatal(err)
+		}
+		if r := try(bound.Value, 0, true); r.Code != lt.ETOKENINVALID {
+			t.Fatalf("by its login link while its shop is disabled: %+v", r)
+		}
+		if r := try(free.Value, 0, true); r.Code != "" {
+			t.Fatalf("an unbound token by its login link: %+v", r)
+		}
 		events, _, err := s.FindTokenEvents(ctx, bound.ID, 1, 10)
 		if err != nil {
 			t.Fatal(err)
