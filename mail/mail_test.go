@@ -1,19 +1,15 @@
 package mail_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"mime"
-	"mime/multipart"
-	netmail "net/mail"
 	"strings"
 	"testing"
 	"time"
 
 	lt "github.com/logintokens/logintokens"
+	"github.com/logintokens/logintokens/internal/smtptest"
 	"github.com/logintokens/logintokens/mail"
 	"github.com/logintokens/logintokens/sqlstore"
 	"github.com/logintokens/logintokens/sqlstore/sqlstoretest"
@@ -95,115 +91,54 @@ func details(t *testing.T, e *lt.Event) map[string]any {
 	return m
 }
 
-// parsed is a received message as a MIME parser reads it.
-type parsed struct {
-	header     netmail.Header
-	subject    string
-	text, html string
-}
-
-func parse(t *testing.T, data []byte) parsed {
-	t.Helper()
-	m, err := netmail.ReadMessage(bytes.NewReader(data))
-	if err != nil {
-		t.Fatalf("read message: %v", err)
-	}
-	p := parsed{header: m.Header}
-	if p.subject, err = new(mime.WordDecoder).DecodeHeader(m.Header.Get("Subject")); err != nil {
-		t.Fatal(err)
-	}
-	mt, params, err := mime.ParseMediaType(m.Header.Get("Content-Type"))
-	if err != nil || mt != "multipart/alternative" {
-		t.Fatalf("Content-Type %q, want multipart/alternative (%v)", m.Header.Get("Content-Type"), err)
-	}
-	r := multipart.NewReader(m.Body, params["boundary"])
-	var types []string
-	for {
-		part, err := r.NextPart()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, err := io.ReadAll(part)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ct, _, _ := mime.ParseMediaType(part.Header.Get("Content-Type"))
-		types = append(types, ct)
-		switch ct {
-		case "text/plain":
-			p.text = string(body)
-		case "text/html":
-			p.html = string(body)
-		}
-	}
-	if strings.Join(types, ",") != "text/plain,text/html" {
-		t.Fatalf("parts %v, want text/plain then text/html", types)
-	}
-	return p
-}
-
-func wait(t *testing.T, srv *smtpServer) received {
-	t.Helper()
-	select {
-	case m := <-srv.msgs:
-		return m
-	default:
-		t.Fatal("the SMTP server received nothing")
-	}
-	return received{}
-}
-
 func TestSentMessageIsMultipartWithTheLoginLinkAndNoValueInHeaders(t *testing.T) {
 	sqlstoretest.Each(t, func(t *testing.T, s *sqlstore.Store) {
-		srv := startSMTP(t, "", nil, "mailer", "s3cret-pw")
+		srv := smtptest.Start(t, "", nil, "mailer", "s3cret-pw")
 		exp := time.Now().Add(72 * time.Hour).UTC().Truncate(time.Second)
-		f := newFixture(t, s, "smtp://mailer:s3cret-pw@"+srv.addr+"?starttls=off", lt.NewToken{OneTimeUse: true, ExpiresAt: &exp})
+		f := newFixture(t, s, "smtp://mailer:s3cret-pw@"+srv.Addr+"?starttls=off", lt.NewToken{OneTimeUse: true, ExpiresAt: &exp})
 		note := "Hi Jane,\n<script>alert(1)</script> & see you"
 		if _, err := f.svc.QueueMail(ctx, staff, "Sam Staff", f.tok.ID, lt.MailRequest{Note: note}); err != nil {
 			t.Fatal(err)
 		}
 		f.queue.Wait()
-		m := wait(t, srv)
+		m := srv.Next(t)
 		if m.From != "team@example.com" || len(m.To) != 1 || m.To[0] != "jane@acme.test" {
 			t.Fatalf("envelope from %q to %v", m.From, m.To)
 		}
-		p := parse(t, m.Data)
+		p := smtptest.Parse(t, m.Data)
 		link := publicURL + "/login?token=" + f.tok.Value
-		if !strings.Contains(p.text, link) {
-			t.Errorf("text part lacks the login link %s:\n%s", link, p.text)
+		if !strings.Contains(p.Text, link) {
+			t.Errorf("text part lacks the login link %s:\n%s", link, p.Text)
 		}
-		if !strings.Contains(p.html, `href="`+link+`"`) {
-			t.Errorf("html part lacks the login link:\n%s", p.html)
+		if !strings.Contains(p.HTML, `href="`+link+`"`) {
+			t.Errorf("html part lacks the login link:\n%s", p.HTML)
 		}
 		for _, want := range []string{"Jane Doe", "Sam Staff", "works once", exp.Format("January 2, 2006 at 15:04 UTC")} {
-			if !strings.Contains(p.text, want) || !strings.Contains(p.html, want) {
+			if !strings.Contains(p.Text, want) || !strings.Contains(p.HTML, want) {
 				t.Errorf("a part lacks %q", want)
 			}
 		}
-		if strings.Contains(p.html, "<script>") || !strings.Contains(p.html, "&lt;script&gt;alert(1)&lt;/script&gt; &amp; see you") {
-			t.Errorf("the note is not escaped in the html part:\n%s", p.html)
+		if strings.Contains(p.HTML, "<script>") || !strings.Contains(p.HTML, "&lt;script&gt;alert(1)&lt;/script&gt; &amp; see you") {
+			t.Errorf("the note is not escaped in the html part:\n%s", p.HTML)
 		}
-		if !strings.Contains(p.text, "<script>alert(1)</script> & see you") {
-			t.Errorf("the note is not in the text part as written:\n%s", p.text)
+		if !strings.Contains(p.Text, "<script>alert(1)</script> & see you") {
+			t.Errorf("the note is not in the text part as written:\n%s", p.Text)
 		}
-		if p.subject != "Your login link" {
-			t.Errorf("subject %q", p.subject)
+		if p.Subject != "Your login link" {
+			t.Errorf("subject %q", p.Subject)
 		}
 		_, secret, _ := strings.Cut(strings.TrimPrefix(f.tok.Value, "lt_"+f.tok.ID), "_")
-		for k, vs := range p.header {
+		for k, vs := range p.Header {
 			for _, v := range vs {
 				if strings.Contains(v, f.tok.Value) || strings.Contains(v, secret) {
 					t.Errorf("header %s holds the token value: %q", k, v)
 				}
 			}
 		}
-		if to := p.header.Get("To"); !strings.Contains(to, "Jane Doe") || !strings.Contains(to, "<jane@acme.test>") {
+		if to := p.Header.Get("To"); !strings.Contains(to, "Jane Doe") || !strings.Contains(to, "<jane@acme.test>") {
 			t.Errorf("To %q", to)
 		}
-		if from := p.header.Get("From"); !strings.Contains(from, "Shop Team") {
+		if from := p.Header.Get("From"); !strings.Contains(from, "Shop Team") {
 			t.Errorf("From %q", from)
 		}
 		evs := f.events(t)
@@ -221,12 +156,12 @@ func TestSentMessageIsMultipartWithTheLoginLinkAndNoValueInHeaders(t *testing.T)
 
 func TestGermanTemplateForAShopWhosePeopleSpeakGerman(t *testing.T) {
 	sqlstoretest.Each(t, func(t *testing.T, s *sqlstore.Store) {
-		srv := startSMTP(t, "", nil, "", "")
+		srv := smtptest.Start(t, "", nil, "", "")
 		shop, _, err := s.CreateShop(ctx, staff, lt.NewShop{Name: "Kaufhaus", RedirectURIs: []string{"https://kaufhaus.test/cb"}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		f := newFixture(t, s, "smtp://"+srv.addr+"?starttls=off", lt.NewToken{ShopID: &shop.ID})
+		f := newFixture(t, s, "smtp://"+srv.Addr+"?starttls=off", lt.NewToken{ShopID: &shop.ID})
 		if err := f.svc.SetMailSettings(ctx, staff, &lt.MailSettings{ShopID: &shop.ID, Language: "de"}); err != nil {
 			t.Fatal(err)
 		}
@@ -234,14 +169,14 @@ func TestGermanTemplateForAShopWhosePeopleSpeakGerman(t *testing.T) {
 			t.Fatal(err)
 		}
 		f.queue.Wait()
-		m := wait(t, srv)
-		p := parse(t, m.Data)
-		if p.subject != "Ihr Anmeldelink für Kaufhaus" {
-			t.Errorf("subject %q, want the German one", p.subject)
+		m := srv.Next(t)
+		p := smtptest.Parse(t, m.Data)
+		if p.Subject != "Ihr Anmeldelink für Kaufhaus" {
+			t.Errorf("subject %q, want the German one", p.Subject)
 		}
 		for _, want := range []string{"Guten Tag Jane Doe", "mehrere Anmeldungen", "läuft nicht ab"} {
-			if !strings.Contains(p.text, want) || !strings.Contains(p.html, want) {
-				t.Errorf("a part lacks %q:\n%s", want, p.text)
+			if !strings.Contains(p.Text, want) || !strings.Contains(p.HTML, want) {
+				t.Errorf("a part lacks %q:\n%s", want, p.Text)
 			}
 		}
 	})
@@ -249,8 +184,8 @@ func TestGermanTemplateForAShopWhosePeopleSpeakGerman(t *testing.T) {
 
 func TestStartTLSRequiredAgainstAServerWithoutItFails(t *testing.T) {
 	sqlstoretest.Each(t, func(t *testing.T, s *sqlstore.Store) {
-		srv := startSMTP(t, "", nil, "", "")
-		f := newFixture(t, s, "smtp://"+srv.addr+"?starttls=required", lt.NewToken{})
+		srv := smtptest.Start(t, "", nil, "", "")
+		f := newFixture(t, s, "smtp://"+srv.Addr+"?starttls=required", lt.NewToken{})
 		if _, err := f.svc.QueueMail(ctx, staff, "", f.tok.ID, lt.MailRequest{}); err != nil {
 			t.Fatal(err)
 		}
@@ -266,9 +201,9 @@ func TestStartTLSRequiredAgainstAServerWithoutItFails(t *testing.T) {
 }
 
 func TestWrongPasswordFailsWithoutShowingIt(t *testing.T) {
-	srv := startSMTP(t, "", nil, "mailer", "right-password")
+	srv := smtptest.Start(t, "", nil, "mailer", "right-password")
 	s := sqlstoretest.Open(t, "sqlite")
-	f := newFixture(t, s, "smtp://mailer:wrong-pa55word@"+srv.addr+"?starttls=off", lt.NewToken{})
+	f := newFixture(t, s, "smtp://mailer:wrong-pa55word@"+srv.Addr+"?starttls=off", lt.NewToken{})
 	if _, err := f.svc.QueueMail(ctx, staff, "", f.tok.ID, lt.MailRequest{}); err != nil {
 		t.Fatal(err)
 	}
