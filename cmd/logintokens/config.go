@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	netmail "net/mail"
 	"net/netip"
 	"net/url"
 	"strconv"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	lt "github.com/logintokens/logintokens"
+	"github.com/logintokens/logintokens/mail"
 	"github.com/logintokens/logintokens/ratelimit"
 	"github.com/logintokens/logintokens/sqlstore"
 )
@@ -66,6 +68,12 @@ type config struct {
 	DBTimeout time.Duration
 	// MaxConnections caps the client connections served at once.
 	MaxConnections int
+
+	// SMTP is where login links are mailed, nil when sending is off. Its
+	// password is a secret: never logged or repeated in a message.
+	SMTP *mail.Config
+	// MailFrom is the sender of the mails, with its display name.
+	MailFrom *netmail.Address
 }
 
 // setting is one configuration value that a flag or a LOGINTOKENS_*
@@ -132,6 +140,14 @@ func (cf *configFlags) resolve(getenv func(string) string) (*config, error) {
 		if err := s.resolve(cfg, getenv); err != nil {
 			return nil, err
 		}
+	}
+	switch {
+	case cfg.SMTP != nil && cfg.MailFrom == nil:
+		return nil, usagef("%sSMTP_URL is set but %sMAIL_FROM is not: set both to send mail, or neither", envPrefix, envPrefix)
+	case cfg.SMTP == nil && cfg.MailFrom != nil:
+		return nil, usagef("%sMAIL_FROM is set but %sSMTP_URL is not: set both to send mail, or neither", envPrefix, envPrefix)
+	case cfg.SMTP != nil:
+		cfg.SMTP.From = cfg.MailFrom
 	}
 	return cfg, nil
 }

@@ -110,6 +110,7 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	warnSignInSetup(log, cfg, publicURL, *demo)
+	logMailSetup(log, cfg)
 	handler, metricsHandler, err := newHandlers(serverDeps{Store: store, Log: log, Config: cfg, PublicURL: publicURL, Demo: *demo,
 		ServiceURL: localURL(lns.main.Addr()), Signer: signer, Keys: keys, ProviderKey: [lt.KeySize]byte(keys.Derive("oidc provider")), DemoOIDC: demoOIDC})
 	if err != nil {

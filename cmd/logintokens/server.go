@@ -79,7 +79,8 @@ func newHandlers(deps serverDeps) (main, metricsOnly http.Handler, err error) {
 	// short user searches running at once.
 	gates := bounds.NewGates()
 
-	api := newAPI(deps, redeemer, metrics, outages, gates)
+	mailer, _ := newMail(cfg, deps.Store, deps.PublicURL, deps.Log)
+	api := newAPI(deps, redeemer, metrics, outages, gates, mailer)
 	api.Register(mux)
 	if cfg.MetricsAddr != "" {
 		metricsOnly = web.Middleware(api.MetricsHandler(), deps.Log, cfg.TrustedProxies...)
@@ -125,9 +126,10 @@ func newRedeemer(deps serverDeps) *redeem.Service {
 	}
 }
 
-func newAPI(deps serverDeps, redeemer *redeem.Service, metrics *web.Metrics, outages *outage.Reporter, gates *bounds.Gates) *httpapi.Server {
+func newAPI(deps serverDeps, redeemer *redeem.Service, metrics *web.Metrics, outages *outage.Reporter, gates *bounds.Gates, mailer lt.MailService) *httpapi.Server {
 	cfg := deps.Config
 	return httpapi.New(httpapi.Config{
+		Mail:           mailer,
 		Store:          deps.Store,
 		Redeem:         redeemer,
 		Keys:           jwks{deps.Signer},

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	lt "github.com/logintokens/logintokens"
+	"github.com/logintokens/logintokens/mail"
 	"github.com/logintokens/logintokens/ratelimit"
 	"github.com/logintokens/logintokens/sqlstore"
 )
@@ -63,7 +64,31 @@ func newSettings() []*setting {
 		{flag: "max-connections", help: "`N` client connections served at once, 1 to 1000000 (default " +
 			strconv.Itoa(defaultMaxConnections) + "); more wait to be accepted",
 			def: strconv.Itoa(defaultMaxConnections), parse: parseCount(func(cfg *config) *int { return &cfg.MaxConnections })},
+		{flag: "smtp-url", help: "`URL` of the mail server login links are sent through: smtp://user:password@host:port?starttls=required|opportunistic|off, " +
+			"or smtps://... for TLS from the start; default none: sending is off",
+			parse: parseSMTPURL, quiet: true},
+		{flag: "mail-from", help: "`ADDRESS` the mails come from, with a display name: \"Shop Team <team@example.com>\"",
+			parse: parseMailFrom},
 	}
+}
+
+// parseSMTPURL's messages never repeat the URL: it holds the password.
+func parseSMTPURL(cfg *config, v string) error {
+	c, err := mail.ParseSMTPURL(v)
+	if err != nil {
+		return err
+	}
+	cfg.SMTP = c
+	return nil
+}
+
+func parseMailFrom(cfg *config, v string) error {
+	a, err := mail.ParseFrom(v)
+	if err != nil {
+		return err
+	}
+	cfg.MailFrom = a
+	return nil
 }
 
 func parseAddr(cfg *config, v string) error {

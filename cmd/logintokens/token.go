@@ -11,6 +11,7 @@ import (
 
 	lt "github.com/logintokens/logintokens"
 	"github.com/logintokens/logintokens/internal/web"
+	"github.com/logintokens/logintokens/sqlstore"
 )
 
 // cliActor is who the command line acts as in the audit trail.
@@ -23,6 +24,7 @@ func runTokenCreate(ctx context.Context, c *cli, args []string) error {
 	fs, cf := configFlagSet("token create")
 	tf := addTokenFlags(fs)
 	asJSON := jsonFlag(fs)
+	send := fs.Bool("send", false, "mail the login link to the token's contact or customer (needs "+envPrefix+"SMTP_URL and "+envPrefix+"MAIL_FROM)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -30,9 +32,15 @@ func runTokenCreate(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
+	if *send && n.Type() == lt.UserAnonymous {
+		return usagef("--send: the token has no e-mail address to go to; give --contact or --customer")
+	}
 	cfg, keys, createdKey, err := c.keyedConfig(cf)
 	if err != nil {
 		return err
+	}
+	if *send && cfg.SMTP == nil {
+		return usagef("--send: sending e-mail is off; set %sSMTP_URL and %sMAIL_FROM (or --smtp-url and --mail-from)", envPrefix, envPrefix)
 	}
 	store, err := openStore(ctx, cfg, keys)
 	if err != nil {
@@ -45,7 +53,44 @@ func runTokenCreate(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	c.reportCreatedKey(createdKey)
-	return c.printToken(tok, cfg.cliPublicURL(), *asJSON)
+	if err := c.printToken(tok, cfg.cliPublicURL(), *asJSON); err != nil {
+		return err
+	}
+	if *send {
+		return c.sendToken(ctx, cfg, store, tok.ID)
+	}
+	return nil
+}
+
+// sendToken mails a new token's login link and says on standard error
+// how it went: sent with the server's answer, or failed with the reason
+// (exit 1).
+func (c *cli) sendToken(ctx context.Context, cfg *config, store *sqlstore.Store, id string) error {
+	svc, queue := newMail(cfg, store, cfg.cliPublicURL(), newLogger(c.stderr, cfg.LogFormat))
+	d, err := svc.QueueMail(ctx, cliActor, "", id, lt.MailRequest{})
+	if lt.ErrorCode(err) == lt.ECONFLICT {
+		return usagef("--send: %s", lt.ErrorMessage(err))
+	}
+	if err != nil {
+		return err
+	}
+	queue.Wait()
+	events, _, err := store.FindTokenEvents(ctx, id, 1, 5)
+	if err != nil {
+		return err
+	}
+	for _, e := range events {
+		var det struct{ Answer, Reason string }
+		_ = json.Unmarshal(e.Details, &det)
+		switch e.Type {
+		case lt.EventMailSent:
+			fmt.Fprintf(c.stderr, "mailed the login link to %s: %s\n", d.To, det.Answer)
+			return nil
+		case lt.EventMailFailed:
+			return fmt.Errorf("mailing the login link to %s failed: %s", d.To, det.Reason)
+		}
+	}
+	return fmt.Errorf("mailing the login link to %s: no outcome recorded", d.To)
 }
 
 // tokenFlags are the flags of token create that describe the token.

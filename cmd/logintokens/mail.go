@@ -1,0 +1,32 @@
+package main
+
+import (
+	"log/slog"
+
+	"github.com/logintokens/logintokens/mail"
+	"github.com/logintokens/logintokens/sqlstore"
+)
+
+// newMail is the mail service of cfg, sending through its SMTP server,
+// or off (mail.OffReason) without one. Its queue sends in the background
+// of this process.
+func newMail(cfg *config, store *sqlstore.Store, publicURL string, log *slog.Logger) (*mail.Service, *mail.LocalQueue) {
+	q := &mail.LocalQueue{Events: store}
+	svc := &mail.Service{Store: store, Queue: q, PublicURL: publicURL, Logger: log}
+	if cfg.SMTP != nil {
+		svc.Transport = mail.NewSMTP(cfg.SMTP)
+		svc.FromName = cfg.MailFrom.Name
+	}
+	q.Deliver = svc.Deliver
+	return svc, q
+}
+
+// logMailSetup says whether login links can be mailed, and through
+// which server (never its password).
+func logMailSetup(log *slog.Logger, cfg *config) {
+	if cfg.SMTP == nil {
+		log.Info("sending login links by e-mail is off: LOGINTOKENS_SMTP_URL and LOGINTOKENS_MAIL_FROM are not set")
+		return
+	}
+	log.Info("login links are mailed", "smtp", cfg.SMTP.String(), "from", cfg.MailFrom.String())
+}
