@@ -5,6 +5,7 @@
 package backoffice
 
 import (
+	"context"
 	"errors"
 	"html/template"
 	"log/slog"
@@ -34,6 +35,14 @@ type Store interface {
 // Config is what the backoffice is built from.
 type Config struct {
 	Store Store
+	// Mail sends login links by e-mail; nil: sending is off, and the
+	// buttons say so.
+	Mail lt.MailService
+	// Shops lists the shops whose mail templates can be set apart; nil:
+	// only the installation's.
+	Shops interface {
+		FindShops(ctx context.Context) ([]*lt.Shop, error)
+	}
 	// PublicURL builds links and decides whether cookies are Secure.
 	PublicURL      string
 	TrustedProxies []netip.Prefix

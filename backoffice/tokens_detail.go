@@ -27,6 +27,15 @@ type tokenDetail struct {
 	IssuedWhy   string
 	Revealed    *issued
 	RevealedFor string
+	// MailOff says why the login link cannot be mailed ("" when it can).
+	MailOff string
+}
+
+// Mailable reports whether the dialog offers Send login link: to an
+// editor, for a token that may leave the backoffice and whose contact or
+// customer has an e-mail address.
+func (d *tokenDetail) Mailable() bool {
+	return d.Changeable() && d.Token.User != nil && d.Token.User.Email != ""
 }
 
 // Changeable reports whether the viewer may edit, reveal and regenerate
@@ -44,7 +53,7 @@ const activityShown = 10
 // detail loads what the edit dialog shows of tok.
 func (s *Server) detail(r *http.Request, tok *lt.LoginToken) (*tokenDetail, error) {
 	c := currentFrom(r.Context())
-	d := &tokenDetail{Token: tokenRow{tok}, Editor: c.can(lt.AreaConfiguration, lt.LevelEditor), CSRF: c.csrf}
+	d := &tokenDetail{Token: tokenRow{tok}, Editor: c.can(lt.AreaConfiguration, lt.LevelEditor), CSRF: c.csrf, MailOff: s.mailOff()}
 	if act := tok.Act; act != nil {
 		d.ImpersonatedBy = act.Name
 		if d.ImpersonatedBy == "" {

@@ -30,9 +30,11 @@ type tokensView struct {
 	Pages    int
 	Sort     lt.Sort
 	Editor   bool
-	CSRF     string
-	Filters  *filterForm
-	New      *tokenForm // the New Login Token dialog (editors)
+	// MailOff says why Send login link is off ("" when it is on).
+	MailOff string
+	CSRF    string
+	Filters *filterForm
+	New     *tokenForm // the New Login Token dialog (editors)
 }
 
 // NewView is the New Login Token dialog before saving.

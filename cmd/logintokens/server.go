@@ -85,7 +85,7 @@ func newHandlers(deps serverDeps) (main, metricsOnly http.Handler, err error) {
 	if cfg.MetricsAddr != "" {
 		metricsOnly = web.Middleware(api.MetricsHandler(), deps.Log, cfg.TrustedProxies...)
 	}
-	office, err := newBackoffice(deps, outages, gates)
+	office, err := newBackoffice(deps, outages, gates, mailer)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -145,7 +145,7 @@ func newAPI(deps serverDeps, redeemer *redeem.Service, metrics *web.Metrics, out
 	})
 }
 
-func newBackoffice(deps serverDeps, outages *outage.Reporter, gates *bounds.Gates) (*backoffice.Server, error) {
+func newBackoffice(deps serverDeps, outages *outage.Reporter, gates *bounds.Gates, mailer lt.MailService) (*backoffice.Server, error) {
 	cfg := deps.Config
 	var deviceKey []byte
 	if deps.Keys != nil {
@@ -153,6 +153,8 @@ func newBackoffice(deps serverDeps, outages *outage.Reporter, gates *bounds.Gate
 	}
 	return backoffice.New(backoffice.Config{
 		Store:          deps.Store,
+		Mail:           mailer,
+		Shops:          deps.Store,
 		PublicURL:      deps.PublicURL,
 		TrustedProxies: cfg.TrustedProxies,
 		Logger:         deps.Log,
