@@ -200,6 +200,42 @@ func TestStartTLSRequiredAgainstAServerWithoutItFails(t *testing.T) {
 	})
 }
 
+func TestStartTLSRequiredSendsOverTLS(t *testing.T) {
+	serverTLS, clientTLS := smtptest.TLSPair(t)
+	srv := smtptest.Start(t, "", serverTLS, "mailer", "tls-pa55")
+	s := sqlstoretest.Open(t, "sqlite")
+	f := newFixture(t, s, "smtp://mailer:tls-pa55@"+srv.Addr+"?starttls=required", lt.NewToken{})
+	f.svc.Transport.(*mail.SMTP).Config().TLSConfig = clientTLS
+	if _, err := f.svc.QueueMail(ctx, staff, "", f.tok.ID, lt.MailRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	f.queue.Wait()
+	if evs := f.events(t); len(evs) != 2 || evs[1].Type != lt.EventMailSent {
+		t.Fatalf("events %v, want mail.sent (reason %s)", evs, evs[len(evs)-1].Details)
+	}
+	if m := srv.Next(t); !m.TLS {
+		t.Error("the message did not travel over TLS")
+	}
+}
+
+func TestSMTPSSendsOverImplicitTLS(t *testing.T) {
+	serverTLS, clientTLS := smtptest.TLSPair(t)
+	srv := smtptest.StartImplicitTLS(t, serverTLS, "mailer", "tls-pa55")
+	s := sqlstoretest.Open(t, "sqlite")
+	f := newFixture(t, s, "smtps://mailer:tls-pa55@"+srv.Addr, lt.NewToken{})
+	f.svc.Transport.(*mail.SMTP).Config().TLSConfig = clientTLS
+	if _, err := f.svc.QueueMail(ctx, staff, "", f.tok.ID, lt.MailRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	f.queue.Wait()
+	if evs := f.events(t); len(evs) != 2 || evs[1].Type != lt.EventMailSent {
+		t.Fatalf("events %v, want mail.sent (reason %s)", evs, evs[len(evs)-1].Details)
+	}
+	if m := srv.Next(t); !m.TLS {
+		t.Error("the message did not travel over TLS")
+	}
+}
+
 func TestWrongPasswordFailsWithoutShowingIt(t *testing.T) {
 	srv := smtptest.Start(t, "", nil, "mailer", "right-password")
 	s := sqlstoretest.Open(t, "sqlite")

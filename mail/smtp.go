@@ -35,6 +35,9 @@ type SMTP struct {
 // NewSMTP returns the transport of cfg.
 func NewSMTP(cfg *Config) *SMTP { return &SMTP{cfg: cfg} }
 
+// Config is the transport's configuration.
+func (s *SMTP) Config() *Config { return s.cfg }
+
 // PermanentError is a refusal that sending again will not change: the
 // server rejected the mail with a 5xx reply.
 type PermanentError struct{ Err error }

@@ -5,15 +5,22 @@ package smtptest
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"errors"
 	"io"
+	"math/big"
 	"mime"
 	"mime/multipart"
 	"net"
 	netmail "net/mail"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
@@ -24,6 +31,8 @@ type Received struct {
 	From string
 	To   []string
 	Data []byte
+	// TLS: the message travelled over TLS (STARTTLS).
+	TLS bool
 }
 
 // Server is a real SMTP server on loopback, started by Start and stopped
@@ -41,8 +50,20 @@ type Server struct {
 // when set, offers STARTTLS; user, when set, is required with password.
 func Start(t testing.TB, addr string, tlsConfig *tls.Config, user, password string) *Server {
 	t.Helper()
+	return start(t, addr, tlsConfig, false, user, password)
+}
+
+// StartImplicitTLS starts a server that speaks TLS from the first byte
+// (smtps).
+func StartImplicitTLS(t testing.TB, tlsConfig *tls.Config, user, password string) *Server {
+	t.Helper()
+	return start(t, "", tlsConfig, true, user, password)
+}
+
+func start(t testing.TB, addr string, tlsConfig *tls.Config, implicit bool, user, password string) *Server {
+	t.Helper()
 	s := &Server{user: user, password: password, msgs: make(chan Received, 16)}
-	s.srv = smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &session{srv: s}, nil }))
+	s.srv = smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) { return &session{srv: s, conn: c}, nil }))
 	s.srv.Domain = "mx.test"
 	s.srv.AllowInsecureAuth = true
 	s.srv.TLSConfig = tlsConfig
@@ -54,6 +75,9 @@ func Start(t testing.TB, addr string, tlsConfig *tls.Config, user, password stri
 		t.Fatalf("listen: %v", err)
 	}
 	s.Addr = l.Addr().String()
+	if implicit {
+		l = tls.NewListener(l, tlsConfig)
+	}
 	go func() { _ = s.srv.Serve(l) }()
 	t.Cleanup(func() { s.srv.Close() })
 	return s
@@ -79,6 +103,7 @@ func (s *Server) Next(t testing.TB) Received {
 func (s *Server) Count() int { return len(s.msgs) }
 
 type session struct {
+	conn *smtp.Conn
 	srv  *Server
 	from string
 	to   []string
@@ -121,7 +146,7 @@ func (s *session) Data(r io.Reader) error {
 		return err
 	}
 	select {
-	case s.srv.msgs <- Received{From: s.from, To: s.to, Data: b.Bytes()}:
+	case s.srv.msgs <- Received{From: s.from, To: s.to, Data: b.Bytes(), TLS: tlsOn(s.conn)}:
 	default:
 		return errors.New("mailbox full")
 	}
@@ -182,4 +207,40 @@ func Parse(t testing.TB, data []byte) Parsed {
 		t.Fatalf("parts %v, want text/plain then text/html", types)
 	}
 	return p
+}
+
+// TLSPair is a self-signed certificate for 127.0.0.1: the server's
+// configuration, and the client's that trusts it.
+func TLSPair(t testing.TB) (server, client *tls.Config) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "127.0.0.1"},
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(cert)
+	server = &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}, MinVersion: tls.VersionTLS12}
+	client = &tls.Config{RootCAs: pool, ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12}
+	return server, client
+}
+
+func tlsOn(c *smtp.Conn) bool {
+	if _, ok := c.Conn().(*tls.Conn); ok {
+		return true
+	}
+	_, ok := c.TLSConnectionState()
+	return ok
 }
