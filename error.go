@@ -20,8 +20,11 @@ const (
 	ENOTFOUND        = "NOT_FOUND"
 	ECONFLICT        = "CONFLICT"
 	ETOOLARGE        = "PAYLOAD_TOO_LARGE"
-	ERATELIMITED     = "RATE_LIMITED"
-	EINTERNAL        = "INTERNAL"
+	// EMETHOD: the path exists but not with this method; the answer's
+	// Allow header lists the methods it takes.
+	EMETHOD      = "METHOD_NOT_ALLOWED"
+	ERATELIMITED = "RATE_LIMITED"
+	EINTERNAL    = "INTERNAL"
 	// EUNAVAILABLE: the service cannot serve the request for a while (the
 	// database does not answer); the caller may try again shortly.
 	EUNAVAILABLE = "UNAVAILABLE"

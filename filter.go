@@ -265,9 +265,9 @@ var TokenFilterSpec = append([]FilterParam{
 	{Name: "expiresAt", Label: "Expires At", Help: timeHelp, codec: timeRange(func(f *TokenFilter) *TimeRange { return &f.ExpiresAt })},
 	{Name: "createdAt", Label: "Date Created", Help: timeHelp, codec: timeRange(func(f *TokenFilter) *TimeRange { return &f.CreatedAt })},
 	{Name: "updatedAt", Label: "Date Updated", Help: timeHelp, codec: timeRange(func(f *TokenFilter) *TimeRange { return &f.UpdatedAt })},
-	{Name: "successfulAttempts", Label: "Successful Attempt", Help: "OP:N with OP one of eq ne lt le gt ge", Choices: countChoices,
+	{Name: "successfulAttempts", Label: "Successful Attempts", Help: "OP:N with OP one of eq ne lt le gt ge", Choices: countChoices,
 		codec: count(func(f *TokenFilter) **CountCondition { return &f.SuccessfulAttempts })},
-	{Name: "failedAttempts", Label: "Failed Attempt", Help: "OP:N with OP one of eq ne lt le gt ge", Choices: countChoices,
+	{Name: "failedAttempts", Label: "Failed Attempts", Help: "OP:N with OP one of eq ne lt le gt ge", Choices: countChoices,
 		codec: count(func(f *TokenFilter) **CountCondition { return &f.FailedAttempts })},
 	{Name: "oneTimeUse", Label: "One time use", Help: "true or false", Choices: []Choice{{"true", "Yes"}, {"false", "No"}},
 		codec: boolean(func(f *TokenFilter) **bool { return &f.OneTimeUse })},
@@ -358,7 +358,7 @@ func tokenIDs() filterCodec {
 					break
 				}
 				if !ValidID(s) {
-					v.Add(p.Name, "%s is not a token id (12 to 26 lowercase letters and digits)", QuoteInput(s))
+					v.Add(p.Name, "%s is not a token id (%s)", QuoteInput(s), IDShape)
 					continue
 				}
 				f.IDs = append(f.IDs, s)

@@ -28,6 +28,10 @@ const (
 	maxValue  = 100
 )
 
+// IDShape says what an id looks like, for the message about a malformed
+// one.
+const IDShape = "12 to 26 lowercase letters and digits"
+
 const (
 	idAlphabet     = "abcdefghijklmnopqrstuvwxyz0123456789"
 	secretAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"

@@ -17,6 +17,19 @@ const (
 	AreaUsers         Area = "users"
 )
 
+// Holds says what an area's grant is about, for the messages that refuse
+// one: login tokens are configuration, though the backoffice lists them
+// under Users.
+func (a Area) Holds() string {
+	switch a {
+	case AreaConfiguration:
+		return "login tokens, shops, API keys, webhooks and settings"
+	case AreaUsers:
+		return "companies, contacts and customers"
+	}
+	return ""
+}
+
 // Level orders what a grant allows; a higher level includes the lower ones.
 type Level int
 

@@ -115,14 +115,13 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 	c := currentFrom(r.Context())
 	current, next, again := r.PostFormValue("current"), r.PostFormValue("password"), r.PostFormValue("confirm")
 	p := s.page(r, "Change password", "")
-	// The page words each message after its field's label.
 	switch {
 	case len(next) < lt.MinPasswordLen:
-		p.Errors = map[string]string{"password": "must be at least " + strconv.Itoa(lt.MinPasswordLen) + " characters"}
+		p.Errors = map[string]string{"password": "The new password needs at least " + strconv.Itoa(lt.MinPasswordLen) + " characters."}
 	case next == current:
-		p.Errors = map[string]string{"password": "must differ from the current password"}
+		p.Errors = map[string]string{"password": "The new password is the one you have now: choose another."}
 	case next != again:
-		p.Errors = map[string]string{"confirm": "does not match the new password"}
+		p.Errors = map[string]string{"confirm": "The two new passwords differ: type the same one twice."}
 	}
 	if p.Errors != nil {
 		s.render(w, r, http.StatusBadRequest, "password", p)
@@ -151,7 +150,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 		return
 	case !right:
 		s.Store.AuditEvent(r.Context(), c.actor(r, s), lt.EventStaffPasswordChangeFailed, nil)
-		p.Errors = map[string]string{"current": "is wrong"}
+		p.Errors = map[string]string{"current": "That is not the password you have now."}
 		s.render(w, r, http.StatusBadRequest, "password", p)
 		return
 	}

@@ -35,7 +35,7 @@ const testPassword = "a long enough password"
 func newOffice(t *testing.T, kind string, opts ...func(*backoffice.Config)) *testOffice {
 	t.Helper()
 	st := sqlstoretest.Open(t, kind)
-	cfg := backoffice.Config{Store: st, PublicURL: "http://127.0.0.1", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	cfg := backoffice.Config{Store: st, PublicURL: "http://127.0.0.1", OCIPunchout: true, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	for _, o := range opts {
 		o(&cfg)
 	}

@@ -44,7 +44,10 @@ type Config struct {
 		FindShops(ctx context.Context) ([]*lt.Shop, error)
 	}
 	// PublicURL builds links and decides whether cookies are Secure.
-	PublicURL      string
+	PublicURL string
+	// OCIPunchout says whether OCI punchout is on: while it is off, no
+	// OCI URL is offered, only how to turn it on.
+	OCIPunchout    bool
 	TrustedProxies []netip.Prefix
 	Logger         *slog.Logger
 	// AddressPrefixes group client addresses into the networks that the

@@ -102,7 +102,7 @@ func (s *Server) requireSession(rt route) http.Handler {
 			return
 		}
 		if need.Level != lt.LevelNone && !c.can(need.Area, need.Level) {
-			s.fail(w, r, lt.Errorf(lt.EFORBIDDEN, "this page needs the %s grant, which your account does not have; ask an owner", need))
+			s.fail(w, r, lt.Errorf(lt.EFORBIDDEN, "this page needs the %s grant (%s holds %s), which your account does not have; ask an owner", need, need.Area, need.Area.Holds()))
 			return
 		}
 		// What a URL's query gives every page must be text: no control

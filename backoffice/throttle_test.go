@@ -303,7 +303,7 @@ func TestChangingThePasswordIsThrottledAuditedAndNoOracle(t *testing.T) {
 					bad.Set("current", current)
 					status, body, _ := b.post("/admin/password", bad)
 					answers[i] = errorsOf(body)
-					if status != http.StatusBadRequest || answers[i] == "" || strings.Contains(answers[i], "Current password") {
+					if status != http.StatusBadRequest || answers[i] == "" || strings.Contains(answers[i], "not the password you have now") {
 						t.Fatalf("new %q, current %q: %d\n%s", bad.Get("password"), current, status, answers[i])
 					}
 				}
@@ -313,7 +313,7 @@ func TestChangingThePasswordIsThrottledAuditedAndNoOracle(t *testing.T) {
 			}
 			// A new password equal to the (guessed) current one.
 			if status, body, _ := b.post("/admin/password", url.Values{"current": {"a guess at it"}, "password": {"a guess at it"}, "confirm": {"a guess at it"}}); status != http.StatusBadRequest ||
-				!strings.Contains(errorsOf(body), "must differ") || strings.Contains(errorsOf(body), "Current password") {
+				!strings.Contains(errorsOf(body), "is the one you have now") || strings.Contains(errorsOf(body), "not the password you have now") {
 				t.Fatalf("new equal to current: %d\n%s", status, errorsOf(body))
 			}
 			if n := cs.checks.Load() - signInChecks; n != 0 {
@@ -326,7 +326,7 @@ func TestChangingThePasswordIsThrottledAuditedAndNoOracle(t *testing.T) {
 			for i := range 5 {
 				form := url.Values{"current": {fmt.Sprintf("guess number %d", i)}, "password": valid["password"], "confirm": valid["confirm"]}
 				status, body, _ := b.post("/admin/password", form)
-				if status != http.StatusBadRequest || !strings.Contains(body, "Current password is wrong") {
+				if status != http.StatusBadRequest || !strings.Contains(body, "That is not the password you have now.") {
 					t.Fatalf("wrong current password %d: %d\n%s", i+1, status, errorsOf(body))
 				}
 			}

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	lt "github.com/logintokens/logintokens"
+	"github.com/logintokens/logintokens/internal/web"
 )
 
 // tokenDetail is the edit dialog.
@@ -27,6 +28,10 @@ type tokenDetail struct {
 	IssuedWhy   string
 	Revealed    *issued
 	RevealedFor string
+	// OCIPunchout is off when no procurement system's hook is allowed:
+	// then OCIOff says how to turn it on, instead of an OCI URL.
+	OCIPunchout bool
+	OCIOff      string
 	// MailOff says why the login link cannot be mailed ("" when it can).
 	MailOff string
 }
@@ -53,7 +58,8 @@ const activityShown = 10
 // detail loads what the edit dialog shows of tok.
 func (s *Server) detail(r *http.Request, tok *lt.LoginToken) (*tokenDetail, error) {
 	c := currentFrom(r.Context())
-	d := &tokenDetail{Token: tokenRow{tok}, Editor: c.can(lt.AreaConfiguration, lt.LevelEditor), CSRF: c.csrf, MailOff: s.mailOff()}
+	d := &tokenDetail{Token: tokenRow{tok}, Editor: c.can(lt.AreaConfiguration, lt.LevelEditor), CSRF: c.csrf,
+		OCIPunchout: s.OCIPunchout, OCIOff: web.OCIOff, MailOff: s.mailOff()}
 	if act := tok.Act; act != nil {
 		d.ImpersonatedBy = act.Name
 		if d.ImpersonatedBy == "" {

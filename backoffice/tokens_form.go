@@ -203,10 +203,14 @@ func mergeErrors(errs map[string]string, err error) {
 // issued is a token value shown in the page: just created, regenerated,
 // or revealed without JavaScript.
 type issued struct {
-	Prefix                  string // element ids: "new" or "edit"
-	Value, LoginURL, OCIURL string
+	Prefix          string // element ids: "new" or "edit"
+	Value, LoginURL string
+	// OCIURL is nil while OCI punchout is off; OCIOff says so then.
+	OCIURL *string
+	OCIOff string
 }
 
 func (s *Server) issue(prefix, value string) *issued {
-	return &issued{Prefix: prefix, Value: value, LoginURL: web.Login.Link(s.PublicURL, value), OCIURL: web.OCI.Link(s.PublicURL, value)}
+	return &issued{Prefix: prefix, Value: value, LoginURL: web.Login.Link(s.PublicURL, value),
+		OCIURL: web.OCILink(s.OCIPunchout, s.PublicURL, value), OCIOff: web.OCIOff}
 }

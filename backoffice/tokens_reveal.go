@@ -37,7 +37,7 @@ func (s *Server) revealToken(w http.ResponseWriter, r *http.Request) {
 	}
 	v := s.issue("edit", value)
 	if wantsJSON(r) {
-		writeJSON(w, http.StatusOK, map[string]string{"value": v.Value, "loginUrl": v.LoginURL, "ociUrl": v.OCIURL})
+		writeJSON(w, http.StatusOK, map[string]any{"value": v.Value, "loginUrl": v.LoginURL, "ociUrl": v.OCIURL})
 		return
 	}
 	d, err := s.detail(r, tok)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	lt "github.com/logintokens/logintokens"
+	"github.com/logintokens/logintokens/backoffice"
 	"github.com/logintokens/logintokens/sqlstore/sqlstoretest"
 )
 
@@ -39,9 +40,9 @@ func tokKinds(t *testing.T, fn func(t *testing.T, w *tokWorld)) {
 
 var cliActor = lt.Actor{Name: "cli"}
 
-func newTokWorld(t *testing.T, kind string) *tokWorld {
+func newTokWorld(t *testing.T, kind string, opts ...func(*backoffice.Config)) *tokWorld {
 	t.Helper()
-	w := &tokWorld{testOffice: newOffice(t, kind)}
+	w := &tokWorld{testOffice: newOffice(t, kind, opts...)}
 	w.company = &lt.Company{Name: "Acme Industries"}
 	if err := w.Store.CreateCompany(ctx, w.company); err != nil {
 		t.Fatal(err)
@@ -158,7 +159,7 @@ func TestTokenListShowsTheHelpPagesColumnsFiltersAndFields(t *testing.T) {
 			// the filter panel, with the help page's words
 			`id="filters"`, `id="filters-button"`, `>Filters`, `<label for="filter-ids">Ids</label>`, `<label for="filter-user">Contact or Customer</label>`,
 			`<legend>Expires At</legend>`, `<legend>Date Created</legend>`, `<legend>Date Updated</legend>`,
-			`<legend>Successful Attempt</legend>`, `<legend>Failed Attempt</legend>`, `<legend>One time use</legend>`,
+			`<legend>Successful Attempts</legend>`, `<legend>Failed Attempts</legend>`, `<legend>One time use</legend>`,
 			`> Any</label>`, `> Yes</label>`, `> No</label>`, `<legend>Status</legend>`, `>more than</option>`, `>equals</option>`,
 			`id="filters-apply">Apply</button>`, `id="filters-clear">Clear</button>`,
 			// New Login Token, with the help page's fields
@@ -282,7 +283,7 @@ func TestTokenListFiltersSortsAndPagesFromTheURL(t *testing.T) {
 		}
 		// Bad parameters: the page, with what is wrong, not a 500.
 		for _, tc := range []struct{ query, want string }{
-			{"successfulAttempts=lots", "Successful Attempt: "},
+			{"successfulAttempts=lots", "Successful Attempts: "},
 			{"ids=abc", "Ids: &#34;abc&#34; is not a token id"},
 			{"pageSize=9999", "Page size: must be an integer from 1 to 500"},
 			{"expiresAtFrom=tomorrow", "Expires At (from): "},
@@ -765,4 +766,18 @@ func TestUserSearchForThePicker(t *testing.T) {
 			t.Errorf("signed out: %d", status)
 		}
 	})
+}
+
+func TestNoOCIURLIsOfferedWhilePunchoutIsOff(t *testing.T) {
+	w := newTokWorld(t, "sqlite", func(c *backoffice.Config) { c.OCIPunchout = false })
+	b := w.editor()
+	body := b.mustGet("/admin/login-tokens/"+w.contactT.ID, 200)
+	for _, want := range []string{`id="copy-oci-url" disabled aria-describedby="oci-off"`, `id="oci-off">OCI punchout is off: set LOGINTOKENS_OCI_HOOK_ALLOW`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the edit page lacks %s", want)
+		}
+	}
+	if strings.Contains(body, `data-reveal="ociUrl"`) {
+		t.Error("the edit page offers to copy an OCI URL while punchout is off")
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 )
 
 // tokenList is the API's list envelope, enough for these tests.
@@ -64,6 +65,9 @@ func TestAnEditorWorksWithLoginTokensInTheBrowser(t *testing.T) {
 		t.Fatalf("created value %q, link %q", value, loginURL)
 	}
 	id := strings.SplitN(value, "_", 3)[1]
+	// The list behind the dialog shows the new token at once.
+	b.run(chromedp.Poll(`document.querySelector('#tokens-table tr[data-token-id="`+id+`"]') !== null`, nil,
+		chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(10*time.Second)))
 	var list tokenList
 	svc.api(key, "GET", "/api/v1/login-tokens?ids="+id, nil, &list)
 	if list.ItemsFound != 1 || list.Items[0].Type != "contact" || list.Items[0].User.Name != "Jane Doe" || !list.Items[0].OneTimeUse ||
@@ -152,6 +156,17 @@ func TestAnEditorWorksWithLoginTokensInTheBrowser(t *testing.T) {
 	)
 	if msg := b.text(`#token-dialog [data-status]`); msg != "Saved." {
 		t.Fatalf("after save: %q", msg)
+	}
+	// The row behind the dialog shows the change at once, and still does
+	// after Escape closed the dialog, without a reload.
+	extraShown := `(document.querySelector('#tokens-table tr[data-token-id="` + id + `"] .col-extra') || {textContent: ""}).textContent.includes("second line")`
+	b.run(chromedp.Poll(extraShown, nil, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(10*time.Second)),
+		chromedp.Evaluate(`window.ltNoReload = true`, nil),
+		chromedp.KeyEvent(kb.Escape), chromedp.WaitNotVisible(`#token-dialog`, chromedp.ByID))
+	var sameList, shown bool
+	b.run(chromedp.Evaluate(`window.ltNoReload === true`, &sameList), chromedp.Evaluate(extraShown, &shown))
+	if !sameList || !shown {
+		t.Fatalf("after Escape: the page reloaded %v, the row shows the saved extra %v", !sameList, shown)
 	}
 	svc.api(key, "GET", "/api/v1/login-tokens?ids="+id, nil, &list)
 	if len(list.Items[0].Extra) != 2 || list.Items[0].Extra[1] != "second line" {

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"net/http"
-	"strings"
 
 	lt "github.com/logintokens/logintokens"
 )
@@ -88,13 +87,10 @@ func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request, c *caller)
 }
 
 func (s *Server) revokeAPIKey(w http.ResponseWriter, r *http.Request, c *caller) error {
-	id := r.PathValue("id")
-	if strings.HasPrefix(id, lt.APIKeyPrefix+"_") {
-		// A key value in a URL is a leaked key: refuse it without echoing it.
-		return lt.Invalid("id", "pass the key's id, not its value: the id is the part between ltk_ and the second _")
-	}
-	if !lt.ValidID(id) {
-		return &lt.Error{Code: lt.ENOTFOUND, Message: "API key not found"}
+	// A key value in a URL is a leaked key: refused without being echoed.
+	id, err := secretPathID(r, lt.APIKeyPrefix, "API key")
+	if err != nil {
+		return err
 	}
 	// Only a key whose grants the caller holds all of.
 	if _, err := lt.RevokeAPIKeyAs(r.Context(), s.Store, c.key.Grants, id); err != nil {

@@ -79,7 +79,7 @@ func TestAPIKeysAreCreatedShownOnceListedAndRevoked(t *testing.T) {
 		}
 		a.problem("all", "DELETE", "/api/v1/api-keys/"+k.ID, nil, 404, lt.ENOTFOUND)
 		a.problem("configuration:owner", "DELETE", "/api/v1/api-keys/aaaaaaaaaaaaaaaa", nil, 404, lt.ENOTFOUND)
-		a.problem("configuration:owner", "DELETE", "/api/v1/api-keys/NOT-AN-ID", nil, 404, lt.ENOTFOUND)
+		a.problem("configuration:owner", "DELETE", "/api/v1/api-keys/NOT-AN-ID", nil, 400, lt.EINVALID)
 		p := a.problem("configuration:owner", "DELETE", "/api/v1/api-keys/"+value, nil, 400, lt.EINVALID)
 		if strings.Contains(p.Detail, value) {
 			t.Fatalf("the refusal echoes the key: %s", p.Detail)

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"crypto/subtle"
 	"net/http"
+	"slices"
 	"strings"
 
 	lt "github.com/logintokens/logintokens"
@@ -35,6 +36,17 @@ func describeAccess(a access) string {
 		parts[i] = g.String()
 	}
 	return strings.Join(parts, " or ")
+}
+
+// areasHeld says what the areas of a's grants hold.
+func areasHeld(a access) string {
+	var parts []string
+	for _, g := range a.anyOf {
+		if p := string(g.Area) + " holds " + g.Area.Holds(); !slices.Contains(parts, p) {
+			parts = append(parts, p)
+		}
+	}
+	return strings.Join(parts, "; ")
 }
 
 var (
@@ -87,5 +99,6 @@ func (s *Server) authorize(r *http.Request, a access) (*caller, error) {
 			return c, nil
 		}
 	}
-	return nil, lt.Errorf(lt.EFORBIDDEN, "this key lacks the grant %s", describeAccess(a))
+	return nil, lt.Errorf(lt.EFORBIDDEN, "this operation needs the grant %s (%s); this key has %s",
+		describeAccess(a), areasHeld(a), key.Grants)
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
 	"net/url"
@@ -57,7 +58,8 @@ func bodyError(err error) error {
 }
 
 // decodeObject reads a JSON object body whose fields are all in allowed;
-// readOnly fields are named as such.
+// readOnly fields are named as such. The body is required: {} asks for
+// every default.
 func decodeObject(w http.ResponseWriter, r *http.Request, allowed []string, readOnly ...string) (*object, error) {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, _ := mime.ParseMediaType(ct)
@@ -69,23 +71,44 @@ func decodeObject(w http.ResponseWriter, r *http.Request, allowed []string, read
 	if err != nil {
 		return nil, err
 	}
-	o := &object{}
 	if len(bytes.TrimSpace(b)) == 0 {
-		b = []byte("{}")
+		return nil, lt.Invalid("body", "is required: send a JSON object ({} for the defaults)")
 	}
+	return parseObject(b, allowed, readOnly)
+}
+
+// refuseBody reads the body of a route that takes none: nothing, or an
+// empty object from a client that always sends one, passes; a field is
+// unknown like any other; anything else is refused.
+func refuseBody(w http.ResponseWriter, r *http.Request) error {
+	b, err := readBody(w, r, maxBody)
+	if err != nil || len(bytes.TrimSpace(b)) == 0 {
+		return err
+	}
+	o, err := parseObject(b, nil, nil)
+	if err != nil {
+		if lt.ErrorCode(err) == lt.EINVALID {
+			return lt.Invalid("body", "this operation takes no body")
+		}
+		return err
+	}
+	return o.err()
+}
+
+// parseObject parses a JSON object body whose fields are all in allowed.
+func parseObject(b []byte, allowed, readOnly []string) (*object, error) {
 	// JSON is UTF-8; Go's decoder would quietly turn bad bytes into U+FFFD.
 	if !utf8.Valid(b) {
 		return nil, lt.Invalid("body", "is not valid UTF-8")
 	}
+	if err := checkJSON(b); err != nil {
+		return nil, err
+	}
+	o := &object{}
 	if err := json.Unmarshal(b, &o.fields); err != nil || o.fields == nil {
 		return nil, lt.Invalid("body", "must be a JSON object")
 	}
-	var names []string
-	for name := range o.fields {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
+	for _, name := range slices.Sorted(maps.Keys(o.fields)) {
 		switch {
 		case slices.Contains(readOnly, name):
 			o.v.Add(name, "is read-only")
@@ -94,6 +117,149 @@ func decodeObject(w http.ResponseWriter, r *http.Request, allowed []string, read
 		}
 	}
 	return o, nil
+}
+
+// checkJSON refuses what encoding/json would let through silently or
+// explain poorly: a syntax error is named with its line and column, and
+// a key given twice in one object is refused, since parsers disagree on
+// which of the two wins. The error names the body's outermost field the
+// duplicate is in. It allocates nothing for a body that is fine but the
+// keys of the object it is in.
+func checkJSON(b []byte) error {
+	if !json.Valid(b) {
+		var none struct{}
+		return jsonSyntaxError(b, json.Unmarshal(b, &none))
+	}
+	if outer, key, ok := duplicateKey(b); ok {
+		if outer == "" {
+			return lt.Invalid(key, "is given twice")
+		}
+		return lt.Invalid(outer, "has the key %s twice", lt.QuoteInput(key))
+	}
+	return nil
+}
+
+// jsonSyntaxError names where a body stops being JSON.
+func jsonSyntaxError(b []byte, err error) error {
+	var syn *json.SyntaxError
+	if !errors.As(err, &syn) {
+		return lt.Invalid("body", "is not valid JSON")
+	}
+	msg, at := "is not valid JSON: "+syn.Error(), int(syn.Offset)-1
+	if at >= len(b)-1 && strings.Contains(syn.Error(), "end of JSON") {
+		msg, at = "is not valid JSON: it ends too early", len(b)
+	}
+	before := b[:min(max(at, 0), len(b))]
+	line := 1 + bytes.Count(before, []byte("\n"))
+	col := utf8.RuneCount(before[bytes.LastIndexByte(before, '\n')+1:]) + 1
+	return lt.Invalid("body", "%s (line %d, column %d)", msg, line, col)
+}
+
+// duplicateKey finds a key given twice in one object of b, which is valid
+// JSON: the outermost object's key it is under ("" when it is one of
+// those keys) and the key.
+func duplicateKey(b []byte) (outer, key string, found bool) {
+	d := dupScan{b: b}
+	d.value(0, "")
+	return d.outer, d.key, d.found
+}
+
+// dupScan walks valid JSON for duplicateKey.
+type dupScan struct {
+	b          []byte
+	i          int
+	found      bool
+	outer, key string
+}
+
+func (d *dupScan) ws() {
+	for d.i < len(d.b) && (d.b[d.i] == ' ' || d.b[d.i] == '\t' || d.b[d.i] == '\n' || d.b[d.i] == '\r') {
+		d.i++
+	}
+}
+
+// str reads a string at d.i and returns it unescaped.
+func (d *dupScan) str() string {
+	start := d.i
+	d.i++
+	escaped := false
+	for d.i < len(d.b) && d.b[d.i] != '"' {
+		if d.b[d.i] == '\\' {
+			escaped = true
+			d.i++
+		}
+		d.i++
+	}
+	d.i++
+	raw := d.b[start:min(d.i, len(d.b))]
+	if !escaped {
+		return string(raw[1 : len(raw)-1])
+	}
+	var s string
+	_ = json.Unmarshal(raw, &s) // valid: the whole body was
+	return s
+}
+
+// value walks one value at d.i; outer is the outermost key it is under.
+func (d *dupScan) value(depth int, outer string) {
+	d.ws()
+	if d.found || d.i >= len(d.b) {
+		return
+	}
+	switch d.b[d.i] {
+	case '{':
+		d.i++
+		seen := map[string]bool{}
+		for {
+			d.ws()
+			if d.i >= len(d.b) || d.b[d.i] == '}' {
+				d.i++
+				return
+			}
+			if d.b[d.i] == ',' {
+				d.i++
+				d.ws()
+			}
+			k := d.str()
+			if seen[k] {
+				d.found, d.outer, d.key = true, outer, k
+				return
+			}
+			seen[k] = true
+			d.ws()
+			d.i++ // ':'
+			in := outer
+			if depth == 0 {
+				in = k
+			}
+			d.value(depth+1, in)
+			if d.found {
+				return
+			}
+		}
+	case '[':
+		d.i++
+		for {
+			d.ws()
+			if d.i >= len(d.b) || d.b[d.i] == ']' {
+				d.i++
+				return
+			}
+			if d.b[d.i] == ',' {
+				d.i++
+			}
+			d.value(depth+1, outer)
+			if d.found {
+				return
+			}
+		}
+	case '"':
+		d.str()
+	default:
+		for d.i < len(d.b) && !strings.ContainsRune(",]} \t\r\n", rune(d.b[d.i])) {
+			d.i++
+		}
+	}
 }
 
 // jsonNames lists the JSON names of the fields of struct type T.
@@ -292,13 +458,13 @@ func checkQuery(q url.Values, allowed ...string) error {
 	return v.Err()
 }
 
-// pathID reads an integer path id; a malformed id cannot name anything, so
-// it is NOT_FOUND like an unknown one.
+// pathID reads an integer path id; a malformed one cannot name anything,
+// and says so.
 func pathID(r *http.Request, what string) (int64, error) {
 	s := r.PathValue("id")
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || n <= 0 {
-		return 0, lt.Errorf(lt.ENOTFOUND, "%s %s not found", what, lt.QuoteInput(s))
+		return 0, lt.Invalid("id", "%s is not a valid %s id: ids are positive whole numbers", lt.QuoteInput(s), what)
 	}
 	return n, nil
 }
@@ -306,12 +472,19 @@ func pathID(r *http.Request, what string) (int64, error) {
 // tokenPathID reads a token id from the path. Values never belong in
 // paths: one is refused without being echoed.
 func tokenPathID(r *http.Request) (string, error) {
+	return secretPathID(r, lt.TokenPrefix, "login token")
+}
+
+// secretPathID reads the id of a login token or an API key from the path:
+// the public part of a value <prefix>_<id>_<secret>. A whole value is
+// refused without being echoed.
+func secretPathID(r *http.Request, prefix, what string) (string, error) {
 	id := r.PathValue("id")
-	if strings.HasPrefix(id, lt.TokenPrefix+"_") {
-		return "", lt.Invalid("id", "pass the token id, not its value: the id is the part between lt_ and the second _")
+	if strings.HasPrefix(id, prefix+"_") {
+		return "", lt.Invalid("id", "pass the %s's id, not its value: the id is the part between %s_ and the second _", what, prefix)
 	}
 	if !lt.ValidID(id) {
-		return "", &lt.Error{Code: lt.ENOTFOUND, Message: "login token not found"}
+		return "", lt.Invalid("id", "%s is not a valid %s id (%s)", lt.QuoteInput(id), what, lt.IDShape)
 	}
 	return id, nil
 }

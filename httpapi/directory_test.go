@@ -110,7 +110,7 @@ func TestCompaniesCreateGetListUpdateDelete(t *testing.T) {
 		a.problem("users:editor", "PATCH", loc, map[string]any{"name": "Back"}, 404, lt.ENOTFOUND)
 		a.problem("users:editor", "DELETE", loc, nil, 404, lt.ENOTFOUND)
 		for _, id := range []string{"abc", "0", "-1", "1.5", "99999999999999999999"} {
-			a.problem("users:viewer", "GET", "/api/v1/companies/"+id, nil, 404, lt.ENOTFOUND)
+			a.problem("users:viewer", "GET", "/api/v1/companies/"+id, nil, 400, lt.EINVALID)
 		}
 	})
 }
@@ -161,7 +161,7 @@ func TestContactsValidateNameTheirFieldsAndConflict(t *testing.T) {
 		wantFields(t, p.Errors, "email")
 		p = a.problem("users:editor", "PATCH", fmt.Sprintf("/api/v1/contacts/%d", jane.ID), map[string]any{"companyId": 999999}, 400, lt.EINVALID)
 		wantFields(t, p.Errors, "companyId")
-		a.problem("users:editor", "PATCH", "/api/v1/contacts/nope", map[string]any{"lastName": "X"}, 404, lt.ENOTFOUND)
+		a.problem("users:editor", "PATCH", "/api/v1/contacts/nope", map[string]any{"lastName": "X"}, 400, lt.EINVALID)
 		a.problem("users:viewer", "GET", "/api/v1/contacts/999999", nil, 404, lt.ENOTFOUND)
 
 		// Lists: q, companyId, and unknown parameters refused by name.

@@ -63,12 +63,13 @@ func newAPI(t *testing.T, kind string, failuresPerMinute int, opts ...apiOption)
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	cfg := httpapi.Config{
-		Store:     st,
-		Redeem:    &redeem.Service{Store: st, Issuer: signer, Limiter: redeem.NewLimiter(failuresPerMinute, nil)},
-		Keys:      jwksAdapter{signer},
-		PublicURL: testPublicURL,
-		Logger:    logger,
-		Metrics:   web.NewMetrics(nil),
+		Store:       st,
+		Redeem:      &redeem.Service{Store: st, Issuer: signer, Limiter: redeem.NewLimiter(failuresPerMinute, nil)},
+		Keys:        jwksAdapter{signer},
+		PublicURL:   testPublicURL,
+		OCIPunchout: true,
+		Logger:      logger,
+		Metrics:     web.NewMetrics(nil),
 	}
 	timeouts := &http.Server{}
 	for _, o := range opts {

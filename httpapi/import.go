@@ -112,7 +112,9 @@ func readJSONImport(body io.Reader, fields []string, each func(importRow) error)
 		}
 		var r importRow
 		o := &object{}
-		if err := json.Unmarshal(elem, &o.fields); err != nil || o.fields == nil {
+		if err := checkJSON(elem); err != nil {
+			r.Err = err
+		} else if err := json.Unmarshal(elem, &o.fields); err != nil || o.fields == nil {
 			r.Err = lt.Invalid("row", "must be a JSON object")
 		} else {
 			for _, name := range slices.Sorted(maps.Keys(o.fields)) {
@@ -158,7 +160,13 @@ func readJSONImport(body io.Reader, fields []string, each func(importRow) error)
 func jsonImportError(err error) error {
 	var syntax *json.SyntaxError
 	var typ *json.UnmarshalTypeError
-	if errors.As(err, &syntax) || errors.As(err, &typ) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+	switch {
+	case errors.As(err, &syntax):
+		// The body streams past: its position is a byte count, not a line.
+		return lt.Invalid("body", "is not valid JSON: %s (at byte %d)", syntax.Error(), syntax.Offset+1)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return lt.Invalid("body", "is not valid JSON: it ends too early")
+	case errors.As(err, &typ) || errors.Is(err, io.EOF):
 		return errNotAnArray()
 	}
 	return err

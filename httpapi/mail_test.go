@@ -123,17 +123,17 @@ func TestSendRefusals(t *testing.T) {
 	off := newAPI(t, "sqlite", 0)
 	offTok, _ := mailFixture(t, off)
 
-	p := off.problem("configuration:editor", "POST", "/api/v1/login-tokens/"+offTok.ID+"/send", nil, http.StatusConflict, lt.ECONFLICT)
+	p := off.problem("configuration:editor", "POST", "/api/v1/login-tokens/"+offTok.ID+"/send", map[string]any{}, http.StatusConflict, lt.ECONFLICT)
 	if !strings.Contains(p.Detail, "LOGINTOKENS_SMTP_URL") {
 		t.Errorf("mail off: %q does not say what to set", p.Detail)
 	}
 	off.problem("configuration:editor", "POST", "/api/v1/login-tokens/send", map[string]any{"ids": []string{offTok.ID}}, http.StatusConflict, lt.ECONFLICT)
 
-	p = a.problem("configuration:editor", "POST", "/api/v1/login-tokens/"+anon.ID+"/send", nil, http.StatusConflict, lt.ECONFLICT)
+	p = a.problem("configuration:editor", "POST", "/api/v1/login-tokens/"+anon.ID+"/send", map[string]any{}, http.StatusConflict, lt.ECONFLICT)
 	if !strings.Contains(p.Detail, "e-mail address") {
 		t.Errorf("anonymous: %q", p.Detail)
 	}
-	a.problem("configuration:editor", "POST", "/api/v1/login-tokens/nosuchtoken000/send", nil, http.StatusNotFound, lt.ENOTFOUND)
+	a.problem("configuration:editor", "POST", "/api/v1/login-tokens/nosuchtoken000/send", map[string]any{}, http.StatusNotFound, lt.ENOTFOUND)
 	for _, c := range []struct {
 		path  string
 		body  any
@@ -142,7 +142,8 @@ func TestSendRefusals(t *testing.T) {
 		{"/api/v1/login-tokens/" + tok.ID + "/send", map[string]any{"to": "not an address"}, "to"},
 		{"/api/v1/login-tokens/" + tok.ID + "/send", map[string]any{"subject": "two\nlines"}, "subject"},
 		{"/api/v1/login-tokens/" + tok.ID + "/send", map[string]any{"cc": "x@example.com"}, "cc"},
-		{"/api/v1/login-tokens/" + tok.Value + "/send", nil, "id"},
+		{"/api/v1/login-tokens/" + tok.Value + "/send", map[string]any{}, "id"},
+		{"/api/v1/login-tokens/" + tok.ID + "/send", nil, "body"},
 		{"/api/v1/login-tokens/send", map[string]any{}, "ids"},
 		{"/api/v1/login-tokens/send", map[string]any{"ids": []string{tok.Value}}, "ids"},
 		{"/api/v1/login-tokens/send", map[string]any{"ids": []string{tok.ID}, "note": strings.Repeat("x", lt.MaxMailNoteLen+1)}, "note"},

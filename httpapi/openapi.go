@@ -255,6 +255,7 @@ var oaProblemCodes = []oaProblemCode{
 	{lt.EFORBIDDEN, "The key lacks the grant the operation requires, or is a webshop key on an admin route (or the reverse), or asks to hand out a grant it does not hold itself."},
 	{lt.ENOTFOUND, "The resource does not exist (or was deleted); a bulk delete names the unknown ids."},
 	{lt.ECONFLICT, "The change clashes with existing data: a duplicate externalId or email, a company that still has contacts; or the login token was made to impersonate (impersonatedBy is set), and can only be deleted."},
+	{lt.EMETHOD, "The path exists, but not with this method; the Allow header lists the methods it takes."},
 	{lt.ETOOLARGE, "The request body is too large."},
 	{lt.ERATELIMITED, "Too many failed redeems from this client's network; wait for Retry-After seconds. Counts nothing."},
 	{lt.ETOKENINVALID, "Redeem: malformed value, unknown id or wrong secret (one answer for all three)."},

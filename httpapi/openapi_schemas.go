@@ -107,7 +107,7 @@ var (
 		"value": {Pattern: oaTokenPattern, MaxLength: oaIntp(100),
 			Description: "the token value, the secret that signs someone in; never shown again unless revealed"},
 		"loginUrl": {Format: "uri", Description: "the login link: a page with one button that signs in with this value"},
-		"ociUrl":   {Format: "uri", Description: "the OCI punchout link with this value"},
+		"ociUrl":   {Format: "uri", Description: "the OCI punchout link with this value; null while OCI punchout is off (LOGINTOKENS_OCI_HOOK_ALLOW is empty)"},
 	}
 	oaPageNotes = oaNotes{
 		"items":      oaDesc("this page's items"),

@@ -44,7 +44,10 @@ type Config struct {
 	// Mail sends login links by e-mail; nil: sending is off.
 	Mail lt.MailService
 	// PublicURL builds links; never the Host header.
-	PublicURL      string
+	PublicURL string
+	// OCIPunchout says whether OCI punchout is on: while it is off, a
+	// token's ociUrl is null.
+	OCIPunchout    bool
 	TrustedProxies []netip.Prefix
 	Logger         *slog.Logger
 	Metrics        *web.Metrics
@@ -107,9 +110,52 @@ func New(cfg Config) *Server {
 // set before anything reads the body. The caller is authorised from the
 // headers alone first, so a request without a valid key reads nothing.
 func (s *Server) Register(mux *http.ServeMux) {
+	paths := map[string]bool{}
 	for _, rt := range s.routes {
 		s.register(mux, rt)
+		paths[rt.path] = true
 	}
+	// Whatever no route takes under /api/, and the other methods of the
+	// operations' paths, are problems too, not the mux's plain text.
+	fallbacks := map[string]bool{"/api/": true}
+	for p := range paths {
+		if !strings.HasPrefix(p, "/api/") && !strings.Contains(p, "{") {
+			fallbacks[p] = true
+		}
+	}
+	unrouted := s.unrouted(mux, fallbacks)
+	for p := range fallbacks {
+		mux.Handle(p, unrouted)
+	}
+}
+
+// unroutedDetail is the detail of a path no route has.
+const unroutedDetail = "no API route has this path; /api/docs lists them"
+
+// probeMethods are the methods an Allow header may list.
+var probeMethods = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
+
+// unrouted answers a request no route of mux takes: 405 with the Allow
+// header when its path takes other methods, else 404.
+// fallbacks are the patterns that lead here. The path is not echoed: a
+// misplaced token value may be in it.
+func (s *Server) unrouted(mux *http.ServeMux, fallbacks map[string]bool) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var allow []string
+		for _, m := range probeMethods {
+			probe := r.Clone(r.Context())
+			probe.Method = m
+			if _, pattern := mux.Handler(probe); pattern != "" && !fallbacks[pattern] {
+				allow = append(allow, m)
+			}
+		}
+		if len(allow) > 0 {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			s.writeError(w, r, lt.Errorf(lt.EMETHOD, "this path takes %s, not %s", strings.Join(allow, ", "), lt.QuoteInput(r.Method)))
+			return
+		}
+		s.writeError(w, r, lt.Errorf(lt.ENOTFOUND, "%s", unroutedDetail))
+	})
 }
 
 // MetricsHandler answers GET /metrics, with the metrics token when one is
@@ -145,6 +191,12 @@ func (s *Server) handler(rt route) http.Handler {
 		if err := checkQuery(r.URL.Query(), known...); err != nil {
 			s.writeError(w, r, err)
 			return
+		}
+		if rt.doc.body == "" && r.Method != http.MethodGet && r.Method != http.MethodHead {
+			if err := refuseBody(w, r); err != nil {
+				s.writeError(w, r, err)
+				return
+			}
 		}
 		if err := rt.handle(w, r, c); err != nil {
 			s.writeError(w, r, err)

@@ -28,13 +28,18 @@ func newPage[T any](items []T, found, pageNo, size int) page[T] {
 // issuedJSON is a token with its value and the links built from it.
 type issuedJSON struct {
 	*lt.LoginToken
-	Value    string `json:"value"`
-	LoginURL string `json:"loginUrl"`
-	OCIURL   string `json:"ociUrl"`
+	Value    string  `json:"value"`
+	LoginURL string  `json:"loginUrl"`
+	OCIURL   *string `json:"ociUrl"`
 }
 
 func (s *Server) issued(tok *lt.LoginToken, value string) issuedJSON {
-	return issuedJSON{LoginToken: tok, Value: value, LoginURL: web.Login.Link(s.PublicURL, value), OCIURL: web.OCI.Link(s.PublicURL, value)}
+	return issuedJSON{LoginToken: tok, Value: value, LoginURL: web.Login.Link(s.PublicURL, value), OCIURL: s.ociLink(value)}
+}
+
+// ociLink is the OCI punchout link of value, nil while punchout is off.
+func (s *Server) ociLink(value string) *string {
+	return web.OCILink(s.OCIPunchout, s.PublicURL, value)
 }
 
 func (s *Server) listTokens(w http.ResponseWriter, r *http.Request, c *caller) error {
@@ -114,9 +119,9 @@ func (s *Server) lookupToken(w http.ResponseWriter, r *http.Request, c *caller) 
 // user changed and the value was regenerated.
 type updatedJSON struct {
 	*lt.LoginToken
-	Value    string `json:"value,omitempty"`
-	LoginURL string `json:"loginUrl,omitempty"`
-	OCIURL   string `json:"ociUrl,omitempty"`
+	Value    string  `json:"value,omitempty"`
+	LoginURL string  `json:"loginUrl,omitempty"`
+	OCIURL   *string `json:"ociUrl,omitempty"`
 }
 
 func (s *Server) updateToken(w http.ResponseWriter, r *http.Request, c *caller) error {
@@ -160,7 +165,7 @@ func (s *Server) updateToken(w http.ResponseWriter, r *http.Request, c *caller) 
 	}
 	out := updatedJSON{LoginToken: tok}
 	if value != "" {
-		out.Value, out.LoginURL, out.OCIURL = value, web.Login.Link(s.PublicURL, value), web.OCI.Link(s.PublicURL, value)
+		out.Value, out.LoginURL, out.OCIURL = value, web.Login.Link(s.PublicURL, value), s.ociLink(value)
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
@@ -216,9 +221,9 @@ func (s *Server) deleteTokens(w http.ResponseWriter, r *http.Request, c *caller)
 
 // revealed is the answer of a reveal.
 type revealed struct {
-	Value    string `json:"value"`
-	LoginURL string `json:"loginUrl"`
-	OCIURL   string `json:"ociUrl"`
+	Value    string  `json:"value"`
+	LoginURL string  `json:"loginUrl"`
+	OCIURL   *string `json:"ociUrl"`
 }
 
 func (s *Server) revealToken(w http.ResponseWriter, r *http.Request, c *caller) error {
@@ -230,7 +235,7 @@ func (s *Server) revealToken(w http.ResponseWriter, r *http.Request, c *caller) 
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, revealed{Value: value, LoginURL: web.Login.Link(s.PublicURL, value), OCIURL: web.OCI.Link(s.PublicURL, value)})
+	writeJSON(w, http.StatusOK, revealed{Value: value, LoginURL: web.Login.Link(s.PublicURL, value), OCIURL: s.ociLink(value)})
 	return nil
 }
 

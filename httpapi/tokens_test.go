@@ -136,7 +136,7 @@ func TestTokenPathsTakeIDsNeverValues(t *testing.T) {
 		}
 	}
 	a.problem("all", "GET", "/api/v1/login-tokens/zzzzzzzzzzzzzzzz", nil, 404, lt.ENOTFOUND)
-	a.problem("all", "GET", "/api/v1/login-tokens/NOT-AN-ID", nil, 404, lt.ENOTFOUND)
+	a.problem("all", "GET", "/api/v1/login-tokens/NOT-AN-ID", nil, 400, lt.EINVALID)
 	a.problem("all", "GET", "/api/v1/login-tokens/"+tok.ID+"?verbose=1", nil, 400, lt.EINVALID)
 	p := a.problem("all", "GET", "/api/v1/login-tokens?ids="+tok.Value, nil, 400, lt.EINVALID)
 	if strings.Contains(p.Detail, tok.Value) {

@@ -436,32 +436,70 @@
     return s ? `${form.getAttribute("action")}?${s}` : form.getAttribute("action");
   }
 
+  let selectionBound = false;
+
+  // initSelection keeps the delete button and the select-all box in step
+  // with the rows' boxes, whichever rows the table holds now.
   function initSelection() {
-    const all = $("#select-all");
-    const boxes = $$("input[data-row-select]");
     const del = $("#delete-selected");
     const send = $("[data-send-selected]");
     const count = $("#selection-count");
     if (!del) return;
+    const boxes = () => $$("input[data-row-select]");
     function update() {
-      const n = boxes.filter((b) => b.checked).length;
+      const all = $("#select-all");
+      const n = boxes().filter((b) => b.checked).length;
       del.disabled = n === 0;
       if (send) send.disabled = n === 0;
       count.textContent = n ? `${n} selected` : "";
       if (all) {
-        all.checked = n > 0 && n === boxes.length;
-        all.indeterminate = n > 0 && n < boxes.length;
+        all.checked = n > 0 && n === boxes().length;
+        all.indeterminate = n > 0 && n < boxes().length;
       }
-      boxes.forEach((b) => b.closest("tr").classList.toggle("selected", b.checked));
+      boxes().forEach((b) => b.closest("tr").classList.toggle("selected", b.checked));
     }
-    if (all) all.addEventListener("change", () => { boxes.forEach((b) => { b.checked = all.checked; }); update(); });
-    boxes.forEach((b) => b.addEventListener("change", update));
+    if (!selectionBound) {
+      selectionBound = true;
+      document.addEventListener("change", (ev) => {
+        if (ev.target.matches("#select-all")) boxes().forEach((b) => { b.checked = ev.target.checked; });
+        if (ev.target.matches("#select-all, input[data-row-select]")) update();
+      });
+    }
     update();
+  }
+
+  // refreshList loads the list page again and puts its rows, total and
+  // page count in place of the ones shown, keeping the rows selected that
+  // are still there: what a dialog saved shows behind it at once. It
+  // reports whether it could.
+  async function refreshList() {
+    const table = $("#tokens-table");
+    if (!table) return true;
+    try {
+      const resp = await fetch(location.href, { credentials: "same-origin", headers: { Accept: "text/html" } });
+      if (!resp.ok || resp.redirected) return false;
+      const doc = new DOMParser().parseFromString(await resp.text(), "text/html");
+      const fresh = doc.querySelector("#tokens-table");
+      if (!fresh) return false;
+      const selected = new Set($$("input[data-row-select]:checked").map((b) => b.value));
+      table.replaceWith(document.importNode(fresh, true));
+      for (const id of ["tokens-total", "page-of"]) {
+        const el = document.getElementById(id), now = doc.getElementById(id);
+        if (el && now) el.textContent = now.textContent;
+      }
+      $$("input[data-row-select]").forEach((b) => { b.checked = selected.has(b.value); });
+      const table2 = $("#tokens-table");
+      if (window.LT) window.LT.localTimes(table2);
+      initSelection();
+      return true;
+    } catch (e) {
+      return false;
+    }
   }
 
   // ---- dialogs ----------------------------------------------------------------
 
-  let changed = false; // something was saved: the list reloads when the dialogs close
+  let changed = false; // something was saved and the list could not be refreshed: it reloads when the dialogs close
 
   function focusInto(root) {
     const target = $("[aria-invalid=true]", root) || $("[data-status]", root) || $("[data-autofocus]", root) ||
@@ -473,7 +511,9 @@
     if (window.LT) window.LT.localTimes(root);
     initTimes(root);
     initPickers(root);
-    if ($("[data-changed]", root)) changed = true;
+    // What a dialog saved shows in the list behind it at once; only if
+    // that fails does the page reload when the dialogs close.
+    if (root !== document && $("[data-changed]", root)) refreshList().then((ok) => { if (!ok) changed = true; });
   }
 
   // fetchFragment loads a dialog's content. A full page (an error, or the
@@ -706,7 +746,6 @@
   document.addEventListener("DOMContentLoaded", () => {
     initContent(document);
     initSelection();
-    changed = false; // what the page itself says was saved is in the list already
     $$("dialog").forEach((dlg) => {
       dlg.addEventListener("cancel", (ev) => {
         // Escape that closed a picker's list keeps the dialog open.

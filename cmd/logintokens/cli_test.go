@@ -182,6 +182,14 @@ func TestTokenCreatePrintsValueThenLoginURL(t *testing.T) {
 	})
 }
 
+func TestTokenCreateJSONHasNoOCIURLWhilePunchoutIsOff(t *testing.T) {
+	db := newSQLiteDB(t)
+	m := decodeJSON(t, mustRun(t, db.env, "", "token", "create", "--json").stdout)
+	if v, ok := m["ociUrl"]; !ok || v != nil {
+		t.Fatalf("ociUrl = %v (present %v), want null without LOGINTOKENS_OCI_HOOK_ALLOW", v, ok)
+	}
+}
+
 func TestTokenCreateJSONForAContact(t *testing.T) {
 	eachDB(t, func(t *testing.T, db *testDB) {
 		ctx := context.Background()
@@ -195,7 +203,7 @@ func TestTokenCreateJSONForAContact(t *testing.T) {
 			t.Fatal(err)
 		}
 		before := time.Now()
-		r := mustRun(t, db.withEnv("LOGINTOKENS_PUBLIC_URL", "https://login.example.test/"), "",
+		r := mustRun(t, db.withEnv("LOGINTOKENS_PUBLIC_URL", "https://login.example.test/", "LOGINTOKENS_OCI_HOOK_ALLOW", "https://srm.acme.test/hook"), "",
 			"token", "create", "--json", "--contact", strconv.FormatInt(jane.ID, 10), "--expires", "7d",
 			"--one-time", "--extra", "OCI for Acme", "--extra", "second line")
 		m := decodeJSON(t, r.stdout)

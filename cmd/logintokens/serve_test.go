@@ -308,6 +308,17 @@ func TestReadyzFailsWhenTheDatabaseDoesNot(t *testing.T) {
 	}
 }
 
+func TestEveryPageHasAFavicon(t *testing.T) {
+	h := handlerFor(t, newSQLiteDB(t).open(t), slog.New(slog.DiscardHandler))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/favicon.ico", nil))
+	b := rec.Body.Bytes()
+	// An ICO file: reserved 0, type 1 (icon), one image.
+	if rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != "image/x-icon" || len(b) < 22 || !bytes.HasPrefix(b, []byte{0, 0, 1, 0, 1, 0}) {
+		t.Fatalf("GET /favicon.ico = %d %q, %d bytes", rec.Code, rec.Header().Get("Content-Type"), len(b))
+	}
+}
+
 func TestRequestLogsRedactTheQuery(t *testing.T) {
 	db := newSQLiteDB(t)
 	var logs bytes.Buffer

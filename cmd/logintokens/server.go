@@ -110,6 +110,7 @@ func newHandlers(deps serverDeps) (main, metricsOnly http.Handler, err error) {
 	}
 
 	mux.Handle("GET /{$}", http.RedirectHandler("/admin/", http.StatusSeeOther))
+	mux.HandleFunc("GET /favicon.ico", web.Favicon)
 	return web.Middleware(mux, deps.Log, cfg.TrustedProxies...), metricsOnly, nil
 }
 
@@ -134,6 +135,7 @@ func newAPI(deps serverDeps, redeemer *redeem.Service, metrics *web.Metrics, out
 		Redeem:         redeemer,
 		Keys:           jwks{deps.Signer},
 		PublicURL:      deps.PublicURL,
+		OCIPunchout:    len(cfg.OCIHookAllow) > 0,
 		TrustedProxies: cfg.TrustedProxies,
 		Logger:         deps.Log,
 		Metrics:        metrics,
@@ -156,6 +158,7 @@ func newBackoffice(deps serverDeps, outages *outage.Reporter, gates *bounds.Gate
 		Mail:           mailer,
 		Shops:          deps.Store,
 		PublicURL:      deps.PublicURL,
+		OCIPunchout:    len(cfg.OCIHookAllow) > 0,
 		TrustedProxies: cfg.TrustedProxies,
 		Logger:         deps.Log,
 		// The same networks count as one client as for redeem.

@@ -53,7 +53,7 @@ func runTokenCreate(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	c.reportCreatedKey(createdKey)
-	if err := c.printToken(tok, cfg.cliPublicURL(), *asJSON); err != nil {
+	if err := c.printToken(tok, cfg.cliPublicURL(), len(cfg.OCIHookAllow) > 0, *asJSON); err != nil {
 		return err
 	}
 	if *send {
@@ -148,9 +148,9 @@ func (tf *tokenFlags) newToken() (lt.NewToken, error) {
 
 // printToken prints a new token's value and login link, or with --json one
 // object.
-func (c *cli) printToken(tok *lt.IssuedToken, public string, asJSON bool) error {
+func (c *cli) printToken(tok *lt.IssuedToken, public string, oci, asJSON bool) error {
 	if asJSON {
-		return writeJSON(c, issuedToken(tok, public))
+		return writeJSON(c, issuedToken(tok, public, oci))
 	}
 	fmt.Fprintln(c.stdout, tok.Value)
 	fmt.Fprintln(c.stdout, web.Login.Link(public, tok.Value))
@@ -162,12 +162,12 @@ func (c *cli) printToken(tok *lt.IssuedToken, public string, asJSON bool) error 
 // its value and the links that carry it.
 type issuedTokenJSON struct {
 	*lt.IssuedToken
-	LoginURL string `json:"loginUrl"`
-	OCIURL   string `json:"ociUrl"`
+	LoginURL string  `json:"loginUrl"`
+	OCIURL   *string `json:"ociUrl"` // null while OCI punchout is off
 }
 
-func issuedToken(tok *lt.IssuedToken, publicURL string) issuedTokenJSON {
-	return issuedTokenJSON{IssuedToken: tok, LoginURL: web.Login.Link(publicURL, tok.Value), OCIURL: web.OCI.Link(publicURL, tok.Value)}
+func issuedToken(tok *lt.IssuedToken, publicURL string, oci bool) issuedTokenJSON {
+	return issuedTokenJSON{IssuedToken: tok, LoginURL: web.Login.Link(publicURL, tok.Value), OCIURL: web.OCILink(oci, publicURL, tok.Value)}
 }
 
 // describeToken says in a few words whom a token is for and how long.

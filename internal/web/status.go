@@ -21,6 +21,7 @@ var statuses = map[string]int{
 	lt.ENOTFOUND:        http.StatusNotFound,
 	lt.ECONFLICT:        http.StatusConflict,
 	lt.ETOOLARGE:        http.StatusRequestEntityTooLarge,
+	lt.EMETHOD:          http.StatusMethodNotAllowed,
 	lt.ERATELIMITED:     http.StatusTooManyRequests,
 	lt.EUNAVAILABLE:     http.StatusServiceUnavailable,
 	lt.ETOKENINVALID:    http.StatusBadRequest,

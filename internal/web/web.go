@@ -8,6 +8,7 @@
 package web
 
 import (
+	_ "embed"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -30,6 +31,31 @@ const (
 // escaped as a query value, so the link holds it whatever it is.
 func (e Entry) Link(publicURL, value string) string {
 	return publicURL + string(e) + "?token=" + url.QueryEscape(value)
+}
+
+// OCIOff is what stands where an OCI punchout link would while punchout
+// is off: no procurement system's hook is allowed, so the link would only
+// ever answer that it is off.
+const OCIOff = "OCI punchout is off: set LOGINTOKENS_OCI_HOOK_ALLOW to the hook URLs of your procurement systems to turn it on"
+
+// OCILink is the OCI punchout link of value, or nil while punchout is off.
+func OCILink(on bool, publicURL, value string) *string {
+	if !on {
+		return nil
+	}
+	link := OCI.Link(publicURL, value)
+	return &link
+}
+
+//go:embed favicon.ico
+var favicon []byte
+
+// Favicon answers GET /favicon.ico, which every browser asks for on every
+// page the service serves: a key on blue, 32 pixels.
+func Favicon(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "image/x-icon")
+	w.Header().Set("Cache-Control", "public, max-age=86400")
+	w.Write(favicon)
 }
 
 // WriteJSON answers v as JSON with status; the answer is never cached.
