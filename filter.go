@@ -2,7 +2,9 @@ package logintokens
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"math"
 	"net/url"
 	"slices"
 	"strconv"
@@ -122,10 +124,12 @@ type TokenFilter struct {
 	FailedAttempts     *CountCondition
 	OneTimeUse         *bool
 	Statuses           []TokenStatus
-	Q                  string
-	Sort               Sort
-	Page               int
-	PageSize           int
+	// ShopID keeps the tokens bound to that shop.
+	ShopID   *int64
+	Q        string
+	Sort     Sort
+	Page     int
+	PageSize int
 }
 
 // Paging is the page and size after defaults.
@@ -170,6 +174,9 @@ const (
 	FilterCount FilterKind = "count"
 	// FilterBool is true or false; FilterParam.Choices name the two.
 	FilterBool FilterKind = "bool"
+	// FilterShop is the id of a shop: the tokens bound to it. The
+	// backoffice offers the shops there are as its choices.
+	FilterShop FilterKind = "shop"
 	// FilterText is the search.
 	FilterText FilterKind = "text"
 	// FilterSort is a sort key, with - for descending.
@@ -274,6 +281,8 @@ var TokenFilterSpec = append([]FilterParam{
 	{Name: "status", Label: "Status", Help: "active, expired, used",
 		Choices: []Choice{{string(StatusActive), "Active"}, {string(StatusExpired), "Expired"}, {string(StatusUsed), "Used"}},
 		codec:   choices(func(f *TokenFilter) *[]TokenStatus { return &f.Statuses })},
+	{Name: "shopId", Label: "Shop", Help: "the id of a shop: the tokens bound to it (tokens that sign in at any shop are left out)",
+		codec: shop()},
 	{Name: "q", Label: "Search", Help: "case-insensitive text in name, email, company or extra; a token value here is refused (pass its id in ids)",
 		codec: search()},
 	{Name: "sort", Label: "Sort", Help: "name type expiresAt lastAccessedAt successfulAttempts failedAttempts oneTimeUse createdAt updatedAt; " +
@@ -454,6 +463,28 @@ func boolean(at func(*TokenFilter) **bool) filterCodec {
 	}
 }
 
+func shop() filterCodec {
+	return filterCodec{kind: FilterShop,
+		parse: func(p *FilterParam, v *Validation, q url.Values, f *TokenFilter) {
+			s, ok := single(v, q, p.Name)
+			if !ok || s == "" {
+				return
+			}
+			n, err := strconv.ParseInt(s, 10, 64)
+			if err != nil || n <= 0 {
+				v.Add(p.Name, "%s is not a positive integer id", QuoteInput(s))
+				return
+			}
+			f.ShopID = &n
+		},
+		encode: func(p *FilterParam, f *TokenFilter, q url.Values) {
+			if f.ShopID != nil {
+				q.Set(p.Name, strconv.FormatInt(*f.ShopID, 10))
+			}
+		},
+	}
+}
+
 func search() filterCodec {
 	return filterCodec{kind: FilterText,
 		parse: func(p *FilterParam, v *Validation, q url.Values, f *TokenFilter) {
@@ -554,6 +585,10 @@ func parseIDs(v *Validation, q url.Values, key string) []int64 {
 	var out []int64
 	for _, s := range multi(q, key) {
 		n, err := strconv.ParseInt(s, 10, 64)
+		if errors.Is(err, strconv.ErrRange) && !strings.HasPrefix(s, "-") {
+			v.Add(key, "%s is too large for an id: at most %d", QuoteInput(s), int64(math.MaxInt64))
+			continue
+		}
 		if err != nil || n <= 0 {
 			v.Add(key, "%s is not a positive integer id", QuoteInput(s))
 			continue
@@ -569,6 +604,10 @@ func parseBounded(v *Validation, q url.Values, key string, def, lo, hi int) int 
 		return def
 	}
 	n, err := strconv.Atoi(s)
+	if errors.Is(err, strconv.ErrRange) && !strings.HasPrefix(s, "-") {
+		v.Add(key, "%s is too large: at most %d", QuoteInput(s), hi)
+		return def
+	}
 	if err != nil || n < lo || n > hi {
 		v.Add(key, "must be an integer from %d to %d", lo, hi)
 		return def
@@ -597,6 +636,9 @@ func ParseCountCondition(s string) (CountCondition, error) {
 		return c, fmt.Errorf("%s: want OP:N with OP one of eq, ne, lt, le, gt, ge", QuoteInput(s))
 	}
 	n, err := strconv.ParseInt(num, 10, 64)
+	if errors.Is(err, strconv.ErrRange) && !strings.HasPrefix(num, "-") {
+		return c, fmt.Errorf("%s: N is too large: at most %d", QuoteInput(s), int64(math.MaxInt64))
+	}
 	if err != nil || n < 0 {
 		return c, fmt.Errorf("%s: N must be a whole number, 0 or more", QuoteInput(s))
 	}

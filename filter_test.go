@@ -1,6 +1,7 @@
 package logintokens
 
 import (
+	"errors"
 	"net/url"
 	"reflect"
 	"strings"
@@ -11,7 +12,7 @@ import (
 func TestParseTokenFilterReadsEveryParameter(t *testing.T) {
 	q, _ := url.ParseQuery("ids=abcdefghijkl,mnopqrstuvwx&ids=yz0123456789&contactIds=1,2&customerIds=3&type=contact&type=anonymous" +
 		"&expiresAtFrom=2026-12-01&expiresAtTo=2026-12-31&createdAtFrom=2026-11-01T10:00:00%2B01:00&updatedAtTo=2026-11-02T00:00:00Z" +
-		"&successfulAttempts=ge:2&failedAttempts=eq:0&oneTimeUse=false&status=active,used&q=+Acme+Corp+&sort=-name&page=3&pageSize=500")
+		"&successfulAttempts=ge:2&failedAttempts=eq:0&oneTimeUse=false&status=active,used&shopId=7&q=+Acme+Corp+&sort=-name&page=3&pageSize=500")
 	f, err := ParseTokenFilter(q)
 	if err != nil {
 		t.Fatal(err)
@@ -34,6 +35,8 @@ func TestParseTokenFilterReadsEveryParameter(t *testing.T) {
 		t.Errorf("conditions %v %v", f.SuccessfulAttempts, f.FailedAttempts)
 	case f.OneTimeUse == nil || *f.OneTimeUse:
 		t.Errorf("oneTimeUse %v", f.OneTimeUse)
+	case f.ShopID == nil || *f.ShopID != 7:
+		t.Errorf("shopId %v", f.ShopID)
 	case len(f.Statuses) != 2 || f.Q != "Acme Corp" || f.Sort != (Sort{SortName, true}) || f.Page != 3 || f.PageSize != 500:
 		t.Errorf("rest %+v", f)
 	}
@@ -66,6 +69,10 @@ func TestParseTokenFilterNamesEveryBadParameter(t *testing.T) {
 		"pageSize=501":                                    "pageSize",
 		"pageSize=0":                                      "pageSize",
 		"q=a&q=b":                                         "q",
+		"shopId=0":                                        "shopId",
+		"shopId=x":                                        "shopId",
+		"shopId=1,2":                                      "shopId",
+		"shopId=1&shopId=2":                               "shopId",
 	}
 	for raw, field := range cases {
 		q, _ := url.ParseQuery(raw)
@@ -109,7 +116,7 @@ func TestTokenFilterValuesReadBackIntoTheSameFilter(t *testing.T) {
 		"",
 		"ids=abcdefghijkl,mnopqrstuvwx&contactIds=1,2&customerIds=3&type=contact&type=anonymous" +
 			"&expiresAtFrom=2026-12-01&expiresAtTo=2026-12-31&createdAtFrom=2026-11-01T10:00:00.123456789%2B01:00&updatedAtTo=2026-11-02T00:00:00Z" +
-			"&successfulAttempts=ge:2&failedAttempts=eq:0&oneTimeUse=false&status=active,used&q=+Acme,+Corp+&sort=name&page=3&pageSize=500",
+			"&successfulAttempts=ge:2&failedAttempts=eq:0&oneTimeUse=false&status=active,used&shopId=2&q=+Acme,+Corp+&sort=name&page=3&pageSize=500",
 		"oneTimeUse=true&sort=-createdAt&page=1&pageSize=25&status=expired",
 	} {
 		q, _ := url.ParseQuery(query)
@@ -145,6 +152,29 @@ func TestTokenFilterSpecNamesEachParameterOnce(t *testing.T) {
 				t.Errorf("%s is named twice", name)
 			}
 			seen[name] = true
+		}
+	}
+}
+
+// A number too large to hold is named as too large, not as malformed.
+func TestParseTokenFilterSaysAHugeNumberIsTooLarge(t *testing.T) {
+	huge := "99999999999999999999999"
+	for _, c := range []struct{ key, value, want string }{
+		{"successfulAttempts", "ge:" + huge, "too large"},
+		{"failedAttempts", "eq:" + huge, "too large"},
+		{"contactIds", huge, "too large"},
+		{"customerIds", huge, "too large"},
+		{"pageSize", huge, "too large"},
+		{"page", huge, "too large"},
+	} {
+		_, err := ParseTokenFilter(url.Values{c.key: {c.value}})
+		var e *Error
+		if !errors.As(err, &e) || len(e.Fields) != 1 || e.Fields[0].Field != c.key {
+			t.Errorf("%s=%s: %v, want one field error naming %s", c.key, c.value, err, c.key)
+			continue
+		}
+		if msg := e.Fields[0].Message; !strings.Contains(msg, c.want) || strings.Contains(msg, "whole number") {
+			t.Errorf("%s=%s: %q, want it to say %q", c.key, c.value, msg, c.want)
 		}
 	}
 }

@@ -90,6 +90,15 @@ var backofficeRequirements = map[string]string{
 	"POST /admin/settings/staff/{id}/disable":   "configuration:owner",
 	"POST /admin/settings/staff/{id}/enable":    "configuration:owner",
 	"POST /admin/settings/staff/{id}/password":  "configuration:owner",
+
+	"GET /admin/settings/shops":                     "configuration:viewer",
+	"GET /admin/settings/shops/new":                 "configuration:owner",
+	"POST /admin/settings/shops":                    "configuration:owner",
+	"GET /admin/settings/shops/{id}":                "configuration:viewer",
+	"POST /admin/settings/shops/{id}":               "configuration:owner",
+	"POST /admin/settings/shops/{id}/rotate-secret": "configuration:owner",
+	"POST /admin/settings/shops/{id}/disable":       "configuration:owner",
+	"POST /admin/settings/shops/{id}/enable":        "configuration:owner",
 }
 
 // backofficeRoles are the staff every route is tried as: "" is no

@@ -7,6 +7,14 @@ package backoffice
 // audit trail and in the JWT's act claim; the answer is a page whose form
 // posts the value to /login and submits itself (app.js). The value travels
 // only in that form's body, never in a URL.
+//
+// Where the shop opens: the form-post callback, when the service has one,
+// and each enabled shop of the OpenID Provider with an initiate-login URI.
+// With several, the new tab first asks which; with one (or none: /login
+// then says that no shop is configured) it goes straight on. For a
+// provider's shop the token is bound to it, and /login continues such a
+// token, as it does any login link of a shop-bound token, by signing in at
+// the provider and going on to the shop's initiate-login URI.
 
 import (
 	"net/http"
@@ -44,6 +52,16 @@ func (s *Server) impersonate(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	dests, err := s.webshops(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	dest, chosen := impersonationDestination(r, dests)
+	if !chosen {
+		s.askWhichShop(w, r, name, dests)
+		return
+	}
 	c := currentFrom(r.Context())
 	by := c.staff.Name
 	if by == "" {
@@ -57,6 +75,7 @@ func (s *Server) impersonate(w http.ResponseWriter, r *http.Request) {
 	} else {
 		n.CustomerID = &id
 	}
+	n.ShopID = dest.shopID
 	tok, err := s.Store.CreateToken(r.Context(), c.actor(r, s), n)
 	if err != nil {
 		s.fail(w, r, err)
@@ -123,4 +142,75 @@ func (s *Server) impersonable(r *http.Request, typ lt.UserType, id int64) (strin
 		return "", lt.Errorf(lt.EINVALID, "%s is disabled and cannot sign in to the webshop, so it cannot be opened as them either. Enable the %s first.", name, typ)
 	}
 	return name, nil
+}
+
+// callbackDestination is the form-post callback among the places "Open
+// webshop as" opens.
+const callbackDestination = "callback"
+
+// webshop is a place "Open webshop as" opens: a provider's shop (shopID)
+// or the form-post callback (shopID nil).
+type webshop struct {
+	Value, Label, Detail string
+	shopID               *int64
+}
+
+// webshops are the places "Open webshop as" can open: the form-post
+// callback when the service has one, then each enabled shop with an
+// initiate-login URI, where a sign-in at the provider goes on to.
+func (s *Server) webshops(r *http.Request) ([]webshop, error) {
+	var out []webshop
+	if s.ShopCallback {
+		out = append(out, webshop{Value: callbackDestination, Label: "The webshop", Detail: "the form-post integration"})
+	}
+	shops, err := s.Store.FindShops(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	for _, sh := range shops {
+		if sh.Disabled || sh.InitiateLoginURI == nil {
+			continue
+		}
+		out = append(out, webshop{Value: strconv.FormatInt(sh.ID, 10), Label: sh.Name, Detail: "OpenID Connect", shopID: &sh.ID})
+	}
+	return out, nil
+}
+
+// impersonationDestination is the place the form's shop field names;
+// with one place or none, that one (or the callback's way: /login
+// explains that there is none). chosen is false when there are several
+// and the field names none of them.
+func impersonationDestination(r *http.Request, dests []webshop) (dest webshop, chosen bool) {
+	if len(dests) <= 1 {
+		if len(dests) == 1 {
+			return dests[0], true
+		}
+		return webshop{}, true
+	}
+	want := r.PostFormValue("shop")
+	for _, d := range dests {
+		if d.Value == want {
+			return d, true
+		}
+	}
+	return webshop{}, false
+}
+
+// impersonationChoice is the page that asks which shop to open.
+type impersonationChoice struct {
+	Name   string
+	Shops  []webshop
+	Fields []field // whom to open the shop as, posted again
+}
+
+func (s *Server) askWhichShop(w http.ResponseWriter, r *http.Request, name string, dests []webshop) {
+	v := &impersonationChoice{Name: name, Shops: dests}
+	for _, k := range []string{"token", "type", "id"} {
+		if val := strings.TrimSpace(r.PostFormValue(k)); val != "" {
+			v.Fields = append(v.Fields, field{k, val})
+		}
+	}
+	p := s.page(r, "Open the webshop as "+name, "")
+	p.Data = v
+	s.render(w, r, http.StatusOK, "impersonate_choose", p)
 }

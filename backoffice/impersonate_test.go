@@ -11,6 +11,7 @@ import (
 	"time"
 
 	lt "github.com/logintokens/logintokens"
+	"github.com/logintokens/logintokens/backoffice"
 )
 
 // impersonator signs in a staff member with a name and the grants.
@@ -269,4 +270,85 @@ func TestAnImpersonationTokenCanOnlyBeDeletedInTheBackoffice(t *testing.T) {
 		// Other tokens keep their editing controls.
 		mustContain(t, "a plain token", b.mustGet("/admin/login-tokens/"+w.contactT.ID, http.StatusOK), `id="token-save"`, `id="reveal-value"`, `id="regenerate"`)
 	})
+}
+
+// With the form-post callback and a provider's shop with an
+// initiate-login URI, "Open webshop as" first asks which shop, making no
+// token; the choice makes one, bound to the provider's shop chosen (which
+// /login continues at its initiate-login URI) or to none for the
+// callback. Disabled shops and shops without an initiate-login URI are
+// not offered; with one place only, it goes straight on.
+func TestOpenWebshopAsAsksWhichShopWhenThereAreSeveral(t *testing.T) {
+	w := &tokWorld{testOffice: newOffice(t, "sqlite", func(c *backoffice.Config) { c.ShopCallback = true })}
+	w.contact = &lt.Contact{CompanyID: mustCompanyID(t, w), Person: lt.Person{FirstName: "Jane", LastName: "Doe", Email: "jane@acme.test"}}
+	if err := w.Store.CreateContact(ctx, w.contact); err != nil {
+		t.Fatal(err)
+	}
+	_, b := w.impersonator(t, "Sam Sales", "sam@shop.test", "configuration:editor", "users:viewer")
+	asJane := func(shop string) url.Values {
+		v := url.Values{"type": {"contact"}, "id": {strconv.FormatInt(w.contact.ID, 10)}}
+		if shop != "" {
+			v.Set("shop", shop)
+		}
+		return v
+	}
+	b.get("/admin/contacts/" + strconv.FormatInt(w.contact.ID, 10))
+
+	// The callback alone: straight on, unbound.
+	status, body, _ := b.post("/admin/impersonate", asJane(""))
+	wantStatus(t, "callback only", status, http.StatusOK, body)
+	m := loginForm.FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("callback only: no form to /login\n%s", body)
+	}
+	if tok, _ := w.Store.LookupToken(ctx, m[1]); tok == nil || tok.ShopID != nil {
+		t.Fatalf("callback only: token %+v, want one bound to no shop", tok)
+	}
+
+	initiate := "https://acme.test/oidc/login"
+	acme, _, err := w.Store.CreateShop(ctx, cliActor, lt.NewShop{Name: "Acme Store", RedirectURIs: []string{"https://acme.test/cb"}, InitiateLoginURI: &initiate})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.shop("NoInitiate")
+	off, _, _ := w.Store.CreateShop(ctx, cliActor, lt.NewShop{Name: "Off", RedirectURIs: []string{"https://off.test/cb"}, InitiateLoginURI: &initiate})
+	disabled := true
+	w.Store.UpdateShop(ctx, cliActor, off.ID, lt.ShopUpdate{Disabled: &disabled})
+	acmeID := strconv.FormatInt(acme.ID, 10)
+
+	before := w.tokenCount(t)
+	status, body, _ = b.post("/admin/impersonate", asJane(""))
+	wantStatus(t, "choice", status, http.StatusOK, body)
+	mustContain(t, "choice", body, "Open the webshop as Jane Doe", `id="impersonate-shop-callback"`, `id="impersonate-shop-`+acmeID+`"`,
+		`name="shop" value="`+acmeID+`"`, `name="type" value="contact"`, `name="csrf"`)
+	mustNotContain(t, "choice", body, "NoInitiate", ">Off<", `action="/login"`)
+	if w.tokenCount(t) != before {
+		t.Fatal("asking which shop made a token")
+	}
+	// A shop that is not offered is asked about again.
+	status, body, _ = b.post("/admin/impersonate", asJane(strconv.FormatInt(off.ID, 10)))
+	wantStatus(t, "a disabled shop", status, http.StatusOK, body)
+	mustContain(t, "a disabled shop", body, `id="impersonate-shop-callback"`)
+
+	for shop, want := range map[string]*int64{acmeID: &acme.ID, "callback": nil} {
+		status, body, _ = b.post("/admin/impersonate", asJane(shop))
+		wantStatus(t, shop, status, http.StatusOK, body)
+		m := loginForm.FindStringSubmatch(body)
+		if m == nil {
+			t.Fatalf("%s: no form to /login\n%s", shop, body)
+		}
+		tok, err := w.Store.LookupToken(ctx, m[1])
+		if err != nil || (want == nil) != (tok.ShopID == nil) || want != nil && *tok.ShopID != *want || tok.Act == nil {
+			t.Fatalf("%s: token %+v %v", shop, tok, err)
+		}
+	}
+}
+
+func mustCompanyID(t *testing.T, w *tokWorld) int64 {
+	t.Helper()
+	c := &lt.Company{Name: "Acme Industries"}
+	if err := w.Store.CreateCompany(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	return c.ID
 }

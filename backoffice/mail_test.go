@@ -168,7 +168,7 @@ func TestSendLoginLinkIsDisabledWhenMailIsOff(t *testing.T) {
 func TestMailSettingsEditTemplates(t *testing.T) {
 	srv := smtptest.Start(t, "", nil, "", "")
 	var queue *mail.LocalQueue
-	o := newOffice(t, "sqlite", withMail(t, srv, &queue), func(cfg *backoffice.Config) { cfg.Shops = cfg.Store.(*sqlstore.Store) })
+	o := newOffice(t, "sqlite", withMail(t, srv, &queue))
 	o.staff("sam@example.com", "configuration:editor")
 	o.staff("vic@example.com", "configuration:viewer")
 	shop, _, err := o.Store.CreateShop(ctx, lt.Actor{Name: "cli"}, lt.NewShop{Name: "Kaufhaus", RedirectURIs: []string{"https://kaufhaus.test/cb"}})

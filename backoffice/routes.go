@@ -29,6 +29,7 @@ func (s *Server) routes() []route {
 	rts = append(rts, s.tokenRoutes()...)
 	rts = append(rts, s.directoryRoutes()...)
 	rts = append(rts, s.settingsRoutes()...)
+	rts = append(rts, s.shopRoutes()...)
 	rts = append(rts, s.impersonateRoutes()...)
 	return rts
 }

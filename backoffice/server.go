@@ -5,7 +5,6 @@
 package backoffice
 
 import (
-	"context"
 	"errors"
 	"html/template"
 	"log/slog"
@@ -30,6 +29,7 @@ type Store interface {
 	lt.DirectoryService
 	lt.APIKeyService
 	lt.AuditService
+	lt.ShopService
 }
 
 // Config is what the backoffice is built from.
@@ -38,11 +38,6 @@ type Config struct {
 	// Mail sends login links by e-mail; nil: sending is off, and the
 	// buttons say so.
 	Mail lt.MailService
-	// Shops lists the shops whose mail templates can be set apart; nil:
-	// only the installation's.
-	Shops interface {
-		FindShops(ctx context.Context) ([]*lt.Shop, error)
-	}
 	// PublicURL builds links and decides whether cookies are Secure.
 	PublicURL string
 	// OCIPunchout says whether OCI punchout is on: while it is off, no
@@ -67,6 +62,10 @@ type Config struct {
 	// Outages reports pages refused while the database is unavailable, at
 	// most once per interval; one is made from Logger when nil.
 	Outages *outage.Reporter
+	// ShopCallback says that sign-ins form-post to a shop's callback
+	// (signin.Config.ShopCallbackURL): "Open webshop as" offers it beside
+	// the provider's shops.
+	ShopCallback bool
 	// Gates bound the imports, exports and short user searches running at
 	// once; shared with the API when the service sets them, the
 	// backoffice's own when nil.

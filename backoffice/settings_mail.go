@@ -68,13 +68,11 @@ func (s *Server) mailView(r *http.Request) (*mailSettingsView, *int64, error) {
 	if s.Mail == nil {
 		return v, nil, lt.Errorf(lt.ECONFLICT, "the mail templates cannot be edited: %s", v.MailOff)
 	}
-	if s.Shops != nil {
-		shops, err := s.Shops.FindShops(r.Context())
-		if err != nil {
-			return nil, nil, err
-		}
-		v.Shops = shops
+	shops, err := s.Store.FindShops(r.Context())
+	if err != nil {
+		return nil, nil, err
 	}
+	v.Shops = shops
 	shopID, err := s.mailScope(r, v)
 	if err != nil {
 		return nil, nil, err

@@ -221,12 +221,16 @@ func (s *Server) listTokens(w http.ResponseWriter, r *http.Request) {
 	v.Sort = f.Sort
 	v.Page, v.PageSize = f.Paging()
 	v.Pages = bounds.LastPage(v.Found, v.PageSize)
-	if v.Filters, err = s.filterForm(r, q); err != nil {
+	if v.Shops, err = s.tokenShops(r.Context()); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if v.Filters, err = s.filterForm(r, q, v.Shops); err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	if v.Editor {
-		v.New = s.newTokenForm(c)
+		v.New = s.newTokenForm(c, v.Shops)
 	}
 	p := s.page(r, "Login Tokens", "login-tokens")
 	p.Data = v
@@ -253,7 +257,12 @@ func (s *Server) showFilters(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, boundedTarget(tokensPath+"/filters?"+reduced.Encode(), tokensPath+"/filters"), http.StatusSeeOther)
 		return
 	}
-	filters, err := s.filterForm(r, q)
+	shops, err := s.tokenShops(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	filters, err := s.filterForm(r, q, shops)
 	if err != nil {
 		s.fail(w, r, err)
 		return

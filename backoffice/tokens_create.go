@@ -8,14 +8,19 @@ import (
 
 func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
 	c := currentFrom(r.Context())
-	f := s.newTokenForm(c)
+	shops, err := s.tokenShops(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	f := s.newTokenForm(c, shops)
 	in, ok, err := s.readTokenForm(r, f, nil)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	p := s.page(r, "New Login Token", "login-tokens")
-	n := lt.NewToken{ExpiresAt: in.expiresAt, OneTimeUse: in.oneTimeUse, Extra: in.extra}
+	n := lt.NewToken{ExpiresAt: in.expiresAt, OneTimeUse: in.oneTimeUse, Extra: in.extra, ShopID: in.shopID}
 	if in.user != nil {
 		id := in.user.ID
 		if in.user.Type == lt.UserContact {

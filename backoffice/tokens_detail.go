@@ -32,6 +32,9 @@ type tokenDetail struct {
 	// then OCIOff says how to turn it on, instead of an OCI URL.
 	OCIPunchout bool
 	OCIOff      string
+	// Shop names the token's shop: anyShop when it has none and there is
+	// a choice of shops, "" when there is none.
+	Shop string
 	// MailOff says why the login link cannot be mailed ("" when it can).
 	MailOff string
 }
@@ -69,8 +72,15 @@ func (s *Server) detail(r *http.Request, tok *lt.LoginToken) (*tokenDetail, erro
 			d.ImpersonatedBy = act.Sub
 		}
 	}
+	shops, err := s.tokenShops(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	if d.Shop = shops.Name(tok.ShopID); d.Shop == "" && shops.Offered() {
+		d.Shop = anyShop
+	}
 	if d.Changeable() {
-		d.Form = s.editTokenForm(c, tok)
+		d.Form = s.editTokenForm(c, tok, shops)
 	}
 	events, found, err := s.Store.FindTokenEvents(r.Context(), tok.ID, 1, activityShown)
 	if err != nil {

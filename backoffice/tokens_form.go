@@ -32,7 +32,11 @@ type tokenForm struct {
 	ExpiresLocal string
 	Extra        string
 	OneTimeUse   bool
-	Errors       map[string]string
+	// Shops are the choices of the Shop field, the token's selected; nil
+	// when no choice is offered (tokenShops.Offered).
+	Shops  []option
+	shops  tokenShops
+	Errors map[string]string
 }
 
 // Picker is the user picker with its error.
@@ -48,8 +52,8 @@ func (f *tokenForm) Error(field string) string { return f.Errors[field] }
 // localLayout is a datetime-local field's value.
 const localLayout = "2006-01-02T15:04"
 
-func (s *Server) newTokenForm(c *current) *tokenForm {
-	f := &tokenForm{Prefix: "new", Action: tokensPath, CSRF: c.csrf, User: newUserPicker("new")}
+func (s *Server) newTokenForm(c *current, shops tokenShops) *tokenForm {
+	f := &tokenForm{Prefix: "new", Action: tokensPath, CSRF: c.csrf, User: newUserPicker("new"), shops: shops, Shops: shops.options("")}
 	f.User.Autofocus = true
 	return f
 }
@@ -59,9 +63,9 @@ func newUserPicker(prefix string) *picker {
 		Hint: "Search by name, email or company. Leave empty for an anonymous token."}
 }
 
-func (s *Server) editTokenForm(c *current, tok *lt.LoginToken) *tokenForm {
+func (s *Server) editTokenForm(c *current, tok *lt.LoginToken, shops tokenShops) *tokenForm {
 	f := &tokenForm{Prefix: "edit", Action: tokensPath + "/" + tok.ID, CSRF: c.csrf, User: newUserPicker("edit"),
-		Extra: strings.Join(tok.Extra, "\n"), OneTimeUse: tok.OneTimeUse}
+		Extra: strings.Join(tok.Extra, "\n"), OneTimeUse: tok.OneTimeUse, shops: shops, Shops: shops.options(shopValue(tok.ShopID))}
 	if tok.User != nil {
 		f.User.Selected = []pickedUser{pickedFrom(tok.User)}
 	}
@@ -78,6 +82,10 @@ type tokenInput struct {
 	expiresAt  *time.Time
 	extra      []string
 	oneTimeUse bool
+	// shopID is the shop chosen (nil: any); shopSet is false when the
+	// form offered no choice.
+	shopID  *int64
+	shopSet bool
 }
 
 // readTokenForm reads a posted token form into f (to show it again) and
@@ -159,6 +167,7 @@ func (s *Server) readTokenForm(r *http.Request, f *tokenForm, old *lt.LoginToken
 	f.Extra = lt.RedactSecrets(extra) // shown again only without its secrets
 	f.OneTimeUse = r.PostFormValue("oneTimeUse") != ""
 	in.oneTimeUse = f.OneTimeUse
+	in.shopID, in.shopSet = readShopField(r, f, errs)
 	f.Errors = errs
 	return in, len(errs) == 0, nil
 }
@@ -176,7 +185,7 @@ func parseLocalUTC(s string) (time.Time, error) {
 // tokenFormFields are where the token form shows the messages of an
 // error: the user picker those about the user, whatever the error calls it.
 var tokenFormFields = formFields{
-	Labels: map[string]string{"user": "", "expiresAt": "", "extra": "", "oneTimeUse": ""},
+	Labels: map[string]string{"user": "", "expiresAt": "", "extra": "", "oneTimeUse": "", "shopId": ""},
 	As:     map[string]string{"contactId": "user", "customerId": "user", "anonymous": "user"},
 }
 

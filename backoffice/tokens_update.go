@@ -15,13 +15,19 @@ func (s *Server) updateToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := currentFrom(r.Context())
-	f := s.editTokenForm(c, tok)
+	shops, err := s.tokenShops(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	f := s.editTokenForm(c, tok, shops)
 	in, ok, err := s.readTokenForm(r, f, tok)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	upd := lt.TokenUpdate{ExpiresAtSet: true, ExpiresAt: in.expiresAt, OneTimeUse: &in.oneTimeUse, Extra: &in.extra}
+	upd := lt.TokenUpdate{ExpiresAtSet: true, ExpiresAt: in.expiresAt, OneTimeUse: &in.oneTimeUse, Extra: &in.extra,
+		ShopIDSet: in.shopSet, ShopID: in.shopID}
 	switch {
 	case in.user == nil:
 		upd.Anonymous = true

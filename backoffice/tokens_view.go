@@ -35,6 +35,26 @@ type tokensView struct {
 	CSRF    string
 	Filters *filterForm
 	New     *tokenForm // the New Login Token dialog (editors)
+	// Shops name the tokens' shops; the Shop column shows only when
+	// there is a choice of them (tokenShops.Offered).
+	Shops tokenShops
+}
+
+// ShopName is what the Shop column says of a token.
+func (v *tokensView) ShopName(t tokenRow) string {
+	if name := v.Shops.Name(t.ShopID); name != "" {
+		return name
+	}
+	return anyShop
+}
+
+// ColSpan is the number of the table's columns.
+func (v *tokensView) ColSpan() int {
+	n := len(v.Columns())
+	if v.Editor {
+		n++
+	}
+	return n
 }
 
 // NewView is the New Login Token dialog before saving.
@@ -187,6 +207,10 @@ func (v *tokensView) Columns() []column {
 		}
 		out[i] = col
 	}
+	if v.Shops.Offered() {
+		// Before Extra, the last column.
+		out = slices.Insert(out, len(out)-1, column{Label: "Shop", Class: "col-shop"})
+	}
 	return out
 }
 
@@ -301,6 +325,11 @@ type filterForm struct {
 	Sort     string
 	PageSize string
 	Chips    []filterChip
+	// Shops are the choices of the Shop filter (nil when there is no
+	// choice of shops); ShopID is the parameter as given, kept in the
+	// panel even then.
+	Shops  []option
+	ShopID string
 }
 
 // Active counts the filters in use.
@@ -328,7 +357,7 @@ type filterChip struct {
 // filterForm reads the panel's state from the parameters, leniently: the
 // panel shows even parameters that the list refuses, to be corrected. Its
 // filters and chips follow the spec of the filters (lt.TokenFilterSpec).
-func (s *Server) filterForm(r *http.Request, q url.Values) (*filterForm, error) {
+func (s *Server) filterForm(r *http.Request, q url.Values, shops tokenShops) (*filterForm, error) {
 	f := &filterForm{Q: q.Get("q"), Sort: q.Get("sort"), PageSize: q.Get("pageSize"), Checks: map[string][]check{}}
 	chip := func(p lt.FilterParam, c filterChip) {
 		c.Label = p.Label
@@ -379,6 +408,16 @@ func (s *Server) filterForm(r *http.Request, q url.Values) (*filterForm, error) 
 			if raw != "" {
 				chip(p, filterChip{Text: choiceLabel(p.Choices, raw)})
 			}
+		case lt.FilterShop:
+			f.ShopID = q.Get(p.Name)
+			if f.Shops = shops.options(f.ShopID); f.Shops != nil {
+				f.Shops[0].Label = "Any" // no filter, as a yes-or-no filter's
+			}
+			text := f.ShopID
+			if id, err := strconv.ParseInt(f.ShopID, 10, 64); err == nil {
+				text = shops.Name(&id)
+			}
+			chip(p, filterChip{Text: text})
 		case lt.FilterText:
 			chip(p, filterChip{Text: q.Get(p.Name)})
 		}

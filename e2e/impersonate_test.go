@@ -10,10 +10,20 @@ import (
 )
 
 // An editor opens a contact in the backoffice and presses "Open webshop
-// as ...": a new tab goes through /login to the demo shop with no further
-// click, signed in as the contact and saying which staff member opened
-// it; the token's activity names them too.
+// as ...": a new tab asks which shop (the demo shop takes both the
+// form-post hand-off and OpenID Connect), then goes through /login to the
+// demo shop with no further click, signed in as the contact and saying
+// which staff member opened it; the token's activity names them too.
 func TestOpenWebshopAsAContactShowsImpersonatedByInANewTab(t *testing.T) {
+	for name, choice := range map[string]string{
+		"form-post":      `#impersonate-shop-callback`,
+		"OpenID Connect": `#impersonate-shops button:not(#impersonate-shop-callback)`,
+	} {
+		t.Run(name, func(t *testing.T) { openWebshopAs(t, choice) })
+	}
+}
+
+func openWebshopAs(t *testing.T, choice string) {
 	svc := startServiceArgs(t, []string{"--demo"})
 	svc.CLI(adminPassword+"\n", "staff", "create", "--email", "sam@shop.test", "--name", "Sam Sales",
 		"--grant", "configuration:editor", "--grant", "users:editor")
@@ -50,7 +60,9 @@ func TestOpenWebshopAsAContactShowsImpersonatedByInANewTab(t *testing.T) {
 	}
 	tab := &browser{t: t, ctx: ctx, dir: b.dir, n: b.n}
 
-	tab.run(chromedp.WaitVisible(`#impersonation`, chromedp.ByID))
+	tab.run(chromedp.WaitVisible(`#impersonate-choose`, chromedp.ByID))
+	tab.shot("which-shop")
+	tab.run(chromedp.Click(choice, chromedp.ByQuery), chromedp.WaitVisible(`#impersonation`, chromedp.ByID))
 	tab.shot("shop-impersonated")
 	if who := tab.text(`#who-name`); who != name {
 		t.Errorf("the shop signed in %q, want %q", who, name)
@@ -87,6 +99,11 @@ func TestOpenWebshopAsAContactShowsImpersonatedByInANewTab(t *testing.T) {
 		if !strings.Contains(all, want) {
 			t.Errorf("activity has no %q:\n%s", want, all)
 		}
+	}
+	// Opened at the provider's shop, the token was bound to it; by the
+	// form-post hand-off, to none.
+	if bound, oidc := b.exists(`#token-shop`), choice != `#impersonate-shop-callback`; bound != oidc {
+		t.Errorf("the impersonation token is bound to a shop: %v, want %v", bound, oidc)
 	}
 	if status := b.text(`#token-dialog-title .badge`); status != "used" {
 		t.Errorf("the impersonation token is %q, want used", status)

@@ -98,7 +98,7 @@ func specParams(spec []lt.FilterParam) []param {
 			typ = "[]integer"
 		case lt.FilterBool:
 			typ = "boolean"
-		case lt.FilterPage, lt.FilterPageSize:
+		case lt.FilterPage, lt.FilterPageSize, lt.FilterShop:
 			typ = "integer"
 		}
 		for _, name := range p.Params() {

@@ -98,3 +98,60 @@ func TestAShopsBadInputNamesTheField(t *testing.T) {
 		t.Errorf("a token of an unknown shop: %+v", p)
 	}
 }
+
+// The token list and its export filter by shop: only the tokens bound to
+// it, none of another shop or of any shop; a bad shopId is a 400 naming
+// it, and the OpenAPI document lists the parameter.
+func TestTheTokenListFiltersByShop(t *testing.T) {
+	eachKind(t, func(t *testing.T, a *testAPI) {
+		var shA, shB shopAnswer
+		a.json("configuration:owner", "POST", "/api/v1/shops", map[string]any{"name": "A", "redirectUris": []string{"https://a.test/cb"}}, 201, &shA)
+		a.json("configuration:owner", "POST", "/api/v1/shops", map[string]any{"name": "B", "redirectUris": []string{"https://b.test/cb"}}, 201, &shB)
+		var bound, other, anyShop struct {
+			ID string `json:"id"`
+		}
+		a.json("configuration:editor", "POST", "/api/v1/login-tokens", map[string]any{"shopId": shA.ID}, 201, &bound)
+		a.json("configuration:editor", "POST", "/api/v1/login-tokens", map[string]any{"shopId": shB.ID}, 201, &other)
+		a.json("configuration:editor", "POST", "/api/v1/login-tokens", map[string]any{}, 201, &anyShop)
+		var list struct {
+			Items []struct {
+				ID     string `json:"id"`
+				ShopID *int64 `json:"shopId"`
+			} `json:"items"`
+			ItemsFound int `json:"itemsFound"`
+		}
+		a.json("configuration:viewer", "GET", fmt.Sprintf("/api/v1/login-tokens?shopId=%d", shA.ID), nil, 200, &list)
+		if len(list.Items) != 1 || list.Items[0].ID != bound.ID || list.ItemsFound != 1 {
+			t.Fatalf("shopId=%d: %+v, want only %s", shA.ID, list, bound.ID)
+		}
+		status, body := a.do("configuration:viewer", "GET", fmt.Sprintf("/api/v1/login-tokens.csv?shopId=%d", shB.ID), nil)
+		if status != 200 || !strings.Contains(string(body), other.ID) || strings.Contains(string(body), bound.ID) || strings.Contains(string(body), anyShop.ID) {
+			t.Fatalf("export of shop B: %d %s", status, body)
+		}
+		for _, bad := range []string{"0", "x", "-1", "1,2", "1&shopId=2"} {
+			p := a.problem("configuration:viewer", "GET", "/api/v1/login-tokens?shopId="+bad, nil, 400, lt.EINVALID)
+			if len(p.Errors) == 0 || p.Errors[0].Field != "shopId" {
+				t.Errorf("shopId=%s: %+v, want a field error of shopId", bad, p)
+			}
+		}
+	})
+	a := newAPI(t, "sqlite", 0)
+	var doc struct {
+		Paths map[string]map[string]struct {
+			Parameters []struct {
+				Name, In string
+				Schema   struct{ Type string }
+			}
+		}
+	}
+	a.json("", "GET", "/api/openapi.json", nil, 200, &doc)
+	for _, path := range []string{"/api/v1/login-tokens", "/api/v1/login-tokens.csv"} {
+		found := false
+		for _, p := range doc.Paths[path]["get"].Parameters {
+			found = found || p.Name == "shopId" && p.In == "query" && p.Schema.Type == "integer"
+		}
+		if !found {
+			t.Errorf("the OpenAPI document does not list shopId as an integer query parameter of GET %s", path)
+		}
+	}
+}

@@ -251,7 +251,7 @@ func tokenWhere(d dialect, f lt.TokenFilter, now time.Time, walkCol string) (str
 // tokenFilters add the condition of each filter of the list that f sets,
 // in this order.
 var tokenFilters = []func(w *tokenConds, f lt.TokenFilter) error{
-	whereIDs, whereUsers, whereTypes, whereTimes, whereCounts, whereOneTimeUse, whereStatuses, whereQ,
+	whereIDs, whereUsers, whereTypes, whereTimes, whereCounts, whereOneTimeUse, whereStatuses, whereShop, whereQ,
 }
 
 // tokenConds collects the conditions of tokenWhere and their arguments.
@@ -397,6 +397,16 @@ func whereStatuses(w *tokenConds, f lt.TokenFilter) error {
 		}
 	}
 	w.add(`(`+strings.Join(ors, ` OR `)+`)`, args...)
+	return nil
+}
+
+// whereShop keeps the tokens bound to one shop (the index of migration
+// 00009 finds them); unbound tokens, which sign in at any shop, are not
+// among them.
+func whereShop(w *tokenConds, f lt.TokenFilter) error {
+	if f.ShopID != nil {
+		w.add(w.col("shop_id")+` = ?`, *f.ShopID)
+	}
 	return nil
 }
 

@@ -2,6 +2,7 @@ package sqlstore_test
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -206,6 +207,64 @@ func TestABoundTokenSignsInOnlyAtItsShop(t *testing.T) {
 		if last.Type != lt.EventTokenRejected || !strings.Contains(string(last.Details), `"reason":"TOKEN_INVALID"`) ||
 			!strings.Contains(string(last.Details), `"shopId":`) {
 			t.Fatalf("audit of the refusal: %s %s", last.Type, last.Details)
+		}
+	})
+}
+
+// The list's shop filter keeps the tokens bound to that shop, with the
+// other filters, the search, every order and paging; tokens that sign in
+// at any shop are not among them.
+func TestFindTokensFiltersByShop(t *testing.T) {
+	sqlstoretest.Each(t, func(t *testing.T, s *sqlstore.Store) {
+		a, _ := mustShop(t, s, lt.NewShop{Name: "A"})
+		b, _ := mustShop(t, s, lt.NewShop{Name: "B"})
+		co := mustCompany(t, s, "Acme")
+		jane := mustContact(t, s, co.ID, "Jane", "Doe", "jane@acme.test")
+		a1 := mustToken(t, s, lt.NewToken{ContactID: &jane.ID, ShopID: &a.ID, Extra: []string{"findme"}})
+		a2 := mustToken(t, s, lt.NewToken{ShopID: &a.ID, OneTimeUse: true})
+		mustToken(t, s, lt.NewToken{ContactID: &jane.ID, ShopID: &b.ID, Extra: []string{"findme"}})
+		mustToken(t, s, lt.NewToken{ContactID: &jane.ID, Extra: []string{"findme"}})
+		list := func(f lt.TokenFilter) []string {
+			t.Helper()
+			toks, total, err := s.FindTokens(ctx, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []string
+			for _, tok := range toks {
+				if tok.ShopID == nil || *tok.ShopID != *f.ShopID {
+					t.Errorf("%+v: token %s of shop %v", f, tok.ID, tok.ShopID)
+				}
+				ids = append(ids, tok.ID)
+			}
+			if f.PageSize == 0 && total != len(ids) {
+				t.Errorf("%+v: total %d, %d listed", f, total, len(ids))
+			}
+			return ids
+		}
+		for _, sort := range lt.SortKeys {
+			for _, desc := range []bool{false, true} {
+				got := list(lt.TokenFilter{ShopID: &a.ID, Sort: lt.Sort{Key: sort, Desc: desc}})
+				if len(got) != 2 || !slices.Contains(got, a1.ID) || !slices.Contains(got, a2.ID) {
+					t.Errorf("shop A by %s desc=%v: %v, want %s and %s", sort, desc, got, a1.ID, a2.ID)
+				}
+			}
+		}
+		if got := list(lt.TokenFilter{ShopID: &a.ID, Q: "findme"}); !slices.Equal(got, []string{a1.ID}) {
+			t.Errorf("shop A with q: %v, want %s", got, a1.ID)
+		}
+		if got := list(lt.TokenFilter{ShopID: &a.ID, OneTimeUse: ptr(true)}); !slices.Equal(got, []string{a2.ID}) {
+			t.Errorf("shop A, one time use: %v, want %s", got, a2.ID)
+		}
+		if got := list(lt.TokenFilter{ShopID: &a.ID, Types: []lt.UserType{lt.UserContact}, ContactIDs: []int64{jane.ID}}); !slices.Equal(got, []string{a1.ID}) {
+			t.Errorf("shop A, Jane's: %v, want %s", got, a1.ID)
+		}
+		toks, total, err := s.FindTokens(ctx, lt.TokenFilter{ShopID: &a.ID, Page: 2, PageSize: 1})
+		if err != nil || total != 2 || len(toks) != 1 {
+			t.Errorf("shop A page 2 of 1: %d of %d, %v", len(toks), total, err)
+		}
+		if got := list(lt.TokenFilter{ShopID: ptr(int64(999))}); len(got) != 0 {
+			t.Errorf("a shop that does not exist: %v", got)
 		}
 	})
 }

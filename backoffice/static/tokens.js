@@ -368,6 +368,9 @@
           } else if (q) p.set(f.name, q);
           break;
         }
+        case "shop":
+          if (el && el.value) p.set(f.name, el.value);
+          break;
         case "sort":
           if (el.value) p.set(f.name, el.value);
           break;

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	lt "github.com/logintokens/logintokens"
+	"github.com/logintokens/logintokens/sqlstore"
 )
 
 func runAPIKeyCreate(ctx context.Context, c *cli, args []string) error {
@@ -93,8 +94,26 @@ func runAPIKeyRevoke(ctx context.Context, c *cli, args []string) error {
 	}
 	defer store.Close()
 	if err := store.RevokeAPIKey(ctx, id); err != nil {
+		if lt.ErrorCode(err) == lt.ENOTFOUND {
+			return unknownAPIKey(ctx, store, id)
+		}
 		return err
 	}
 	fmt.Fprintf(c.stderr, "revoked API key %s\n", id)
 	return nil
+}
+
+// unknownAPIKey is the usage error for an id that names no key to revoke:
+// none at all, or one revoked already.
+func unknownAPIKey(ctx context.Context, store *sqlstore.Store, id string) error {
+	keys, err := store.FindAPIKeys(ctx)
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		if k.ID == id && k.RevokedAt != nil {
+			return usagef("API key %s is revoked already", lt.QuoteInput(id))
+		}
+	}
+	return usagef("no API key with id %s; \"logintokens apikey list\" shows the ids", lt.QuoteInput(id))
 }

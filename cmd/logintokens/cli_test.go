@@ -151,8 +151,8 @@ func TestAPIKeyRevoke(t *testing.T) {
 		if _, err := db.open(t).AuthenticateAPIKey(context.Background(), value); lt.ErrorCode(err) != lt.EUNAUTHENTICATED {
 			t.Errorf("revoked key authenticates: %v", err)
 		}
-		wantExit(t, runCLI(t, db.env, "", "apikey", "revoke", id), 1, id)
-		wantExit(t, runCLI(t, db.env, "", "apikey", "revoke", "nosuchkey00000"), 1, "nosuchkey00000")
+		wantExit(t, runCLI(t, db.env, "", "apikey", "revoke", id), 2, id)
+		wantExit(t, runCLI(t, db.env, "", "apikey", "revoke", "nosuchkey00000"), 2, "nosuchkey00000")
 	})
 }
 
@@ -318,7 +318,9 @@ func TestBadConfigurationNamesTheFlagOrVariable(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			r := runCLI(t, db.withEnv(tc.env...), "", append([]string{"migrate"}, tc.args...)...)
+			// serve reads every setting, and checks them all before it
+			// opens anything.
+			r := runCLI(t, db.withEnv(tc.env...), "", append([]string{"serve"}, tc.args...)...)
 			wantExit(t, r, 2, tc.want...)
 			if strings.Contains(r.stderr, "c2hvcnQ=") {
 				t.Error("a secret key is repeated in the message")

@@ -9,6 +9,7 @@ import (
 	netmail "net/mail"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -120,6 +121,48 @@ func addConfigFlags(fs *flag.FlagSet) *configFlags {
 	return cf
 }
 
+// addSomeConfigFlags registers the configuration flags named in only, in
+// the order of the settings: a command reads and checks only the settings
+// it uses, and its help lists only those.
+func addSomeConfigFlags(fs *flag.FlagSet, only []string) *configFlags {
+	cf := &configFlags{}
+	for _, s := range newSettings() {
+		if slices.Contains(only, s.flag) {
+			cf.settings = append(cf.settings, s)
+			fs.Var(s, s.flag, s.help+" ["+s.env()+"]")
+		}
+	}
+	return cf
+}
+
+// The settings of the commands that use fewer than serve: a command that
+// opens the database (the URL, the server key, the bound on each call),
+// and one that also prints links (the public URL, else the address's
+// port, and whether OCI punchout is on).
+var (
+	databaseSettings = []string{"database-url", "secret-key", "db-timeout"}
+	linkSettings     = append(slices.Clip(databaseSettings), "addr", "public-url", "oci-hook-allow")
+	// mailSettings are token create's: it may mail the link (--send).
+	mailSettings = append(slices.Clip(linkSettings), "smtp-url", "mail-from", "log-format")
+)
+
+// commandSettings names the settings of each command that does not use
+// them all; a command not named here registers every one.
+var commandSettings = map[string][]string{
+	"migrate":              databaseSettings,
+	"staff create":         databaseSettings,
+	"apikey create":        databaseSettings,
+	"apikey revoke":        databaseSettings,
+	"shop create":          databaseSettings,
+	"dev seed":             databaseSettings,
+	"token create":         mailSettings,
+	"staff list":           databaseSettings,
+	"staff reset-password": databaseSettings,
+	"apikey list":          databaseSettings,
+	"token show":           databaseSettings,
+	"user find":            databaseSettings,
+}
+
 // value returns the setting's value and where it came from (the flag or
 // the variable, for error messages); source is "" when neither sets it.
 func (s *setting) value(getenv func(string) string) (val, source string) {
@@ -220,6 +263,30 @@ func (cfg *config) publicURL(port string) string {
 func (cfg *config) cliPublicURL() string {
 	port, _ := portOf(cfg.Addr) // validated in resolve
 	return cfg.publicURL(port)
+}
+
+// publicURLSetting is the row of the settings table where serve keeps the
+// public URL it serves under, so that the other commands print links that
+// work without repeating --public-url or --addr.
+const publicURLSetting = "public_url"
+
+// linkURL is the public URL that the links a command prints are built
+// from: the configured one, else the one serve stored last, else
+// localhost on the port of --addr.
+func (cfg *config) linkURL(ctx context.Context, store *sqlstore.Store) (string, error) {
+	if cfg.PublicURL != nil {
+		return cfg.PublicURL.String(), nil
+	}
+	v, ok, err := store.Setting(ctx, publicURLSetting)
+	if err != nil {
+		return "", fmt.Errorf("read the stored public URL: %w", err)
+	}
+	if ok {
+		if u, err := parseHTTPURL(v); err == nil {
+			return u.String(), nil
+		}
+	}
+	return cfg.cliPublicURL(), nil
 }
 
 // shop returns the callback sign-in posts to and the audience of its

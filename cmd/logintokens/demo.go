@@ -50,7 +50,7 @@ func seedDemo(ctx context.Context, store *sqlstore.Store, publicURL string, stde
 	}
 	if companies > 0 {
 		log.Info("demo data: the database has companies already; seeding nothing")
-		return nil
+		return demoLinkAgain(ctx, store, publicURL, stderr, log)
 	}
 	contacts, customers, err := seedDemoPeople(ctx, store)
 	if err != nil {
@@ -176,4 +176,30 @@ func registerDemoShop(ctx context.Context, store *sqlstore.Store, publicURL stri
 		return nil, fmt.Errorf("demo shop: %w", err)
 	}
 	return &demoshop.OIDC{ClientID: sh.ClientID, ClientSecret: secret}, nil
+}
+
+// demoLinkAgain prints a working demo login link on a database seeded
+// before: the first link's value was shown only once, so Jane Doe gets a
+// fresh token, as the first one (30 days, reusable). A database whose
+// companies are not the demo's gets none.
+func demoLinkAgain(ctx context.Context, store *sqlstore.Store, publicURL string, stderr io.Writer, log *slog.Logger) error {
+	jane := demoContacts[0]
+	users, err := store.SearchUsers(ctx, jane.email, 10)
+	if err != nil {
+		return fmt.Errorf("demo data: %w", err)
+	}
+	for _, u := range users {
+		if u.Type != lt.UserContact || !strings.EqualFold(u.Email, jane.email) {
+			continue
+		}
+		expires := time.Now().Add(30 * 24 * time.Hour)
+		tok, err := store.CreateToken(ctx, demoActor, lt.NewToken{ContactID: &u.ID, ExpiresAt: &expires, Extra: []string{"Demo: Jane at Acme"}})
+		if err != nil {
+			return fmt.Errorf("demo token: %w", err)
+		}
+		fmt.Fprintf(stderr, "Demo login link for Jane Doe (Acme GmbH): %s\n", web.Login.Link(publicURL, tok.Value))
+		return nil
+	}
+	log.Info("demo data: no demo contact to make a login link for")
+	return nil
 }

@@ -22,7 +22,7 @@ func runDevSeed(ctx context.Context, c *cli, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if err := checkSeedCounts(*tokens, *contacts, *customers, *companies); err != nil {
+	if err := checkSeedCounts(flagSet(fs, "tokens"), *tokens, *contacts, *customers, *companies); err != nil {
 		return err
 	}
 	cfg, keys, createdKey, err := c.keyedConfig(cf)
@@ -64,10 +64,14 @@ func runDevSeed(ctx context.Context, c *cli, args []string) error {
 }
 
 // checkSeedCounts refuses a seed without tokens and a negative count; 0
-// contacts, customers or companies is the default share.
-func checkSeedCounts(tokens, contacts, customers, companies int) error {
-	if tokens <= 0 {
-		return usagef("--tokens N is required: how many login tokens to make (more than 0)")
+// contacts, customers or companies is the default share. tokensSet says
+// whether --tokens was given at all.
+func checkSeedCounts(tokensSet bool, tokens, contacts, customers, companies int) error {
+	if !tokensSet {
+		return usagef("--tokens N is required: how many login tokens to make (at least 1)")
+	}
+	if tokens < 1 {
+		return usagef("--tokens %d: must be at least 1", tokens)
 	}
 	for _, f := range []struct {
 		name string

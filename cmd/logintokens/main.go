@@ -44,10 +44,13 @@ var commands = []*command{
 	{name: "migrate", synopsis: "migrate [--adopt-key]", run: runMigrate},
 	{name: "staff create", synopsis: "staff create --email E [--name N] --grant AREA:LEVEL ... [--json]", run: runStaffCreate,
 		fields: map[string]string{"email": "--email", "name": "--name", "grants": "--grant"}},
+	{name: "staff list", synopsis: "staff list [--json]", run: runStaffList},
+	{name: "staff reset-password", synopsis: "staff reset-password --email E [--json]", run: runStaffResetPassword},
 	{name: "apikey create", synopsis: "apikey create --name N (--webshop | --grant AREA:LEVEL ...) [--json]", run: runAPIKeyCreate,
 		fields: map[string]string{"name": "--name", "grants": "--grant", "kind": "--webshop"}},
 	{name: "apikey revoke", synopsis: "apikey revoke ID", run: runAPIKeyRevoke},
-	{name: "token create", synopsis: "token create [--contact ID | --customer ID] [--expires 24h|7d|RFC3339] [--one-time] [--extra TEXT]... [--shop ID] [--json]",
+	{name: "apikey list", synopsis: "apikey list [--all] [--json]", run: runAPIKeyList},
+	{name: "token create", synopsis: "token create [--contact ID | --customer ID] [--expires 24h|7d|RFC3339] [--one-time] [--extra TEXT]... [--shop ID] [--send] [--json]",
 		run: runTokenCreate,
 		fields: map[string]string{"contactId": "--contact", "customerId": "--customer", "expiresAt": "--expires",
 			"extra": "--extra", "oneTimeUse": "--one-time", "shopId": "--shop"}},
@@ -55,6 +58,8 @@ var commands = []*command{
 		run: runShopCreate,
 		fields: map[string]string{"name": "--name", "redirectUris": "--redirect-uri", "initiateLoginUri": "--initiate-login-uri",
 			"postLogoutRedirectUris": "--post-logout-redirect-uri"}},
+	{name: "token show", synopsis: "token show ID [--json]", run: runTokenShow},
+	{name: "user find", synopsis: "user find QUERY [--limit N] [--json]", run: runUserFind},
 	{name: "dev seed", synopsis: "dev seed --tokens N [--contacts N] [--customers N] [--companies N] [--seed N] [--values FILE]",
 		run: runDevSeed, fields: map[string]string{"tokens": "--tokens"}},
 }
@@ -91,8 +96,18 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	switch args[0] {
 	case "help", "-h", "-help", "--help":
-		fmt.Fprint(stdout, usage())
-		return 0
+		if args[0] != "help" || len(args) == 1 {
+			fmt.Fprint(stdout, usage())
+			return 0
+		}
+		// "help token create" is "token create -h".
+		args = append(args[1:len(args):len(args)], "-h")
+	}
+	if len(args) == 1 || isHelpFlag(args[1]) {
+		if help := groupHelp(args[0]); help != "" && len(args) > 1 {
+			fmt.Fprint(stdout, help)
+			return 0
+		}
 	}
 	cmd, rest, err := lookup(args)
 	if err != nil {
@@ -176,12 +191,12 @@ func (cmd *command) exit(c *cli, err error) int {
 	case err == nil:
 		return 0
 	case errors.As(err, &help):
-		fmt.Fprintf(c.stdout, "Usage: logintokens %s\n\nFlags:\n%s", cmd.synopsis, help.flags)
+		writeCommandHelp(c.stdout, cmd, help.flags)
 		return 0
 	case errors.As(err, &ue):
 		cmd.fail(c, ue.msg)
 		return 2
-	case lt.ErrorCode(err) == lt.EINVALID:
+	case lt.ErrorCode(err) == lt.EINVALID, lt.ErrorCode(err) == lt.ECONFLICT && cmd.namesFlags(err):
 		cmd.fail(c, cmd.invalidMessage(err))
 		return 2
 	default:
@@ -192,6 +207,29 @@ func (cmd *command) exit(c *cli, err error) int {
 
 func (cmd *command) fail(c *cli, msg string) {
 	fmt.Fprintf(c.stderr, "logintokens %s: %s\n", cmd.name, strings.Join(strings.Fields(msg), " "))
+}
+
+// namesFlags reports whether every field of err is one of the command's
+// flags: a conflict on what the user typed (a staff member's email that
+// exists) is then bad input, not a failure.
+func (cmd *command) namesFlags(err error) bool {
+	var e *lt.Error
+	if !errors.As(err, &e) || len(e.Fields) == 0 {
+		return false
+	}
+	for _, f := range e.Fields {
+		if _, ok := cmd.fields[f.Field]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// flagSet reports whether the flag name was given on the command line.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
 // invalidMessage names the flags behind the fields of a validation error.
@@ -227,6 +265,9 @@ func newFlagSet(name string) *flag.FlagSet {
 // database, with the configuration flags on it; the command adds its own.
 func configFlagSet(name string) (*flag.FlagSet, *configFlags) {
 	fs := newFlagSet(name)
+	if only, ok := commandSettings[name]; ok {
+		return fs, addSomeConfigFlags(fs, only)
+	}
 	return fs, addConfigFlags(fs)
 }
 

@@ -98,7 +98,8 @@ func TestServeRestrictsMetricsByTokenAndListener(t *testing.T) {
 	}
 }
 
-// Every command checks the whole configuration; migrate is the quickest.
+// serve checks the metrics settings before it opens anything; the other
+// commands do not read them.
 func TestMetricsSettingsAreCheckedAndDocumented(t *testing.T) {
 	db := newSQLiteDB(t)
 	cases := []struct {
@@ -116,7 +117,7 @@ func TestMetricsSettingsAreCheckedAndDocumented(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			r := runCLI(t, db.withEnv(tc.env...), "", append([]string{"migrate"}, tc.args...)...)
+			r := runCLI(t, db.withEnv(tc.env...), "", append([]string{"serve"}, tc.args...)...)
 			wantExit(t, r, 2, tc.want...)
 			if strings.Contains(r.stderr, "tooshort") || strings.Contains(r.stderr, "sixteen chars") {
 				t.Error("the message repeats the token")

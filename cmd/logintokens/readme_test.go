@@ -55,3 +55,29 @@ func TestREADMEConfigurationTableListsEverySetting(t *testing.T) {
 		}
 	}
 }
+
+// TestREADMECommandLineListsEveryCommand keeps README.md's command list in
+// line with the command table: every command with its synopsis, run as
+// the installed binary.
+func TestREADMECommandLineListsEveryCommand(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(b), "\n## Command line\n")
+	if !ok {
+		t.Fatal("README.md has no section Command line")
+	}
+	section, _, _ = strings.Cut(section, "\n## ")
+	for _, cmd := range commands {
+		if !strings.Contains(section, "\nlogintokens "+cmd.synopsis+"\n") {
+			t.Errorf("README.md's command line does not list: logintokens %s", cmd.synopsis)
+		}
+	}
+	if !strings.Contains(string(b), "go install ./cmd/logintokens") || !strings.Contains(string(b), "go build -o logintokens ./cmd/logintokens") {
+		t.Error("README.md does not say how to build and install the binary")
+	}
+	if strings.Count(string(b), "go run ") != 1 {
+		t.Error("README.md runs the program with go run beyond its first command; use the binary")
+	}
+}

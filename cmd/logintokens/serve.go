@@ -92,6 +92,11 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 	}
 	defer lns.Close()
 	publicURL := cfg.publicURL(lns.port())
+	// The other commands build their links from it (config.linkURL); a
+	// failure to store it leaves them their fallback, not serve stopped.
+	if err := store.SetSetting(ctx, publicURLSetting, publicURL); err != nil {
+		log.Warn("could not store the public URL for the other commands' links", "err", err)
+	}
 	var demoOIDC *demoshop.OIDC
 	if *demo {
 		if err := seedDemo(ctx, store, publicURL, c.stderr, log); err != nil {

@@ -259,13 +259,23 @@ func TestServeDemoSeedsOnceAndPrintsALoginLink(t *testing.T) {
 			t.Errorf("demo data: %d companies, %d contacts, %d customers", companies, contacts, customers)
 		}
 
+		// A second start seeds nothing but prints a working link again:
+		// the first one's value was shown only once.
 		again := startServe(t, env, "--demo")
 		again.stop(t)
-		if strings.Contains(again.stderr.String(), "/login?token=") {
-			t.Error("the second start seeded again")
+		m2 := regexp.MustCompile(`https://demo\.example\.test/login\?token=(lt_\S+)`).FindStringSubmatch(again.stderr.String())
+		if m2 == nil {
+			t.Fatalf("no login link on the second start:\n%s", again.stderr)
+		}
+		tok2, err := s.LookupToken(ctx, m2[1])
+		if err != nil || tok2.Status != lt.StatusActive || tok2.User == nil || tok2.User.Email != "jane.doe@acme.test" {
+			t.Fatalf("the second demo link's token: %+v, %v; want an active token for Jane Doe", tok2, err)
 		}
 		if _, n, _ := s.FindCompanies(ctx, lt.DirectoryFilter{}); n != companies {
 			t.Errorf("%d companies after the second start, want %d", n, companies)
+		}
+		if _, n, _ := s.FindContacts(ctx, lt.DirectoryFilter{}); n != contacts {
+			t.Errorf("%d contacts after the second start, want %d", n, contacts)
 		}
 	})
 }
@@ -328,4 +338,41 @@ func TestRequestLogsRedactTheQuery(t *testing.T) {
 	if !strings.Contains(logs.String(), `path="/login?token=…"`) || strings.Contains(logs.String(), "ABCDEFGHIJ") {
 		t.Errorf("request log = %q, want the path with the token cut", logs.String())
 	}
+}
+
+// serve stores the public URL it serves under, and token create builds its
+// links from it; an explicit --public-url still wins.
+func TestTokenCreatePrintsLinksToTheAddressServeRanOn(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *testDB) {
+		r := mustRun(t, db.env, "", "token", "create")
+		if got := stdoutLines(r)[1]; !strings.HasPrefix(got, "http://localhost:8080/login?token=") {
+			t.Fatalf("before serve: %q, want the fallback on the port of --addr", got)
+		}
+		srv := startServe(t, db.env)
+		srv.stop(t)
+		_, port, _ := strings.Cut(srv.addr, ":")
+		want := "http://localhost:" + port + "/login?token="
+		if port == "8080" {
+			t.Fatalf("serve listened on the default port %s", port)
+		}
+		r = mustRun(t, db.env, "", "token", "create")
+		if got := stdoutLines(r)[1]; !strings.HasPrefix(got, want) {
+			t.Errorf("after serve: %q, want a link to %s", got, want)
+		}
+		m := decodeJSON(t, mustRun(t, db.env, "", "token", "create", "--json").stdout)
+		if got, _ := m["loginUrl"].(string); !strings.HasPrefix(got, want) {
+			t.Errorf("--json loginUrl after serve: %q, want a link to %s", got, want)
+		}
+		r = mustRun(t, db.env, "", "token", "create", "--public-url", "https://login.example.test")
+		if got := stdoutLines(r)[1]; !strings.HasPrefix(got, "https://login.example.test/login?token=") {
+			t.Errorf("with --public-url: %q, want the flag's URL", got)
+		}
+		// A serve with a public URL of its own stores that one.
+		again := startServe(t, db.withEnv("LOGINTOKENS_PUBLIC_URL", "https://shop-login.example.test"))
+		again.stop(t)
+		r = mustRun(t, db.env, "", "token", "create")
+		if got := stdoutLines(r)[1]; !strings.HasPrefix(got, "https://shop-login.example.test/login?token=") {
+			t.Errorf("after serve with LOGINTOKENS_PUBLIC_URL: %q", got)
+		}
+	})
 }

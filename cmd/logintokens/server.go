@@ -153,10 +153,11 @@ func newBackoffice(deps serverDeps, outages *outage.Reporter, gates *bounds.Gate
 	if deps.Keys != nil {
 		deviceKey = deps.Keys.Derive(backoffice.DeviceKeyLabel)
 	}
+	callback, _ := cfg.shop(deps.PublicURL, deps.Demo)
 	return backoffice.New(backoffice.Config{
 		Store:          deps.Store,
 		Mail:           mailer,
-		Shops:          deps.Store,
+		ShopCallback:   callback != "",
 		PublicURL:      deps.PublicURL,
 		OCIPunchout:    len(cfg.OCIHookAllow) > 0,
 		TrustedProxies: cfg.TrustedProxies,

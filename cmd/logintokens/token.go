@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"strconv"
@@ -48,16 +49,20 @@ func runTokenCreate(ctx context.Context, c *cli, args []string) error {
 	}
 	defer store.Close()
 
+	public, err := cfg.linkURL(ctx, store)
+	if err != nil {
+		return err
+	}
 	tok, err := store.CreateToken(ctx, cliActor, n)
 	if err != nil {
 		return err
 	}
 	c.reportCreatedKey(createdKey)
-	if err := c.printToken(tok, cfg.cliPublicURL(), len(cfg.OCIHookAllow) > 0, *asJSON); err != nil {
+	if err := c.printToken(tok, public, len(cfg.OCIHookAllow) > 0, *asJSON); err != nil {
 		return err
 	}
 	if *send {
-		return c.sendToken(ctx, cfg, store, tok.ID)
+		return c.sendToken(ctx, cfg, store, public, tok.ID)
 	}
 	return nil
 }
@@ -65,8 +70,8 @@ func runTokenCreate(ctx context.Context, c *cli, args []string) error {
 // sendToken mails a new token's login link and says on standard error
 // how it went: sent with the server's answer, or failed with the reason
 // (exit 1).
-func (c *cli) sendToken(ctx context.Context, cfg *config, store *sqlstore.Store, id string) error {
-	svc, queue := newMail(cfg, store, cfg.cliPublicURL(), newLogger(c.stderr, cfg.LogFormat))
+func (c *cli) sendToken(ctx context.Context, cfg *config, store *sqlstore.Store, public, id string) error {
+	svc, queue := newMail(cfg, store, public, newLogger(c.stderr, cfg.LogFormat))
 	d, err := svc.QueueMail(ctx, cliActor, "", id, lt.MailRequest{})
 	if lt.ErrorCode(err) == lt.ECONFLICT {
 		return usagef("--send: %s", lt.ErrorMessage(err))
@@ -201,8 +206,17 @@ func parseID(flagName, s string) (*int64, error) {
 	return &n, nil
 }
 
-// maxExpiresDays keeps day counts far from overflowing a time.Duration.
-const maxExpiresDays = 100 * 366
+// maxExpiresDays keeps day counts far from overflowing a time.Duration;
+// maxExpires is the longest duration --expires takes.
+const (
+	maxExpiresDays = 100 * 366
+	maxExpires     = maxExpiresDays * 24 * time.Hour
+)
+
+// errExpiresTooLarge says that a well-formed duration is longer than
+// --expires takes.
+var errExpiresTooLarge = fmt.Errorf("too large: at most %dd (100 years); give an RFC 3339 time for a fixed date, "+
+	"or leave --expires out for a token that never expires", maxExpiresDays)
 
 // parseExpires reads an expiry: a duration from now (Go's units plus d for
 // days: 24h, 90m, 7d, 1d12h) or an RFC 3339 time. Whether a time is in the
@@ -215,7 +229,10 @@ func parseExpires(s string, now time.Time) (time.Time, error) {
 	rest := s
 	if days, after, ok := strings.Cut(s, "d"); ok {
 		n, err := strconv.Atoi(days)
-		if err != nil || n < 0 || n > maxExpiresDays {
+		if (errors.Is(err, strconv.ErrRange) && !strings.HasPrefix(days, "-")) || (err == nil && n > maxExpiresDays) {
+			return time.Time{}, errExpiresTooLarge
+		}
+		if err != nil || n < 0 {
 			return time.Time{}, fmt.Errorf("%s", expiresForms)
 		}
 		d, rest = time.Duration(n)*24*time.Hour, after
@@ -224,6 +241,9 @@ func parseExpires(s string, now time.Time) (time.Time, error) {
 		r, err := time.ParseDuration(rest)
 		if err != nil {
 			return time.Time{}, fmt.Errorf("%s", expiresForms)
+		}
+		if r > maxExpires-d {
+			return time.Time{}, errExpiresTooLarge
 		}
 		d += r
 	}
