@@ -30,6 +30,7 @@ func (s *Server) routes() []route {
 	rts = append(rts, s.directoryRoutes()...)
 	rts = append(rts, s.settingsRoutes()...)
 	rts = append(rts, s.shopRoutes()...)
+	rts = append(rts, s.webhookRoutes()...)
 	rts = append(rts, s.impersonateRoutes()...)
 	return rts
 }

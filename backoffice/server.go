@@ -30,6 +30,7 @@ type Store interface {
 	lt.APIKeyService
 	lt.AuditService
 	lt.ShopService
+	lt.WebhookService
 }
 
 // Config is what the backoffice is built from.

@@ -6,6 +6,8 @@ package e2e
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -18,6 +20,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/logintokens/logintokens/internal/servicetest"
+	"github.com/logintokens/logintokens/sqlstore/sqlstoretest"
 )
 
 // binary is the logintokens every test runs, built once by TestMain.
@@ -58,6 +61,16 @@ func startServiceArgs(t *testing.T, args []string, env ...string) *service {
 		"LOGINTOKENS_ADMIN_PASSWORD=" + adminPassword,
 	}, env...)
 	return &service{Service: servicetest.Start(t, binary, args, env), t: t}
+}
+
+// startServiceOn is startServiceArgs on a new database of the kind
+// ("sqlite" or "postgres"; see sqlstoretest.URL).
+func startServiceOn(t *testing.T, kind string, args []string, env ...string) *service {
+	t.Helper()
+	key := make([]byte, 32)
+	rand.Read(key)
+	return startServiceArgs(t, args, append([]string{"LOGINTOKENS_DATABASE_URL=" + sqlstoretest.URL(t, kind),
+		"LOGINTOKENS_SECRET_KEY=" + base64.StdEncoding.EncodeToString(key)}, env...)...)
 }
 
 // staff creates a staff member with a known password.

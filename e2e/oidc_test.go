@@ -8,13 +8,19 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/logintokens/logintokens/internal/rptest"
+	"github.com/logintokens/logintokens/sqlstore/sqlstoretest"
 )
 
 // The demo shop signs a contact in through OpenID Connect: its sign-in
 // button leads to the provider's page, where the person pastes the login
 // token and presses Sign in; the shop then shows who signed in.
 func TestAShopStartedOpenIDConnectSignInInTheBrowser(t *testing.T) {
-	svc := startServiceArgs(t, []string{"--demo"})
+	for _, kind := range sqlstoretest.Kinds {
+		t.Run(kind, func(t *testing.T) { shopStartedSignIn(t, startServiceOn(t, kind, []string{"--demo"})) })
+	}
+}
+
+func shopStartedSignIn(t *testing.T, svc *service) {
 	key := svc.apiKey()
 	ada := newPerson(t, svc, key, "Ada", "Lovelace", "Analytical Engines Ltd", false)
 
@@ -59,7 +65,12 @@ func TestAShopStartedOpenIDConnectSignInInTheBrowser(t *testing.T) {
 // provider and continues at the shop's initiate-login URI; the shop's own
 // authorization request is answered by the new session at once.
 func TestALinkStartedOpenIDConnectSignInInTheBrowser(t *testing.T) {
-	svc := startServiceArgs(t, []string{"--demo"})
+	for _, kind := range sqlstoretest.Kinds {
+		t.Run(kind, func(t *testing.T) { linkStartedSignIn(t, startServiceOn(t, kind, []string{"--demo"})) })
+	}
+}
+
+func linkStartedSignIn(t *testing.T, svc *service) {
 	key := svc.apiKey()
 	var shops struct {
 		Items []struct {

@@ -94,6 +94,17 @@ type (
 		Disabled               bool      `json:"disabled,omitempty"`
 	}
 
+	newWebhookBody struct {
+		URL    string   `json:"url"`
+		Events []string `json:"events"`
+	}
+	// webhookPatchBody is a merge patch: absent fields stay.
+	webhookPatchBody struct {
+		URL     string    `json:"url,omitempty"`
+		Events  *[]string `json:"events,omitempty"`
+		Enabled bool      `json:"enabled,omitempty"`
+	}
+
 	newAPIKeyBody struct {
 		Name   string    `json:"name"`
 		Kind   string    `json:"kind"`
@@ -102,22 +113,25 @@ type (
 )
 
 var (
-	newTokenFields   = jsonNames[newTokenBody]()
-	tokenPatchFields = jsonNames[tokenPatchBody]()
-	tokenValueFields = jsonNames[tokenValueBody]()
-	tokenIDsFields   = jsonNames[tokenIDsBody]()
-	redeemFields     = jsonNames[redeemBody]()
-	companyFields    = jsonNames[companyBody]()
-	customerFields   = jsonNames[customerBody]()
-	contactFields    = jsonNames[contactBody]()
-	newAPIKeyFields  = jsonNames[newAPIKeyBody]()
-	newShopFields    = jsonNames[newShopBody]()
-	shopPatchFields  = jsonNames[shopPatchBody]()
+	newTokenFields     = jsonNames[newTokenBody]()
+	tokenPatchFields   = jsonNames[tokenPatchBody]()
+	tokenValueFields   = jsonNames[tokenValueBody]()
+	tokenIDsFields     = jsonNames[tokenIDsBody]()
+	redeemFields       = jsonNames[redeemBody]()
+	companyFields      = jsonNames[companyBody]()
+	customerFields     = jsonNames[customerBody]()
+	contactFields      = jsonNames[contactBody]()
+	newAPIKeyFields    = jsonNames[newAPIKeyBody]()
+	newShopFields      = jsonNames[newShopBody]()
+	shopPatchFields    = jsonNames[shopPatchBody]()
+	newWebhookFields   = jsonNames[newWebhookBody]()
+	webhookPatchFields = jsonNames[webhookPatchBody]()
 
 	// A field that an answer carries and the body cannot set is read-only:
 	// a body copied from an answer is told so, rather than of an unknown
 	// field.
-	readOnlyTokenFields  = readOnlyFields[issuedJSON](tokenPatchFields)
-	readOnlyAPIKeyFields = readOnlyFields[issuedAPIKeyJSON](newAPIKeyFields)
-	readOnlyShopFields   = readOnlyFields[issuedShopJSON](append(slices.Clone(newShopFields), shopPatchFields...))
+	readOnlyTokenFields   = readOnlyFields[issuedJSON](tokenPatchFields)
+	readOnlyAPIKeyFields  = readOnlyFields[issuedAPIKeyJSON](newAPIKeyFields)
+	readOnlyShopFields    = readOnlyFields[issuedShopJSON](append(slices.Clone(newShopFields), shopPatchFields...))
+	readOnlyWebhookFields = readOnlyFields[issuedWebhookJSON](append(slices.Clone(newWebhookFields), webhookPatchFields...))
 )

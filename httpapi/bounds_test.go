@@ -205,6 +205,9 @@ func TestABodyPastTheLimitSentChunkedIs413(t *testing.T) {
 	var sh shopAnswer
 	a.json("configuration:owner", "POST", "/api/v1/shops", map[string]any{"name": "Bounds shop", "redirectUris": []string{"https://bounds.test/cb"}}, 201, &sh)
 	ids["shops"] = strconv.FormatInt(sh.ID, 10)
+	var wh webhookAnswer
+	a.json("configuration:owner", "POST", "/api/v1/webhooks", map[string]any{"url": "https://bounds.test/hook", "events": []string{"token.created"}}, 201, &wh)
+	ids["webhooks"] = strconv.FormatInt(wh.ID, 10)
 	limits := map[string]int64{}
 	for _, rt := range a.API.Routes() {
 		limits[rt.Method+" "+rt.Path] = rt.MaxBody

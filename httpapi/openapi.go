@@ -298,6 +298,7 @@ var oaTagDescriptions = map[string]string{
 	"Directory":    "Companies, contacts (B2B users of one company) and customers (B2C users): the people a token can be for.",
 	"API keys":     "Keys for scripts, other systems and webshops. A key's value is shown once, at creation.",
 	"Shops":        "Shops that sign people in through the service's OpenID Provider (issuer: the public URL; discovery at /.well-known/openid-configuration). A confidential shop's client secret is shown once, when it is registered or rotated.",
+	"Webhooks":     "Receivers of events (tokens created, changed, deleted, redeemed, refused, sent; the directory's changes), POSTed as JSON signed per Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature). The signing secret is shown once, when it is made or rotated. Delivery is at least once, in order per token, retried with backoff for more than a day; see docs/webhooks.md.",
 	"Operations":   "Health, readiness, metrics, the public keys of the sign-in JWTs, and this reference.",
 }
 
@@ -501,6 +502,9 @@ func oaPathParams(path string) []string {
 func oaPathParam(path, name string) *oaParam {
 	p := &oaParam{Name: name, In: "path", Required: true}
 	switch {
+	case name == "deliveryId":
+		p.Description = "the delivery's id"
+		p.Schema = &oaSchema{Type: oaTypes{"integer"}, Format: "int64", Minimum: oaIntp(1)}
 	case name != "id":
 		p.Schema = oaString("")
 	case strings.HasPrefix(path, "/api/v1/login-tokens/"):

@@ -318,6 +318,43 @@ var oaSchemaTable = []oaType{
 		"clientSecret": {Pattern: "^ltcs_[a-z0-9]{12,26}_[A-Za-z0-9]{16,}$", Description: "the client secret, shown this once; absent for a public shop"},
 	}},
 
+	{name: "Webhook", of: lt.Webhook{}, desc: "A receiver of events, without its signing secret.", notes: oaNotes{
+		"id":             oaPositiveID(""),
+		"url":            {MaxLength: oaIntp(lt.MaxWebhookURLLen), Description: "where events are POSTed: https, or http to a loopback host"},
+		"events":         {Items: oaEnum("", lt.WebhookEvents...), Description: "the events it receives"},
+		"enabled":        oaDesc("a disabled webhook receives nothing; its pending deliveries are cancelled"),
+		"disabledReason": oaDesc("why the service disabled it itself (its deliveries kept failing); null otherwise"),
+		"disabledAt":     oaDesc("when the service disabled it itself; null otherwise"),
+	}},
+	{name: "WebhookList", of: webhookList{}, desc: "The webhooks by id; not paged, but in the lists' envelope."},
+	{name: "NewWebhook", of: newWebhookBody{}, input: true, desc: "A webhook to create.", notes: oaNotes{
+		"url":    {MaxLength: oaIntp(lt.MaxWebhookURLLen), Description: "https, or http to a loopback host (development); no user info or fragment"},
+		"events": {Items: oaEnum("", lt.WebhookEvents...), Description: "at least one event"},
+	}},
+	{name: "WebhookPatch", of: webhookPatchBody{}, input: true, desc: "A JSON merge patch of a webhook: absent fields stay. Enabling clears the notice of an automatic disabling.", notes: oaNotes{
+		"url":     {MaxLength: oaIntp(lt.MaxWebhookURLLen), Description: "https, or http to a loopback host"},
+		"events":  {Items: oaEnum("", lt.WebhookEvents...), Description: "replaces the list; at least one"},
+		"enabled": oaDesc("false cancels its pending deliveries"),
+	}},
+	{name: "IssuedWebhook", of: issuedWebhookJSON{}, desc: "A webhook with its signing secret, answered when it is created or its secret rotated.", notes: oaNotes{
+		"secret": {Pattern: "^whsec_[A-Za-z0-9+/]+={0,2}$", Description: "the signing secret, shown this once: whsec_ and the base64 of the HMAC-SHA256 key (Standard Webhooks)"},
+	}},
+	{name: "WebhookDelivery", of: lt.OutboxMessage{}, desc: "One delivery of an event to a webhook, and its state.", notes: oaNotes{
+		"id":             oaPositiveID(""),
+		"kind":           oaEnum("", lt.OutboxWebhook),
+		"eventId":        oaDesc("the webhook-id header: the same for every attempt and redelivery of the event"),
+		"type":           oaEnum("the event", lt.WebhookEvents...),
+		"status":         oaEnum("pending: waiting for its next attempt; delivered; failed: its last attempt failed; cancelled: the webhook was disabled first", lt.OutboxPending, lt.OutboxDelivered, lt.OutboxFailed, lt.OutboxCancelled),
+		"attempts":       oaDesc("attempts begun"),
+		"nextAttemptAt":  oaDesc("when it is tried next; null unless pending"),
+		"lastAttemptAt":  oaDesc("when it was last tried"),
+		"lastAnswer":     oaDesc("the receiver's answer to the last attempt (HTTP 200, HTTP 503: ...), or why it could not be reached"),
+		"lastDurationMs": oaDesc("how long the receiver took to answer the last attempt"),
+		"deliveredAt":    oaDesc("when the receiver took it"),
+		"redeliveryOf":   oaDesc("the delivery this one sends again, by hand"),
+	}},
+	{name: "WebhookDeliveryList", of: page[*lt.OutboxMessage]{}, desc: "A page of a webhook's delivery log, newest first.", notes: oaPageNotes},
+
 	{name: "JWKS", schema: oaObject("The public keys of the sign-in JWTs (ES256) and of the OpenID Provider's ID tokens (RS256), RFC 7517.", oaReq("keys", oaArray(oaObject("A public signing key: EC P-256 for ES256, RSA for RS256.",
 		oaReq("kty", oaEnum("", "EC", "RSA")),
 		oaOpt("crv", oaEnum("EC keys", "P-256")),

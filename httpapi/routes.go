@@ -109,7 +109,7 @@ func specParams(spec []lt.FilterParam) []param {
 }
 
 func (s *Server) routeTable() []route {
-	tokens, dir, keys, shops, ops := "Login tokens", "Directory", "API keys", "Shops", "Operations"
+	tokens, dir, keys, shops, hooks, ops := "Login tokens", "Directory", "API keys", "Shops", "Webhooks", "Operations"
 	nf := []int{http.StatusNotFound}
 	// A token made to impersonate can only be deleted: 409 on the rest.
 	nfOrImmutable := []int{http.StatusNotFound, http.StatusConflict}
@@ -184,6 +184,21 @@ func (s *Server) routeTable() []route {
 			ok: 204, errors: []int{404, 409}}},
 		{"POST", "/api/v1/shops/{id}/rotate-secret", cfgOwner, s.rotateShopSecret, doc{id: "rotateShopSecret", summary: "Give a confidential shop a new client secret (the old one stops at once)", tag: shops,
 			ok: 200, resp: "IssuedShop", errors: []int{404, 409}}},
+
+		// Webhooks: receivers of events, signed per Standard Webhooks.
+		{"GET", "/api/v1/webhooks", cfgOwner, s.listWebhooks, doc{id: "listWebhooks", summary: "List webhooks", tag: hooks, ok: 200, resp: "WebhookList"}},
+		{"POST", "/api/v1/webhooks", cfgOwner, s.createWebhook, doc{id: "createWebhook", summary: "Create a webhook (its signing secret is shown once)", tag: hooks,
+			body: "NewWebhook", ok: 201, resp: "IssuedWebhook", errors: []int{409}}},
+		{"GET", "/api/v1/webhooks/{id}", cfgOwner, s.getWebhook, doc{id: "getWebhook", summary: "Get a webhook", tag: hooks, ok: 200, resp: "Webhook", errors: nf}},
+		{"PATCH", "/api/v1/webhooks/{id}", cfgOwner, s.updateWebhook, doc{id: "updateWebhook", summary: "Update a webhook (merge patch)", tag: hooks,
+			body: "WebhookPatch", bodyTypes: []string{"application/merge-patch+json", "application/json"}, ok: 200, resp: "Webhook", errors: nf}},
+		{"DELETE", "/api/v1/webhooks/{id}", cfgOwner, s.deleteWebhook, doc{id: "deleteWebhook", summary: "Delete a webhook and its delivery log", tag: hooks, ok: 204, errors: nf}},
+		{"POST", "/api/v1/webhooks/{id}/rotate-secret", cfgOwner, s.rotateWebhookSecret, doc{id: "rotateWebhookSecret", summary: "Give a webhook a new signing secret (the old one signs nothing more)", tag: hooks,
+			ok: 200, resp: "IssuedWebhook", errors: nf}},
+		{"GET", "/api/v1/webhooks/{id}/deliveries", cfgOwner, s.webhookDeliveries, doc{id: "listWebhookDeliveries", summary: "A webhook's delivery log, newest first", tag: hooks,
+			query: pagingParams, ok: 200, resp: "WebhookDeliveryList", errors: nf}},
+		{"POST", "/api/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver", cfgOwner, s.redeliverWebhook, doc{id: "redeliverWebhook", summary: "Send a delivery again (a new delivery with the same webhook-id)", tag: hooks,
+			ok: 202, resp: "WebhookDelivery", errors: []int{404, 409}}},
 
 		// Operations and documents.
 		{"GET", "/healthz", public(), s.healthz, doc{id: "healthz", summary: "Liveness", tag: ops, ok: 200, respType: "text/plain"}},

@@ -27,6 +27,7 @@ type Store interface {
 	lt.APIKeyService
 	lt.AuditService
 	lt.ShopService
+	lt.WebhookService
 	// Ping reports whether the database answers (readiness).
 	Ping(ctx context.Context) error
 }

@@ -68,7 +68,14 @@ func (a *fuzzAPI) documentedOperations(t *testing.T) (withBody, withoutBody []st
 	if err != nil {
 		t.Fatal(err)
 	}
+	res, b = a.serve(t, "POST", "/api/v1/webhooks", "application/json", `{"url": "http://127.0.0.1:9/hook", "events": ["token.created"]}`, a.admin)
+	var hook struct{ ID int64 }
+	if res.StatusCode != 201 || json.Unmarshal(b, &hook) != nil {
+		t.Fatalf("create a webhook: %d %s", res.StatusCode, b)
+	}
 	ids := strings.NewReplacer(
+		"/webhooks/{id}", "/webhooks/"+strconv.FormatInt(hook.ID, 10),
+		"{deliveryId}", "1",
 		"/login-tokens/{id}", "/login-tokens/"+a.token,
 		"/contacts/{id}", "/contacts/"+strconv.FormatInt(a.contact, 10),
 		"/customers/{id}", "/customers/"+strconv.FormatInt(a.customer, 10),

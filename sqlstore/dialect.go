@@ -36,6 +36,9 @@ type dialect interface {
 	// lockRow is appended to a SELECT of one login token row that the
 	// transaction will update.
 	lockRow() string
+	// skipLocked is appended to the SELECT of outbox rows a worker claims,
+	// so that workers claim disjoint rows without waiting for each other.
+	skipLocked() string
 	// txOptions are the options of a read-write or a read-only transaction.
 	txOptions(readOnly bool) *sql.TxOptions
 	// writeEnded runs after each write transaction of the writer pool.
@@ -67,6 +70,9 @@ func (sqliteDialect) rebind(q string) string { return q }
 // lockRow is empty: SQLite write transactions start IMMEDIATE on the one
 // writer connection, so they are serialized already.
 func (sqliteDialect) lockRow() string { return "" }
+
+// skipLocked is empty: the one writer serializes claims.
+func (sqliteDialect) skipLocked() string { return "" }
 
 // txOptions are none: the readers' pool is read-only itself (query_only).
 func (sqliteDialect) txOptions(bool) *sql.TxOptions { return nil }
@@ -163,6 +169,8 @@ type postgresDialect struct{}
 
 func (postgresDialect) name() string    { return "postgres" }
 func (postgresDialect) lockRow() string { return " FOR UPDATE OF t" }
+
+func (postgresDialect) skipLocked() string { return " FOR UPDATE SKIP LOCKED" }
 
 func (postgresDialect) txOptions(readOnly bool) *sql.TxOptions {
 	if readOnly {

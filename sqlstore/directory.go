@@ -280,8 +280,11 @@ func (s *Store) CreateCompany(ctx context.Context, c *lt.Company) error {
 	now := s.now()
 	return s.write(ctx, func(tx *tx) error {
 		c.CreatedAt, c.UpdatedAt = now, now
-		return conflictField(tx.queryRow(ctx, `INSERT INTO companies (name, external_id, created_at, updated_at) VALUES (?, ?, ?, ?) RETURNING id`,
-			c.Name, c.ExternalID, now, now).Scan(&c.ID), tx.d, "externalId", "a company with this externalId exists")
+		if err := conflictField(tx.queryRow(ctx, `INSERT INTO companies (name, external_id, created_at, updated_at) VALUES (?, ?, ?, ?) RETURNING id`,
+			c.Name, c.ExternalID, now, now).Scan(&c.ID), tx.d, "externalId", "a company with this externalId exists"); err != nil {
+			return err
+		}
+		return s.emitDirectory(ctx, tx, lt.WebhookDirectoryCreated, "company", c.ID, c)
 	})
 }
 
@@ -342,7 +345,10 @@ func (s *Store) UpdateCompany(ctx context.Context, id int64, upd lt.CompanyUpdat
 		if err != nil {
 			return err
 		}
-		return s.refreshTokenUsers(ctx, tx, lt.UserContact, ids...)
+		if err := s.refreshTokenUsers(ctx, tx, lt.UserContact, ids...); err != nil {
+			return err
+		}
+		return s.emitDirectory(ctx, tx, lt.WebhookDirectoryUpdated, "company", id, c)
 	})
 	return c, err
 }
@@ -364,7 +370,7 @@ func (s *Store) DeleteCompany(ctx context.Context, id int64) error {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return notFound("company", id)
 		}
-		return nil
+		return s.emitDirectory(ctx, tx, lt.WebhookDirectoryDeleted, "company", id, nil)
 	})
 }
 
@@ -485,7 +491,7 @@ func (p personTable[T]) create(ctx context.Context, s *Store, c *T) error {
 		if err != nil {
 			return p.uniqueErr(tx, err)
 		}
-		return nil
+		return s.emitDirectory(ctx, tx, lt.WebhookDirectoryCreated, p.what, *id, c)
 	})
 }
 
@@ -516,7 +522,10 @@ func (p personTable[T]) update(ctx context.Context, s *Store, id int64, upd lt.P
 			append(args, id)...); err != nil {
 			return p.uniqueErr(tx, err)
 		}
-		return s.refreshTokenUsers(ctx, tx, p.kind, id)
+		if err := s.refreshTokenUsers(ctx, tx, p.kind, id); err != nil {
+			return err
+		}
+		return s.emitDirectory(ctx, tx, lt.WebhookDirectoryUpdated, p.what, id, c)
 	})
 	return c, err
 }
@@ -532,7 +541,7 @@ func (p personTable[T]) delete(ctx context.Context, s *Store, id int64) error {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return notFound(p.what, id)
 		}
-		return nil
+		return s.emitDirectory(ctx, tx, lt.WebhookDirectoryDeleted, p.what, id, nil)
 	})
 }
 

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	lt "github.com/logintokens/logintokens"
 )
@@ -20,7 +21,7 @@ func (s *Store) Redeem(ctx context.Context, req lt.RedeemRequest) (lt.RedeemResu
 		return lt.RedeemResult{Code: lt.ETOKENINVALID}, nil
 	}
 	selectToken := tokenSelectWithHash + ` WHERE t.id = ?` + s.d.lockRow()
-	if err := s.prepareHot(ctx, selectToken, countAttempt("successful_attempts"), countAttempt("failed_attempts"), auditInsert); err != nil {
+	if err := s.prepareHot(ctx, selectToken, countAttempt("successful_attempts"), countAttempt("failed_attempts"), auditInsert, outboxInsert); err != nil {
 		return lt.RedeemResult{}, err
 	}
 	var res lt.RedeemResult
@@ -75,6 +76,9 @@ func (s *Store) Redeem(ctx context.Context, req lt.RedeemRequest) (lt.RedeemResu
 		}
 		tok.LastAccessedAt = &now
 		tok.Status = tok.StatusAt(now)
+		if err := s.emitRedeem(ctx, tx, tok, code, req, now); err != nil {
+			return err
+		}
 		res = lt.RedeemResult{Code: code, Token: tok}
 		if code == lt.ETOKENINVALID {
 			// A wrong secret learns nothing about the token.
@@ -88,4 +92,20 @@ func (s *Store) Redeem(ctx context.Context, req lt.RedeemRequest) (lt.RedeemResu
 // countAttempt is the update that counts an attempt in counter.
 func countAttempt(counter string) string {
 	return `UPDATE login_tokens SET ` + counter + ` = ` + counter + ` + 1, last_accessed_at = ? WHERE id = ?`
+}
+
+// emitRedeem tells the webhooks that subscribe of a redeem's outcome. With
+// none subscribed it costs a look at the cached subscriptions.
+func (s *Store) emitRedeem(ctx context.Context, tx *tx, tok *lt.LoginToken, code string, req lt.RedeemRequest, at time.Time) error {
+	typ, outcome := lt.WebhookTokenRedeemed, "success"
+	if code != "" {
+		typ, outcome = lt.WebhookTokenRejected, code
+	}
+	return s.emitIf(ctx, tx, typ, "token:"+tok.ID, func() (any, error) {
+		more := map[string]any{"outcome": outcome, "at": at}
+		if req.ShopID != 0 {
+			more["shopId"] = req.ShopID
+		}
+		return tokenEventData(tok, more), nil
+	})
 }

@@ -12,5 +12,7 @@ var (
 	_ lt.Redeemer           = (*Store)(nil)
 	_ lt.SigningKeyStore    = (*Store)(nil)
 	_ lt.ShopService        = (*Store)(nil)
+	_ lt.OutboxService      = (*Store)(nil)
+	_ lt.WebhookService     = (*Store)(nil)
 	_ lt.TokenEventRecorder = (*Store)(nil)
 )

@@ -19,6 +19,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -46,6 +47,11 @@ type Store struct {
 	// hot holds the statements of the redeem path prepared on SQLite's
 	// writer, query → *sql.Stmt (see prepareHot).
 	hot sync.Map
+
+	// subs caches the webhooks' subscriptions (see subscribers).
+	subs atomic.Pointer[webhookSubs]
+	// outboxWake is signalled when a transaction that enqueued commits.
+	outboxWake chan struct{}
 }
 
 // prepareHot prepares queries on the SQLite writer, once; write
@@ -148,7 +154,7 @@ func OpenWithLimits(ctx context.Context, databaseURL string, keys *lt.Keyring, l
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{keys: keys, Now: time.Now, lim: lim}
+	s := &Store{keys: keys, Now: time.Now, lim: lim, outboxWake: make(chan struct{}, 1)}
 	switch kind {
 	case "sqlite":
 		s.d = sqliteDialect{}
@@ -324,6 +330,8 @@ type tx struct {
 	// statement of the transaction runs under it, whatever context its
 	// caller hands over (the call's own, which the bound derives from).
 	ctx context.Context
+	// enqueued is set when the transaction wrote to the outbox.
+	enqueued bool
 }
 
 func (t *tx) exec(_ context.Context, q string, args ...any) (sql.Result, error) {
@@ -391,7 +399,13 @@ func (s *Store) inTx(ctx context.Context, db *sql.DB, readOnly bool, bound time.
 			sqlTx.Rollback()
 			return s.d.translate(err)
 		}
-		return s.d.translate(sqlTx.Commit())
+		if err := s.d.translate(sqlTx.Commit()); err != nil {
+			return err
+		}
+		if t.enqueued {
+			s.wakeOutbox()
+		}
+		return nil
 	})
 }
 

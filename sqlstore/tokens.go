@@ -228,8 +228,11 @@ func (s *Store) CreateToken(ctx context.Context, actor lt.Actor, n lt.NewToken) 
 			return err
 		}
 		tok, err := s.findToken(ctx, tx, id)
+		if err != nil {
+			return err
+		}
 		issued = &lt.IssuedToken{LoginToken: tok, Value: value}
-		return err
+		return s.emitIf(ctx, tx, lt.WebhookTokenCreated, "token:"+id, func() (any, error) { return tokenEventData(tok, nil), nil })
 	})
 	return issued, err
 }
@@ -278,8 +281,12 @@ func (s *Store) UpdateToken(ctx context.Context, actor lt.Actor, id string, upd 
 		if err := s.audit(ctx, tx, actor, lt.EventTokenUpdated, id, details); err != nil {
 			return err
 		}
-		tok, err = s.findToken(ctx, tx, id)
-		return err
+		if tok, err = s.findToken(ctx, tx, id); err != nil {
+			return err
+		}
+		return s.emitIf(ctx, tx, lt.WebhookTokenUpdated, "token:"+id, func() (any, error) {
+			return tokenEventData(tok, map[string]any{"changed": c.changed}), nil
+		})
 	})
 	if err != nil {
 		return nil, "", err
@@ -419,8 +426,13 @@ func (s *Store) RegenerateToken(ctx context.Context, actor lt.Actor, id string) 
 			return err
 		}
 		tok, err := s.findToken(ctx, tx, id)
+		if err != nil {
+			return err
+		}
 		issued = &lt.IssuedToken{LoginToken: tok, Value: value}
-		return err
+		return s.emitIf(ctx, tx, lt.WebhookTokenUpdated, "token:"+id, func() (any, error) {
+			return tokenEventData(tok, map[string]any{"changed": []string{"value"}}), nil
+		})
 	})
 	return issued, err
 }
@@ -480,11 +492,28 @@ func (s *Store) DeleteTokens(ctx context.Context, actor lt.Actor, ids []string) 
 			return &lt.Error{Code: lt.ENOTFOUND, Message: "unknown login token ids: " + strings.Join(missing, ", "),
 				Fields: []lt.FieldError{{Field: "ids", Message: "unknown: " + strings.Join(missing, ", ")}}}
 		}
+		var gone []*lt.LoginToken
+		if ok, err := s.subscribed(ctx, tx, lt.WebhookTokenDeleted); err != nil {
+			return err
+		} else if ok {
+			for _, id := range ids {
+				tok, err := s.findToken(ctx, tx, id)
+				if err != nil {
+					return err
+				}
+				gone = append(gone, tok)
+			}
+		}
 		if _, err := tx.exec(ctx, `DELETE FROM login_tokens WHERE id IN (`+in+`)`, args...); err != nil {
 			return fmt.Errorf("delete tokens: %w", err)
 		}
 		for _, id := range ids {
 			if err := s.audit(ctx, tx, actor, lt.EventTokenDeleted, id, nil); err != nil {
+				return err
+			}
+		}
+		for _, tok := range gone {
+			if err := s.emit(ctx, tx, lt.WebhookEvent{Type: lt.WebhookTokenDeleted, Key: "token:" + tok.ID, Data: tokenEventData(tok, nil)}); err != nil {
 				return err
 			}
 		}

@@ -122,6 +122,9 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	srvs := startServers(lns, handler, metricsHandler, log)
+	// The outbox's worker stops with the servers and ends its attempts
+	// under way before the store closes.
+	defer startOutbox(ctx, store, log)()
 	announce(c, log, cfg, lns, publicURL, *demo)
 	return srvs.serveUntilDone(ctx, stop, log)
 }
