@@ -23,8 +23,8 @@ type Transport interface {
 	Send(ctx context.Context, m *Message) (answer string, err error)
 }
 
-// sendTimeout bounds one conversation with the mail server.
-const sendTimeout = 30 * time.Second
+// SendTimeout bounds one conversation with the mail server.
+const SendTimeout = 30 * time.Second
 
 // SMTP sends through the configured mail server, one connection per
 // message.
@@ -63,7 +63,7 @@ func (s *SMTP) Send(ctx context.Context, m *Message) (string, error) {
 	if err != nil {
 		return "", s.scrub(err)
 	}
-	ctx, cancel := context.WithTimeout(ctx, sendTimeout)
+	ctx, cancel := context.WithTimeout(ctx, SendTimeout)
 	defer cancel()
 	if err := c.DialAndSendWithContext(ctx, msg); err != nil {
 		var se *gomail.SendError
@@ -78,7 +78,7 @@ func (s *SMTP) Send(ctx context.Context, m *Message) (string, error) {
 
 func (s *SMTP) options() []gomail.Option {
 	c := s.cfg
-	opts := []gomail.Option{gomail.WithPort(c.Port), gomail.WithTimeout(sendTimeout)}
+	opts := []gomail.Option{gomail.WithPort(c.Port), gomail.WithTimeout(SendTimeout)}
 	tc := c.TLSConfig
 	if tc == nil {
 		tc = &tls.Config{ServerName: c.Host, MinVersion: tls.VersionTLS12}

@@ -8,17 +8,15 @@ import (
 )
 
 // newMail is the mail service of cfg, sending through its SMTP server,
-// or off (mail.OffReason) without one. Its queue sends in the background
-// of this process.
-func newMail(cfg *config, store *sqlstore.Store, publicURL string, log *slog.Logger) (*mail.Service, *mail.LocalQueue) {
-	q := &mail.LocalQueue{Events: store}
-	svc := &mail.Service{Store: store, Queue: q, PublicURL: publicURL, Logger: log}
+// or off (mail.OffReason) without one. Mail is queued in the store's
+// outbox, whose worker (serve's) sends it with svc.Handler.
+func newMail(cfg *config, store *sqlstore.Store, publicURL string, log *slog.Logger) *mail.Service {
+	svc := &mail.Service{Store: store, Queue: &mail.OutboxQueue{Outbox: store}, PublicURL: publicURL, Logger: log}
 	if cfg.SMTP != nil {
 		svc.Transport = mail.NewSMTP(cfg.SMTP)
 		svc.FromName = cfg.MailFrom.Name
 	}
-	q.Deliver = svc.Deliver
-	return svc, q
+	return svc
 }
 
 // logMailSetup says whether login links can be mailed, and through

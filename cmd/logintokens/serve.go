@@ -124,7 +124,7 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 	srvs := startServers(lns, handler, metricsHandler, log)
 	// The outbox's worker stops with the servers and ends its attempts
 	// under way before the store closes.
-	defer startOutbox(ctx, store, log)()
+	defer startOutbox(ctx, store, newMail(cfg, store, publicURL, log), log)()
 	announce(c, log, cfg, lns, publicURL, *demo)
 	return srvs.serveUntilDone(ctx, stop, log)
 }

@@ -79,7 +79,7 @@ func newHandlers(deps serverDeps) (main, metricsOnly http.Handler, err error) {
 	// short user searches running at once.
 	gates := bounds.NewGates()
 
-	mailer, _ := newMail(cfg, deps.Store, deps.PublicURL, deps.Log)
+	mailer := newMail(cfg, deps.Store, deps.PublicURL, deps.Log)
 	api := newAPI(deps, redeemer, metrics, outages, gates, mailer)
 	api.Register(mux)
 	if cfg.MetricsAddr != "" {

@@ -39,6 +39,7 @@ type Received struct {
 // when the test ends (or by Stop).
 type Server struct {
 	srv *smtp.Server
+	l   net.Listener
 	// Addr is host:port.
 	Addr string
 	// user and password, when set, are the only credentials it takes.
@@ -78,13 +79,18 @@ func start(t testing.TB, addr string, tlsConfig *tls.Config, implicit bool, user
 	if implicit {
 		l = tls.NewListener(l, tlsConfig)
 	}
+	s.l = l
 	go func() { _ = s.srv.Serve(l) }()
 	t.Cleanup(func() { s.srv.Close() })
 	return s
 }
 
 // Stop closes the server: it refuses connections from now on.
-func (s *Server) Stop() { s.srv.Close() }
+func (s *Server) Stop() {
+	// The listener first: Serve may not have taken it yet.
+	s.l.Close()
+	s.srv.Close()
+}
 
 // Next returns the next message received, or fails the test when there
 // is none.
