@@ -8,8 +8,9 @@ import (
 )
 
 // LocalQueue sends each job once, at once, in the background of this
-// process: nothing is kept when the process stops. The durable outbox
-// replaces it where the store has one.
+// process: nothing is kept when the process stops. The service queues in
+// the durable outbox (OutboxQueue); LocalQueue serves tests of the layers
+// above the queue, which wait for it (Wait).
 type LocalQueue struct {
 	Events lt.TokenEventRecorder
 	// Deliver sends a job (Service.Deliver); set before the first job.
