@@ -43,6 +43,11 @@ var backofficeRequirements = map[string]string{
 	"POST /admin/login-tokens/{id}":            "configuration:editor",
 	"POST /admin/login-tokens/{id}/reveal":     "configuration:editor",
 	"POST /admin/login-tokens/{id}/regenerate": "configuration:editor",
+	"GET /admin/login-tokens/{id}/send":        "configuration:editor",
+	"POST /admin/login-tokens/{id}/send":       "configuration:editor",
+	"POST /admin/login-tokens/send":            "configuration:editor",
+	"GET /admin/settings/mail":                 "configuration:editor",
+	"POST /admin/settings/mail":                "configuration:editor",
 	"POST /admin/impersonate":                  "configuration:editor",
 
 	"GET /admin/contacts":                "users:viewer",

@@ -36,6 +36,9 @@ type Store interface {
 // Config is what the backoffice is built from.
 type Config struct {
 	Store Store
+	// Mail sends login links by e-mail; nil: sending is off, and the
+	// buttons say so.
+	Mail lt.MailService
 	// PublicURL builds links and decides whether cookies are Secure.
 	PublicURL string
 	// OCIPunchout says whether OCI punchout is on: while it is off, no

@@ -29,6 +29,8 @@ func (s *Server) settingsRoutes() []route {
 		{pattern: "POST /admin/settings/staff/{id}/disable", need: cfgOwner, handler: s.setStaffDisabled(true)},
 		{pattern: "POST /admin/settings/staff/{id}/enable", need: cfgOwner, handler: s.setStaffDisabled(false)},
 		{pattern: "POST /admin/settings/staff/{id}/password", need: cfgOwner, handler: h(s.resetStaffPassword)},
+		{pattern: "GET /admin/settings/mail", need: cfgEditor, handler: h(s.showMailSettings)},
+		{pattern: "POST /admin/settings/mail", need: cfgEditor, handler: h(s.saveMailSettings), maxBody: 256 << 10},
 	}
 }
 

@@ -40,6 +40,9 @@ func (s *Server) tokenRoutes() []route {
 		{pattern: "POST " + tokensPath + "/{id}", need: cfgEditor, handler: h(s.updateToken), maxBody: 128 << 10},
 		{pattern: "POST " + tokensPath + "/{id}/reveal", need: cfgEditor, handler: h(s.revealToken)},
 		{pattern: "POST " + tokensPath + "/{id}/regenerate", need: cfgEditor, handler: h(s.regenerateToken)},
+		{pattern: "GET " + tokensPath + "/{id}/send", need: cfgEditor, handler: h(s.showSend)},
+		{pattern: "POST " + tokensPath + "/{id}/send", need: cfgEditor, handler: h(s.sendToken), maxBody: 64 << 10},
+		{pattern: "POST " + tokensPath + "/send", need: cfgEditor, handler: h(s.sendTokens), maxBody: 256 << 10},
 		// The user picker; its grant check is in the handler (either of two).
 		{pattern: "GET /admin/users/search", need: anyStaff, handler: h(s.searchUsers)},
 	}
@@ -195,7 +198,7 @@ func (s *Server) listTokens(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := currentFrom(r.Context())
-	v := &tokensView{Query: q, Editor: c.can(lt.AreaConfiguration, lt.LevelEditor), CSRF: c.csrf}
+	v := &tokensView{Query: q, Editor: c.can(lt.AreaConfiguration, lt.LevelEditor), CSRF: c.csrf, MailOff: s.mailOff()}
 	v.Flash, v.FlashOK = s.takeFlash(w, r)
 	status := http.StatusOK
 	f, err := lt.ParseTokenFilter(q)
@@ -437,6 +440,8 @@ const (
 	flashUserNone = "usernone"
 	flashUserMany = "usermany"
 	flashGone     = "gone"
+	// flashMailed: a bulk send; its number is queued*1000 + refused.
+	flashMailed = "mailed"
 	// flashSecretLeftOut: the search or a filter held an API key or a
 	// token value that named no token there, and was left out.
 	flashSecretLeftOut = "secretleftout"
@@ -468,6 +473,8 @@ func (s *Server) takeFlash(w http.ResponseWriter, r *http.Request) (msg string, 
 		return "No contact or customer matches what you typed in Contact or Customer.", false
 	case flashUserMany:
 		return "Several contacts and customers match what you typed in Contact or Customer; type more of the name or email.", false
+	case flashMailed:
+		return mailedFlash(n)
 	case flashGone:
 		return "Nothing was deleted: some of the selected login tokens no longer exist. The list below is up to date; select again.", false
 	}

@@ -20,6 +20,7 @@ var eventLabels = map[string]string{
 	lt.EventTokenCreated: "Created", lt.EventTokenUpdated: "Updated", lt.EventTokenRegenerated: "Value regenerated",
 	lt.EventTokenDeleted: "Deleted", lt.EventTokenRevealed: "Value revealed", lt.EventTokenRedeemed: "Signed in",
 	lt.EventTokenRejected: "Sign-in refused",
+	lt.EventMailQueued:    "Login link mailed (queued)", lt.EventMailSent: "Login link mail sent", lt.EventMailFailed: "Login link mail failed",
 }
 
 var changedLabels = map[string]string{"expiresAt": "Expires at", "oneTimeUse": "One time use", "extra": "Extra", "user": "Contact or customer"}
@@ -38,10 +39,15 @@ func (s *Server) activity(r *http.Request, events []*lt.Event) []activityRow {
 			Changed      []string `json:"changed"`
 			Regenerated  bool     `json:"regenerated"`
 			Impersonator string   `json:"impersonator"`
+			To           string   `json:"to"`
+			Answer       string   `json:"answer"`
+			Retry        bool     `json:"retry"`
 		}
 		json.Unmarshal(e.Details, &d)
 		var why []string
-		if d.Reason != "" {
+		if strings.HasPrefix(e.Type, "mail.") {
+			why = mailActivity(e.Type, d.To, d.Answer, d.Reason, d.Retry)
+		} else if d.Reason != "" {
 			why = append(why, sentence(lt.RedeemOutcomeMessage(d.Reason)))
 		}
 		if d.Purpose != "" {
@@ -94,4 +100,23 @@ func (s *Server) actorName(r *http.Request, actor string, cache map[string]strin
 	}
 	cache[actor] = name
 	return name
+}
+
+// mailActivity says where a mail went and what became of it: the
+// server's answer, or why it failed and whether it is tried again.
+func mailActivity(typ, to, answer, reason string, retry bool) []string {
+	var why []string
+	if to != "" {
+		why = append(why, "To "+to+".")
+	}
+	switch {
+	case typ == lt.EventMailSent && answer != "":
+		why = append(why, "The mail server answered: "+answer+".")
+	case typ == lt.EventMailFailed:
+		why = append(why, sentence(reason))
+		if retry {
+			why = append(why, "It is tried again.")
+		}
+	}
+	return why
 }

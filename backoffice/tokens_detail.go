@@ -35,6 +35,15 @@ type tokenDetail struct {
 	// Shop names the token's shop: anyShop when it has none and there is
 	// a choice of shops, "" when there is none.
 	Shop string
+	// MailOff says why the login link cannot be mailed ("" when it can).
+	MailOff string
+}
+
+// Mailable reports whether the dialog offers Send login link: to an
+// editor, for a token that may leave the backoffice and whose contact or
+// customer has an e-mail address.
+func (d *tokenDetail) Mailable() bool {
+	return d.Changeable() && d.Token.User != nil && d.Token.User.Email != ""
 }
 
 // Changeable reports whether the viewer may edit, reveal and regenerate
@@ -53,7 +62,7 @@ const activityShown = 10
 func (s *Server) detail(r *http.Request, tok *lt.LoginToken) (*tokenDetail, error) {
 	c := currentFrom(r.Context())
 	d := &tokenDetail{Token: tokenRow{tok}, Editor: c.can(lt.AreaConfiguration, lt.LevelEditor), CSRF: c.csrf,
-		OCIPunchout: s.OCIPunchout, OCIOff: web.OCIOff}
+		OCIPunchout: s.OCIPunchout, OCIOff: web.OCIOff, MailOff: s.mailOff()}
 	if act := tok.Act; act != nil {
 		d.ImpersonatedBy = act.Name
 		if d.ImpersonatedBy == "" {

@@ -30,9 +30,11 @@ type tokensView struct {
 	Pages    int
 	Sort     lt.Sort
 	Editor   bool
-	CSRF     string
-	Filters  *filterForm
-	New      *tokenForm // the New Login Token dialog (editors)
+	// MailOff says why Send login link is off ("" when it is on).
+	MailOff string
+	CSRF    string
+	Filters *filterForm
+	New     *tokenForm // the New Login Token dialog (editors)
 	// Shops name the tokens' shops; the Shop column shows only when
 	// there is a choice of them (tokenShops.Offered).
 	Shops tokenShops

@@ -17,6 +17,8 @@ var routeRequirements = map[string]string{
 	"GET /api/v1/login-tokens.csv":                                 "configuration:viewer",
 	"POST /api/v1/login-tokens/lookup":                             "configuration:viewer",
 	"POST /api/v1/login-tokens/delete":                             "configuration:editor",
+	"POST /api/v1/login-tokens/send":                               "configuration:editor",
+	"POST /api/v1/login-tokens/{id}/send":                          "configuration:editor",
 	"POST /api/v1/login-tokens/redeem":                             "webshop",
 	"GET /api/v1/login-tokens/{id}":                                "configuration:viewer",
 	"PATCH /api/v1/login-tokens/{id}":                              "configuration:editor",

@@ -196,6 +196,21 @@ var oaSchemaTable = []oaType{
 		"ids": {Description: "token ids (not values)", MinItems: oaIntp(1), MaxItems: oaIntp(lt.MaxBulkDeleteIDs), Items: oaWith(oaTokenIDNote, "a token id")},
 	}},
 	{name: "Deleted", of: deletedJSON{}, desc: "How many tokens were deleted."},
+	{name: "SendMail", of: sendBody{}, input: true, desc: "Optional adjustments of the mail that carries a token's login link (the scanner-safe sign-in page). 409 when sending e-mail is off, when the token has no contact or customer with an e-mail address and no to is given, or when its link signs nobody in (expired, used, made to impersonate).", notes: oaNotes{
+		"to":      oaEmail("the recipient; default: the token's contact or customer"),
+		"subject": {MaxLength: oaIntp(lt.MaxMailSubjectLen), Description: "one line; default: the template's subject"},
+		"note":    {MaxLength: oaIntp(lt.MaxMailNoteLen), Description: "a personal note, put into the mail as text"},
+	}},
+	{name: "MailQueued", of: queuedJSON{}, desc: "A mail queued (status queued), or a token of a bulk send that was not (status refused, with code and message). The outcome follows as the token's event mail.sent (with the server's answer) or mail.failed (with the reason).", notes: oaNotes{
+		"status":   oaEnum("queued or refused", "queued", "refused"),
+		"language": oaEnum("the language of the template", lt.MailLanguages...),
+	}},
+	{name: "BulkSend", of: bulkSendBody{}, input: true, desc: "Tokens whose links to send, each to its own contact or customer.", notes: oaNotes{
+		"ids":     {Description: "token ids (not values)", MinItems: oaIntp(1), MaxItems: oaIntp(lt.MaxBulkSendIDs), Items: oaWith(oaTokenIDNote, "a token id")},
+		"subject": {MaxLength: oaIntp(lt.MaxMailSubjectLen), Description: "one line for every mail; default: the template's subject"},
+		"note":    {MaxLength: oaIntp(lt.MaxMailNoteLen), Description: "a personal note for every mail"},
+	}},
+	{name: "BulkSent", of: bulkSentJSON{}, desc: "One result per id, in the order given: queued, or refused with the reason."},
 	{name: "RedeemRequest", of: redeemBody{}, input: true, desc: "A token value presented by the webshop on behalf of a visitor.", notes: oaNotes{
 		"token":     oaDesc("the token value"),
 		"clientIp":  oaDesc("the end user's IPv4 or IPv6 address; the failure limit counts per client network: each IPv4 address, each IPv6 /64, unless configured otherwise (default: the caller's peer address)"),
@@ -208,7 +223,8 @@ var oaSchemaTable = []oaType{
 	{name: "RevealedValue", of: revealed{}, desc: "A token's value and links (the reveal is audited).", notes: oaValueNotes},
 	{name: "Event", of: lt.Event{}, desc: "One entry of a token's audit trail.", notes: oaNotes{
 		"type": oaEnum("what happened", lt.EventTokenCreated, lt.EventTokenUpdated, lt.EventTokenRegenerated,
-			lt.EventTokenDeleted, lt.EventTokenRevealed, lt.EventTokenRedeemed, lt.EventTokenRejected),
+			lt.EventTokenDeleted, lt.EventTokenRevealed, lt.EventTokenRedeemed, lt.EventTokenRejected,
+			lt.EventMailQueued, lt.EventMailSent, lt.EventMailFailed),
 		"actor":    oaDesc("who did it: staff:<id>, apikey:<id>, cli, login"),
 		"clientIp": oaDesc("the client address; empty when there was none"),
 		"details":  oaTyped("object", "what changed, or why an attempt failed (reason: a redeem code)"),

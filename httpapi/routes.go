@@ -125,6 +125,8 @@ func (s *Server) routeTable() []route {
 			body: "TokenValue", ok: 200, resp: "LoginToken", errors: nf}},
 		{"POST", "/api/v1/login-tokens/delete", cfgEditor, s.deleteTokens, doc{id: "deleteTokens", summary: "Delete login tokens, all or nothing", tag: tokens,
 			body: "TokenIDs", ok: 200, resp: "Deleted", errors: nf}},
+		{"POST", "/api/v1/login-tokens/send", cfgEditor, s.sendTokens, doc{id: "sendTokens", summary: "Send the login links of tokens by e-mail, each to its own person (queued)", tag: tokens,
+			body: "BulkSend", ok: 202, resp: "BulkSent", errors: []int{http.StatusConflict}}},
 		{"POST", "/api/v1/login-tokens/redeem", webshop(), s.redeemToken, doc{id: "redeemToken", summary: "Redeem a login token (webshop key)", tag: tokens,
 			body: "RedeemRequest", ok: 200, resp: "RedeemResponse", errors: []int{http.StatusTooManyRequests}}},
 		{"GET", "/api/v1/login-tokens/{id}", cfgViewer, s.getToken, doc{id: "getToken", summary: "Get a login token", tag: tokens,
@@ -137,6 +139,8 @@ func (s *Server) routeTable() []route {
 			ok: 200, resp: "IssuedLoginToken", errors: nfOrImmutable}},
 		{"GET", "/api/v1/login-tokens/{id}/value", cfgEditor, s.revealToken, doc{id: "revealToken", summary: "Reveal a login token's value (audited)", tag: tokens,
 			ok: 200, resp: "RevealedValue", errors: nfOrImmutable}},
+		{"POST", "/api/v1/login-tokens/{id}/send", cfgEditor, s.sendToken, doc{id: "sendToken", summary: "Send a login token's link by e-mail (queued; the outcome is in its events)", tag: tokens,
+			body: "SendMail", ok: 202, resp: "MailQueued", errors: nfOrImmutable}},
 		{"GET", "/api/v1/login-tokens/{id}/events", cfgViewer, s.tokenEvents, doc{id: "tokenEvents", summary: "A login token's audit trail, newest first", tag: tokens,
 			query: pagingParams, ok: 200, resp: "EventList", errors: nf}},
 

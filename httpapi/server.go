@@ -42,6 +42,8 @@ type Config struct {
 	Store  Store
 	Redeem *redeem.Service
 	Keys   JWKS
+	// Mail sends login links by e-mail; nil: sending is off.
+	Mail lt.MailService
 	// PublicURL builds links; never the Host header.
 	PublicURL string
 	// OCIPunchout says whether OCI punchout is on: while it is off, a

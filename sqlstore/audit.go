@@ -57,3 +57,9 @@ func (s *Store) FindTokenEvents(ctx context.Context, tokenID string, page, size 
 	})
 	return events, total, err
 }
+
+// AuditTokenEvent records an event on token id's trail on its own (a
+// mail sent or failed), in a transaction of its own.
+func (s *Store) AuditTokenEvent(ctx context.Context, actor lt.Actor, typ, tokenID string, details map[string]any) error {
+	return s.write(ctx, func(tx *tx) error { return s.audit(ctx, tx, actor, typ, tokenID, details) })
+}

@@ -445,6 +445,7 @@
   // with the rows' boxes, whichever rows the table holds now.
   function initSelection() {
     const del = $("#delete-selected");
+    const send = $("[data-send-selected]");
     const count = $("#selection-count");
     if (!del) return;
     const boxes = () => $$("input[data-row-select]");
@@ -452,6 +453,7 @@
       const all = $("#select-all");
       const n = boxes().filter((b) => b.checked).length;
       del.disabled = n === 0;
+      if (send) send.disabled = n === 0;
       count.textContent = n ? `${n} selected` : "";
       if (all) {
         all.checked = n > 0 && n === boxes().length;
@@ -674,6 +676,8 @@
       return;
     }
     const inDialog = form.matches("[data-dialog-form]") && form.closest("dialog");
+    // Send login link submits the selection to its own page, which asks.
+    if (submitter && submitter.matches("[data-send-selected]")) return;
     const asks = form.dataset.confirmText || form.matches("[data-delete-form]");
     if (asks && form.elements.confirm && form.elements.confirm.value !== "yes") {
       ev.preventDefault();

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	netmail "net/mail"
 	"net/netip"
 	"net/url"
 	"slices"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	lt "github.com/logintokens/logintokens"
+	"github.com/logintokens/logintokens/mail"
 	"github.com/logintokens/logintokens/ratelimit"
 	"github.com/logintokens/logintokens/sqlstore"
 )
@@ -74,6 +76,12 @@ type config struct {
 	// ShutdownDelay is how long serve goes on serving after SIGTERM, not
 	// ready, before it drains.
 	ShutdownDelay time.Duration
+
+	// SMTP is where login links are mailed, nil when sending is off. Its
+	// password is a secret: never logged or repeated in a message.
+	SMTP *mail.Config
+	// MailFrom is the sender of the mails, with its display name.
+	MailFrom *netmail.Address
 }
 
 // setting is one configuration value that a flag or a LOGINTOKENS_*
@@ -141,6 +149,8 @@ func addSomeConfigFlags(fs *flag.FlagSet, only []string) *configFlags {
 var (
 	databaseSettings = []string{"database-url", "secret-key", "secret-key-previous", "db-timeout"}
 	linkSettings     = append(slices.Clip(databaseSettings), "addr", "public-url", "oci-hook-allow")
+	// mailSettings are token create's: it may mail the link (--send).
+	mailSettings = append(slices.Clip(linkSettings), "smtp-url", "mail-from", "log-format")
 )
 
 // commandSettings names the settings of each command that does not use
@@ -152,7 +162,7 @@ var commandSettings = map[string][]string{
 	"apikey revoke":        databaseSettings,
 	"shop create":          databaseSettings,
 	"dev seed":             databaseSettings,
-	"token create":         linkSettings,
+	"token create":         mailSettings,
 	"staff list":           databaseSettings,
 	"staff reset-password": databaseSettings,
 	"apikey list":          databaseSettings,
@@ -180,6 +190,14 @@ func (cf *configFlags) resolve(getenv func(string) string) (*config, error) {
 		if err := s.resolve(cfg, getenv); err != nil {
 			return nil, err
 		}
+	}
+	switch {
+	case cfg.SMTP != nil && cfg.MailFrom == nil:
+		return nil, usagef("%sSMTP_URL is set but %sMAIL_FROM is not: set both to send mail, or neither", envPrefix, envPrefix)
+	case cfg.SMTP == nil && cfg.MailFrom != nil:
+		return nil, usagef("%sMAIL_FROM is set but %sSMTP_URL is not: set both to send mail, or neither", envPrefix, envPrefix)
+	case cfg.SMTP != nil:
+		cfg.SMTP.From = cfg.MailFrom
 	}
 	return cfg, nil
 }

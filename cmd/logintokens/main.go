@@ -50,7 +50,7 @@ var commands = []*command{
 		fields: map[string]string{"name": "--name", "grants": "--grant", "kind": "--webshop"}},
 	{name: "apikey revoke", synopsis: "apikey revoke ID", run: runAPIKeyRevoke},
 	{name: "apikey list", synopsis: "apikey list [--all] [--json]", run: runAPIKeyList},
-	{name: "token create", synopsis: "token create [--contact ID | --customer ID] [--expires 24h|7d|RFC3339] [--one-time] [--extra TEXT]... [--shop ID] [--json]",
+	{name: "token create", synopsis: "token create [--contact ID | --customer ID] [--expires 24h|7d|RFC3339] [--one-time] [--extra TEXT]... [--shop ID] [--send] [--json]",
 		run: runTokenCreate,
 		fields: map[string]string{"contactId": "--contact", "customerId": "--customer", "expiresAt": "--expires",
 			"extra": "--extra", "oneTimeUse": "--one-time", "shopId": "--shop"}},

@@ -118,6 +118,7 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	warnSignInSetup(log, cfg, publicURL, *demo)
+	logMailSetup(log, cfg)
 	// The derived keys come from a root every instance shares, which a
 	// rotation of the server key leaves as it is.
 	root, err := store.DerivationRoot(ctx)
@@ -141,7 +142,7 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 	}
 	// The outbox's worker stops with the servers and ends its attempts
 	// under way before the store closes.
-	defer startOutbox(ctx, store, log)()
+	defer startOutbox(ctx, store, newMail(cfg, store, publicURL, log), log)()
 	announce(c, log, cfg, lns, publicURL, *demo)
 	return srvs.serveUntilDone(ctx, stop, log)
 }

@@ -88,12 +88,13 @@ func newHandlers(deps serverDeps) (main, metricsOnly http.Handler, err error) {
 	// short user searches running at once.
 	gates := bounds.NewGates()
 
-	api := newAPI(deps, redeemer, metrics, outages, gates)
+	mailer := newMail(cfg, deps.Store, deps.PublicURL, deps.Log)
+	api := newAPI(deps, redeemer, metrics, outages, gates, mailer)
 	api.Register(mux)
 	if cfg.MetricsAddr != "" {
 		metricsOnly = web.Middleware(api.MetricsHandler(), deps.Log, cfg.TrustedProxies...)
 	}
-	office, err := newBackoffice(deps, outages, gates)
+	office, err := newBackoffice(deps, outages, gates, mailer)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -146,9 +147,10 @@ func newLimiter(deps serverDeps, scope string, p ratelimit.Policy) ratelimit.Lim
 	return ratelimit.NewMemory(p, nil)
 }
 
-func newAPI(deps serverDeps, redeemer *redeem.Service, metrics *web.Metrics, outages *outage.Reporter, gates *bounds.Gates) *httpapi.Server {
+func newAPI(deps serverDeps, redeemer *redeem.Service, metrics *web.Metrics, outages *outage.Reporter, gates *bounds.Gates, mailer lt.MailService) *httpapi.Server {
 	cfg := deps.Config
 	return httpapi.New(httpapi.Config{
+		Mail:           mailer,
 		Store:          deps.Store,
 		Redeem:         redeemer,
 		Keys:           jwks{deps.Signer},
@@ -166,7 +168,7 @@ func newAPI(deps serverDeps, redeemer *redeem.Service, metrics *web.Metrics, out
 	})
 }
 
-func newBackoffice(deps serverDeps, outages *outage.Reporter, gates *bounds.Gates) (*backoffice.Server, error) {
+func newBackoffice(deps serverDeps, outages *outage.Reporter, gates *bounds.Gates, mailer lt.MailService) (*backoffice.Server, error) {
 	cfg := deps.Config
 	var deviceKey []byte
 	switch {
@@ -178,6 +180,7 @@ func newBackoffice(deps serverDeps, outages *outage.Reporter, gates *bounds.Gate
 	callback, _ := cfg.shop(deps.PublicURL, deps.Demo)
 	return backoffice.New(backoffice.Config{
 		Store:          deps.Store,
+		Mail:           mailer,
 		ShopCallback:   callback != "",
 		PublicURL:      deps.PublicURL,
 		OCIPunchout:    len(cfg.OCIHookAllow) > 0,

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	lt "github.com/logintokens/logintokens"
+	"github.com/logintokens/logintokens/mail"
 	"github.com/logintokens/logintokens/ratelimit"
 	"github.com/logintokens/logintokens/sqlstore"
 )
@@ -69,7 +70,31 @@ func newSettings() []*setting {
 		{flag: "shutdown-delay", help: "`DURATION` serve goes on serving after SIGTERM, with /readyz answering 503 so that a load balancer " +
 			"stops sending it requests, before it stops accepting connections; 0 to 5m (default " + defaultShutdownDelay.String() + ")",
 			def: defaultShutdownDelay.String(), parse: parseShutdownDelay},
+		{flag: "smtp-url", help: "`URL` of the mail server login links are sent through: smtp://user:password@host:port?starttls=required|opportunistic|off, " +
+			"or smtps://... for TLS from the start; default none: sending is off",
+			parse: parseSMTPURL, quiet: true},
+		{flag: "mail-from", help: "`ADDRESS` the mails come from, with a display name: \"Shop Team <team@example.com>\"",
+			parse: parseMailFrom},
 	}
+}
+
+// parseSMTPURL's messages never repeat the URL: it holds the password.
+func parseSMTPURL(cfg *config, v string) error {
+	c, err := mail.ParseSMTPURL(v)
+	if err != nil {
+		return err
+	}
+	cfg.SMTP = c
+	return nil
+}
+
+func parseMailFrom(cfg *config, v string) error {
+	a, err := mail.ParseFrom(v)
+	if err != nil {
+		return err
+	}
+	cfg.MailFrom = a
+	return nil
 }
 
 func parseAddr(cfg *config, v string) error {

@@ -12,6 +12,7 @@ import (
 
 	lt "github.com/logintokens/logintokens"
 	"github.com/logintokens/logintokens/internal/web"
+	"github.com/logintokens/logintokens/sqlstore"
 )
 
 // cliActor is who the command line acts as in the audit trail.
@@ -24,6 +25,7 @@ func runTokenCreate(ctx context.Context, c *cli, args []string) error {
 	fs, cf := configFlagSet("token create")
 	tf := addTokenFlags(fs)
 	asJSON := jsonFlag(fs)
+	send := fs.Bool("send", false, "mail the login link to the token's contact or customer (needs "+envPrefix+"SMTP_URL and "+envPrefix+"MAIL_FROM)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -31,9 +33,15 @@ func runTokenCreate(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
+	if *send && n.Type() == lt.UserAnonymous {
+		return usagef("--send: the token has no e-mail address to go to; give --contact or --customer")
+	}
 	cfg, keys, createdKey, err := c.keyedConfig(cf)
 	if err != nil {
 		return err
+	}
+	if *send && cfg.SMTP == nil {
+		return usagef("--send: sending e-mail is off; set %sSMTP_URL and %sMAIL_FROM (or --smtp-url and --mail-from)", envPrefix, envPrefix)
 	}
 	store, err := openStore(ctx, cfg, keys)
 	if err != nil {
@@ -50,7 +58,27 @@ func runTokenCreate(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	c.reportCreatedKey(createdKey)
-	return c.printToken(tok, public, len(cfg.OCIHookAllow) > 0, *asJSON)
+	if err := c.printToken(tok, public, len(cfg.OCIHookAllow) > 0, *asJSON); err != nil {
+		return err
+	}
+	if *send {
+		return c.sendToken(ctx, cfg, store, public, tok.ID)
+	}
+	return nil
+}
+
+// sendToken queues a new token's login link in the outbox; serve's
+// worker sends it, and the outcome shows in the token's activity.
+func (c *cli) sendToken(ctx context.Context, cfg *config, store *sqlstore.Store, public, id string) error {
+	d, err := newMail(cfg, store, public, newLogger(c.stderr, cfg.LogFormat)).QueueMail(ctx, cliActor, "", id, lt.MailRequest{})
+	if lt.ErrorCode(err) == lt.ECONFLICT {
+		return usagef("--send: %s", lt.ErrorMessage(err))
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stderr, "queued the login link for %s: serve sends it; the outcome shows in the token's activity\n", d.To)
+	return nil
 }
 
 // tokenFlags are the flags of token create that describe the token.
