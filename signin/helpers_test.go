@@ -58,6 +58,11 @@ func withLimit(n int) option {
 }
 func withAutosubmit() option { return func(c *signin.Config) { c.LinkAutosubmit = true } }
 func withoutShop() option    { return func(c *signin.Config) { c.ShopCallbackURL = "" } }
+
+// withFrameAncestors lets the origins frame the OCI entry.
+func withFrameAncestors(origins ...string) option {
+	return func(c *signin.Config) { c.OCIFrameAncestors = origins }
+}
 func withOCI(allow ...string) option {
 	return func(c *signin.Config) {
 		c.OCIHookAllow = nil

@@ -173,7 +173,7 @@ var titles = map[string]string{
 func (s *Server) answer(w http.ResponseWriter, r *http.Request, e entry, res redeem.Result, err error, ret string, retry *form, oci map[string]string) {
 	fr := noFrame
 	if e == entryOCI {
-		fr = anyFrame
+		fr = s.ociFrame
 	}
 	if err == nil && res.Code == "" && s.cfg.Provider != nil {
 		var target *url.URL

@@ -39,9 +39,10 @@ var (
 // must be allowed before anything is looked up; then the entry redeems at
 // once (procurement systems open it, mail never carries it) and hands the
 // assertion, with the punchout parameters in its oci claim, to the shop.
-// The page may be framed: procurement systems show the shop in a frame.
+// Its pages may be framed by the allowed procurement systems, which show
+// the shop in a frame of their own page.
 func (s *Server) punchout(w http.ResponseWriter, r *http.Request) {
-	headers(w, anyFrame, "'self'")
+	headers(w, s.ociFrame, "'self'")
 	if len(s.cfg.OCIHookAllow) == 0 {
 		s.render(w, http.StatusNotFound, "message", &page{
 			Title:   "OCI punchout is not enabled",

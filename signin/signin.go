@@ -50,6 +50,10 @@ type Config struct {
 	// OCIHookAllow are the HOOK_URL prefixes the OCI entry accepts (see
 	// HookAllowed); empty turns OCI punchout off.
 	OCIHookAllow []*url.URL
+	// OCIFrameAncestors are the origins (scheme://host[:port]) whose pages
+	// may show the OCI entry in a frame: procurement systems open the
+	// catalogue in a frame of their own page. Empty: no one may.
+	OCIFrameAncestors []string
 	// LinkAutosubmit lets the login link's page submit itself, for shops
 	// that accept that a mail scanner running JavaScript burns the link.
 	LinkAutosubmit bool
@@ -67,6 +71,7 @@ type Config struct {
 // Server serves the sign-in routes.
 type Server struct {
 	cfg      Config
+	ociFrame frame // who may frame the OCI entry's pages
 	log      *slog.Logger
 	pages    map[string]*template.Template
 	assets   map[string]string // "submit.js" -> "submit.1a2b3c4d.js"
@@ -93,6 +98,12 @@ func New(cfg Config) (*Server, error) {
 			return nil, fmt.Errorf("signin: the shop callback %q is not an absolute http or https URL", cfg.ShopCallbackURL)
 		}
 		s.callback = u
+	}
+	for _, o := range cfg.OCIFrameAncestors {
+		if !IsOrigin(o) {
+			return nil, fmt.Errorf("signin: the OCI frame ancestor %q is not an origin such as https://srm.example.com", o)
+		}
+		s.ociFrame.ancestors = append(s.ociFrame.ancestors, o)
 	}
 	if err := s.loadAssets(); err != nil {
 		return nil, err
@@ -179,14 +190,13 @@ type form struct {
 
 type field struct{ Name, Value string }
 
-// frame says who may frame a page: /login's pages nobody, the OCI
-// entry's anyone, since procurement systems open the shop in a frame.
-type frame int
+// frame says who may frame a page: the origins in ancestors, no one when
+// there are none. /login's pages are never framed; the OCI entry's pages
+// are framed by the procurement systems allowed to (Config.OCIFrameAncestors).
+type frame struct{ ancestors []string }
 
-const (
-	noFrame frame = iota
-	anyFrame
-)
+// noFrame is for every page no one may frame.
+var noFrame = frame{}
 
 // headers are sent with every sign-in page. The pages carry a token value
 // or an assertion, so nothing caches them and no Referer leaves them; the
@@ -194,22 +204,60 @@ const (
 // formAction is the origin the page's form may post to, "" for no
 // restriction: the hand-off to the shop posts to the callback, which may
 // answer with a redirect anywhere in the shop, and browsers apply
-// form-action to redirects too.
+// form-action to redirects too. A page that may be framed sends no
+// X-Frame-Options: it cannot name origins, frame-ancestors does.
 func headers(w http.ResponseWriter, fr frame, formAction string) {
 	h := w.Header()
 	csp := "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; base-uri 'none'"
 	if formAction != "" {
 		csp += "; form-action " + formAction
 	}
-	if fr == noFrame {
+	if len(fr.ancestors) == 0 {
 		csp += "; frame-ancestors 'none'"
 		h.Set("X-Frame-Options", "DENY")
+	} else {
+		csp += "; frame-ancestors " + strings.Join(fr.ancestors, " ")
+		h.Del("X-Frame-Options")
 	}
 	h.Set("Content-Security-Policy", csp)
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Robots-Tag", "noindex")
 	h.Set("X-Content-Type-Options", "nosniff")
+}
+
+// IsOrigin reports whether s is an origin as a frame-ancestors source
+// names one: http or https, a host, a port only where it is not the
+// scheme's default, lower case, nothing after. Anything else could carry
+// another directive into the policy.
+func IsOrigin(s string) bool {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return false
+	}
+	host := u.Hostname()
+	if _, err := netip.ParseAddr(host); err != nil && strings.ContainsFunc(host, func(c rune) bool {
+		return !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '-')
+	}) {
+		return false // a wildcard or a character no DNS name has
+	}
+	return Origin(u) == s
+}
+
+// Origin is the origin of an http or https URL as IsOrigin wants it.
+func Origin(u *url.URL) string {
+	host, port := hostPort(u)
+	if (u.Scheme == "https" && port == "443") || (u.Scheme == "http" && port == "80") {
+		port = ""
+	}
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	o := strings.ToLower(u.Scheme) + "://" + host
+	if port != "" {
+		o += ":" + port
+	}
+	return o
 }
 
 // render writes a page with status. A template that fails renders nothing
