@@ -40,13 +40,13 @@ func (sh *shop) signIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// A new sign-in always gets a new session id, whatever the browser had.
-	if old, err := r.Cookie(cookieName); err == nil {
+	for _, old := range r.CookiesNamed(cookieName) {
 		sh.sessions.delete(old.Value)
 	}
 	who := identity{Subject: c.Subject, UserType: c.UserType, Name: c.Name, Email: c.Email,
 		Company: c.Company, Act: c.Act, LoginToken: c.LoginToken}
 	sess := sh.sessions.create(who, p, sh.now())
-	sh.setSessionCookie(w, sess)
+	sh.setSessionCookie(w, r, sess)
 	attrs := []any{"sub", c.Subject, "loginToken", c.LoginToken, "oci", p != nil}
 	if c.Act != nil {
 		attrs = append(attrs, "act", c.Act.Sub)

@@ -94,7 +94,8 @@ func newEnv(t *testing.T) *env {
 	}))
 	t.Cleanup(jwks.Close)
 	h, err := demoshop.New(demoshop.Config{ServiceURL: jwks.URL, Issuer: issuer, Audience: audience,
-		HTTPClient: jwks.Client(), Now: e.clock.Now, Logger: slog.New(slog.DiscardHandler)})
+		HTTPClient: jwks.Client(), Now: e.clock.Now, Logger: slog.New(slog.DiscardHandler),
+		OCIFrameAncestors: []string{"https://srm.example.test", "https://portal.example.test:8443"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -268,6 +269,71 @@ func TestAValidAssertionSignsInAndTheShopShowsWhoItIs(t *testing.T) {
 				t.Error("impersonation shown without an act claim")
 			}
 		})
+	}
+}
+
+// An OCI session's cookie works in a cross-site frame (SameSite=None;
+// Secure; Partitioned) and its pages may be framed by the procurement
+// systems; an ordinary session keeps a SameSite=Lax cookie and no one may
+// frame its pages or the signed-out ones. Signing in anew clears the other
+// kind of cookie, which would name the older session.
+func TestOnlyAnOCISessionMayBeFramedAndHasAFrameSafeCookie(t *testing.T) {
+	e := newEnv(t)
+	const framedBy = "; frame-ancestors https://srm.example.test https://portal.example.test:8443;"
+	wantFrame := func(name string, p page, framed bool) {
+		t.Helper()
+		csp := p.header.Get("Content-Security-Policy")
+		if got := strings.Contains(csp+";", framedBy); got != framed || (!framed && !strings.Contains(csp, "frame-ancestors 'none'")) {
+			t.Errorf("%s: CSP %q; want framed by the procurement systems: %v, else by no one", name, csp, framed)
+		}
+		if p.header.Get("X-Frame-Options") != "" {
+			t.Errorf("%s: X-Frame-Options %q", name, p.header.Get("X-Frame-Options"))
+		}
+	}
+	b := e.browser()
+	wantFrame("signed out", b.get("/shop/"), false)
+	p := b.callback(issue(t, e.signer, lt.Assertion{Token: jane}), "")
+	lax := p.header.Values("Set-Cookie")
+	if len(lax) != 1 || !strings.Contains(lax[0], "SameSite=Lax") || strings.Contains(lax[0], "Partitioned") || strings.Contains(lax[0], "SameSite=None") {
+		t.Errorf("an ordinary session's cookies: %q, want one SameSite=Lax", lax)
+	}
+	for _, path := range []string{"/shop/", "/shop/cart", "/shop/transfer"} {
+		wantFrame("ordinary "+path, b.get(path), false)
+	}
+
+	p = b.callback(issue(t, e.signer, lt.Assertion{Token: jane, OCI: map[string]string{"hookUrl": "https://srm.example.test/hook"}}), "")
+	cookies := p.header.Values("Set-Cookie")
+	if len(cookies) != 2 || !strings.Contains(cookies[0], "Max-Age=0") || !strings.Contains(cookies[0], "SameSite=Lax") {
+		t.Fatalf("an OCI sign-in after an ordinary one: Set-Cookie %q, want the Lax cookie cleared first", cookies)
+	}
+	for _, attr := range []string{"demoshop_session=", "Path=/shop", "HttpOnly", "Secure", "SameSite=None", "Partitioned"} {
+		if !strings.Contains(cookies[1], attr) {
+			t.Errorf("the OCI session's cookie %q lacks %s", cookies[1], attr)
+		}
+	}
+	home := b.get("/shop/")
+	wantText(t, home, "Punchout session")
+	wantFrame("OCI /shop/", home, true)
+	b.post("/shop/cart/add", url.Values{"csrf": {b.csrf()}, "sku": {"DS-1001"}})
+	wantFrame("OCI cart", b.get("/shop/cart"), true)
+	wantFrame("OCI transfer", b.get("/shop/transfer"), true)
+	wantFrame("OCI error", b.post("/shop/cart/add", url.Values{"csrf": {b.csrf()}, "sku": {"nope"}}), true)
+
+	out := b.post("/shop/logout", url.Values{"csrf": {b.csrf()}})
+	if cleared := out.header.Values("Set-Cookie"); len(cleared) != 2 || !strings.Contains(cleared[1], "Partitioned") || !strings.Contains(cleared[1], "Max-Age=0") {
+		t.Errorf("sign-out clears %q, want both kinds of cookie", cleared)
+	}
+	wantFrame("signed out again", b.get("/shop/"), false)
+}
+
+// A frame ancestor that is not an origin would change the pages' policy:
+// the shop is not built.
+func TestTheShopRefusesAFrameAncestorThatIsNotAnOrigin(t *testing.T) {
+	for _, bad := range []string{"https://srm.example.test/", "https://a.test; script-src *", "*", "https://*.a.test", "'self'"} {
+		if _, err := demoshop.New(demoshop.Config{ServiceURL: "http://127.0.0.1:1", Issuer: issuer, Audience: audience,
+			OCIFrameAncestors: []string{bad}}); err == nil {
+			t.Errorf("the frame ancestor %q was taken", bad)
+		}
 	}
 }
 
@@ -588,9 +654,8 @@ func TestAnOCISessionTransfersTheCartAsOCIFields(t *testing.T) {
 	}}))
 	home := b.get("/shop/")
 	wantText(t, home, "Punchout session")
-	if csp := home.header.Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors 'self' https://srm.example.test;") &&
-		!strings.HasSuffix(csp, "frame-ancestors 'self' https://srm.example.test") {
-		t.Errorf("the procurement system may not frame the OCI session: %s", csp)
+	if csp := home.header.Get("Content-Security-Policy"); !strings.Contains(csp, "; frame-ancestors https://srm.example.test https://portal.example.test:8443;") {
+		t.Errorf("the procurement systems may not frame the OCI session: %s", csp)
 	}
 	csrf := b.csrf()
 	for _, l := range [][2]string{{"DS-1002", "2"}, {"DS-2001", "3"}} {

@@ -204,13 +204,13 @@ func (sh *shop) finishOIDC(w http.ResponseWriter, r *http.Request) {
 		refuse("Bad OCI claim", err.Error(), err)
 		return
 	}
-	if old, err := r.Cookie(cookieName); err == nil {
+	for _, old := range r.CookiesNamed(cookieName) {
 		sh.sessions.delete(old.Value)
 	}
 	who := identity{Subject: idt.Subject, UserType: c.UserType, Name: c.Name, Email: c.Email,
 		Company: c.Company, Act: c.Act, LoginToken: c.LoginToken}
 	sess := sh.sessions.create(who, p, sh.now())
-	sh.setSessionCookie(w, sess)
+	sh.setSessionCookie(w, r, sess)
 	sh.log.Info("demoshop: signed in through OpenID Connect", "sub", idt.Subject, "loginToken", c.LoginToken)
 	http.Redirect(w, r, f.ret, http.StatusSeeOther)
 }

@@ -131,27 +131,54 @@ func (s *sessions) delete(id string) {
 	delete(s.byID, id)
 }
 
-// current is the request's session, if it has a live one.
+// current is the request's session, if it has a live one. A browser may
+// send two cookies of the name, the frame-safe one of a punchout and the
+// ordinary one (sessionCookie): the first live session wins.
 func (sh *shop) current(r *http.Request) (session, bool) {
-	c, err := r.Cookie(cookieName)
-	if err != nil || c.Value == "" {
-		return session{}, false
+	for _, c := range r.CookiesNamed(cookieName) {
+		if c.Value == "" {
+			continue
+		}
+		if sess, ok := sh.sessions.get(c.Value, sh.now()); ok {
+			return sess, true
+		}
 	}
-	return sh.sessions.get(c.Value, sh.now())
+	return session{}, false
 }
 
-func (sh *shop) setSessionCookie(w http.ResponseWriter, sess session) {
-	http.SetCookie(w, &http.Cookie{
-		Name: cookieName, Value: sess.id, Path: sh.base, Expires: sess.expires,
-		HttpOnly: true, Secure: sh.secure, SameSite: http.SameSiteLaxMode,
-	})
+// sessionCookie is the session cookie, value "" to clear it. An ordinary
+// session's is SameSite=Lax. An OCI session's must also work where the
+// procurement system shows the shop in a frame of its own page, another
+// site: SameSite=None, which browsers take only with Secure, and
+// Partitioned (CHIPS), so that browsers that block third-party cookies
+// keep it, for this procurement system's pages only. Browsers take Secure
+// cookies over https, and over http from localhost.
+func (sh *shop) sessionCookie(value string, expires time.Time, oci bool) *http.Cookie {
+	c := &http.Cookie{Name: cookieName, Value: value, Path: sh.base, Expires: expires,
+		HttpOnly: true, Secure: sh.secure, SameSite: http.SameSiteLaxMode}
+	if oci {
+		c.Secure, c.SameSite, c.Partitioned = true, http.SameSiteNoneMode, true
+	}
+	if value == "" {
+		c.Expires, c.MaxAge = time.Time{}, -1
+	}
+	return c
 }
 
+// setSessionCookie starts the session's cookie and clears the other kind,
+// which would name an older session.
+func (sh *shop) setSessionCookie(w http.ResponseWriter, r *http.Request, sess session) {
+	oci := sess.OCI != nil
+	if _, err := r.Cookie(cookieName); err == nil {
+		http.SetCookie(w, sh.sessionCookie("", time.Time{}, !oci))
+	}
+	http.SetCookie(w, sh.sessionCookie(sess.id, sess.expires, oci))
+}
+
+// clearSessionCookie clears both kinds of session cookie.
 func (sh *shop) clearSessionCookie(w http.ResponseWriter) {
-	http.SetCookie(w, &http.Cookie{
-		Name: cookieName, Value: "", Path: sh.base, MaxAge: -1,
-		HttpOnly: true, Secure: sh.secure, SameSite: http.SameSiteLaxMode,
-	})
+	http.SetCookie(w, sh.sessionCookie("", time.Time{}, false))
+	http.SetCookie(w, sh.sessionCookie("", time.Time{}, true))
 }
 
 // validCSRF reports whether the posted form carries the session's token.

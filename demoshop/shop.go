@@ -51,6 +51,10 @@ type Config struct {
 	// SecureCookies marks the session cookie Secure; set it when the shop
 	// is reached over https.
 	SecureCookies bool
+	// OCIFrameAncestors are the origins (scheme://host[:port]) whose pages
+	// may show the shop in a frame during an OCI punchout session: the
+	// procurement systems. Outside such a session no one may frame it.
+	OCIFrameAncestors []string
 	// HTTPClient fetches the keys; a client with a 10 s timeout when nil.
 	HTTPClient *http.Client
 	// Now is the clock (tests replace it); time.Now when nil.
@@ -65,6 +69,7 @@ type Config struct {
 type shop struct {
 	base     string
 	secure   bool
+	frameOCI string // the frame-ancestors sources of an OCI session's pages
 	now      func() time.Time
 	log      *slog.Logger
 	verifier *verifier
@@ -95,7 +100,15 @@ func New(cfg Config) (http.Handler, error) {
 		return nil, fmt.Errorf("demoshop: BasePath %q must start with / and not end with one", base)
 	}
 	sh := &shop{base: base, secure: cfg.SecureCookies, now: cfg.Now, log: cfg.Logger,
-		sessions: &sessions{byID: map[string]*session{}}}
+		sessions: &sessions{byID: map[string]*session{}}, frameOCI: "'none'"}
+	for _, o := range cfg.OCIFrameAncestors {
+		if !isOrigin(o) {
+			return nil, fmt.Errorf("demoshop: the OCI frame ancestor %q is not an origin such as https://srm.example.com", o)
+		}
+	}
+	if len(cfg.OCIFrameAncestors) > 0 {
+		sh.frameOCI = strings.Join(cfg.OCIFrameAncestors, " ")
+	}
 	if sh.now == nil {
 		sh.now = time.Now
 	}
@@ -192,7 +205,7 @@ func (sh *shop) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "same-origin")
 	// Pages set their own policy in render; this one covers the rest.
-	h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'self'")
+	h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
 	sh.mux.ServeHTTP(w, r)
 }
 
@@ -237,8 +250,8 @@ func (sh *shop) parsePages() (map[string]*template.Template, error) {
 }
 
 // render writes a page. The policy allows the shop's own scripts and
-// styles only. In an OCI session the procurement system may frame the shop,
-// so its origin joins frame-ancestors. Forms post to the shop only, except
+// styles only. No one may frame the shop, but in an OCI session the
+// procurement systems may (Config.OCIFrameAncestors). Forms post to the shop only, except
 // on a page that postsAway (the cart transfer): browsers apply form-action
 // to the redirects after a post too, and where the procurement system
 // redirects is not the shop's to know.
@@ -250,9 +263,9 @@ func (sh *shop) render(w http.ResponseWriter, status int, name string, p *pageDa
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
-	ancestors := "'self'"
+	ancestors := "'none'"
 	if p.Session != nil && p.Session.OCI != nil {
-		ancestors += " " + origin(p.Session.OCI.HookURL)
+		ancestors = sh.frameOCI
 	}
 	csp := "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; base-uri 'none'; frame-ancestors " + ancestors
 	if !postsAway {
@@ -266,13 +279,16 @@ func (sh *shop) render(w http.ResponseWriter, status int, name string, p *pageDa
 	w.Write(buf.Bytes())
 }
 
-// origin is scheme://host[:port] of an absolute URL.
-func origin(u string) string {
-	p, err := url.Parse(u)
-	if err != nil {
-		return ""
+// isOrigin reports whether s is scheme://host[:port] and nothing more, in
+// the characters of a host name: it goes into the policy as written.
+func isOrigin(s string) bool {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Scheme+"://"+u.Host != s {
+		return false
 	}
-	return p.Scheme + "://" + p.Host
+	return !strings.ContainsFunc(u.Host, func(c rune) bool {
+		return !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || strings.ContainsRune(".-:[]", c))
+	})
 }
 
 // fail shows the error page.

@@ -17,6 +17,7 @@ import (
 	lt "github.com/logintokens/logintokens"
 	"github.com/logintokens/logintokens/mail"
 	"github.com/logintokens/logintokens/ratelimit"
+	"github.com/logintokens/logintokens/signin"
 	"github.com/logintokens/logintokens/sqlstore"
 )
 
@@ -49,9 +50,12 @@ type config struct {
 	// AdminPassword is the first staff member's password; "" generates one.
 	AdminPassword string
 	// ShopCallbackURL is nil when unset: serve --demo then uses its demo shop.
-	ShopCallbackURL         *url.URL
-	ShopAudience            string // "" = the callback's origin
-	OCIHookAllow            []*url.URL
+	ShopCallbackURL *url.URL
+	ShopAudience    string // "" = the callback's origin
+	OCIHookAllow    []*url.URL
+	// OCIFrameAncestors is nil when unset (see ociFrameAncestors), empty
+	// for none.
+	OCIFrameAncestors       []string
 	RedeemFailuresPerMinute int
 	LinkAutosubmit          bool
 	// ProviderSession bounds a sign-in's session at the OpenID Provider.
@@ -311,6 +315,22 @@ func (cfg *config) shop(publicURL string, demo bool) (callback, audience string)
 		}
 	}
 	return callback, audience
+}
+
+// ociFrameAncestors are the origins that may frame the OCI punchout: the
+// configured ones, else those of the allowed hooks, since a procurement
+// system shows the catalogue in a frame of the page its HOOK_URL belongs to.
+func (cfg *config) ociFrameAncestors() []string {
+	if cfg.OCIFrameAncestors != nil {
+		return cfg.OCIFrameAncestors
+	}
+	var out []string
+	for _, u := range cfg.OCIHookAllow {
+		if o := signin.Origin(u); !slices.Contains(out, o) {
+			out = append(out, o)
+		}
+	}
+	return out
 }
 
 // audience is the aud of the assertions: the shop's, else, with no shop

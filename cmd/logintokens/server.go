@@ -215,15 +215,16 @@ func newSignin(deps serverDeps, redeemer *redeem.Service, metrics *web.Metrics, 
 	cfg := deps.Config
 	callback, _ := cfg.shop(deps.PublicURL, deps.Demo)
 	return signin.New(signin.Config{
-		Redeem:          redeemer,
-		ShopCallbackURL: callback,
-		OCIHookAllow:    cfg.OCIHookAllow,
-		LinkAutosubmit:  cfg.LinkAutosubmit,
-		TrustedProxies:  cfg.TrustedProxies,
-		Metrics:         metrics,
-		Logger:          deps.Log,
-		Outages:         outages,
-		Provider:        provider,
+		Redeem:            redeemer,
+		ShopCallbackURL:   callback,
+		OCIHookAllow:      cfg.OCIHookAllow,
+		OCIFrameAncestors: cfg.ociFrameAncestors(),
+		LinkAutosubmit:    cfg.LinkAutosubmit,
+		TrustedProxies:    cfg.TrustedProxies,
+		Metrics:           metrics,
+		Logger:            deps.Log,
+		Outages:           outages,
+		Provider:          provider,
 	})
 }
 
@@ -235,13 +236,14 @@ func newDemoShop(deps serverDeps) (http.Handler, error) {
 		serviceURL = deps.PublicURL
 	}
 	return demoshop.New(demoshop.Config{
-		ServiceURL:    serviceURL,
-		Issuer:        deps.PublicURL,
-		Audience:      cfg.audience(deps.PublicURL, deps.Demo),
-		BasePath:      demoShopPath,
-		SecureCookies: strings.HasPrefix(deps.PublicURL, "https://"),
-		Logger:        deps.Log,
-		OIDC:          deps.DemoOIDC,
+		ServiceURL:        serviceURL,
+		Issuer:            deps.PublicURL,
+		Audience:          cfg.audience(deps.PublicURL, deps.Demo),
+		BasePath:          demoShopPath,
+		SecureCookies:     strings.HasPrefix(deps.PublicURL, "https://"),
+		OCIFrameAncestors: cfg.ociFrameAncestors(),
+		Logger:            deps.Log,
+		OIDC:              deps.DemoOIDC,
 	})
 }
 

@@ -10,6 +10,7 @@ import (
 	lt "github.com/logintokens/logintokens"
 	"github.com/logintokens/logintokens/mail"
 	"github.com/logintokens/logintokens/ratelimit"
+	"github.com/logintokens/logintokens/signin"
 	"github.com/logintokens/logintokens/sqlstore"
 )
 
@@ -40,6 +41,9 @@ func newSettings() []*setting {
 			parse: parseShopAudience},
 		{flag: "oci-hook-allow", help: "`URLS`: comma-separated allowed OCI HOOK_URLs; a hook is one exactly or lies under one at a /; empty = OCI off",
 			parse: parseOCIHookAllow, quiet: true},
+		{flag: "oci-frame-ancestors", help: "`ORIGINS`: comma-separated origins whose pages may show the OCI punchout in a frame, or none; " +
+			"default the origins of --oci-hook-allow",
+			parse: parseOCIFrameAncestors, quiet: true},
 		{flag: "redeem-failures-per-minute", help: "`N` failed redeems per client network at once, then N a minute (default 20)",
 			def: strconv.Itoa(defaultRedeemFailuresPerMinute), parse: parseCount(func(cfg *config) *int { return &cfg.RedeemFailuresPerMinute })},
 		{flag: "link-autosubmit", help: "let the login page submit itself", isBool: true,
@@ -201,6 +205,28 @@ func parseOCIHookAllow(cfg *config, v string) error {
 			return fmt.Errorf("%q: want a path without ;", s)
 		}
 		cfg.OCIHookAllow = append(cfg.OCIHookAllow, u)
+	}
+	return nil
+}
+
+// parseOCIFrameAncestors takes origins (scheme://host[:port]) or "none".
+func parseOCIFrameAncestors(cfg *config, v string) error {
+	cfg.OCIFrameAncestors = []string{}
+	if strings.TrimSpace(v) == "none" {
+		return nil
+	}
+	for _, s := range splitList(v) {
+		u, err := parseHTTPURL(s)
+		if err != nil {
+			return fmt.Errorf("%q: %s", s, err)
+		}
+		if (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || !signin.IsOrigin(signin.Origin(u)) {
+			return fmt.Errorf("%q: want an origin, scheme://host[:port], such as https://srm.example.com", s)
+		}
+		cfg.OCIFrameAncestors = append(cfg.OCIFrameAncestors, signin.Origin(u))
+	}
+	if len(cfg.OCIFrameAncestors) == 0 {
+		return errors.New("want origins, or none")
 	}
 	return nil
 }
