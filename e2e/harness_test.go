@@ -112,8 +112,9 @@ type browser struct {
 	n   int
 }
 
-// newBrowser starts Chromium, or skips (fails in CI) without it.
-func newBrowser(t *testing.T) *browser {
+// newBrowser starts Chromium, or skips (fails in CI) without it; extra
+// options (flags) come after the usual ones.
+func newBrowser(t *testing.T, extra ...chromedp.ExecAllocatorOption) *browser {
 	t.Helper()
 	path := os.Getenv("LOGINTOKENS_CHROMIUM")
 	if path == "" {
@@ -145,6 +146,7 @@ func newBrowser(t *testing.T) *browser {
 		chromedp.Flag("disable-dev-shm-usage", true),
 		chromedp.WindowSize(1400, 900),
 	}
+	opts = append(opts, extra...)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	// chromedp logs DOM events newer than its protocol tables; they are
 	// noise, anything else is worth seeing.

@@ -315,6 +315,9 @@ func TestAOneTimeLinkWorksOnceThenSaysItHasBeenUsed(t *testing.T) {
 // procurement is a fake procurement system (an SAP SRM, say): its start
 // page opens the shop's punchout, and its hook takes the cart back.
 type procurement struct {
+	// Frame: the start page opens the shop in a frame of its own, as
+	// procurement systems often do, rather than in the whole window.
+	Frame bool
 	srv   *httptest.Server
 	URL   string // http://127.0.0.1:PORT
 	Hook  string // URL + "/hook"
@@ -344,11 +347,15 @@ func (p *procurement) start(t *testing.T, entry string, params url.Values) {
 		for _, k := range slices.Sorted(maps.Keys(params)) {
 			fmt.Fprintf(&inputs, "<input type=\"hidden\" name=\"%s\" value=\"%s\">\n", html.EscapeString(k), html.EscapeString(params.Get(k)))
 		}
+		target, frame := "", ""
+		if p.Frame {
+			target, frame = ` target="catalogue"`, `<iframe name="catalogue" id="catalogue" title="Catalogue" width="1200" height="700"></iframe>`
+		}
 		fmt.Fprintf(w, `<!doctype html><html lang="en"><meta charset="utf-8"><title>SRM</title>
 <h1>Fake SRM: shopping cart</h1>
-<form method="post" action="%s">
+<form method="post" action="%s"%s>
 %s<button type="submit" id="punchout">Open the Demo Shop catalogue</button>
-</form>`, html.EscapeString(entry), inputs.String())
+</form>%s`, html.EscapeString(entry), target, inputs.String(), frame)
 	})
 	mux.HandleFunc("POST /hook", func(w http.ResponseWriter, r *http.Request) {
 		if err := r.ParseForm(); err != nil {
