@@ -180,3 +180,38 @@ func TestOCIHookAllowTakesTheExactHookURL(t *testing.T) {
 		}
 	}
 }
+
+// The OCI punchout may be framed by the origins of the allowed hooks
+// unless LOGINTOKENS_OCI_FRAME_ANCESTORS names others, or none; an entry
+// that is not an origin is refused at start.
+func TestOCIFrameAncestorsDefaultToTheHooksOrigins(t *testing.T) {
+	resolve := func(env map[string]string) (*config, error) {
+		return addConfigFlags(newFlagSet("x")).resolve(mapEnv(env))
+	}
+	hooks := "https://SRM.example.test:443/sap/bc/hook, https://srm.example.test/other/, http://127.0.0.1:8081/hook"
+	for _, tc := range []struct {
+		frame string
+		want  string
+	}{
+		{"", "https://srm.example.test http://127.0.0.1:8081"},
+		{"https://portal.example.test, https://srm.example.test:8443/", "https://portal.example.test https://srm.example.test:8443"},
+		{"none", ""},
+	} {
+		env := map[string]string{"LOGINTOKENS_OCI_HOOK_ALLOW": hooks}
+		if tc.frame != "" {
+			env["LOGINTOKENS_OCI_FRAME_ANCESTORS"] = tc.frame
+		}
+		cfg, err := resolve(env)
+		if err != nil {
+			t.Fatalf("%q: %v", tc.frame, err)
+		}
+		if got := strings.Join(cfg.ociFrameAncestors(), " "); got != tc.want {
+			t.Errorf("%q: frame ancestors %q, want %q", tc.frame, got, tc.want)
+		}
+	}
+	for _, bad := range []string{"https://srm.example.test/sap", "srm.example.test", "*", "https://*.example.test", "https://a.test?x=1", ","} {
+		if _, err := resolve(map[string]string{"LOGINTOKENS_OCI_FRAME_ANCESTORS": bad}); err == nil {
+			t.Errorf("the frame ancestors %q were taken", bad)
+		}
+	}
+}
