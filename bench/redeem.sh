@@ -9,10 +9,14 @@
 # make a webshop key, then for each concurrency C (16 and 64):
 #   - wrk -t2 -cC --latency with bench/redeem.lua: POST
 #     /api/v1/login-tokens/redeem, keep-alive, a random one of the tokens;
-#   - the same statements straight on the database at the same C: pgbench
-#     -M prepared -f bench/redeem.sql on PostgreSQL, bench/cmd/sqliteraw
-#     (the server's own driver, pragmas and one writer connection, the
-#     statements prepared once as the server prepares them) on SQLite;
+#     each request with the end user's address as clientIp (random IPv4
+#     and IPv6), as a shop's back end sends it;
+#   - the database's bare limit at the same C: one single-statement update
+#     of a random token row, in its own transaction: pgbench -M prepared
+#     -f bench/update.sql on PostgreSQL, bench/cmd/sqliteraw -bare (the
+#     server's own driver, pragmas and one writer connection, the statement
+#     prepared once) on SQLite; RAW=tx runs instead the statements of one
+#     redeem transaction (bench/redeem.sql, sqliteraw without -bare);
 #   - the ratio HTTP / raw;
 # and the server's peak RSS (VmHWM) over all of it. Results go to
 # $BENCH_DIR/results-<time>.md as a table.
@@ -26,6 +30,7 @@
 # MAX_LOAD (1.5) and WAIT_MAX (180): before each measurement wait up to
 # WAIT_MAX seconds for the 1-minute load average to fall under MAX_LOAD;
 # the load is recorded next to every figure either way.
+# RAW (bare): what the raw column runs, bare or tx (above).
 #
 # Needs: go, wrk, pgbench and psql (postgresql-client), curl.
 set -euo pipefail
@@ -40,6 +45,7 @@ PORT=${PORT:-18080}
 PGURL=${PGURL:-"postgres://postgres@127.0.0.1:5432/lt_bench?sslmode=disable"}
 MAX_LOAD=${MAX_LOAD:-1.5}
 WAIT_MAX=${WAIT_MAX:-180}
+RAW=${RAW:-bare}
 NVALUES=1000
 
 dbs=("$@")
@@ -62,7 +68,7 @@ RESULTS=$BENCH_DIR/results-$stamp.md
 	echo
 	echo "- machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(free -g | awk '/Mem:/ {print $2}') GB RAM, $(uname -sr)"
 	echo "- $(go version), $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2), $(pgbench --version)"
-	echo "- $TOKENS tokens, $NVALUES distinct reusable tokens presented at random, ${DURATION}s per measurement"
+	echo "- $TOKENS tokens, $NVALUES distinct reusable tokens presented at random with a random clientIp, ${DURATION}s per measurement, raw: $RAW"
 	echo
 	echo "| database | case | C | HTTP req/s | HTTP p99 ms | non-2xx | raw tx/s | raw p99 ms | HTTP/raw | load before HTTP / raw |"
 	echo "|---|---|---|---|---|---|---|---|---|---|"
@@ -112,7 +118,9 @@ run_raw() {
 		[ "$hot" = 1 ] && nids=1
 		prefix=$BENCH_DIR/postgres/pgbench-c$c-h$hot
 		rm -f "$prefix".*
-		pgbench -n -M prepared -f bench/redeem.sql -D nids=$nids -D "actor=apikey:$KEYID" \
+		local script=bench/update.sql
+		[ "$RAW" = tx ] && script=bench/redeem.sql
+		pgbench -n -M prepared -f "$script" -D nids=$nids -D "actor=apikey:$KEYID" \
 			-c "$c" -j 2 -T "$DURATION" -l --log-prefix="$prefix" "$PGURL" >"$log" 2>&1
 		local tps p99
 		tps=$(awk '/^tps = / {printf "%.0f", $3}' "$log")
@@ -121,9 +129,10 @@ run_raw() {
 		rm -f "$prefix".*
 		echo "$tps $p99"
 	else
-		local hotflag=
-		[ "$hot" = 1 ] && hotflag=-hot
-		"$BIN/sqliteraw" -database-url "$DBURL" -values "$PICKED" -c "$c" -d "${DURATION}s" $hotflag >"$log" 2>&1
+		local flags=()
+		[ "$hot" = 1 ] && flags+=(-hot)
+		[ "$RAW" = bare ] && flags+=(-bare)
+		"$BIN/sqliteraw" -database-url "$DBURL" -values "$PICKED" -c "$c" -d "${DURATION}s" "${flags[@]}" >"$log" 2>&1
 		sed -n 's/.* \([0-9]*\) tx\/s, p50 [0-9.]* ms, p99 \([0-9.]*\) ms.*/\1 \2/p' "$log"
 	fi
 }
@@ -197,7 +206,7 @@ for DB in "${dbs[@]}"; do
 		sleep 0.2
 	done
 	code=$(curl -s -o "$dir/probe.json" -w '%{http_code}' -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' \
-		-d "{\"token\":\"$(head -1 "$PICKED")\"}" "http://127.0.0.1:$PORT/api/v1/login-tokens/redeem")
+		-d "{\"token\":\"$(head -1 "$PICKED")\",\"clientIp\":\"203.0.113.7\"}" "http://127.0.0.1:$PORT/api/v1/login-tokens/redeem")
 	if [ "$code" != 200 ]; then
 		echo "redeem.sh: a probe redeem answered $code:" >&2
 		cat "$dir/probe.json" >&2

@@ -20,7 +20,12 @@ func (s *Store) Redeem(ctx context.Context, req lt.RedeemRequest) (lt.RedeemResu
 	if err != nil {
 		return lt.RedeemResult{Code: lt.ETOKENINVALID}, nil
 	}
-	selectToken := tokenSelectWithHash + ` WHERE t.id = ?` + s.d.lockRow()
+	// The id is bound through (SELECT ?): with a plain "t.id = ?" SQLite's
+	// planner consults the index statistics ANALYZE keeps (sqlite_stat4)
+	// for the bound value, which marks the prepared statement stale at
+	// every bind and parses and plans it again on every redeem, on the
+	// single writer. The plan is the same primary-key probe.
+	selectToken := tokenSelectWithHash + ` WHERE t.id = (SELECT ?)` + s.d.lockRow()
 	if err := s.prepareHot(ctx, selectToken, countAttempt("successful_attempts"), countAttempt("failed_attempts"), auditInsert, outboxInsert); err != nil {
 		return lt.RedeemResult{}, err
 	}

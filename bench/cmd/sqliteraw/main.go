@@ -4,7 +4,9 @@
 // straight on the database from C goroutines for D, with no HTTP, no API
 // key check, no JSON and no signing around them. It prints transactions per
 // second and latency percentiles, the SQLite counterpart of pgbench with
-// bench/redeem.sql.
+// bench/redeem.sql. With -bare it runs only the counter update, one
+// statement in a transaction of its own (pgbench with bench/update.sql):
+// the bare limit a redeem over HTTP is compared with.
 //
 // It opens the database through sqlstore.Open, so it runs on the very pool
 // the server writes with: on SQLite modernc.org/sqlite with WAL,
@@ -57,18 +59,19 @@ func main() {
 	dur := flag.Duration("d", 15*time.Second, "how long to run")
 	hot := flag.Bool("hot", false, "redeem only the first value (one hot row)")
 	prepare := flag.Bool("prepare", true, "prepare the statements once, as the server does on SQLite; false parses them on every call")
+	bare := flag.Bool("bare", false, "run only the counter update, one statement in its own transaction (the bare limit a redeem is compared with)")
 	flag.Parse()
 	if *dbURL == "" || *values == "" || *conc < 1 || *dur <= 0 || *dur > 10*time.Minute {
 		flag.Usage()
 		os.Exit(2)
 	}
-	if err := run(*dbURL, *values, *conc, *dur, *hot, *prepare); err != nil {
+	if err := run(*dbURL, *values, *conc, *dur, *hot, *prepare, *bare); err != nil {
 		fmt.Fprintln(os.Stderr, "sqliteraw:", err)
 		os.Exit(1)
 	}
 }
 
-func run(dbURL, valuesFile string, conc int, dur time.Duration, hot, prepare bool) error {
+func run(dbURL, valuesFile string, conc int, dur time.Duration, hot, prepare, bare bool) error {
 	ctx := context.Background()
 	ids, err := readIDs(valuesFile, hot)
 	if err != nil {
@@ -84,9 +87,13 @@ func run(dbURL, valuesFile string, conc int, dur time.Duration, hot, prepare boo
 		return err
 	}
 	defer r.Close()
+	r.bare = bare
 	res := load(ctx, r, ids, conc, dur)
 	if !prepare {
 		fmt.Println("statements parsed on every call (-prepare=false)")
+	}
+	if bare {
+		fmt.Println("bare: one single-statement update per transaction (-bare)")
 	}
 	res.print(store.Dialect(), conc, len(ids))
 	return nil
@@ -130,6 +137,7 @@ type redeemer struct {
 	pg      bool
 	queries [3]string
 	stmts   [3]*sql.Stmt // nil when parsed on every call
+	bare    bool         // only the update, autocommitted
 }
 
 // newRedeemer writes the statements for the store's database; on SQLite it
@@ -204,8 +212,18 @@ func (r *redeemer) exec(ctx context.Context, tx *sql.Tx, st int, args ...any) er
 	return err
 }
 
-// redeem runs one redeem transaction on the token id.
+// redeem runs one redeem transaction on the token id; bare, only its
+// update, as a statement of its own.
 func (r *redeemer) redeem(ctx context.Context, id string) error {
+	if r.bare {
+		var err error
+		if r.stmts[stUpdate] != nil {
+			_, err = r.stmts[stUpdate].ExecContext(ctx, r.now(), id)
+		} else {
+			_, err = r.db.ExecContext(ctx, r.queries[stUpdate], r.now(), id)
+		}
+		return err
+	}
 	tx, err := r.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
