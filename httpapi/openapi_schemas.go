@@ -348,7 +348,7 @@ var oaSchemaTable = []oaType{
 		"attempts":       oaDesc("attempts begun"),
 		"nextAttemptAt":  oaDesc("when it is tried next; null unless pending"),
 		"lastAttemptAt":  oaDesc("when it was last tried"),
-		"lastAnswer":     oaDesc("the receiver's answer to the last attempt (HTTP 200, HTTP 503: ...), or why it could not be reached"),
+		"lastAnswer":     oaDesc("the receiver's status to the last attempt (HTTP 200, HTTP 503), or why it could not be reached: connection refused, timeout, TLS error, host not found, host unreachable, connection reset, connection closed without an answer, connection failed"),
 		"lastDurationMs": oaDesc("how long the receiver took to answer the last attempt"),
 		"deliveredAt":    oaDesc("when the receiver took it"),
 		"redeliveryOf":   oaDesc("the delivery this one sends again, by hand"),
