@@ -122,7 +122,10 @@ var (
 		"email":      oaEmail(""),
 		"externalId": oaExternalIDNote,
 		"disabled":   oaDesc("a disabled user's tokens fail with USER_DISABLED"),
+		"language":   oaPersonLanguage,
 	}
+	oaPersonLanguage = oaEnum("the language the person reads (mail is written in it); empty when not known, then the shop's language stands for it",
+		append([]string{""}, lt.MailLanguages...)...)
 	oaGrantsNote = &oaSchema{Description: "an admin key's grants; a webshop key has none",
 		Items: &oaSchema{Pattern: oaGrantPattern, Description: "AREA:LEVEL"}}
 	oaKeyKindNote = oaEnum("admin keys call the API with their grants; webshop keys may only redeem", string(lt.KeyAdmin), string(lt.KeyWebshop))
