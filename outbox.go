@@ -69,7 +69,9 @@ type OutboxMessage struct {
 	NextAttemptAt *time.Time `json:"nextAttemptAt"`
 	LastAttemptAt *time.Time `json:"lastAttemptAt"`
 	// LastAnswer is what the receiver answered to the last attempt
-	// ("HTTP 200", "HTTP 503: ...") or why it could not be reached.
+	// ("HTTP 200", "HTTP 503") or, in a few fixed words, why it could not
+	// be reached ("connection refused", "timeout", "TLS error"): never the
+	// receiver's body or a network error's text.
 	LastAnswer string `json:"lastAnswer"`
 	// LastDurationMillis is how long the receiver took to answer.
 	LastDurationMillis *int64     `json:"lastDurationMs"`

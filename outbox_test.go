@@ -46,22 +46,79 @@ func TestNextAttemptIsJitteredAndEnds(t *testing.T) {
 	}
 }
 
-func TestWebhookURLProblem(t *testing.T) {
-	for url, ok := range map[string]bool{
-		"https://crm.example.com/hooks":    true,
-		"http://127.0.0.1:8080/hook":       true,
-		"http://localhost/hook":            true,
-		"http://[::1]:9000/":               true,
-		"http://crm.example.com/hooks":     false,
-		"ftp://crm.example.com/":           false,
-		"https://user:pw@crm.example.com/": false,
-		"https://crm.example.com/#frag":    false,
-		"/relative":                        false,
-		"":                                 false,
-		"https://crm.example.com/a b":      false,
+func TestWebhookURLTakesPlainHTTPOnlyToLoopback(t *testing.T) {
+	for _, c := range []struct {
+		url string
+		ok  bool
+	}{
+		{"https://crm.example.com/hooks", true},
+		{"https://crm.example.com:8443/hooks?k=v", true},
+		{"http://127.0.0.1:8080/hook", true},
+		{"http://127.8.9.10/hook", true},
+		{"http://localhost/hook", true},
+		{"http://LOCALHOST/hook", true},
+		{"http://LocalHost:9000/hook", true},
+		{"HTTP://localhost/hook", true},
+		{"http://[::1]:9000/", true},
+		{"http://[0:0:0:0:0:0:0:1]/", true},
+		{"http://[::ffff:127.0.0.1]/", true},
+		{"http://[::ffff:7f00:1]:8080/", true},
+		{"http://crm.example.com/hooks", false},
+		{"http://10.0.0.1/hook", false},
+		{"http://[::ffff:10.0.0.1]/", false},
+		{"http://[::ffff:0:127.0.0.1]/", false}, // IPv4-translated, not mapped
+		{"http://[::127.0.0.1]/", false},        // IPv4-compatible: ::7f00:1
+		{"http://0.0.0.0/", false},
+		{"http://[::]/", false},
+		{"http://localhost./", false},
+		{"http://a.localhost/", false},
+		{"http://localhost.example.com/", false},
+		{"http://127.0.0.1.nip.io/", false},
+		{"http://127.1/", false},
+		{"http://0177.0.0.1/", false},
+		{"http://2130706433/", false},
+		{"http://[::1%25lo]/", false},
+		{"https://[fe80::1%25eth0]/", false},
+		{"http://localhost@crm.example.com/", false},
+		{"http://user:pw@localhost/", false},
+		{"http://@localhost/", false},
+		{"https://user:pw@crm.example.com/", false},
+		{"https://:pw@crm.example.com/", false},
+		{"http://localhost\\@crm.example.com/", false},
+		{"https://:8443/", false},
+		{"https://crm.example.com:0/", false},
+		{"https://crm.example.com:65536/", false},
+		{"ftp://crm.example.com/", false},
+		{"https://crm.example.com/#frag", false},
+		{"https://crm.example.com/#", false},
+		{"/relative", false},
+		{"//crm.example.com/", false},
+		{"https:crm.example.com", false},
+		{"", false},
+		{"https://crm.example.com/a b", false},
 	} {
-		if got := WebhookURLProblem(url) == ""; got != ok {
-			t.Errorf("WebhookURLProblem(%q) = %q", url, WebhookURLProblem(url))
+		if got := WebhookURLProblem(c.url); (got == "") != c.ok {
+			t.Errorf("WebhookURLProblem(%q) = %q, want ok=%v", c.url, got, c.ok)
+		}
+	}
+}
+
+func TestPublicShopURIsTakePlainHTTPOnlyToLoopback(t *testing.T) {
+	for _, c := range []struct {
+		uri string
+		ok  bool
+	}{
+		{"http://LOCALHOST:3000/cb", true},
+		{"http://[::ffff:127.0.0.1]/cb", true},
+		{"http://[::ffff:10.0.0.1]/cb", false},
+		{"http://localhost./cb", false},
+		{"http://[::1%25lo]/cb", false},
+		{"http://@localhost/cb", false},
+		{"https://:443/cb", false},
+		{"https://shop.example:70000/cb", false},
+	} {
+		if got := ShopURIProblem(c.uri, true); (got == "") != c.ok {
+			t.Errorf("ShopURIProblem(%q, public) = %q, want ok=%v", c.uri, got, c.ok)
 		}
 	}
 }

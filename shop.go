@@ -2,7 +2,7 @@ package logintokens
 
 import (
 	"context"
-	"net"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -155,8 +155,11 @@ func ShopURIProblem(s string, public bool) string {
 	if u.Fragment != "" || strings.Contains(s, "#") {
 		return "must not have a fragment (#)"
 	}
-	if u.User != nil {
+	if u.User != nil || strings.Contains(u.Host, "@") {
 		return "must not hold a user name or password"
+	}
+	if prob := urlAuthorityProblem(u); prob != "" {
+		return prob
 	}
 	if u.Scheme == "http" && public && !loopbackHost(u.Hostname()) {
 		return "must use https (plain http only on localhost for a public shop)"
@@ -164,12 +167,36 @@ func ShopURIProblem(s string, public bool) string {
 	return ""
 }
 
+// loopbackHost reports whether h, a URL's host without port or brackets,
+// names this machine: "localhost" in any case, or an address of 127.0.0.0/8
+// or ::1, written as IPv4, IPv6 or IPv4-mapped IPv6 (::ffff:127.0.0.1).
+// Other names that may resolve to this machine (localhost., x.localhost)
+// are not taken: where they lead is the resolver's choice, not the URL's.
 func loopbackHost(h string) bool {
 	if strings.EqualFold(h, "localhost") {
 		return true
 	}
-	ip := net.ParseIP(h)
-	return ip != nil && ip.IsLoopback()
+	a, err := netip.ParseAddr(h)
+	return err == nil && a.Zone() == "" && a.Unmap().IsLoopback()
+}
+
+// urlAuthorityProblem says what is wrong with the host and port of an
+// absolute URL, or "": a host is named, without an IPv6 zone (which names
+// an interface of the sender's machine), and a port is between 1 and 65535.
+func urlAuthorityProblem(u *url.URL) string {
+	h := u.Hostname()
+	switch {
+	case h == "":
+		return "must name a host"
+	case strings.Contains(h, "%"):
+		return "must not name an IPv6 zone"
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return "has a port out of range (1 to 65535)"
+		}
+	}
+	return ""
 }
 
 // Audit events about shops (token_id empty; details name the shop).

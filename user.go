@@ -22,14 +22,17 @@ type Company struct {
 // a login token. Contact and Customer embed it after their ids, so their
 // JSON reads id, [companyId,] firstName, ... updatedAt.
 type Person struct {
-	FirstName  string     `json:"firstName"`
-	LastName   string     `json:"lastName"`
-	Email      string     `json:"email"`
-	ExternalID *string    `json:"externalId"`
-	Disabled   bool       `json:"disabled"`
-	CreatedAt  time.Time  `json:"createdAt"`
-	UpdatedAt  time.Time  `json:"updatedAt"`
-	DeletedAt  *time.Time `json:"-"`
+	FirstName  string  `json:"firstName"`
+	LastName   string  `json:"lastName"`
+	Email      string  `json:"email"`
+	ExternalID *string `json:"externalId"`
+	Disabled   bool    `json:"disabled"`
+	// Language is the language the person reads, one of MailLanguages;
+	// "" when not known (their shop's language stands for it).
+	Language  string     `json:"language"`
+	CreatedAt time.Time  `json:"createdAt"`
+	UpdatedAt time.Time  `json:"updatedAt"`
+	DeletedAt *time.Time `json:"-"`
 }
 
 // Contact is a B2B user: a person of one company.
@@ -90,6 +93,23 @@ func (p *Person) Normalize() {
 	p.LastName = strings.TrimSpace(p.LastName)
 	p.Email = strings.ToLower(strings.TrimSpace(p.Email))
 	p.ExternalID = trimOptional(p.ExternalID)
+	p.Language = NormalizeLanguage(p.Language)
+}
+
+// NormalizeLanguage trims a language tag and writes it in lowercase, as
+// MailLanguages are ("DE" is "de").
+func NormalizeLanguage(s string) string {
+	return strings.ToLower(strings.TrimSpace(s))
+}
+
+// LanguageProblem says what is wrong with a person's language after
+// NormalizeLanguage, or "": it is empty (not known) or one of
+// MailLanguages.
+func LanguageProblem(s string) string {
+	if s == "" || ValidMailLanguage(s) {
+		return ""
+	}
+	return "must be one of " + strings.Join(MailLanguages, ", ") + ", or empty when not known"
 }
 
 // Validate checks a person's fields after Normalize.
@@ -108,6 +128,9 @@ func (p *Person) Validate(v *Validation) {
 	}
 	if p.ExternalID != nil {
 		checkLen(v, "externalId", *p.ExternalID)
+	}
+	if prob := LanguageProblem(p.Language); prob != "" {
+		v.Add("language", "%s", prob)
 	}
 }
 
@@ -170,6 +193,7 @@ type PersonUpdate struct {
 	Email      *string
 	ExternalID **string
 	Disabled   *bool
+	Language   *string
 }
 
 // ApplyPerson sets the fields of upd that are not nil on r; CompanyID
@@ -181,6 +205,7 @@ func ApplyPerson[T PersonKind](r *T, upd PersonUpdate) {
 	set(&p.Email, upd.Email)
 	set(&p.ExternalID, upd.ExternalID)
 	set(&p.Disabled, upd.Disabled)
+	set(&p.Language, upd.Language)
 	if companyID != nil {
 		set(companyID, upd.CompanyID)
 	}
@@ -205,6 +230,7 @@ type ContactImport struct {
 	Email             string  `json:"email"`
 	ExternalID        *string `json:"externalId"`
 	Disabled          *bool   `json:"disabled"`
+	Language          *string `json:"language"`
 }
 
 // ImportFailure is a row an import could not take; rows count from 1, the

@@ -159,8 +159,11 @@ func WebhookURLProblem(s string) string {
 	if u.Fragment != "" || strings.Contains(s, "#") {
 		return "must not have a fragment (#)"
 	}
-	if u.User != nil {
+	if u.User != nil || strings.Contains(u.Host, "@") {
 		return "must not hold a user name or password"
+	}
+	if prob := urlAuthorityProblem(u); prob != "" {
+		return prob
 	}
 	if u.Scheme == "http" && !loopbackHost(u.Hostname()) {
 		return "must use https (plain http only to localhost)"

@@ -55,6 +55,7 @@ type (
 		Email      string  `json:"email,omitempty"`
 		ExternalID *string `json:"externalId,omitempty"`
 		Disabled   bool    `json:"disabled,omitempty"`
+		Language   string  `json:"language,omitempty"`
 	}
 	contactBody struct {
 		CompanyID int64 `json:"companyId,omitempty"`
@@ -70,6 +71,7 @@ type (
 		Email      string  `json:"email,omitempty"`
 		ExternalID *string `json:"externalId,omitempty"`
 		Disabled   *bool   `json:"disabled,omitempty"`
+		Language   *string `json:"language,omitempty"`
 	}
 	contactImportBody struct {
 		CompanyID         *int64  `json:"companyId,omitempty"`

@@ -224,13 +224,14 @@ func (p people[T]) read(w http.ResponseWriter, r *http.Request, create bool) (lt
 	if create && withCompany && !o.has("companyId") {
 		o.v.Add("companyId", "is required")
 	}
-	refuseNull(o, "firstName", "lastName", "email", "disabled")
+	refuseNull(o, "firstName", "lastName", "email", "disabled", "language")
 	u := lt.PersonUpdate{
 		FirstName:  o.str("firstName"),
 		LastName:   o.str("lastName"),
 		Email:      o.str("email"),
 		ExternalID: o.optStr("externalId"),
 		Disabled:   o.boolPtr("disabled"),
+		Language:   o.str("language"),
 	}
 	if withCompany {
 		refuseNull(o, "companyId")

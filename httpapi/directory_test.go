@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"testing"
 
 	lt "github.com/logintokens/logintokens"
@@ -297,5 +298,27 @@ func TestUserSearchAnswersContactsAndCustomers(t *testing.T) {
 		}
 		p := a.problem("users:viewer", "GET", "/api/v1/users/search?query=x", nil, 400, lt.EINVALID)
 		wantFields(t, p.Errors, "query")
+	})
+}
+
+func TestPersonLanguageIsKeptAndAnUnsupportedOneNamed(t *testing.T) {
+	eachKind(t, func(t *testing.T, a *testAPI) {
+		var cu lt.Customer
+		a.json("users:editor", "POST", "/api/v1/customers", map[string]any{"lastName": "Müller", "email": "m@example.test", "language": " DE "}, 201, &cu)
+		if cu.Language != "de" {
+			t.Fatalf("language = %q, want de", cu.Language)
+		}
+		path := "/api/v1/customers/" + strconv.FormatInt(cu.ID, 10)
+		p := a.problem("users:editor", "PATCH", path, map[string]any{"language": "fr"}, 400, lt.EINVALID)
+		wantFields(t, p.Errors, "language")
+		var got lt.Customer
+		a.json("users:editor", "PATCH", path, map[string]any{"language": ""}, 200, &got)
+		if got.Language != "" {
+			t.Fatalf("language = %q after clearing it", got.Language)
+		}
+		acme := a.dirCompany("Acme Corp", nil)
+		p = a.problem("users:editor", "POST", "/api/v1/contacts",
+			map[string]any{"companyId": acme.ID, "lastName": "Doe", "email": "d@example.test", "language": "xx"}, 400, lt.EINVALID)
+		wantFields(t, p.Errors, "language")
 	})
 }

@@ -128,6 +128,7 @@ func readJSONImport(body io.Reader, fields []string, each func(importRow) error)
 			row.CompanyExternalID = o.str("companyExternalId")
 			row.ExternalID = o.str("externalId")
 			row.Disabled = o.boolPtr("disabled")
+			row.Language = o.str("language")
 			for _, f := range []struct {
 				name string
 				dst  *string

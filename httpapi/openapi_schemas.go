@@ -122,7 +122,10 @@ var (
 		"email":      oaEmail(""),
 		"externalId": oaExternalIDNote,
 		"disabled":   oaDesc("a disabled user's tokens fail with USER_DISABLED"),
+		"language":   oaPersonLanguage,
 	}
+	oaPersonLanguage = oaEnum("the language the person reads (mail is written in it); empty when not known, then the shop's language stands for it",
+		append([]string{""}, lt.MailLanguages...)...)
 	oaGrantsNote = &oaSchema{Description: "an admin key's grants; a webshop key has none",
 		Items: &oaSchema{Pattern: oaGrantPattern, Description: "AREA:LEVEL"}}
 	oaKeyKindNote = oaEnum("admin keys call the API with their grants; webshop keys may only redeem", string(lt.KeyAdmin), string(lt.KeyWebshop))
@@ -348,7 +351,7 @@ var oaSchemaTable = []oaType{
 		"attempts":       oaDesc("attempts begun"),
 		"nextAttemptAt":  oaDesc("when it is tried next; null unless pending"),
 		"lastAttemptAt":  oaDesc("when it was last tried"),
-		"lastAnswer":     oaDesc("the receiver's answer to the last attempt (HTTP 200, HTTP 503: ...), or why it could not be reached"),
+		"lastAnswer":     oaDesc("the receiver's status to the last attempt (HTTP 200, HTTP 503), or why it could not be reached: connection refused, timeout, TLS error, host not found, host unreachable, connection reset, connection closed without an answer, connection failed"),
 		"lastDurationMs": oaDesc("how long the receiver took to answer the last attempt"),
 		"deliveredAt":    oaDesc("when the receiver took it"),
 		"redeliveryOf":   oaDesc("the delivery this one sends again, by hand"),

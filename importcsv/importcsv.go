@@ -39,7 +39,7 @@ import (
 
 // The fields of an import, as JSON names and CSV column names.
 var (
-	CustomerFields = []string{"firstName", "lastName", "email", "externalId", "disabled"}
+	CustomerFields = []string{"firstName", "lastName", "email", "externalId", "disabled", "language"}
 	ContactFields  = append([]string{"companyId", "companyExternalId"}, CustomerFields...)
 )
 
@@ -334,6 +334,8 @@ func csvRow(cols, rec []string) Row {
 				continue
 			}
 			r.Import.Disabled = &b
+		case "language":
+			r.Import.Language = &cell
 		}
 	}
 	r.Err = v.Err()

@@ -26,6 +26,7 @@ const (
 	DefaultLease          = 2 * time.Minute
 	DefaultPoll           = 2 * time.Second
 	DefaultBatch          = 16
+	DefaultConcurrency    = 32
 	DefaultHandlerTimeout = 30 * time.Second
 )
 
@@ -49,9 +50,13 @@ type Worker struct {
 	HandlerTimeout time.Duration
 	// Poll is how often Run looks for due messages without a Wake.
 	Poll time.Duration
-	// Batch is how many messages one claim takes; they are sent at once
-	// (one claim holds at most one message of each queue).
+	// Batch is how many messages one claim takes at most.
 	Batch int
+	// Concurrency bounds the attempts under way in Run. Run claims again
+	// as soon as an attempt ends, so a receiver that hangs holds up only
+	// its own messages: the store leases one message of a queue at a time,
+	// so the events of one token to one receiver still go in order.
+	Concurrency int
 	// Wake, when readable, makes Run look at once.
 	Wake <-chan struct{}
 	// Retain is how long settled messages stay in the delivery log
@@ -90,6 +95,9 @@ func (w *Worker) defaults() {
 	if w.Batch <= 0 {
 		w.Batch = DefaultBatch
 	}
+	if w.Concurrency <= 0 {
+		w.Concurrency = DefaultConcurrency
+	}
 	if w.Log == nil {
 		w.Log = slog.New(slog.DiscardHandler)
 	}
@@ -119,9 +127,17 @@ func (w *Worker) prune(ctx context.Context) {
 }
 
 // Run sends due messages until ctx ends, then returns once the attempts
-// under way are recorded (each within HandlerTimeout).
+// under way are recorded (each within HandlerTimeout). Up to Concurrency
+// attempts run at once; each that ends frees its place for the next due
+// message, whatever the others are waiting for.
 func (w *Worker) Run(ctx context.Context) {
 	w.defaults()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	// done has room for every attempt under way, so an attempt never
+	// waits to report its end.
+	done := make(chan struct{}, w.Concurrency)
+	busy := 0
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for {
@@ -130,9 +146,25 @@ func (w *Worker) Run(ctx context.Context) {
 			return
 		case <-timer.C:
 		case <-w.Wake:
+		case <-done:
+			// A settled message may make the next of its queue due.
+			busy--
+		}
+	settled:
+		for {
+			select {
+			case <-done:
+				busy--
+			default:
+				break settled
+			}
+		}
+		if busy >= w.Concurrency {
+			continue // every place is taken: wait for an attempt to end
 		}
 		w.prune(ctx)
-		n, err := w.RunOnce(ctx)
+		limit := min(w.Batch, w.Concurrency-busy)
+		msgs, err := w.Store.ClaimOutbox(ctx, w.Owner, limit, w.Lease)
 		switch {
 		case err == nil || ctx.Err() != nil:
 		case lt.ErrorCode(err) == lt.EUNAVAILABLE:
@@ -142,15 +174,16 @@ func (w *Worker) Run(ctx context.Context) {
 		default:
 			w.Log.Warn("outbox: claim failed", "err", err)
 		}
-		next := w.Poll
-		if n == w.Batch {
-			next = 0 // there may be more due
+		for _, m := range msgs {
+			busy++
+			wg.Go(func() {
+				w.send(ctx, m)
+				done <- struct{}{}
+			})
 		}
-		if !timer.Stop() {
-			select {
-			case <-timer.C:
-			default:
-			}
+		next := w.Poll
+		if len(msgs) == limit && busy < w.Concurrency {
+			next = 0 // there may be more due
 		}
 		timer.Reset(next)
 	}

@@ -393,7 +393,7 @@ func (p personTable[T]) selectSQL() string {
 	if p.kind == lt.UserContact {
 		company = "company_id"
 	}
-	return `SELECT id, ` + company + `, first_name, last_name, email, external_id, disabled, created_at, updated_at FROM ` + p.table
+	return `SELECT id, ` + company + `, first_name, last_name, email, external_id, disabled, language, created_at, updated_at FROM ` + p.table
 }
 
 // scan reads a row of selectSQL into a new record.
@@ -402,7 +402,7 @@ func (p personTable[T]) scan(r rowScanner) (*T, error) {
 	id, companyID, pe := lt.PersonParts(c)
 	var ext sql.NullString
 	var company sql.NullInt64
-	if err := r.Scan(id, &company, &pe.FirstName, &pe.LastName, &pe.Email, &ext, &pe.Disabled, dbTime{&pe.CreatedAt}, dbTime{&pe.UpdatedAt}); err != nil {
+	if err := r.Scan(id, &company, &pe.FirstName, &pe.LastName, &pe.Email, &ext, &pe.Disabled, &pe.Language, dbTime{&pe.CreatedAt}, dbTime{&pe.UpdatedAt}); err != nil {
 		return nil, err
 	}
 	if companyID != nil {
@@ -481,13 +481,13 @@ func (p personTable[T]) create(ctx context.Context, s *Store, c *T) error {
 		id, companyID, pe := lt.PersonParts(c)
 		pe.CreatedAt, pe.UpdatedAt = now, now
 		cols, vals := "", ""
-		args := []any{pe.FirstName, pe.LastName, pe.Email, pe.ExternalID, pe.Disabled, now, now}
+		args := []any{pe.FirstName, pe.LastName, pe.Email, pe.ExternalID, pe.Disabled, pe.Language, now, now}
 		if companyID != nil {
 			cols, vals = "company_id, ", "?, "
 			args = append([]any{*companyID}, args...)
 		}
-		err := tx.queryRow(ctx, `INSERT INTO `+p.table+` (`+cols+`first_name, last_name, email, external_id, disabled, created_at, updated_at)
-			VALUES (`+vals+`?, ?, ?, ?, ?, ?, ?) RETURNING id`, args...).Scan(id)
+		err := tx.queryRow(ctx, `INSERT INTO `+p.table+` (`+cols+`first_name, last_name, email, external_id, disabled, language, created_at, updated_at)
+			VALUES (`+vals+`?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, args...).Scan(id)
 		if err != nil {
 			return p.uniqueErr(tx, err)
 		}
@@ -512,13 +512,13 @@ func (p personTable[T]) update(ctx context.Context, s *Store, id int64, upd lt.P
 		}
 		_, companyID, pe := lt.PersonParts(c)
 		pe.UpdatedAt = s.now()
-		args := []any{pe.FirstName, pe.LastName, pe.Email, pe.ExternalID, pe.Disabled, pe.UpdatedAt}
+		args := []any{pe.FirstName, pe.LastName, pe.Email, pe.ExternalID, pe.Disabled, pe.Language, pe.UpdatedAt}
 		set := ""
 		if companyID != nil {
 			set = ", company_id = ?"
 			args = append(args, *companyID)
 		}
-		if _, err := tx.exec(ctx, `UPDATE `+p.table+` SET first_name = ?, last_name = ?, email = ?, external_id = ?, disabled = ?, updated_at = ?`+set+` WHERE id = ?`,
+		if _, err := tx.exec(ctx, `UPDATE `+p.table+` SET first_name = ?, last_name = ?, email = ?, external_id = ?, disabled = ?, language = ?, updated_at = ?`+set+` WHERE id = ?`,
 			append(args, id)...); err != nil {
 			return p.uniqueErr(tx, err)
 		}

@@ -98,14 +98,14 @@ func (p personTable[T]) importPerson(ctx context.Context, s *Store, row lt.Conta
 			}
 			c := new(T)
 			lt.ApplyPerson(c, lt.PersonUpdate{CompanyID: companyID, FirstName: &row.FirstName, LastName: &row.LastName, Email: &row.Email,
-				ExternalID: &row.ExternalID, Disabled: row.Disabled})
+				ExternalID: &row.ExternalID, Disabled: row.Disabled, Language: row.Language})
 			err = p.create(ctx, s, c)
 			if err != nil && attempt == 0 && lt.ErrorCode(err) == lt.ECONFLICT {
 				continue
 			}
 			return err == nil, err
 		}
-		upd := lt.PersonUpdate{Disabled: row.Disabled, CompanyID: companyID}
+		upd := lt.PersonUpdate{Disabled: row.Disabled, CompanyID: companyID, Language: row.Language}
 		if norm.FirstName != "" {
 			upd.FirstName = &norm.FirstName
 		}

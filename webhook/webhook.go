@@ -9,14 +9,18 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
-	"net/url"
+	"os"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	lt "github.com/logintokens/logintokens"
@@ -62,9 +66,6 @@ func Sign(key []byte, id string, timestamp int64, body []byte) string {
 	return "v1," + base64.StdEncoding.EncodeToString(mac.Sum(nil))
 }
 
-// maxAnswer is how much of a receiver's answer is kept for the log.
-const maxAnswer = 200
-
 // Deliver is the outbox handler of webhook messages.
 func (s *Sender) Deliver(ctx context.Context, m *lt.OutboxMessage) (string, error) {
 	id, err := strconv.ParseInt(m.Target, 10, 64)
@@ -101,30 +102,75 @@ func (s *Sender) Deliver(ctx context.Context, m *lt.OutboxMessage) (string, erro
 	req.Header.Set("webhook-signature", Sign(t.Key, m.EventID, ts, m.Payload))
 	resp, err := client.Do(req)
 	if err != nil {
-		return "", errors.New(reachError(err))
+		return "", errors.New(ReachError(err))
 	}
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
+	// The receiver's body is read (so the connection is reused) but not
+	// kept: the log shows its status only, as it shows a classified reason
+	// for a receiver not reached, so that a webhook's URL cannot be used
+	// to read what a host inside the network answers.
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	answer := "HTTP " + strconv.Itoa(resp.StatusCode)
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		return answer, nil
 	}
-	if text := strings.TrimSpace(lt.RecordedText(string(b), maxAnswer)); text != "" {
-		answer += ": " + text
-	}
 	return answer, errors.New(answer)
 }
 
-// reachError says why a receiver could not be reached, without its URL
-// (which may carry a secret of the receiver's in its query).
-func reachError(err error) string {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		err = ue.Err
+// ReachError says in a few fixed words why a receiver could not be
+// reached: "timeout", "connection refused", "TLS error", ... Never the
+// error's own text, which names addresses, ports and the URL (a secret of
+// the receiver's may be in its query) and would let whoever edits webhooks
+// map the network the service sees.
+func ReachError(err error) string {
+	var (
+		dnsErr  *net.DNSError
+		certErr *tls.CertificateVerificationError
+		recErr  tls.RecordHeaderError
+		alert   tls.AlertError
+		unknown x509.UnknownAuthorityError
+		host    x509.HostnameError
+		invalid x509.CertificateInvalidError
+		opErr   *net.OpError
+	)
+	switch {
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded):
+		return "timeout"
+	case errors.As(err, &dnsErr):
+		if dnsErr.IsTimeout {
+			return "timeout"
+		}
+		return "host not found"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "connection refused"
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
+		return "connection reset"
+	case errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
+		return "host unreachable"
+	case errors.As(err, &certErr), errors.As(err, &recErr), errors.As(err, &alert),
+		errors.As(err, &unknown), errors.As(err, &host), errors.As(err, &invalid):
+		return "TLS error"
+	case errors.As(err, &opErr) && opErr.Op == "remote error":
+		return "TLS error"
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return "connection closed without an answer"
+	case errors.Is(err, context.Canceled):
+		return "cancelled"
 	}
-	if errors.Is(err, context.DeadlineExceeded) {
-		return "no answer within " + Timeout.String()
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return "timeout"
 	}
-	return lt.RecordedText(err.Error(), maxAnswer)
+	// Some TLS failures come as bare text from crypto/tls and net/http.
+	if msg := err.Error(); strings.Contains(msg, "tls:") || strings.Contains(msg, "x509:") ||
+		strings.Contains(msg, "HTTP response to HTTPS client") {
+		return "TLS error"
+	}
+	// net/http reports a connection the receiver dropped in text at times.
+	if msg := err.Error(); strings.Contains(msg, "connection reset") || strings.Contains(msg, "broken pipe") {
+		return "connection reset"
+	} else if strings.HasSuffix(msg, "EOF") || strings.Contains(msg, "transport connection broken") {
+		return "connection closed without an answer"
+	}
+	return "connection failed"
 }
