@@ -132,8 +132,8 @@ type TokenFilter struct {
 	UnlimitedUses *bool
 	// HasNetworks true keeps the tokens bound to client networks, false
 	// the others.
-	HasNetworks        *bool
-	Statuses           []TokenStatus
+	HasNetworks *bool
+	Statuses    []TokenStatus
 	// ShopID keeps the tokens bound to that shop.
 	ShopID   *int64
 	Q        string

@@ -46,14 +46,14 @@ const (
 
 // LoginToken is a token as the API shows it: never its value.
 type LoginToken struct {
-	ID                 string      `json:"id"`
-	Type               UserType    `json:"type"`
-	User               *UserRef    `json:"user"`
-	ExpiresAt          *time.Time  `json:"expiresAt"`
+	ID        string     `json:"id"`
+	Type      UserType   `json:"type"`
+	User      *UserRef   `json:"user"`
+	ExpiresAt *time.Time `json:"expiresAt"`
 	// MaxUses is how many successful sign-ins the token gives; nil = no
 	// limit. OneTimeUse is its read-only alias: MaxUses == 1.
-	MaxUses    *int64   `json:"maxUses"`
-	OneTimeUse bool     `json:"oneTimeUse"`
+	MaxUses    *int64 `json:"maxUses"`
+	OneTimeUse bool   `json:"oneTimeUse"`
 	// Networks are the client networks (CIDR, normalised) a redeem must
 	// come from; empty = any address.
 	Networks           []string    `json:"networks"`

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-
 )
 
 // The token dialog sets Uses allowed and Networks; bad input shows next to

@@ -23,7 +23,7 @@ func TestRowHasTheColumnsInOrderAndNoValue(t *testing.T) {
 	at := time.Date(2026, 12, 31, 23, 0, 0, 0, time.UTC)
 	tok := &lt.LoginToken{ID: "k3x9f0a2b7cq", Type: lt.UserContact, ExpiresAt: &at, Extra: []string{"-a", "b"},
 		Networks: []string{"203.0.113.0/24", "2001:db8::/32"},
-		Status: lt.StatusActive, SuccessfulAttempts: 2, CreatedAt: at, UpdatedAt: at,
+		Status:   lt.StatusActive, SuccessfulAttempts: 2, CreatedAt: at, UpdatedAt: at,
 		User: &lt.UserRef{Type: lt.UserContact, ID: 1, Name: "Jane Doe", Email: "jane@acme.test", Company: &lt.CompanyRef{ID: 3, Name: "@Acme"}}}
 	want := []string{"k3x9f0a2b7cq", "Jane Doe", "Contact", "jane@acme.test", "'@Acme", "2026-12-31T23:00:00Z", "", "2", "0", "1", "Yes", "203.0.113.0/24\n2001:db8::/32", "'-a\nb", "Active",
 		"2026-12-31T23:00:00Z", "2026-12-31T23:00:00Z"}
