@@ -31,9 +31,12 @@ const (
 
 	// Redeem outcomes (docs/api.md, "Redeem outcomes").
 	ETOKENINVALID = "TOKEN_INVALID"
-	ETOKENUSED    = "TOKEN_USED"
-	ETOKENEXPIRED = "TOKEN_EXPIRED"
-	EUSERDISABLED = "USER_DISABLED"
+	// ENETWORKREFUSED: the token is bound to client networks and the
+	// redeem came from outside them.
+	ENETWORKREFUSED = "NETWORK_NOT_ALLOWED"
+	ETOKENUSED      = "TOKEN_USED"
+	ETOKENEXPIRED   = "TOKEN_EXPIRED"
+	EUSERDISABLED   = "USER_DISABLED"
 )
 
 // FieldError names one invalid input field.

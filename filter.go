@@ -85,13 +85,14 @@ const (
 	SortSuccessfulAttempts = "successfulAttempts"
 	SortFailedAttempts     = "failedAttempts"
 	SortOneTimeUse         = "oneTimeUse"
+	SortMaxUses            = "maxUses"
 	SortCreatedAt          = "createdAt"
 	SortUpdatedAt          = "updatedAt"
 )
 
 // SortKeys lists every sort key of the token list.
 var SortKeys = []string{SortName, SortType, SortExpiresAt, SortLastAccessedAt, SortSuccessfulAttempts,
-	SortFailedAttempts, SortOneTimeUse, SortCreatedAt, SortUpdatedAt}
+	SortFailedAttempts, SortMaxUses, SortOneTimeUse, SortCreatedAt, SortUpdatedAt}
 
 // Sort is a sort key and direction. Empty values sort last in both
 // directions; ties are broken by id in the same direction.
@@ -122,8 +123,17 @@ type TokenFilter struct {
 	UpdatedAt          TimeRange
 	SuccessfulAttempts *CountCondition
 	FailedAttempts     *CountCondition
-	OneTimeUse         *bool
-	Statuses           []TokenStatus
+	// OneTimeUse true keeps the tokens with maxUses 1, false the others.
+	OneTimeUse *bool
+	// MaxUses is a condition on the uses allowed; tokens without a limit
+	// match none. UnlimitedUses true keeps only those, false only the
+	// others.
+	MaxUses       *CountCondition
+	UnlimitedUses *bool
+	// HasNetworks true keeps the tokens bound to client networks, false
+	// the others.
+	HasNetworks *bool
+	Statuses    []TokenStatus
 	// ShopID keeps the tokens bound to that shop.
 	ShopID   *int64
 	Q        string
@@ -276,8 +286,14 @@ var TokenFilterSpec = append([]FilterParam{
 		codec: count(func(f *TokenFilter) **CountCondition { return &f.SuccessfulAttempts })},
 	{Name: "failedAttempts", Label: "Failed Attempts", Help: "OP:N with OP one of eq ne lt le gt ge", Choices: countChoices,
 		codec: count(func(f *TokenFilter) **CountCondition { return &f.FailedAttempts })},
-	{Name: "oneTimeUse", Label: "One time use", Help: "true or false", Choices: []Choice{{"true", "Yes"}, {"false", "No"}},
+	{Name: "maxUses", Label: "Uses Allowed", Help: "OP:N with OP one of eq ne lt le gt ge, on the uses allowed (tokens without a limit match none)",
+		Choices: countChoices, codec: count(func(f *TokenFilter) **CountCondition { return &f.MaxUses })},
+	{Name: "unlimitedUses", Label: "Unlimited uses", Help: "true: the tokens without a limit on their uses; false: those with one",
+		Choices: []Choice{{"true", "Yes"}, {"false", "No"}}, codec: boolean(func(f *TokenFilter) **bool { return &f.UnlimitedUses })},
+	{Name: "oneTimeUse", Label: "One time use", Help: "true or false: maxUses is 1 or not (kept for compatibility)", Choices: []Choice{{"true", "Yes"}, {"false", "No"}},
 		codec: boolean(func(f *TokenFilter) **bool { return &f.OneTimeUse })},
+	{Name: "hasNetworks", Label: "Bound to networks", Help: "true: the tokens bound to client networks; false: those usable from any address",
+		Choices: []Choice{{"true", "Yes"}, {"false", "No"}}, codec: boolean(func(f *TokenFilter) **bool { return &f.HasNetworks })},
 	{Name: "status", Label: "Status", Help: "active, expired, used",
 		Choices: []Choice{{string(StatusActive), "Active"}, {string(StatusExpired), "Expired"}, {string(StatusUsed), "Used"}},
 		codec:   choices(func(f *TokenFilter) *[]TokenStatus { return &f.Statuses })},
@@ -285,7 +301,7 @@ var TokenFilterSpec = append([]FilterParam{
 		codec: shop()},
 	{Name: "q", Label: "Search", Help: "case-insensitive text in name, email, company or extra; a token value here is refused (pass its id in ids)",
 		codec: search()},
-	{Name: "sort", Label: "Sort", Help: "name type expiresAt lastAccessedAt successfulAttempts failedAttempts oneTimeUse createdAt updatedAt; " +
+	{Name: "sort", Label: "Sort", Help: "name type expiresAt lastAccessedAt successfulAttempts failedAttempts maxUses oneTimeUse createdAt updatedAt; " +
 		"- prefix for descending (default -createdAt)", codec: sortOrder()},
 }, PagingSpec...)
 

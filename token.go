@@ -40,15 +40,23 @@ const (
 	MaxExtraLines    = 50
 	MaxExtraLineLen  = 500
 	MaxBulkDeleteIDs = 1000
+	// MaxNetworks bounds the client networks of one token.
+	MaxNetworks = 50
 )
 
 // LoginToken is a token as the API shows it: never its value.
 type LoginToken struct {
-	ID                 string      `json:"id"`
-	Type               UserType    `json:"type"`
-	User               *UserRef    `json:"user"`
-	ExpiresAt          *time.Time  `json:"expiresAt"`
-	OneTimeUse         bool        `json:"oneTimeUse"`
+	ID        string     `json:"id"`
+	Type      UserType   `json:"type"`
+	User      *UserRef   `json:"user"`
+	ExpiresAt *time.Time `json:"expiresAt"`
+	// MaxUses is how many successful sign-ins the token gives; nil = no
+	// limit. OneTimeUse is its read-only alias: MaxUses == 1.
+	MaxUses    *int64 `json:"maxUses"`
+	OneTimeUse bool   `json:"oneTimeUse"`
+	// Networks are the client networks (CIDR, normalised) a redeem must
+	// come from; empty = any address.
+	Networks           []string    `json:"networks"`
 	Extra              []string    `json:"extra"`
 	Status             TokenStatus `json:"status"`
 	SuccessfulAttempts int64       `json:"successfulAttempts"`
@@ -99,11 +107,22 @@ func (t *LoginToken) Changeable() error {
 		"so it cannot be changed, revealed or regenerated: delete it, and use “Open webshop as” again for a new one", t.ID, by)
 }
 
-// StatusAt is the token's status at now: used (one-time and used once),
-// else expired (expiresAt reached), else active.
+// SetMaxUses sets the uses allowed and with them the oneTimeUse alias.
+func (t *LoginToken) SetMaxUses(n *int64) {
+	t.MaxUses, t.OneTimeUse = n, n != nil && *n == 1
+}
+
+// UsedUp reports whether the token has given all the successful sign-ins
+// it allows.
+func (t *LoginToken) UsedUp() bool {
+	return t.MaxUses != nil && t.SuccessfulAttempts >= *t.MaxUses
+}
+
+// StatusAt is the token's status at now: used (its uses allowed all
+// spent), else expired (expiresAt reached), else active.
 func (t *LoginToken) StatusAt(now time.Time) TokenStatus {
 	switch {
-	case t.OneTimeUse && t.SuccessfulAttempts > 0:
+	case t.UsedUp():
 		return StatusUsed
 	case ExpiredAt(t.ExpiresAt, now):
 		return StatusExpired
@@ -127,17 +146,25 @@ type RedeemCheck struct {
 	// WrongShop: the token is bound to another shop than the sign-in's
 	// (RedeemRequest.ShopAllows).
 	WrongShop bool
+	// ClientIP is the address the redeem came from (RedeemRequest.ClientIP),
+	// checked against the token's networks.
+	ClientIP string
 }
 
 // Outcome returns "" for a success, else the redeem error code, checked in
-// the contract's order: secret, used, expired, user disabled. A token
-// bound to another shop is as invalid as a wrong secret: elsewhere it
-// signs nobody in, and the answer tells nothing of where it would.
+// the documented order: secret, client network, used, expired, user
+// disabled. A token bound to another shop is as invalid as a wrong secret:
+// elsewhere it signs nobody in, and the answer tells nothing of where it
+// would. The network comes right after the secret so that a client outside
+// the token's networks learns nothing more of the token (used, expired,
+// its user) than that it may not use it from there.
 func (c RedeemCheck) Outcome(now time.Time) string {
 	switch {
 	case !c.SecretOK || c.WrongShop:
 		return ETOKENINVALID
-	case c.Token.OneTimeUse && c.Token.SuccessfulAttempts > 0:
+	case !NetworksAllow(c.Token.Networks, c.ClientIP):
+		return ENETWORKREFUSED
+	case c.Token.UsedUp():
 		return ETOKENUSED
 	case ExpiredAt(c.Token.ExpiresAt, now):
 		return ETOKENEXPIRED
@@ -152,8 +179,10 @@ func RedeemOutcomeMessage(code string) string {
 	switch code {
 	case ETOKENINVALID:
 		return "the login token is not valid"
+	case ENETWORKREFUSED:
+		return "the login token may not be used from this network"
 	case ETOKENUSED:
-		return "the login token was for one use only and has been used"
+		return "the login token has been used as many times as it allows"
 	case ETOKENEXPIRED:
 		return "the login token has expired"
 	case EUSERDISABLED:
@@ -169,8 +198,13 @@ type NewToken struct {
 	ContactID  *int64     `json:"contactId"`
 	CustomerID *int64     `json:"customerId"`
 	ExpiresAt  *time.Time `json:"expiresAt"`
-	OneTimeUse bool       `json:"oneTimeUse"`
-	Extra      []string   `json:"extra"`
+	// MaxUses is the successful sign-ins the token gives (nil: no limit).
+	MaxUses *int64 `json:"maxUses"`
+	// OneTimeUse is the older way to say MaxUses 1, still taken.
+	OneTimeUse bool `json:"oneTimeUse"`
+	// Networks are CIDR ranges a redeem must come from (empty: any).
+	Networks []string `json:"networks"`
+	Extra    []string `json:"extra"`
 	// ShopID binds the token to one shop (nil: any shop).
 	ShopID    *int64 `json:"shopId"`
 	CreatedBy string `json:"-"`
@@ -198,11 +232,27 @@ func (n *NewToken) Validate(now time.Time) error {
 		v.Add("expiresAt", "must be in the future")
 	}
 	validateExpiry(&v, n.ExpiresAt)
+	validateMaxUses(&v, n.MaxUses)
+	if n.OneTimeUse && n.MaxUses != nil && *n.MaxUses != 1 {
+		v.Add("oneTimeUse", "true means maxUses 1, which conflicts with maxUses %d: give maxUses alone", *n.MaxUses)
+	}
+	if _, err := NormalizeNetworks(n.Networks); err != nil {
+		v.Merge(err)
+	}
 	if n.Act != nil && (n.Act.Sub == "" || n.Type() == UserAnonymous) {
 		v.Add("act", "impersonation needs the staff member and a contact or customer")
 	}
 	validateExtra(&v, n.Extra)
 	return v.Err()
+}
+
+// Uses is the uses allowed the new token will have: MaxUses, or 1 for
+// OneTimeUse.
+func (n *NewToken) Uses() *int64 {
+	if n.MaxUses == nil && n.OneTimeUse {
+		return new(int64(1))
+	}
+	return n.MaxUses
 }
 
 // Type is the user type the new token will have.
@@ -251,8 +301,16 @@ func NormalizeExtra(extra []string) []string {
 type TokenUpdate struct {
 	ExpiresAtSet bool
 	ExpiresAt    *time.Time
-	OneTimeUse   *bool
-	Extra        *[]string
+	// MaxUsesSet with a nil MaxUses means "no limit".
+	MaxUsesSet bool
+	MaxUses    *int64
+	// OneTimeUse is the older way to change the uses allowed: true sets
+	// them to 1, false lifts a limit of 1 (another limit stays).
+	OneTimeUse *bool
+	// Networks replaces the token's networks; an empty list binds it to
+	// none (any address).
+	Networks *[]string
+	Extra    *[]string
 	// The user: at most one of these; changing the user regenerates the value.
 	ContactID  *int64
 	CustomerID *int64
@@ -291,7 +349,22 @@ func (u *TokenUpdate) Validate() error {
 		v.Add("shopId", "must be a positive id")
 	}
 	validateExpiry(&v, u.ExpiresAt)
+	validateMaxUses(&v, u.MaxUses)
+	if u.OneTimeUse != nil && u.MaxUsesSet && *u.OneTimeUse != (u.MaxUses != nil && *u.MaxUses == 1) {
+		v.Add("oneTimeUse", "conflicts with maxUses: oneTimeUse true is maxUses 1; give maxUses alone")
+	}
+	if u.Networks != nil {
+		if _, err := NormalizeNetworks(*u.Networks); err != nil {
+			v.Merge(err)
+		}
+	}
 	return v.Err()
+}
+
+func validateMaxUses(v *Validation, n *int64) {
+	if n != nil && *n < 1 {
+		v.Add("maxUses", "must be a whole number, 1 or more, or null for no limit")
+	}
 }
 
 // validateExpiry refuses an expiry RFC 3339 cannot write (a UTC year
@@ -353,7 +426,7 @@ type RedeemResult struct {
 // IsRedeemCode reports whether code is one of the redeem refusals.
 func IsRedeemCode(code string) bool {
 	switch code {
-	case ETOKENINVALID, ETOKENUSED, ETOKENEXPIRED, EUSERDISABLED, ERATELIMITED:
+	case ETOKENINVALID, ENETWORKREFUSED, ETOKENUSED, ETOKENEXPIRED, EUSERDISABLED, ERATELIMITED:
 		return true
 	}
 	return false

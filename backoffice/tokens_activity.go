@@ -23,7 +23,7 @@ var eventLabels = map[string]string{
 	lt.EventMailQueued:    "Login link mailed (queued)", lt.EventMailSent: "Login link mail sent", lt.EventMailFailed: "Login link mail failed",
 }
 
-var changedLabels = map[string]string{"expiresAt": "Expires at", "oneTimeUse": "One time use", "extra": "Extra", "user": "Contact or customer"}
+var changedLabels = map[string]string{"expiresAt": "Expires at", "oneTimeUse": "One time use", "maxUses": "Uses allowed", "networks": "Networks", "extra": "Extra", "user": "Contact or customer"}
 
 func (s *Server) activity(r *http.Request, events []*lt.Event) []activityRow {
 	staff := map[string]string{}

@@ -20,7 +20,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := s.page(r, "New Login Token", "login-tokens")
-	n := lt.NewToken{ExpiresAt: in.expiresAt, OneTimeUse: in.oneTimeUse, Extra: in.extra, ShopID: in.shopID}
+	n := lt.NewToken{ExpiresAt: in.expiresAt, MaxUses: in.maxUses, Networks: in.networks, Extra: in.extra, ShopID: in.shopID}
 	if in.user != nil {
 		id := in.user.ID
 		if in.user.Type == lt.UserContact {

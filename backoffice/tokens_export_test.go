@@ -53,7 +53,7 @@ func TestExportIsTheAPIsCSVOfTheFilteredList(t *testing.T) {
 			}
 			noValues(t, "the export", body, w.contactT, w.customerT, w.anonT)
 			records, err := csv.NewReader(strings.NewReader(body)).ReadAll()
-			if err != nil || strings.Join(records[0], ",") != "Id,Name,Type,Email,Company,Expires At,Last Accessed At,Successful Attempts,Failed Attempts,One Time Use,Extra,Status,Created At,Updated At" {
+			if err != nil || strings.Join(records[0], ",") != "Id,Name,Type,Email,Company,Expires At,Last Accessed At,Successful Attempts,Failed Attempts,Uses Allowed,One Time Use,Networks,Extra,Status,Created At,Updated At" {
 				t.Fatalf("export %s: %v %v", query, records, err)
 			}
 			for _, rec := range records[1:] {

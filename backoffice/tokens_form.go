@@ -10,6 +10,7 @@ package backoffice
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -32,6 +33,10 @@ type tokenForm struct {
 	ExpiresLocal string
 	Extra        string
 	OneTimeUse   bool
+	// MaxUses is the Uses allowed field ("" = no limit); Networks the
+	// networks, one per line.
+	MaxUses  string
+	Networks string
 	// Shops are the choices of the Shop field, the token's selected; nil
 	// when no choice is offered (tokenShops.Offered).
 	Shops  []option
@@ -65,9 +70,12 @@ func newUserPicker(prefix string) *picker {
 
 func (s *Server) editTokenForm(c *current, tok *lt.LoginToken, shops tokenShops) *tokenForm {
 	f := &tokenForm{Prefix: "edit", Action: tokensPath + "/" + tok.ID, CSRF: c.csrf, User: newUserPicker("edit"),
-		Extra: strings.Join(tok.Extra, "\n"), OneTimeUse: tok.OneTimeUse, shops: shops, Shops: shops.options(shopValue(tok.ShopID))}
+		Extra: strings.Join(tok.Extra, "\n"), OneTimeUse: tok.OneTimeUse, Networks: strings.Join(tok.Networks, "\n"), shops: shops, Shops: shops.options(shopValue(tok.ShopID))}
 	if tok.User != nil {
 		f.User.Selected = []pickedUser{pickedFrom(tok.User)}
+	}
+	if tok.MaxUses != nil {
+		f.MaxUses = strconv.FormatInt(*tok.MaxUses, 10)
 	}
 	if tok.ExpiresAt != nil {
 		f.ExpiresAt = tok.ExpiresAt.UTC().Format(time.RFC3339Nano)
@@ -82,6 +90,8 @@ type tokenInput struct {
 	expiresAt  *time.Time
 	extra      []string
 	oneTimeUse bool
+	maxUses    *int64 // nil: no limit
+	networks   []string
 	// shopID is the shop chosen (nil: any); shopSet is false when the
 	// form offered no choice.
 	shopID  *int64
@@ -167,6 +177,29 @@ func (s *Server) readTokenForm(r *http.Request, f *tokenForm, old *lt.LoginToken
 	f.Extra = lt.RedactSecrets(extra) // shown again only without its secrets
 	f.OneTimeUse = r.PostFormValue("oneTimeUse") != ""
 	in.oneTimeUse = f.OneTimeUse
+	f.MaxUses = strings.TrimSpace(r.PostFormValue("maxUses"))
+	if f.MaxUses != "" {
+		n, err := strconv.ParseInt(f.MaxUses, 10, 64)
+		if err != nil || n < 1 {
+			errs["maxUses"] = "Enter a whole number, 1 or more, or leave the field empty for no limit."
+		} else {
+			in.maxUses = &n
+		}
+	}
+	// One time use is Uses allowed 1. Ticked, it asks for that (a
+	// different number is a contradiction); unticked on a one-time token,
+	// it lifts the limit of 1 left in the field.
+	wasOneTime := old != nil && old.OneTimeUse
+	switch {
+	case in.oneTimeUse && in.maxUses == nil:
+		in.maxUses = new(int64(1))
+	case in.oneTimeUse && *in.maxUses != 1:
+		errs["oneTimeUse"] = "One time use is Uses allowed 1: clear it, or set Uses allowed to 1."
+	case !in.oneTimeUse && wasOneTime && in.maxUses != nil && *in.maxUses == 1:
+		in.maxUses = nil
+	}
+	f.Networks = strings.ReplaceAll(r.PostFormValue("networks"), "\r\n", "\n")
+	in.networks = strings.Split(f.Networks, "\n")
 	in.shopID, in.shopSet = readShopField(r, f, errs)
 	f.Errors = errs
 	return in, len(errs) == 0, nil
@@ -185,7 +218,7 @@ func parseLocalUTC(s string) (time.Time, error) {
 // tokenFormFields are where the token form shows the messages of an
 // error: the user picker those about the user, whatever the error calls it.
 var tokenFormFields = formFields{
-	Labels: map[string]string{"user": "", "expiresAt": "", "extra": "", "oneTimeUse": "", "shopId": ""},
+	Labels: map[string]string{"user": "", "expiresAt": "", "extra": "", "oneTimeUse": "", "maxUses": "", "networks": "", "shopId": ""},
 	As:     map[string]string{"contactId": "user", "customerId": "user", "anonymous": "user"},
 }
 

@@ -26,7 +26,7 @@ func (s *Server) updateToken(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	upd := lt.TokenUpdate{ExpiresAtSet: true, ExpiresAt: in.expiresAt, OneTimeUse: &in.oneTimeUse, Extra: &in.extra,
+	upd := lt.TokenUpdate{ExpiresAtSet: true, ExpiresAt: in.expiresAt, MaxUsesSet: true, MaxUses: in.maxUses, Networks: &in.networks, Extra: &in.extra,
 		ShopIDSet: in.shopSet, ShopID: in.shopID}
 	switch {
 	case in.user == nil:

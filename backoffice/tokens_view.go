@@ -184,6 +184,7 @@ var tokenColumns = []struct{ label, key, class string }{
 	{"Last Accessed At", lt.SortLastAccessedAt, "col-date"},
 	{"Successful Attempts", lt.SortSuccessfulAttempts, "col-count num"},
 	{"Failed Attempts", lt.SortFailedAttempts, "col-count num"},
+	{"Uses Allowed", lt.SortMaxUses, "col-count num"},
 	{"One Time Use", lt.SortOneTimeUse, "col-bool"},
 	{"Extra", "", "col-extra"},
 }

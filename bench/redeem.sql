@@ -10,7 +10,7 @@
 -- (pgbench would take a colon inside a quoted literal for a variable.)
 \set r random(1, :nids)
 BEGIN;
-SELECT t.id AS tid, t.type AS ttype, t.expires_at AS texp, t.one_time_use AS tone, t.extra AS textra,
+SELECT t.id AS tid, t.type AS ttype, t.expires_at AS texp, t.max_uses AS tmax, t.networks AS tnets, t.extra AS textra,
   t.successful_attempts AS tsucc, t.failed_attempts AS tfail, t.last_accessed_at AS tlast,
   t.created_at AS tcreated, t.updated_at AS tupdated, t.created_by AS tby,
   COALESCE(c.id, cu.id) AS uid, COALESCE(c.first_name, cu.first_name) AS ufirst,
@@ -23,6 +23,7 @@ LEFT JOIN contacts c ON c.id = t.contact_id
 LEFT JOIN companies co ON co.id = c.company_id
 LEFT JOIN customers cu ON cu.id = t.customer_id
 WHERE t.id = (SELECT id FROM bench_ids WHERE n = :r) FOR UPDATE OF t \gset
-UPDATE login_tokens SET successful_attempts = successful_attempts + 1, last_accessed_at = now() WHERE id = :tid;
+UPDATE login_tokens SET successful_attempts = successful_attempts + 1, last_accessed_at = now()
+  WHERE id = :tid AND (max_uses IS NULL OR successful_attempts < max_uses);
 INSERT INTO audit_events (at, type, token_id, actor, client_ip, details) VALUES (now(), 'token.redeemed', :tid, :actor, '127.0.0.1', '{}');
 COMMIT;

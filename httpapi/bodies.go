@@ -16,15 +16,19 @@ type (
 		ContactID  *int64     `json:"contactId,omitempty"`
 		CustomerID *int64     `json:"customerId,omitempty"`
 		ExpiresAt  *time.Time `json:"expiresAt,omitempty"`
+		MaxUses    *int64     `json:"maxUses,omitempty"`
 		OneTimeUse *bool      `json:"oneTimeUse,omitempty"`
+		Networks   *[]string  `json:"networks,omitempty"`
 		Extra      *[]string  `json:"extra,omitempty"`
 		ShopID     *int64     `json:"shopId,omitempty"`
 	}
-	// tokenPatchBody is a merge patch: null clears expiresAt and extra;
-	// oneTimeUse cannot be null.
+	// tokenPatchBody is a merge patch: null clears expiresAt, maxUses (no
+	// limit), networks (any address) and extra; oneTimeUse cannot be null.
 	tokenPatchBody struct {
 		ExpiresAt  *time.Time `json:"expiresAt,omitempty"`
+		MaxUses    *int64     `json:"maxUses,omitempty"`
 		OneTimeUse bool       `json:"oneTimeUse,omitempty"`
+		Networks   *[]string  `json:"networks,omitempty"`
 		Extra      *[]string  `json:"extra,omitempty"`
 		ContactID  *int64     `json:"contactId,omitempty"`
 		CustomerID *int64     `json:"customerId,omitempty"`

@@ -12,7 +12,7 @@ import (
 )
 
 var wantExportHeader = []string{"Id", "Name", "Type", "Email", "Company", "Expires At", "Last Accessed At",
-	"Successful Attempts", "Failed Attempts", "One Time Use", "Extra", "Status", "Created At", "Updated At"}
+	"Successful Attempts", "Failed Attempts", "Uses Allowed", "One Time Use", "Networks", "Extra", "Status", "Created At", "Updated At"}
 
 // export fetches the CSV export and returns its body and its records
 // (header first).
@@ -75,22 +75,22 @@ func TestExportTokensAsCSVWithFiltersAndFormulaEscaping(t *testing.T) {
 		}
 		c := rows[contactTok.ID]
 		want := []string{contactTok.ID, "'=cmd() Doe", "Contact", "jane@evil.test", "'@Evil Corp", expires.Format(time.RFC3339), "",
-			"0", "0", "Yes", "'-2+3\n@SUM(A1:A9)\nplain", "Active"}
+			"0", "0", "1", "Yes", "", "'-2+3\n@SUM(A1:A9)\nplain", "Active"}
 		if c == nil || !slices.Equal(c[:len(want)], want) {
 			t.Fatalf("contact row\n got %q\nwant %q", c, want)
 		}
-		for _, i := range []int{12, 13} {
+		for _, i := range []int{14, 15} {
 			if ts, err := time.Parse(time.RFC3339, c[i]); err != nil || ts.Location() != time.UTC || !strings.HasSuffix(c[i], "Z") {
 				t.Errorf("%s %q is not an RFC 3339 UTC time", wantExportHeader[i], c[i])
 			}
 		}
 		cu := rows[customerTok.ID]
 		if cu == nil || cu[1] != "'+Plus Minus" || cu[2] != "Customer" || cu[3] != "'-carl@example.test" || cu[4] != "" ||
-			cu[5] != "" || cu[6] == "" || cu[7] != "1" || cu[9] != "No" {
+			cu[5] != "" || cu[6] == "" || cu[7] != "1" || cu[9] != "" || cu[10] != "No" {
 			t.Errorf("customer row %q", cu)
 		}
 		an := rows[anonTok.ID]
-		if an == nil || an[1] != "" || an[2] != "Anonymous" || an[3] != "" || an[10] != `'=HYPERLINK("http://evil.test")` {
+		if an == nil || an[1] != "" || an[2] != "Anonymous" || an[3] != "" || an[12] != `'=HYPERLINK("http://evil.test")` {
 			t.Errorf("anonymous row %q", an)
 		}
 

@@ -259,7 +259,8 @@ var oaProblemCodes = []oaProblemCode{
 	{lt.ETOOLARGE, "The request body is too large."},
 	{lt.ERATELIMITED, "Too many failed redeems from this client's network; wait for Retry-After seconds. Counts nothing."},
 	{lt.ETOKENINVALID, "Redeem: malformed value, unknown id or wrong secret (one answer for all three)."},
-	{lt.ETOKENUSED, "Redeem: a one-time token that has been used."},
+	{lt.ENETWORKREFUSED, "Redeem: the token is bound to client networks (networks) and the client address is outside them."},
+	{lt.ETOKENUSED, "Redeem: the token has given all the successful sign-ins it allows (maxUses; 1 for a one-time token)."},
 	{lt.ETOKENEXPIRED, "Redeem: the token has expired."},
 	{lt.EUSERDISABLED, "Redeem: the token's contact or customer is disabled or deleted."},
 	{lt.EUNAVAILABLE, "The service cannot reach its database for a moment; try again after Retry-After seconds. The detail says nothing more."},
@@ -329,7 +330,7 @@ func (s *Server) buildOpenAPI() *oaDoc {
 		d.Components.Responses.set(p.name, r)
 	}
 	d.Components.Responses.set(oaRedeemRefused, &oaResp{
-		Description: "INVALID_INPUT, or the token was refused: TOKEN_INVALID, TOKEN_USED, TOKEN_EXPIRED or USER_DISABLED (see the redeem outcomes)",
+		Description: "INVALID_INPUT, or the token was refused: TOKEN_INVALID, NETWORK_NOT_ALLOWED, TOKEN_USED, TOKEN_EXPIRED or USER_DISABLED (see the redeem outcomes)",
 		Content:     problem(),
 	})
 	d.Components.SecuritySchemes.set("bearerAuth", &oaSecurityScheme{
@@ -574,12 +575,13 @@ func oaRedeemOutcomes() string {
 
 1. too many failures from this client's network (each IPv4 address, each IPv6 /64, unless configured otherwise): 429 RATE_LIMITED, with Retry-After (counts nothing);
 2. malformed value, unknown id or wrong secret: 400 TOKEN_INVALID;
-3. one-time token already used: 400 TOKEN_USED;
-4. expired: 400 TOKEN_EXPIRED;
-5. the user is deleted or disabled: 400 USER_DISABLED;
-6. otherwise 200, with a signed JWT (assertion) for the webshop.
+3. the token is bound to client networks and the client address is outside them: 400 NETWORK_NOT_ALLOWED;
+4. the token has given all the successful sign-ins it allows (maxUses; a one-time token once): 400 TOKEN_USED;
+5. expired: 400 TOKEN_EXPIRED;
+6. the user is deleted or disabled: 400 USER_DISABLED;
+7. otherwise 200, with a signed JWT (assertion) for the webshop.
 
-Every attempt on an existing token id sets lastAccessedAt and counts a successful or failed attempt. Failures 2 to 5 count toward the limit of the client's network, at once, before the token is looked up: requests in flight cannot pass the limit; a success counts nothing. The address is clientIp when the webshop sends it, else the caller's.`
+Every attempt on an existing token id sets lastAccessedAt and counts a successful or failed attempt. A token of maxUses N succeeds exactly N times, however many clients present it at once. Failures 2 to 6 count toward the limit of the client's network, at once, before the token is looked up: requests in flight cannot pass the limit; a success counts nothing. The address (for the limit and for the token's networks) is clientIp when the webshop sends it, else the caller's (X-Forwarded-For only from LOGINTOKENS_TRUSTED_PROXIES).`
 }
 
 // oaDocs is the document and its renderings, built once per server.

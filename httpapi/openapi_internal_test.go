@@ -127,7 +127,7 @@ func TestOpenAPIRequestSchemasNameTheAcceptedFields(t *testing.T) {
 		"CustomerInput":   customerFields,
 		"ContactImport":   contactImportFields,
 		"CustomerImport":  customerImportFields,
-		"LoginTokenPatch": {"expiresAt", "oneTimeUse", "extra", "contactId", "customerId", "anonymous", "shopId"},
+		"LoginTokenPatch": {"expiresAt", "maxUses", "oneTimeUse", "networks", "extra", "contactId", "customerId", "anonymous", "shopId"},
 		"NewShop":         newShopFields,
 		"ShopPatch":       shopPatchFields,
 	} {

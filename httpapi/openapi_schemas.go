@@ -48,6 +48,12 @@ func oaShopURIsNote(desc string) *oaSchema {
 		MaxItems: oaIntp(lt.MaxShopURIs)}
 }
 
+func oaNetworksNote(desc string) *oaSchema {
+	return &oaSchema{Type: oaTypes{"array"}, MaxItems: oaIntp(lt.MaxNetworks),
+		Description: fmt.Sprintf("%s; at most %d IPv4 or IPv6 CIDR ranges or addresses, stored normalised (host bits cleared, an address as /32 or /128, IPv4-mapped IPv6 as IPv4)", desc, lt.MaxNetworks),
+		Items:       &oaSchema{Type: oaTypes{"string"}, Examples: []any{"203.0.113.0/24", "2001:db8::/32"}, Description: "one network"}}
+}
+
 func oaPositiveID(desc string) *oaSchema {
 	return &oaSchema{Type: oaTypes{"integer"}, Format: "int64", Minimum: oaIntp(1), Description: desc}
 }
@@ -162,11 +168,13 @@ var oaSchemaTable = []oaType{
 		"type":               oaEnum("whom the token signs in; anonymous tokens have no user", string(lt.UserContact), string(lt.UserCustomer), string(lt.UserAnonymous)),
 		"user":               oaDesc("the contact or customer; null for anonymous tokens"),
 		"expiresAt":          oaDesc("when the token stops working; null: never"),
-		"oneTimeUse":         oaDesc("whether the token works once only"),
+		"maxUses":            {Minimum: oaIntp(1), Description: "how many successful sign-ins the token gives; then its status is used (TOKEN_USED). null: no limit"},
+		"oneTimeUse":         oaDesc("alias of maxUses: true exactly when maxUses is 1"),
+		"networks":           oaNetworksNote("the client networks a redeem must come from (else NETWORK_NOT_ALLOWED); empty: any address"),
 		"extra":              oaExtraNote,
-		"status":             oaEnum("used (one-time and used once), else expired (expiresAt passed), else active", string(lt.StatusActive), string(lt.StatusExpired), string(lt.StatusUsed)),
+		"status":             oaEnum("used (successfulAttempts reached maxUses), else expired (expiresAt passed), else active", string(lt.StatusActive), string(lt.StatusExpired), string(lt.StatusUsed)),
 		"successfulAttempts": oaDesc("successful redeems"),
-		"failedAttempts":     oaDesc("failed redeems (wrong secret, used, expired, user disabled)"),
+		"failedAttempts":     oaDesc("failed redeems (wrong secret, network not allowed, used, expired, user disabled)"),
 		"lastAccessedAt":     oaDesc("the last attempt, successful or failed; null: never presented"),
 		"createdBy":          oaDesc("who created it: staff:<id>, apikey:<id> or cli"),
 		"shopId":             oaDesc("the shop the token is bound to: it signs in only there (elsewhere TOKEN_INVALID); null: any shop"),
@@ -177,14 +185,18 @@ var oaSchemaTable = []oaType{
 		"contactId":  oaPositiveID("the contact it signs in"),
 		"customerId": oaPositiveID("the customer it signs in"),
 		"expiresAt":  oaDesc("when it stops working, in the future; absent or null: never"),
-		"oneTimeUse": oaDesc("whether it works once only (default false)"),
+		"maxUses":    {Minimum: oaIntp(1), Description: "how many successful sign-ins it gives; absent or null: no limit"},
+		"oneTimeUse": oaDesc("true is maxUses 1 (kept for compatibility; with a maxUses other than 1 a 400)"),
+		"networks":   oaNetworksNote("bind the token to these client networks: a redeem from elsewhere is refused (NETWORK_NOT_ALLOWED); absent, null or empty: any address"),
 		"extra":      oaExtraNote,
 		"shopId":     oaPositiveID("bind the token to this shop: it signs in only there; absent or null: any shop"),
 	}},
 	{name: "IssuedLoginToken", of: issuedJSON{}, desc: "A login token with its value and links: answered when a value is created or regenerated.", notes: oaValueNotes},
 	{name: "LoginTokenPatch", of: tokenPatchBody{}, input: true, desc: "A JSON merge patch of a login token: absent fields stay. Giving a user (contactId, customerId or anonymous) changes it and regenerates the value. Read-only fields (counters, status, dates, impersonatedBy) are 400s. A token whose impersonatedBy is set cannot be patched (409).", notes: oaNotes{
 		"expiresAt":  oaDesc("a new expiry; null: never; now or a past time revokes the token"),
-		"oneTimeUse": oaDesc("whether it works once only"),
+		"maxUses":    {Minimum: oaIntp(1), Description: "the successful sign-ins it gives in all (those made count); null: no limit"},
+		"oneTimeUse": oaDesc("true sets maxUses to 1; false lifts a limit of 1 (kept for compatibility; a 400 when it contradicts maxUses)"),
+		"networks":   oaNetworksNote("replaces the client networks; null or empty: any address"),
 		"extra":      oaWith(oaExtraNote, "replaces the lines; null: none"),
 		"contactId":  oaPositiveID("bind the token to this contact"),
 		"customerId": oaPositiveID("bind the token to this customer"),

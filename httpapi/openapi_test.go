@@ -641,8 +641,8 @@ func TestOpenAPISchemasRefuseWrongAnswers(t *testing.T) {
 	v := newDocValidator(t, openAPIDoc(t, a))
 	tok := v.schemaAt("/components/schemas/LoginToken")
 	good := map[string]any{
-		"id": "k3x9f0a2b7cq", "type": "anonymous", "user": nil, "expiresAt": nil, "oneTimeUse": false,
-		"extra": []any{}, "status": "active", "successfulAttempts": json.Number("0"), "failedAttempts": json.Number("0"),
+		"id": "k3x9f0a2b7cq", "type": "anonymous", "user": nil, "expiresAt": nil, "maxUses": nil, "oneTimeUse": false,
+		"networks": []any{}, "extra": []any{}, "status": "active", "successfulAttempts": json.Number("0"), "failedAttempts": json.Number("0"),
 		"lastAccessedAt": nil, "createdAt": "2026-11-26T10:00:00Z", "updatedAt": "2026-11-26T10:00:00Z", "createdBy": "staff:1",
 		"impersonatedBy": nil, "shopId": nil,
 	}
@@ -657,6 +657,8 @@ func TestOpenAPISchemasRefuseWrongAnswers(t *testing.T) {
 		"null not nullable":  func(m map[string]any) { m["extra"] = nil },
 		"bad user":           func(m map[string]any) { m["user"] = map[string]any{"type": "contact"} },
 		"bad impersonatedBy": func(m map[string]any) { m["impersonatedBy"] = json.Number("1") },
+		"maxUses zero":       func(m map[string]any) { m["maxUses"] = json.Number("0") },
+		"networks too many":  func(m map[string]any) { m["networks"] = make([]any, lt.MaxNetworks+1) },
 	} {
 		m := map[string]any{}
 		for k, val := range good {

@@ -66,8 +66,12 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, c *caller) 
 		return err
 	}
 	n := lt.NewToken{ContactID: o.id("contactId"), CustomerID: o.id("customerId"), ExpiresAt: o.time("expiresAt"), ShopID: o.id("shopId")}
+	n.MaxUses = maxUses(o)
 	if b := o.boolPtr("oneTimeUse"); b != nil {
 		n.OneTimeUse = *b
+	}
+	if nets := o.strings("networks"); nets != nil {
+		n.Networks = *nets
 	}
 	if e := o.strings("extra"); e != nil {
 		n.Extra = *e
@@ -82,6 +86,20 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, c *caller) 
 	w.Header().Set("Location", "/api/v1/login-tokens/"+tok.ID)
 	writeJSON(w, http.StatusCreated, s.issued(tok.LoginToken, tok.Value))
 	return nil
+}
+
+// maxUses reads the uses allowed: a whole number, 1 or more; absent or
+// null is nil (no limit).
+func maxUses(o *object) *int64 {
+	var n int64
+	if !o.decode("maxUses", &n, "a whole number, 1 or more, or null for no limit") {
+		return nil
+	}
+	if n < 1 {
+		o.v.Add("maxUses", "must be a whole number, 1 or more, or null for no limit")
+		return nil
+	}
+	return &n
 }
 
 func (s *Server) getToken(w http.ResponseWriter, r *http.Request, c *caller) error {
@@ -142,6 +160,12 @@ func (s *Server) updateToken(w http.ResponseWriter, r *http.Request, c *caller) 
 		if upd.OneTimeUse = o.boolPtr("oneTimeUse"); upd.OneTimeUse == nil {
 			o.v.Add("oneTimeUse", "must be true or false")
 		}
+	}
+	if o.has("maxUses") {
+		upd.MaxUsesSet, upd.MaxUses = true, maxUses(o)
+	}
+	if o.has("networks") {
+		upd.Networks = o.strings("networks")
 	}
 	if o.has("extra") {
 		upd.Extra = o.strings("extra")

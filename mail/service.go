@@ -150,7 +150,7 @@ func sendable(tok *lt.LoginToken, now time.Time) error {
 	}
 	switch tok.StatusAt(now) {
 	case lt.StatusUsed:
-		return lt.Errorf(lt.ECONFLICT, "login token %s was for one use and has been used: its link signs nobody in", tok.ID)
+		return lt.Errorf(lt.ECONFLICT, "login token %s has been used as many times as it allows (maxUses): its link signs nobody in", tok.ID)
 	case lt.StatusExpired:
 		return lt.Errorf(lt.ECONFLICT, "login token %s has expired: its link signs nobody in (give it a later expiry first)", tok.ID)
 	}

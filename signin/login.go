@@ -108,8 +108,9 @@ const (
 	entryShop              // a shop's sign-in page, /oidc/login
 )
 
-// explain says in plain words why a redeem failed and what to do.
-func explain(code string, e entry, retryAfter time.Duration) (message, advice string) {
+// explain says in plain words why a redeem failed and what to do. tok is
+// the refused token where the store says which (nil otherwise).
+func explain(code string, e entry, retryAfter time.Duration, tok *lt.LoginToken) (message, advice string) {
 	what, ask := "This sign-in link", "Ask your contact at the shop for a new link."
 	switch e {
 	case entryOCI:
@@ -127,7 +128,13 @@ func explain(code string, e entry, retryAfter time.Duration) (message, advice st
 			return what + " is not valid.", "Check that you entered the whole token. If it still does not work, ask your contact at the shop for a new one."
 		}
 		return what + " is not valid.", ask
+	case lt.ENETWORKREFUSED:
+		return what + " may only be used from certain networks, and this one is not among them.",
+			"Sign in from your company's network (or its VPN), or ask your contact at the shop to allow the network you are on."
 	case lt.ETOKENUSED:
+		if tok != nil && tok.MaxUses != nil && *tok.MaxUses > 1 {
+			return what + " was for " + strconv.FormatInt(*tok.MaxUses, 10) + " uses, and all have been used.", ask
+		}
 		return what + " was for one use only and has been used.", ask
 	case lt.ETOKENEXPIRED:
 		return what + " has expired.", ask
@@ -156,11 +163,12 @@ func seconds(d time.Duration) string {
 
 // titles are the pages' titles by outcome.
 var titles = map[string]string{
-	lt.ETOKENINVALID: "Sign-in link not valid",
-	lt.ETOKENUSED:    "Sign-in link already used",
-	lt.ETOKENEXPIRED: "Sign-in link expired",
-	lt.EUSERDISABLED: "Account disabled",
-	lt.ERATELIMITED:  "Too many attempts",
+	lt.ETOKENINVALID:   "Sign-in link not valid",
+	lt.ENETWORKREFUSED: "Not allowed from this network",
+	lt.ETOKENUSED:      "Sign-in link already used",
+	lt.ETOKENEXPIRED:   "Sign-in link expired",
+	lt.EUSERDISABLED:   "Account disabled",
+	lt.ERATELIMITED:    "Too many attempts",
 }
 
 // answer answers a redeem: on success, for a token bound to a shop with
@@ -187,7 +195,7 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, e entry, res red
 		return
 	}
 	if res.Code != "" {
-		msg, advice := explain(res.Code, e, res.RetryAfter)
+		msg, advice := explain(res.Code, e, res.RetryAfter, res.Token)
 		p := &page{Title: titles[res.Code], Message: msg, Advice: advice}
 		if e == entryOCI && res.Code != lt.ERATELIMITED {
 			p.Title = "Shop catalogue sign-in failed"
@@ -226,7 +234,7 @@ func (s *Server) failed(w http.ResponseWriter, r *http.Request, err error, e ent
 		code, title = lt.EINTERNAL, "Something went wrong"
 		s.log.ErrorContext(r.Context(), "sign-in failed", "route", r.Pattern, "err", err)
 	}
-	msg, advice := explain(code, e, 0)
+	msg, advice := explain(code, e, 0, nil)
 	tmpl := "message"
 	if e == entryShop && retry != nil {
 		tmpl = "shop"

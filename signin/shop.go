@@ -123,7 +123,7 @@ func (s *Server) shopSignIn(w http.ResponseWriter, r *http.Request) {
 		s.failed(w, r, err, entryShop, p.Form)
 		return
 	}
-	msg, advice := explain(res.Code, entryShop, res.RetryAfter)
+	msg, advice := explain(res.Code, entryShop, res.RetryAfter, res.Token)
 	if res.Code == lt.ERATELIMITED {
 		web.Refused(w, r, &web.RateLimited{Wait: res.RetryAfter}, s.outages)
 	}

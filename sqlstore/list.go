@@ -13,7 +13,8 @@ import (
 )
 
 // tokenSortColumns maps the list's sort keys to columns. Only expires_at,
-// last_accessed_at and sort_name (anonymous tokens) can be empty.
+// last_accessed_at, max_uses (no limit) and sort_name (anonymous tokens)
+// can be empty.
 var tokenSortColumns = map[string]struct {
 	col      string
 	nullable bool
@@ -24,7 +25,8 @@ var tokenSortColumns = map[string]struct {
 	lt.SortLastAccessedAt:     {"t.last_accessed_at", true},
 	lt.SortSuccessfulAttempts: {"t.successful_attempts", false},
 	lt.SortFailedAttempts:     {"t.failed_attempts", false},
-	lt.SortOneTimeUse:         {"t.one_time_use", false},
+	lt.SortMaxUses:            {"t.max_uses", true},
+	lt.SortOneTimeUse:         {"(CASE WHEN t.max_uses = 1 THEN 1 ELSE 0 END)", false},
 	lt.SortCreatedAt:          {"t.created_at", false},
 	lt.SortUpdatedAt:          {"t.updated_at", false},
 }
@@ -251,7 +253,7 @@ func tokenWhere(d dialect, f lt.TokenFilter, now time.Time, walkCol string) (str
 // tokenFilters add the condition of each filter of the list that f sets,
 // in this order.
 var tokenFilters = []func(w *tokenConds, f lt.TokenFilter) error{
-	whereIDs, whereUsers, whereTypes, whereTimes, whereCounts, whereOneTimeUse, whereStatuses, whereShop, whereQ,
+	whereIDs, whereUsers, whereTypes, whereTimes, whereCounts, whereUses, whereNetworks, whereStatuses, whereShop, whereQ,
 }
 
 // tokenConds collects the conditions of tokenWhere and their arguments.
@@ -351,25 +353,58 @@ func whereCounts(w *tokenConds, f lt.TokenFilter) error {
 	return nil
 }
 
-func whereOneTimeUse(w *tokenConds, f lt.TokenFilter) error {
+// whereUses filters on the uses allowed: a NULL max_uses (no limit)
+// fails every comparison, so it matches no condition; oneTimeUse is
+// max_uses = 1.
+func whereUses(w *tokenConds, f lt.TokenFilter) error {
+	if c := f.MaxUses; c != nil {
+		op, ok := compareOps[c.Op]
+		if !ok {
+			return lt.Invalid("maxUses", "%q is not one of eq, ne, lt, le, gt, ge", c.Op)
+		}
+		w.add(w.col("max_uses")+` `+op+` ?`, c.N)
+	}
+	if f.UnlimitedUses != nil {
+		if *f.UnlimitedUses {
+			w.add(w.col("max_uses") + ` IS NULL`)
+		} else {
+			w.add(w.col("max_uses") + ` IS NOT NULL`)
+		}
+	}
 	if f.OneTimeUse != nil {
-		w.add(w.col("one_time_use")+` = ?`, *f.OneTimeUse)
+		if *f.OneTimeUse {
+			w.add(w.col("max_uses") + ` = 1`)
+		} else {
+			w.add(`(` + w.col("max_uses") + ` IS NULL OR ` + w.col("max_uses") + ` <> 1)`)
+		}
+	}
+	return nil
+}
+
+// whereNetworks keeps the tokens bound to client networks, or those that
+// are not (networks is NULL for them).
+func whereNetworks(w *tokenConds, f lt.TokenFilter) error {
+	if f.HasNetworks != nil {
+		if *f.HasNetworks {
+			w.add(w.col("networks") + ` IS NOT NULL`)
+		} else {
+			w.add(w.col("networks") + ` IS NULL`)
+		}
 	}
 	return nil
 }
 
 // whereStatuses decides in the same order as lt.LoginToken.StatusAt: used
-// wins over expired, expired over active. A column alone is a truth value
-// on both databases (an integer on SQLite, a boolean on PostgreSQL), and
-// the text matches the partial indexes of migration 00005, which the
-// planners then use: the used tokens, and the expiry of the others. The
+// (the uses allowed all spent) wins over expired, expired over active. The
+// text matches the partial indexes of migration 00021, which the planners
+// then use: the used tokens, and the expiry of the others. The
 // expiry key is expires_at with never as the latest time, so expired and
 // active are each one range of it.
 func whereStatuses(w *tokenConds, f lt.TokenFilter) error {
 	if len(f.Statuses) == 0 {
 		return nil
 	}
-	used := `(` + w.col("one_time_use") + ` AND ` + w.col("successful_attempts") + ` > 0)`
+	used := `(` + w.col("max_uses") + ` IS NOT NULL AND ` + w.col("successful_attempts") + ` >= ` + w.col("max_uses") + `)`
 	key := w.d.expiresKey("t.expires_at")
 	if w.walkCol != "" && w.walkCol != key {
 		key = w.d.expiresKey("+t.expires_at")
@@ -378,7 +413,7 @@ func whereStatuses(w *tokenConds, f lt.TokenFilter) error {
 		// The walk is down the unused tokens' expiry index itself, which
 		// SQLite uses only where the query says its condition as the
 		// index does.
-		used = `(t.one_time_use AND t.successful_attempts > 0)`
+		used = `(t.max_uses IS NOT NULL AND t.successful_attempts >= t.max_uses)`
 	}
 	var ors []string
 	var args []any

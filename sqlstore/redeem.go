@@ -12,8 +12,9 @@ import (
 
 // Redeem checks a presented value and records the attempt, in one
 // transaction: the token row is locked (PostgreSQL) or the single writer
-// holds the database (SQLite), so a one-time token succeeds exactly once
-// however many clients present it at once. The outcome's order lives in
+// holds the database (SQLite), and the success is counted by an update
+// that requires a use left (countSuccess), so a token of N uses succeeds
+// exactly N times however many clients present it at once. The outcome's order lives in
 // lt.RedeemCheck.Outcome. A result with a Code is a refusal, not an error.
 func (s *Store) Redeem(ctx context.Context, req lt.RedeemRequest) (lt.RedeemResult, error) {
 	id, secret, err := lt.ParseValue(lt.TokenPrefix, req.Value)
@@ -26,7 +27,7 @@ func (s *Store) Redeem(ctx context.Context, req lt.RedeemRequest) (lt.RedeemResu
 	// every bind and parses and plans it again on every redeem, on the
 	// single writer. The plan is the same primary-key probe.
 	selectToken := tokenSelectWithHash + ` WHERE t.id = (SELECT ?)` + s.d.lockRow()
-	if err := s.prepareHot(ctx, selectToken, countAttempt("successful_attempts"), countAttempt("failed_attempts"), auditInsert, outboxInsert); err != nil {
+	if err := s.prepareHot(ctx, selectToken, countSuccess, countAttempt("failed_attempts"), auditInsert, outboxInsert); err != nil {
 		return lt.RedeemResult{}, err
 	}
 	var res lt.RedeemResult
@@ -42,7 +43,7 @@ func (s *Store) Redeem(ctx context.Context, req lt.RedeemRequest) (lt.RedeemResu
 		}
 		now := s.now()
 		check := lt.RedeemCheck{SecretOK: lt.SecretMatches(hash, id, secret), Token: tok, UserActive: userActive,
-			WrongShop: !req.ShopAllows(tok)}
+			WrongShop: !req.ShopAllows(tok), ClientIP: req.ClientIP}
 		if !check.WrongShop && req.AnyShop && tok.ShopID != nil && check.SecretOK {
 			// Where the sign-in goes on to the token's own shop, a disabled
 			// shop signs nobody in: its tokens must not go elsewhere.
@@ -53,12 +54,24 @@ func (s *Store) Redeem(ctx context.Context, req lt.RedeemRequest) (lt.RedeemResu
 			check.WrongShop = disabled
 		}
 		code := check.Outcome(now)
-		counter := "successful_attempts"
-		if code != "" {
-			counter = "failed_attempts"
+		if code == "" {
+			// A success counts only below the uses allowed, in the one
+			// statement that counts it: N uses give N successes, never
+			// N+1, whatever the row read above said.
+			r, err := tx.exec(ctx, countSuccess, now, id)
+			if err != nil {
+				return fmt.Errorf("count attempt: %w", err)
+			}
+			if n, err := r.RowsAffected(); err != nil {
+				return fmt.Errorf("count attempt: %w", err)
+			} else if n == 0 {
+				code = lt.ETOKENUSED
+			}
 		}
-		if _, err := tx.exec(ctx, countAttempt(counter), now, id); err != nil {
-			return fmt.Errorf("count attempt: %w", err)
+		if code != "" {
+			if _, err := tx.exec(ctx, countAttempt("failed_attempts"), now, id); err != nil {
+				return fmt.Errorf("count attempt: %w", err)
+			}
 		}
 		details := map[string]any{}
 		if req.UserAgent != "" {
@@ -79,6 +92,11 @@ func (s *Store) Redeem(ctx context.Context, req lt.RedeemRequest) (lt.RedeemResu
 		if code != "" {
 			event = lt.EventTokenRejected
 			details["reason"] = code
+		}
+		if code == lt.ENETWORKREFUSED {
+			// The audit's clientIp is the address refused; the trail says
+			// what it was checked against.
+			details["networks"] = tok.Networks
 		}
 		if err := s.audit(ctx, tx, lt.Actor{Name: req.Actor, ClientIP: req.ClientIP}, event, id, details); err != nil {
 			return err
@@ -102,6 +120,10 @@ func (s *Store) Redeem(ctx context.Context, req lt.RedeemRequest) (lt.RedeemResu
 	})
 	return res, err
 }
+
+// countSuccess counts a success of a token that has uses left.
+const countSuccess = `UPDATE login_tokens SET successful_attempts = successful_attempts + 1, last_accessed_at = ?
+  WHERE id = ? AND (max_uses IS NULL OR successful_attempts < max_uses)`
 
 // countAttempt is the update that counts an attempt in counter.
 func countAttempt(counter string) string {

@@ -266,6 +266,11 @@ func filterInGo(all []*lt.LoginToken, f lt.TokenFilter, now time.Time) []*lt.Log
 			return fmt.Sprintf("%020d", tok.SuccessfulAttempts), true
 		case lt.SortFailedAttempts:
 			return fmt.Sprintf("%020d", tok.FailedAttempts), true
+		case lt.SortMaxUses:
+			if tok.MaxUses == nil {
+				return "", false
+			}
+			return fmt.Sprintf("%020d", *tok.MaxUses), true
 		case lt.SortOneTimeUse:
 			return fmt.Sprint(tok.OneTimeUse), true // "false" < "true"
 		case lt.SortCreatedAt:

@@ -15,7 +15,7 @@ import (
 
 // tokenSelect reads a token with its user. The user columns come from
 // whichever of contact or customer the token is for.
-const tokenSelect = `SELECT t.id, t.type, t.expires_at, t.one_time_use, t.extra,
+const tokenSelect = `SELECT t.id, t.type, t.expires_at, t.max_uses, t.networks, t.extra,
   t.successful_attempts, t.failed_attempts, t.last_accessed_at, t.created_at, t.updated_at, t.created_by,
   COALESCE(c.id, cu.id), COALESCE(c.first_name, cu.first_name), COALESCE(c.last_name, cu.last_name),
   COALESCE(c.email, cu.email), co.id, co.name,
@@ -38,9 +38,10 @@ func (s *Store) scanToken(r rowScanner, more ...any) (tok *lt.LoginToken, userAc
 		first, last, email, company sql.NullString
 		active                      int
 		act                         sql.NullString
-		shopID                      sql.NullInt64
+		shopID, maxUses             sql.NullInt64
+		networks                    sql.NullString
 	)
-	dest := []any{&tok.ID, &tok.Type, nullTime{&tok.ExpiresAt}, &tok.OneTimeUse, &extra,
+	dest := []any{&tok.ID, &tok.Type, nullTime{&tok.ExpiresAt}, &maxUses, &networks, &extra,
 		&tok.SuccessfulAttempts, &tok.FailedAttempts, nullTime{&tok.LastAccessedAt},
 		dbTime{&tok.CreatedAt}, dbTime{&tok.UpdatedAt}, &tok.CreatedBy,
 		&userID, &first, &last, &email, &companyID, &company, &active, &act, &shopID}
@@ -52,6 +53,15 @@ func (s *Store) scanToken(r rowScanner, more ...any) (tok *lt.LoginToken, userAc
 	}
 	if tok.Extra == nil {
 		tok.Extra = []string{}
+	}
+	if maxUses.Valid {
+		tok.SetMaxUses(&maxUses.Int64)
+	}
+	tok.Networks = []string{}
+	if networks.Valid {
+		if err := json.Unmarshal([]byte(networks.String), &tok.Networks); err != nil {
+			return nil, false, fmt.Errorf("token %s: bad networks in database: %w", tok.ID, err)
+		}
 	}
 	if act.Valid {
 		var imp lt.Impersonator
@@ -97,6 +107,16 @@ func actJSON(act *lt.Impersonator) any {
 		return nil
 	}
 	b, _ := json.Marshal(act)
+	return string(b)
+}
+
+// networksJSON is the networks column's value: NULL for a token usable
+// from any address, so that "bound to networks" is one IS NOT NULL.
+func networksJSON(networks []string) any {
+	if len(networks) == 0 {
+		return nil
+	}
+	b, _ := json.Marshal(networks)
 	return string(b)
 }
 
@@ -185,6 +205,7 @@ func (s *Store) CreateToken(ctx context.Context, actor lt.Actor, n lt.NewToken) 
 	if err := n.Validate(now); err != nil {
 		return nil, err
 	}
+	n.Networks, _ = lt.NormalizeNetworks(n.Networks) // valid: Validate checked them
 	if n.ExpiresAt != nil {
 		e := n.ExpiresAt.UTC().Truncate(time.Microsecond)
 		n.ExpiresAt = &e
@@ -209,15 +230,18 @@ func (s *Store) CreateToken(ctx context.Context, actor lt.Actor, n lt.NewToken) 
 		id := lt.NewID()
 		value, hash, keyID, sealed := s.newSecret(id)
 		search, sortName := userSearch(user)
-		_, err = tx.exec(ctx, `INSERT INTO login_tokens (id, type, contact_id, customer_id, expires_at, one_time_use, extra,
+		_, err = tx.exec(ctx, `INSERT INTO login_tokens (id, type, contact_id, customer_id, expires_at, max_uses, networks, extra,
 			created_at, updated_at, created_by, secret_hash, value_enc, value_key_id, sort_name, user_search, extra_search, act, shop_id)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			id, string(typ), n.ContactID, n.CustomerID, optTime(n.ExpiresAt), n.OneTimeUse, extraJSON(n.Extra),
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			id, string(typ), n.ContactID, n.CustomerID, optTime(n.ExpiresAt), n.Uses(), networksJSON(n.Networks), extraJSON(n.Extra),
 			now, now, actor.Name, hash, sealed, keyID, sortName, search, extraSearch(n.Extra), actJSON(n.Act), n.ShopID)
 		if err != nil {
 			return fmt.Errorf("insert token: %w", err)
 		}
-		details := map[string]any{"type": typ, "oneTimeUse": n.OneTimeUse, "expiresAt": n.ExpiresAt}
+		details := map[string]any{"type": typ, "maxUses": n.Uses(), "expiresAt": n.ExpiresAt}
+		if len(n.Networks) > 0 {
+			details["networks"] = n.Networks
+		}
 		if n.ShopID != nil {
 			details["shopId"] = *n.ShopID
 		}
@@ -251,6 +275,10 @@ func (s *Store) UpdateToken(ctx context.Context, actor lt.Actor, id string, upd 
 	}
 	if err := upd.Validate(); err != nil {
 		return nil, "", err
+	}
+	if upd.Networks != nil {
+		n, _ := lt.NormalizeNetworks(*upd.Networks) // valid: Validate checked them
+		upd.Networks = &n
 	}
 	now := s.now()
 	err = s.write(ctx, func(tx *tx) error {
@@ -323,8 +351,19 @@ func (s *Store) updateSets(ctx context.Context, tx *tx, c *tokenChanges, old *lt
 			c.set("expiresAt", "expires_at", optTime(e))
 		}
 	}
-	if upd.OneTimeUse != nil && *upd.OneTimeUse != old.OneTimeUse {
-		c.set("oneTimeUse", "one_time_use", *upd.OneTimeUse)
+	if upd.OneTimeUse != nil && !upd.MaxUsesSet {
+		switch {
+		case *upd.OneTimeUse:
+			upd.MaxUsesSet, upd.MaxUses = true, new(int64(1))
+		case old.OneTimeUse:
+			upd.MaxUsesSet, upd.MaxUses = true, nil
+		}
+	}
+	if upd.MaxUsesSet && !optIDEqual(upd.MaxUses, old.MaxUses) {
+		c.set("maxUses", "max_uses", upd.MaxUses)
+	}
+	if upd.Networks != nil && !slices.Equal(*upd.Networks, old.Networks) {
+		c.set("networks", "networks", networksJSON(*upd.Networks))
 	}
 	if upd.Extra != nil && !slices.Equal(*upd.Extra, old.Extra) {
 		c.set("extra", "extra", extraJSON(*upd.Extra))

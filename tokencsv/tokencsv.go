@@ -17,7 +17,7 @@ import (
 // Columns are the backoffice's column names, in its order, with the token
 // id first (never the value) and status and times after.
 var Columns = []string{"Id", "Name", "Type", "Email", "Company", "Expires At", "Last Accessed At",
-	"Successful Attempts", "Failed Attempts", "One Time Use", "Extra", "Status", "Created At", "Updated At"}
+	"Successful Attempts", "Failed Attempts", "Uses Allowed", "One Time Use", "Networks", "Extra", "Status", "Created At", "Updated At"}
 
 // Filename is the name the download is saved under.
 const Filename = "login-tokens.csv"
@@ -74,6 +74,10 @@ func Row(tok *lt.LoginToken) []string {
 	if tok.OneTimeUse {
 		oneTime = "Yes"
 	}
+	uses := "" // no limit
+	if tok.MaxUses != nil {
+		uses = strconv.FormatInt(*tok.MaxUses, 10)
+	}
 	row := []string{
 		tok.ID,
 		name,
@@ -84,7 +88,9 @@ func Row(tok *lt.LoginToken) []string {
 		formatTime(tok.LastAccessedAt),
 		strconv.FormatInt(tok.SuccessfulAttempts, 10),
 		strconv.FormatInt(tok.FailedAttempts, 10),
+		uses,
 		oneTime,
+		strings.Join(tok.Networks, "\n"),
 		// One entry per line, as the backoffice edits them; a spreadsheet
 		// shows a quoted line break as a line break in the cell.
 		strings.Join(tok.Extra, "\n"),

@@ -54,6 +54,7 @@ var commandDocs = map[string]commandDoc{
 			"(\"logintokens user find\" finds the ids).",
 		examples: []string{
 			"logintokens token create --contact 12 --expires 7d --one-time",
+			"logintokens token create --contact 12 --max-uses 5 --network 203.0.113.0/24 --network 2001:db8:42::/48",
 			"logintokens token create --customer 5 --expires 2026-12-31T23:00:00Z --json",
 		}},
 	"shop create": {

@@ -83,9 +83,9 @@ func (c *cli) sendToken(ctx context.Context, cfg *config, store *sqlstore.Store,
 
 // tokenFlags are the flags of token create that describe the token.
 type tokenFlags struct {
-	contact, customer, expires, shop *string
-	oneTime                          *bool
-	extra                            listFlag
+	contact, customer, expires, shop, maxUses *string
+	oneTime                                   *bool
+	extra, networks                           listFlag
 }
 
 func addTokenFlags(fs *flag.FlagSet) *tokenFlags {
@@ -93,10 +93,12 @@ func addTokenFlags(fs *flag.FlagSet) *tokenFlags {
 		contact:  fs.String("contact", "", "`ID` of the contact the token signs in"),
 		customer: fs.String("customer", "", "`ID` of the customer the token signs in"),
 		expires:  fs.String("expires", "", "`WHEN` it expires: a duration (24h, 90m, 7d) or an RFC 3339 time; default never"),
-		oneTime:  fs.Bool("one-time", false, "the token works once"),
+		oneTime:  fs.Bool("one-time", false, "the token works once (the same as --max-uses 1)"),
+		maxUses:  fs.String("max-uses", "", "`N` successful sign-ins the token gives, then it is used; default no limit"),
 		shop:     fs.String("shop", "", "`ID` of the shop the token is bound to: it signs in only there"),
 	}
 	fs.Var(&tf.extra, "extra", "`TEXT`: a line of extra information (repeatable)")
+	fs.Var(&tf.networks, "network", "`CIDR` range or address a sign-in must come from, IPv4 or IPv6 (repeatable); default any address")
 	return tf
 }
 
@@ -104,7 +106,7 @@ func addTokenFlags(fs *flag.FlagSet) *tokenFlags {
 // rules first, so that a past --expires fails before anything is opened
 // or created.
 func (tf *tokenFlags) newToken() (lt.NewToken, error) {
-	n := lt.NewToken{OneTimeUse: *tf.oneTime, Extra: tf.extra}
+	n := lt.NewToken{OneTimeUse: *tf.oneTime, Extra: tf.extra, Networks: tf.networks}
 	if *tf.contact != "" && *tf.customer != "" {
 		return n, usagef("give --contact or --customer, not both (neither makes an anonymous token)")
 	}
@@ -118,6 +120,13 @@ func (tf *tokenFlags) newToken() (lt.NewToken, error) {
 		if n.CustomerID, err = parseID("--customer", *tf.customer); err != nil {
 			return n, err
 		}
+	}
+	if *tf.maxUses != "" {
+		u, err := strconv.ParseInt(*tf.maxUses, 10, 64)
+		if err != nil || u < 1 {
+			return n, usagef("--max-uses %q: want a whole number, 1 or more", *tf.maxUses)
+		}
+		n.MaxUses = &u
 	}
 	if *tf.shop != "" {
 		if n.ShopID, err = parseID("--shop", *tf.shop); err != nil {
@@ -175,8 +184,14 @@ func describeToken(t *lt.LoginToken) string {
 	} else {
 		parts = append(parts, "never expires")
 	}
-	if t.OneTimeUse {
+	switch {
+	case t.OneTimeUse:
 		parts = append(parts, "one-time")
+	case t.MaxUses != nil:
+		parts = append(parts, fmt.Sprintf("%d uses", *t.MaxUses))
+	}
+	if len(t.Networks) > 0 {
+		parts = append(parts, "only from "+strings.Join(t.Networks, " "))
 	}
 	return strings.Join(parts, ", ")
 }

@@ -16,7 +16,7 @@ import (
 // redeemOutcomes are the values of logintokens_redeem_total's outcome
 // label: every one is exported from the start, so a rate() over a fresh
 // instance sees 0 rather than no series.
-var redeemOutcomes = []string{"success", lt.ETOKENINVALID, lt.ETOKENUSED, lt.ETOKENEXPIRED, lt.EUSERDISABLED, lt.ERATELIMITED}
+var redeemOutcomes = []string{"success", lt.ETOKENINVALID, lt.ENETWORKREFUSED, lt.ETOKENUSED, lt.ETOKENEXPIRED, lt.EUSERDISABLED, lt.ERATELIMITED}
 
 // Metrics counts redeem outcomes and times requests by route, for
 // Prometheus at GET /metrics.

@@ -25,6 +25,7 @@ var statuses = map[string]int{
 	lt.ERATELIMITED:     http.StatusTooManyRequests,
 	lt.EUNAVAILABLE:     http.StatusServiceUnavailable,
 	lt.ETOKENINVALID:    http.StatusBadRequest,
+	lt.ENETWORKREFUSED:  http.StatusBadRequest,
 	lt.ETOKENUSED:       http.StatusBadRequest,
 	lt.ETOKENEXPIRED:    http.StatusBadRequest,
 	lt.EUSERDISABLED:    http.StatusBadRequest,

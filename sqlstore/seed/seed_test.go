@@ -52,7 +52,7 @@ func rowsHash(t *testing.T, db *sql.DB) string {
 		`SELECT id, name, external_id, created_at, updated_at, deleted_at FROM companies`,
 		`SELECT id, company_id, first_name, last_name, email, external_id, disabled, created_at, updated_at, deleted_at FROM contacts`,
 		`SELECT id, first_name, last_name, email, external_id, disabled, created_at, updated_at, deleted_at FROM customers`,
-		`SELECT type, contact_id, customer_id, expires_at, one_time_use, extra, successful_attempts, failed_attempts,
+		`SELECT type, contact_id, customer_id, expires_at, CASE WHEN max_uses = 1 THEN 1 ELSE 0 END, extra, successful_attempts, failed_attempts,
 			last_accessed_at, created_at, updated_at, created_by, sort_name, user_search, extra_search, act FROM login_tokens`,
 	} {
 		lines := rowLines(t, db, q)

@@ -14,7 +14,7 @@ import (
 
 // tokenColumns are the columns a seeded token fills, in the order of
 // token.row.
-var tokenColumns = []string{"id", "type", "contact_id", "customer_id", "expires_at", "one_time_use", "extra",
+var tokenColumns = []string{"id", "type", "contact_id", "customer_id", "expires_at", "max_uses", "extra",
 	"successful_attempts", "failed_attempts", "last_accessed_at", "created_at", "updated_at", "created_by",
 	"secret_hash", "value_enc", "value_key_id", "sort_name", "user_search", "extra_search"}
 
@@ -37,9 +37,18 @@ type token struct {
 // row appends the token's values, in the order of tokenColumns, as Go
 // values: Store.Args makes them the database's.
 func (t *token) row(args []any) []any {
-	return append(args, t.id, t.typ, t.contactID, t.customerID, optTime(t.expiresAt), t.oneTime, t.extra,
+	return append(args, t.id, t.typ, t.contactID, t.customerID, optTime(t.expiresAt), t.maxUses(), t.extra,
 		t.succ, t.fail, optTime(t.lastAccessed), t.created, t.updated,
 		t.createdBy, t.hash, t.sealed, t.keyID, t.sortName, t.userSearch, t.extraSearch)
+}
+
+// maxUses is the max_uses column of a seeded token: 1 for a one-time
+// token, else no limit.
+func (t *token) maxUses() any {
+	if t.oneTime {
+		return int64(1)
+	}
+	return nil
 }
 
 // optTime is a nullable time argument.

@@ -76,7 +76,7 @@ func redeemableIDs(ctx context.Context, db *sql.DB, pg bool) (map[string]bool, e
 	q := `SELECT t.id FROM login_tokens t
 		LEFT JOIN contacts c ON c.id = t.contact_id
 		LEFT JOIN customers cu ON cu.id = t.customer_id
-		WHERE NOT t.one_time_use AND (t.expires_at IS NULL OR t.expires_at > $1)
+		WHERE t.max_uses IS NULL AND (t.expires_at IS NULL OR t.expires_at > $1)
 		AND NOT COALESCE(c.disabled, cu.disabled, false)
 		AND COALESCE(c.deleted_at, cu.deleted_at) IS NULL`
 	var arg any = validUntil

@@ -36,7 +36,7 @@ import (
 
 // selectToken is sqlstore's tokenSelectWithHash (sqlstore/tokens.go) for
 // one id, as Redeem runs it.
-const selectToken = `SELECT t.id, t.type, t.expires_at, t.one_time_use, t.extra,
+const selectToken = `SELECT t.id, t.type, t.expires_at, t.max_uses, t.networks, t.extra,
   t.successful_attempts, t.failed_attempts, t.last_accessed_at, t.created_at, t.updated_at, t.created_by,
   COALESCE(c.id, cu.id), COALESCE(c.first_name, cu.first_name), COALESCE(c.last_name, cu.last_name),
   COALESCE(c.email, cu.email), co.id, co.name,
@@ -48,7 +48,8 @@ LEFT JOIN companies co ON co.id = c.company_id
 LEFT JOIN customers cu ON cu.id = t.customer_id WHERE t.id = ?`
 
 const (
-	updateToken = `UPDATE login_tokens SET successful_attempts = successful_attempts + 1, last_accessed_at = ? WHERE id = ?`
+	updateToken = `UPDATE login_tokens SET successful_attempts = successful_attempts + 1, last_accessed_at = ?
+  WHERE id = ? AND (max_uses IS NULL OR successful_attempts < max_uses)`
 	insertAudit = `INSERT INTO audit_events (at, type, token_id, actor, client_ip, details) VALUES (?, ?, ?, ?, ?, ?)`
 )
 
@@ -229,7 +230,7 @@ func (r *redeemer) redeem(ctx context.Context, id string) error {
 		return err
 	}
 	defer tx.Rollback()
-	dest := make([]any, 21)
+	dest := make([]any, 22)
 	for i := range dest {
 		dest[i] = new(any)
 	}
