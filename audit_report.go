@@ -1,6 +1,7 @@
 package logintokens
 
 import (
+	"context"
 	"net/url"
 	"strconv"
 	"strings"
@@ -156,4 +157,13 @@ func ParseAuditExport(q url.Values) (AuditExport, error) {
 		}
 	}
 	return x, v.Err()
+}
+
+// AuditReportService reads the audit trail in bulk (a token's attempts
+// per day, the export) and keeps it to its retention.
+type AuditReportService interface {
+	TokenAttemptDays(ctx context.Context, tokenID string, days int) ([]AttemptDay, error)
+	StreamTokenEvents(ctx context.Context, x AuditExport, fn func(*Event) error) error
+	AuditRetention(ctx context.Context) (int, error)
+	SetAuditRetention(ctx context.Context, actor Actor, days int) error
 }
