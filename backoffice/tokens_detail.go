@@ -23,7 +23,7 @@ type tokenDetail struct {
 	ActivityFound int
 	// Attempts charts the sign-ins of the last lt.AttemptDays UTC days.
 	Attempts *attemptsChart
-	Saved         string
+	Saved    string
 	// Issued is a new value (regenerated, or the user changed); Revealed
 	// the value revealed without JavaScript.
 	Issued      *issued
