@@ -29,6 +29,7 @@ type Store interface {
 	lt.DirectoryService
 	lt.APIKeyService
 	lt.AuditService
+	lt.AuditReportService
 	lt.ShopService
 	lt.WebhookService
 }

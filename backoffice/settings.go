@@ -31,6 +31,9 @@ func (s *Server) settingsRoutes() []route {
 		{pattern: "POST /admin/settings/staff/{id}/password", need: cfgOwner, handler: h(s.resetStaffPassword)},
 		{pattern: "GET /admin/settings/mail", need: cfgEditor, handler: h(s.showMailSettings)},
 		{pattern: "POST /admin/settings/mail", need: cfgEditor, handler: h(s.saveMailSettings), maxBody: 256 << 10},
+		{pattern: "GET /admin/settings/audit", need: cfgViewer, handler: h(s.showAuditSettings)},
+		{pattern: "POST /admin/settings/audit", need: cfgOwner, handler: h(s.saveAuditRetention)},
+		{pattern: "GET /admin/settings/audit/export", need: cfgViewer, handler: h(s.exportAudit)},
 	}
 }
 

@@ -21,7 +21,9 @@ type tokenDetail struct {
 	Activity []activityRow
 	// ActivityFound counts every event of the token.
 	ActivityFound int
-	Saved         string
+	// Attempts charts the sign-ins of the last lt.AttemptDays UTC days.
+	Attempts *attemptsChart
+	Saved    string
 	// Issued is a new value (regenerated, or the user changed); Revealed
 	// the value revealed without JavaScript.
 	Issued      *issued
@@ -88,6 +90,11 @@ func (s *Server) detail(r *http.Request, tok *lt.LoginToken) (*tokenDetail, erro
 	}
 	d.ActivityFound = found
 	d.Activity = s.activity(r, events)
+	days, err := s.Store.TokenAttemptDays(r.Context(), tok.ID, lt.AttemptDays)
+	if err != nil {
+		return nil, err
+	}
+	d.Attempts = newAttemptsChart(days)
 	return d, nil
 }
 

@@ -245,6 +245,15 @@ var oaSchemaTable = []oaType{
 		"details":  oaTyped("object", "what changed, or why an attempt failed (reason: a redeem code)"),
 	}},
 	{name: "EventList", of: page[*lt.Event]{}, desc: "A page of a token's audit trail, newest first.", notes: oaPageNotes},
+	{name: "AttemptDay", of: lt.AttemptDay{}, desc: "A token's sign-in attempts of one UTC day.", notes: oaNotes{
+		"day":        oaDesc("the UTC day, YYYY-MM-DD"),
+		"successful": oaDesc("successful sign-ins (token.redeemed events)"),
+		"failed":     oaDesc("failed sign-ins (token.rejected events)"),
+	}},
+	{name: "AttemptDays", of: attemptDays{}, desc: "A token's sign-in attempts per UTC day, the last 90 days (today the last), oldest first, from its audit trail."},
+	{name: "AuditRetention", of: auditRetention{}, input: true, desc: "How long the audit trail keeps its events.", notes: oaNotes{
+		"auditRetentionDays": oaDesc("days, 1 to 36500; 0 (the default) keeps the events forever"),
+	}},
 
 	{name: "Company", of: lt.Company{}, desc: "A B2B customer organisation.", notes: oaNotes{
 		"id":         oaPositiveID(""),

@@ -74,6 +74,13 @@ var listPagingParams = []param{
 	pagingParams[1],
 }
 
+// auditExportParams are the audit export's range and format.
+var auditExportParams = []param{
+	{"from", "string", "required: the first time, RFC 3339 or a YYYY-MM-DD UTC day"},
+	{"to", "string", "required: the last time, inclusive, RFC 3339 or a YYYY-MM-DD UTC day (the whole day); at most 366 days after from"},
+	{"format", "string", "csv (the default) or jsonl"},
+}
+
 var directoryListParams = append([]param{{"q", "string", "case-insensitive text in name, email or external id: anywhere in them when it holds three letters or digits in a row, else at their start"}}, listPagingParams...)
 
 // tokenFilterParams are the token list's filters without its paging,
@@ -143,6 +150,14 @@ func (s *Server) routeTable() []route {
 			body: "SendMail", ok: 202, resp: "MailQueued", errors: nfOrImmutable}},
 		{"GET", "/api/v1/login-tokens/{id}/events", cfgViewer, s.tokenEvents, doc{id: "tokenEvents", summary: "A login token's audit trail, newest first", tag: tokens,
 			query: pagingParams, ok: 200, resp: "EventList", errors: nf}},
+		{"GET", "/api/v1/login-tokens/{id}/attempts", cfgViewer, s.tokenAttempts, doc{id: "tokenAttempts", summary: "A login token's successful and failed sign-ins per UTC day, the last 90 days, oldest first", tag: tokens,
+			ok: 200, resp: "AttemptDays"}},
+		{"GET", "/api/v1/login-tokens/events/export", cfgViewer, s.exportTokenEvents, doc{id: "exportTokenEvents", summary: "Export the login tokens' audit events of a time range, oldest first, as CSV or JSON lines (streamed)", tag: tokens,
+			query: auditExportParams, ok: 200, respType: "text/csv", errors: []int{429}}},
+		{"GET", "/api/v1/settings/audit-retention", cfgViewer, s.getAuditRetention, doc{id: "getAuditRetention", summary: "How many days the audit trail keeps its events (0: forever)", tag: tokens,
+			ok: 200, resp: "AuditRetention"}},
+		{"PUT", "/api/v1/settings/audit-retention", cfgOwner, s.setAuditRetention, doc{id: "setAuditRetention", summary: "Keep the audit trail's events N days (0: forever); older ones are pruned in the background", tag: tokens,
+			body: "AuditRetention", ok: 200, resp: "AuditRetention"}},
 
 		// Directory.
 		{"GET", "/api/v1/companies", usersViewer, s.listCompanies, doc{id: "listCompanies", summary: "List companies", tag: dir, query: directoryListParams, ok: 200, resp: "CompanyList", errors: []int{429}}},

@@ -26,6 +26,7 @@ type Store interface {
 	lt.DirectoryService
 	lt.APIKeyService
 	lt.AuditService
+	lt.AuditReportService
 	lt.ShopService
 	lt.WebhookService
 	// Ping reports whether the database answers (readiness).

@@ -61,6 +61,8 @@ type dialect interface {
 	// matchText is the condition that the list's q matches a token, and
 	// its arguments; col names a column as the query must.
 	matchText(col func(string) string, q string) (string, []any)
+	// utcDay is the UTC day of the time column col, as YYYY-MM-DD text.
+	utcDay(col string) string
 }
 
 // sqliteTimeFormat is fixed-width so that text order is time order.

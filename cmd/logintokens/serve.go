@@ -143,6 +143,7 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 	// The outbox's worker stops with the servers and ends its attempts
 	// under way before the store closes.
 	defer startOutbox(ctx, store, newMail(cfg, store, publicURL, log), log)()
+	defer startAuditPruner(ctx, store, log)()
 	announce(c, log, cfg, lns, publicURL, *demo)
 	return srvs.serveUntilDone(ctx, stop, log)
 }
