@@ -36,6 +36,34 @@ var compareOps = map[lt.CompareOp]string{
 	lt.OpEq: "=", lt.OpNe: "<>", lt.OpLt: "<", lt.OpLe: "<=", lt.OpGt: ">", lt.OpGe: ">=",
 }
 
+// listPlansKey carries the plans recorder of ExplainTokens.
+type listPlansKey struct{}
+
+// ExplainTokens runs FindTokens(f) and returns the plan of each query it
+// ran, in order, each headed by "-- " and its SQL's first words; on
+// PostgreSQL with EXPLAIN ANALYZE (rows read per step). For benchmarks.
+func (s *Store) ExplainTokens(ctx context.Context, f lt.TokenFilter) ([]string, error) {
+	p := &plans{analyze: true}
+	_, _, err := s.FindTokens(context.WithValue(ctx, listPlansKey{}, p), f)
+	return p.lines, err
+}
+
+// explainList records the plan of a list query when ExplainTokens asked.
+func (s *Store) explainList(ctx context.Context, tx *tx, query string, args []any) {
+	p, _ := ctx.Value(listPlansKey{}).(*plans)
+	if p == nil {
+		return
+	}
+	head := query
+	if len(head) > 60 {
+		head = head[:60]
+	}
+	p.lines = append(p.lines, "-- "+strings.Join(strings.Fields(head), " "))
+	if err := p.add(ctx, tx, s.d, query, args); err != nil {
+		p.lines = append(p.lines, "explain: "+err.Error())
+	}
+}
+
 // FindTokens lists tokens matching f with the total number found (itemsFound).
 func (s *Store) FindTokens(ctx context.Context, f lt.TokenFilter) ([]*lt.LoginToken, int, error) {
 	now := s.now()
@@ -64,6 +92,7 @@ func (s *Store) FindTokens(ctx context.Context, f lt.TokenFilter) ([]*lt.LoginTo
 			}
 		}
 		// The count needs no join: every filter is on login_tokens itself.
+		s.explainList(ctx, tx, `SELECT COUNT(*) FROM login_tokens t`+where, args)
 		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM login_tokens t`+where, args...).Scan(&total); err != nil {
 			return fmt.Errorf("count tokens: %w", err)
 		}
@@ -104,6 +133,7 @@ func (s *Store) FindTokens(ctx context.Context, f lt.TokenFilter) ([]*lt.LoginTo
 // index entries, not joined rows.
 func (s *Store) tokenPage(ctx context.Context, tx *tx, where, order string, args []any, now time.Time) ([]*lt.LoginToken, error) {
 	ids := `SELECT t.id FROM login_tokens t` + where + order + ` LIMIT ? OFFSET ?`
+	s.explainList(ctx, tx, ids, args)
 	return s.tokenList(ctx, tx, tokenPageSelect(ids)+order, args, now)
 }
 
@@ -134,7 +164,9 @@ func (s *Store) sqliteSearchInOnePass(ctx context.Context, tx *tx, f lt.TokenFil
 			return nil, 0, false, err
 		}
 	}
-	rows, err := tx.query(ctx, `SELECT t.id, COUNT(*) OVER () FROM login_tokens t`+where+order+` LIMIT ? OFFSET ?`, args...)
+	onePass := `SELECT t.id, COUNT(*) OVER () FROM login_tokens t` + where + order + ` LIMIT ? OFFSET ?`
+	s.explainList(ctx, tx, onePass, args)
+	rows, err := tx.query(ctx, onePass, args...)
 	if err != nil {
 		return nil, 0, false, fmt.Errorf("list tokens: %w", err)
 	}

@@ -1,6 +1,7 @@
 package sqlstore_test
 
 import (
+	"context"
 	"net/url"
 	"slices"
 	"strconv"
@@ -545,5 +546,28 @@ func TestFindTokensFollowsUserChanges(t *testing.T) {
 			{"type=anonymous", []string{"anon3", "anon2", "anon1", "janeA"}},
 			{"contactIds=" + strconv.FormatInt(fx.jane.ID, 10), []string{"janeExp", "janeB"}},
 		})
+	})
+}
+
+func TestExplainTokensGivesThePlanOfEachQueryTheListRuns(t *testing.T) {
+	sqlstoretest.Each(t, func(t *testing.T, s *sqlstore.Store) {
+		newListFixture(t, s)
+		f, err := lt.ParseTokenFilter(url.Values{"type": {"contact"}, "status": {"expired"}, "sort": {"name"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines, err := s.ExplainTokens(context.Background(), f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := strings.Join(lines, "\n")
+		for _, want := range []string{"-- SELECT COUNT(*) FROM login_tokens t WHERE", "-- SELECT t.id FROM login_tokens t WHERE"} {
+			if !strings.Contains(text, want) {
+				t.Errorf("plans lack %q:\n%s", want, text)
+			}
+		}
+		if len(lines) < 4 {
+			t.Errorf("want each query headed and explained, got:\n%s", text)
+		}
 	})
 }

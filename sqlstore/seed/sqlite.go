@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"runtime"
 	"strings"
 	"time"
 )
@@ -21,6 +22,12 @@ func (sd *seeder) loadSQLite(ctx context.Context) error {
 		return err
 	}
 	defer conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA cache_size = -2000`)
+	// The index builds sort a million keys each; helper threads sort
+	// parts of them at once on the other cores.
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`PRAGMA threads = %d`, runtime.NumCPU())); err != nil {
+		return err
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA threads = 0`)
 
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
