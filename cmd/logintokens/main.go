@@ -98,7 +98,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	switch args[0] {
 	case "help", "-h", "-help", "--help":
-		if args[0] != "help" || len(args) == 1 {
+		if args[0] != "help" || len(args) == 1 || isHelpFlag(args[1]) {
 			fmt.Fprint(stdout, usage())
 			return 0
 		}
