@@ -173,15 +173,18 @@ func AllGrants() Grants {
 
 // Staff is a backoffice user.
 type Staff struct {
-	ID                 int64      `json:"id"`
-	Email              string     `json:"email"`
-	Name               string     `json:"name"`
-	Grants             Grants     `json:"-"`
-	MustChangePassword bool       `json:"mustChangePassword"`
-	Disabled           bool       `json:"disabled"`
-	CreatedAt          time.Time  `json:"createdAt"`
-	UpdatedAt          time.Time  `json:"updatedAt"`
-	LastSignInAt       *time.Time `json:"lastSignInAt"`
+	ID                 int64  `json:"id"`
+	Email              string `json:"email"`
+	Name               string `json:"name"`
+	Grants             Grants `json:"-"`
+	MustChangePassword bool   `json:"mustChangePassword"`
+	Disabled           bool   `json:"disabled"`
+	// TwoFactor says whether the staff member signs in with an
+	// authenticator's code after the password.
+	TwoFactor    bool       `json:"twoFactor"`
+	CreatedAt    time.Time  `json:"createdAt"`
+	UpdatedAt    time.Time  `json:"updatedAt"`
+	LastSignInAt *time.Time `json:"lastSignInAt"`
 }
 
 // Actor names staff in the audit trail and in createdBy.

@@ -53,13 +53,18 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 	}
 	addr := web.ClientAddress(r, s.TrustedProxies)
 	var st *lt.Staff
-	right, refused, err := s.throttle.check(r.Context(), email, addr, s.trustedDevice(r, email), func() (bool, error) {
+	v, refused, err := s.throttle.checkStep(r.Context(), email, addr, s.trustedDevice(r, email), func() (verdict, error) {
 		var err error
 		st, err = s.Store.AuthenticateStaff(r.Context(), email, password)
-		if lt.ErrorCode(err) == lt.EUNAUTHENTICATED {
-			return false, nil
+		switch {
+		case lt.ErrorCode(err) == lt.EUNAUTHENTICATED:
+			return wrong, nil
+		case err != nil:
+			return wrong, err
+		case st.TwoFactor:
+			return rightKeep, nil
 		}
-		return err == nil, err
+		return rightForget, nil
 	})
 	switch {
 	case err != nil:
@@ -69,9 +74,12 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Retry-After", itoa(refused.retryAfter()))
 		s.renderLogin(w, r, refused.status, email, refused.message("failed sign-ins"))
 		return
-	case !right:
+	case v == wrong:
 		s.Store.AuditEvent(r.Context(), lt.Actor{Name: "anonymous", ClientIP: addr}, lt.EventStaffSignInFailed, map[string]any{"email": lt.RecordedText(email, 200)})
 		s.renderLogin(w, r, http.StatusUnauthorized, email, "Wrong email or password.")
+		return
+	case st.TwoFactor:
+		s.startSecondStep(w, r, st, addr)
 		return
 	}
 	value, err := s.Store.CreateSession(r.Context(), st.ID, addr, r.UserAgent())

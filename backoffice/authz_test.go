@@ -21,15 +21,20 @@ import (
 // handler) or one grant. A route the server has and this table lacks
 // fails TestEveryBackofficeRouteRefusesRolesWithoutItsGrant.
 var backofficeRequirements = map[string]string{
-	"GET /admin/static/{file}": "public",
-	"GET /admin/login":         "public",
-	"POST /admin/login":        "public",
-	"GET /admin":               "public",
-	"POST /admin/logout":       "staff",
-	"GET /admin/password":      "staff",
-	"POST /admin/password":     "staff",
-	"GET /admin/{$}":           "home",
-	"GET /admin/users/search":  "picker",
+	"GET /admin/static/{file}":              "public",
+	"GET /admin/login":                      "public",
+	"POST /admin/login":                     "public",
+	"GET /admin/login/code":                 "public",
+	"POST /admin/login/code":                "public",
+	"GET /admin/two-factor":                 "staff",
+	"POST /admin/two-factor":                "staff",
+	"POST /admin/two-factor/recovery-codes": "staff",
+	"GET /admin":                            "public",
+	"POST /admin/logout":                    "staff",
+	"GET /admin/password":                   "staff",
+	"POST /admin/password":                  "staff",
+	"GET /admin/{$}":                        "home",
+	"GET /admin/users/search":               "picker",
 
 	"GET /admin/login-tokens":                  "configuration:viewer",
 	"GET /admin/login-tokens.csv":              "configuration:viewer",
@@ -77,19 +82,21 @@ var backofficeRequirements = map[string]string{
 	"POST /admin/companies/{id}":         "users:editor",
 	"POST /admin/companies/{id}/delete":  "users:editor",
 
-	"GET /admin/settings":                       "configuration:owner",
-	"GET /admin/settings/api-keys":              "configuration:owner",
-	"GET /admin/settings/api-keys/new":          "configuration:owner",
-	"POST /admin/settings/api-keys":             "configuration:owner",
-	"POST /admin/settings/api-keys/{id}/revoke": "configuration:owner",
-	"GET /admin/settings/staff":                 "configuration:owner",
-	"GET /admin/settings/staff/new":             "configuration:owner",
-	"POST /admin/settings/staff":                "configuration:owner",
-	"GET /admin/settings/staff/{id}":            "configuration:owner",
-	"POST /admin/settings/staff/{id}":           "configuration:owner",
-	"POST /admin/settings/staff/{id}/disable":   "configuration:owner",
-	"POST /admin/settings/staff/{id}/enable":    "configuration:owner",
-	"POST /admin/settings/staff/{id}/password":  "configuration:owner",
+	"GET /admin/settings":                              "configuration:owner",
+	"GET /admin/settings/api-keys":                     "configuration:owner",
+	"GET /admin/settings/api-keys/new":                 "configuration:owner",
+	"POST /admin/settings/api-keys":                    "configuration:owner",
+	"POST /admin/settings/api-keys/{id}/revoke":        "configuration:owner",
+	"GET /admin/settings/staff":                        "configuration:owner",
+	"GET /admin/settings/staff/new":                    "configuration:owner",
+	"POST /admin/settings/staff":                       "configuration:owner",
+	"GET /admin/settings/staff/{id}":                   "configuration:owner",
+	"POST /admin/settings/staff/{id}":                  "configuration:owner",
+	"POST /admin/settings/staff/{id}/disable":          "configuration:owner",
+	"POST /admin/settings/staff/{id}/enable":           "configuration:owner",
+	"POST /admin/settings/staff/{id}/password":         "configuration:owner",
+	"POST /admin/settings/staff/two-factor":            "configuration:owner",
+	"POST /admin/settings/staff/{id}/two-factor/reset": "configuration:owner",
 
 	"GET /admin/settings/shops":                                            "configuration:viewer",
 	"GET /admin/settings/shops/new":                                        "configuration:owner",
@@ -269,7 +276,7 @@ func TestEveryBackofficeRouteRefusesRolesWithoutItsGrant(t *testing.T) {
 		if !rt.Public && rt.Grant != "" && rt.Grant != req {
 			t.Errorf("%s declares %s, the table says %s", rt.Pattern, rt.Grant, req)
 		}
-		if rt.Pattern == "POST /admin/login" {
+		if rt.Pattern == "POST /admin/login" || rt.Pattern == "POST /admin/login/code" {
 			continue // needs its own form token; see TestStateChangingBackofficeRoutesRefuseCrossSiteRequests
 		}
 		method, path := concrete(rt.Pattern)
@@ -319,7 +326,7 @@ func TestEveryBackofficeRouteRefusesRolesWithoutItsGrant(t *testing.T) {
 func TestStateChangingBackofficeRoutesNeedTheCSRFToken(t *testing.T) {
 	o := newAuthzOffice(t)
 	for _, rt := range o.srv.Routes() {
-		if !stateChanging(rt.Pattern) || rt.Pattern == "POST /admin/login" {
+		if !stateChanging(rt.Pattern) || rt.Pattern == "POST /admin/login" || rt.Pattern == "POST /admin/login/code" {
 			continue
 		}
 		method, path := concrete(rt.Pattern)
@@ -348,7 +355,7 @@ var crossSite = [][]string{
 func TestStateChangingBackofficeRoutesRefuseCrossSiteRequests(t *testing.T) {
 	o := newAuthzOffice(t)
 	for _, rt := range o.srv.Routes() {
-		if !stateChanging(rt.Pattern) || rt.Pattern == "POST /admin/login" {
+		if !stateChanging(rt.Pattern) || rt.Pattern == "POST /admin/login" || rt.Pattern == "POST /admin/login/code" {
 			continue
 		}
 		method, path := concrete(rt.Pattern)

@@ -26,6 +26,7 @@ func (s *Server) routes() []route {
 		{pattern: "GET /admin/{$}", need: anyStaff, handler: http.HandlerFunc(s.home)},
 		{pattern: "GET /admin", public: true, handler: http.RedirectHandler("/admin/", http.StatusMovedPermanently)},
 	}
+	rts = append(rts, s.twoFactorRoutes()...)
 	rts = append(rts, s.tokenRoutes()...)
 	rts = append(rts, s.directoryRoutes()...)
 	rts = append(rts, s.settingsRoutes()...)

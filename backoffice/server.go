@@ -25,6 +25,7 @@ import (
 // implements them all.
 type Store interface {
 	lt.StaffService
+	lt.TwoFactorService
 	lt.TokenService
 	lt.DirectoryService
 	lt.APIKeyService

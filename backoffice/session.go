@@ -101,6 +101,23 @@ func (s *Server) requireSession(rt route) http.Handler {
 			http.Redirect(w, r, "/admin/password", http.StatusSeeOther)
 			return
 		}
+		// While a second factor is required, who has none sets one up
+		// before anything else.
+		if !sess.Staff.TwoFactor && !twoFactorOpen(r.URL.Path) {
+			required, err := s.Store.TwoFactorRequired(r.Context())
+			if err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			if required {
+				if r.Method == http.MethodGet && !wantsJSON(r) {
+					http.Redirect(w, r, "/admin/two-factor", http.StatusSeeOther)
+					return
+				}
+				s.fail(w, r, lt.Errorf(lt.EFORBIDDEN, "two-factor sign-in is required: set it up under Two-factor first"))
+				return
+			}
+		}
 		if need.Level != lt.LevelNone && !c.can(need.Area, need.Level) {
 			s.fail(w, r, lt.Errorf(lt.EFORBIDDEN, "this page needs the %s grant (%s holds %s), which your account does not have; ask an owner", need, need.Area, need.Area.Holds()))
 			return

@@ -25,7 +25,15 @@ func (s *Server) listStaff(w http.ResponseWriter, r *http.Request) {
 		rows[i] = staffRow{Staff: st, Self: st.ID == me}
 	}
 	p := s.page(r, "Staff", "staff")
+	required, err := s.Store.TwoFactorRequired(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	p.Message, p.Data = staffNotice(r), rows
+	if required {
+		p.Form = map[string]string{"required": "yes"}
+	}
 	s.render(w, r, http.StatusOK, "staff", p)
 }
 
@@ -37,6 +45,8 @@ func staffNotice(r *http.Request) string {
 		return "Disabled: they are signed out and cannot sign in until they are enabled again."
 	case "enabled":
 		return "Enabled: they can sign in again."
+	case "two-factor-reset":
+		return "Second factor reset: they are signed out and set up two-factor sign-in again."
 	}
 	return doneNotice(r)
 }

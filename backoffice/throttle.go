@@ -112,25 +112,50 @@ var busy = &refusal{http.StatusServiceUnavailable, time.Second}
 // attempts left, the attempt is counted on it alone, and may take a
 // reserved slot.
 func (g *throttle) check(ctx context.Context, email, addr, device string, fn func() (bool, error)) (right bool, refused *refusal, err error) {
+	v, refused, err := g.checkStep(ctx, email, addr, device, func() (verdict, error) {
+		right, err := fn()
+		if right {
+			return rightForget, err
+		}
+		return wrong, err
+	})
+	return v != wrong, refused, err
+}
+
+// verdict is what a check found: wrong (it stays counted), right and the
+// sign-in is done (the account's failures are forgotten), or right but a
+// second factor is still due (the attempt is given back, the failures
+// stay: only the second factor's success forgets them, so a known
+// password does not wipe the count of wrong codes).
+type verdict int
+
+const (
+	wrong verdict = iota
+	rightForget
+	rightKeep
+)
+
+// checkStep is check for a step whose success may not end the sign-in.
+func (g *throttle) checkStep(ctx context.Context, email, addr, device string, fn func() (verdict, error)) (v verdict, refused *refusal, err error) {
 	// A release or reset that fails only leaves an attempt counted.
 	giveBack := context.WithoutCancel(ctx)
 	if device != "" {
 		wait, err := g.devices.Reserve(ctx, device)
 		if err != nil {
-			return false, nil, err
+			return wrong, nil, err
 		}
 		if wait <= 0 {
-			right, ran, err := g.run(true, fn)
+			v, ran, err := g.run(true, fn)
 			switch {
-			case !ran || err != nil:
+			case !ran || err != nil || v == rightKeep:
 				_ = g.devices.Release(giveBack, device)
-			case right:
+			case v == rightForget:
 				_ = g.devices.Reset(giveBack, device)
 			}
 			if !ran {
-				return false, busy, nil
+				return wrong, busy, nil
 			}
-			return right, nil, err
+			return v, nil, err
 		}
 		// Its wrong passwords are used up: the cookie is not trusted.
 	}
@@ -138,46 +163,46 @@ func (g *throttle) check(ctx context.Context, email, addr, device string, fn fun
 	account := strings.ToLower(strings.TrimSpace(email)) + "\x00" + network
 	wait, err := g.networks.Reserve(ctx, network)
 	if err != nil || wait > 0 {
-		return false, tooMany(wait), err
+		return wrong, tooMany(wait), err
 	}
 	if wait, err = g.accounts.Reserve(ctx, account); err != nil || wait > 0 {
 		_ = g.networks.Release(giveBack, network)
-		return false, tooMany(wait), err
+		return wrong, tooMany(wait), err
 	}
-	right, ran, err := g.run(false, fn)
+	v, ran, err := g.run(false, fn)
 	switch {
-	case !ran || err != nil:
+	case !ran || err != nil || v == rightKeep:
 		_ = g.accounts.Release(giveBack, account)
 		_ = g.networks.Release(giveBack, network)
-	case right:
+	case v == rightForget:
 		_ = g.accounts.Reset(giveBack, account)
 		_ = g.networks.Release(giveBack, network)
 	}
 	if !ran {
-		return false, busy, nil
+		return wrong, busy, nil
 	}
-	return right, nil, err
+	return v, nil, err
 }
 
 // run runs fn in a free slot, or in a reserved one when trusted and the
 // others are busy; ran is false when there was none.
-func (g *throttle) run(trusted bool, fn func() (bool, error)) (right, ran bool, err error) {
+func (g *throttle) run(trusted bool, fn func() (verdict, error)) (v verdict, ran bool, err error) {
 	var slot chan struct{}
 	select {
 	case g.slots <- struct{}{}:
 		slot = g.slots
 	default:
 		if !trusted {
-			return false, false, nil
+			return wrong, false, nil
 		}
 		select {
 		case g.reserved <- struct{}{}:
 			slot = g.reserved
 		default:
-			return false, false, nil
+			return wrong, false, nil
 		}
 	}
 	defer func() { <-slot }()
-	right, err = fn()
-	return right, true, err
+	v, err = fn()
+	return v, true, err
 }

@@ -53,8 +53,8 @@ func (s *Store) FindSession(ctx context.Context, value string) (*lt.Session, err
 	var err error
 	err = s.read(ctx, func(tx *tx) error {
 		var staffID int64
-		if err := tx.queryRow(ctx, `SELECT staff_id, created_at, expires_at, last_seen_at FROM staff_sessions WHERE id_hash = ?`,
-			lt.SHA256(value)).Scan(&staffID, dbTime{&sess.CreatedAt}, dbTime{&sess.ExpiresAt}, dbTime{&sess.LastSeenAt}); err != nil {
+		if err := tx.queryRow(ctx, `SELECT staff_id, created_at, expires_at, last_seen_at FROM staff_sessions WHERE id_hash = ? AND pending = ?`,
+			lt.SHA256(value), false).Scan(&staffID, dbTime{&sess.CreatedAt}, dbTime{&sess.ExpiresAt}, dbTime{&sess.LastSeenAt}); err != nil {
 			return err
 		}
 		sess.Staff, err = scanStaff(tx.queryRow(ctx, staffSelect+` WHERE id = ?`, staffID))

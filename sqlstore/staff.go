@@ -21,12 +21,12 @@ func parseGrantsColumn(s string) (lt.Grants, error) {
 	return lt.ParseGrants(strings.Split(s, ","))
 }
 
-const staffSelect = `SELECT id, email, name, grants, must_change_password, disabled, created_at, updated_at, last_sign_in_at FROM staff`
+const staffSelect = `SELECT id, email, name, grants, must_change_password, disabled, totp_enabled_at IS NOT NULL, created_at, updated_at, last_sign_in_at FROM staff`
 
 func scanStaff(r rowScanner, more ...any) (*lt.Staff, error) {
 	st := &lt.Staff{}
 	var grants string
-	dest := []any{&st.ID, &st.Email, &st.Name, &grants, &st.MustChangePassword, &st.Disabled,
+	dest := []any{&st.ID, &st.Email, &st.Name, &grants, &st.MustChangePassword, &st.Disabled, &st.TwoFactor,
 		dbTime{&st.CreatedAt}, dbTime{&st.UpdatedAt}, nullTime{&st.LastSignInAt}}
 	if err := r.Scan(append(dest, more...)...); err != nil {
 		return nil, err
