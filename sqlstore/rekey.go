@@ -15,19 +15,19 @@ import (
 type SealedCount struct {
 	// Old are sealed with a previous key of the keyring: the next Reseal
 	// seals them with the current one.
-	OldTokenValues, OldSigningKeys, OldWebhookSecrets int
+	OldTokenValues, OldSigningKeys, OldWebhookSecrets, OldTOTPSecrets int
 	// OldKeyCheck is true when the server key check is sealed with a
 	// previous key; OldDerivationRoot, when the root of the derived keys
 	// is.
 	OldKeyCheck, OldDerivationRoot bool
 	// Foreign are sealed with a key outside the keyring: no key given
 	// opens them (see AdoptKeyring).
-	ForeignTokenValues, ForeignSigningKeys, ForeignWebhookSecrets int
+	ForeignTokenValues, ForeignSigningKeys, ForeignWebhookSecrets, ForeignTOTPSecrets int
 }
 
 // Old is how many values the rotation still has to seal anew.
 func (c SealedCount) Old() int {
-	n := c.OldTokenValues + c.OldSigningKeys + c.OldWebhookSecrets
+	n := c.OldTokenValues + c.OldSigningKeys + c.OldWebhookSecrets + c.OldTOTPSecrets
 	if c.OldKeyCheck {
 		n++
 	}
@@ -58,6 +58,9 @@ func (s *Store) CountSealed(ctx context.Context) (SealedCount, error) {
 			if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM webhooks WHERE secret_key_id IN (`+old+`)`, args...).Scan(&c.OldWebhookSecrets); err != nil {
 				return err
 			}
+			if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM staff WHERE totp_key_id IN (`+old+`)`, args...).Scan(&c.OldTOTPSecrets); err != nil {
+				return err
+			}
 		}
 		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM login_tokens WHERE value_key_id NOT IN (`+all+`)`, allArgs...).Scan(&c.ForeignTokenValues); err != nil {
 			return err
@@ -66,6 +69,9 @@ func (s *Store) CountSealed(ctx context.Context) (SealedCount, error) {
 			return err
 		}
 		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM webhooks WHERE secret_key_id NOT IN (`+all+`)`, allArgs...).Scan(&c.ForeignWebhookSecrets); err != nil {
+			return err
+		}
+		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM staff WHERE totp_key_id NOT IN (`+all+`)`, allArgs...).Scan(&c.ForeignTOTPSecrets); err != nil {
 			return err
 		}
 		stored, ok, err := getSetting(ctx, tx, keyCheckSetting)
@@ -93,8 +99,8 @@ func (s *Store) CountSealed(ctx context.Context) (SealedCount, error) {
 // its new value. Every batch stands on its own, so a rotation that stops
 // halfway (a crash, a cancelled command) is resumed by calling Reseal
 // again; instances go on serving meanwhile, since they open values
-// sealed with either key. The signing keys, the webhooks' secrets and
-// the server key check go with the first batch.
+// sealed with either key. The signing keys, the webhooks' and the
+// authenticators' secrets and the server key check go with the first batch.
 func (s *Store) Reseal(ctx context.Context, after string, batch int) (last string, n int, err error) {
 	if s.keys == nil {
 		return "", 0, errNoKey
@@ -156,6 +162,27 @@ func (s *Store) Reseal(ctx context.Context, after string, batch int) (last strin
 			}
 			keyID, sealed := s.keys.Seal(plain, webhookAAD(id))
 			if _, err := tx.exec(ctx, `UPDATE webhooks SET secret_enc = ?, secret_key_id = ? WHERE id = ? AND secret_key_id = ? AND secret_enc = ?`,
+				sealed, keyID, id, r.keyID, r.sealed); err != nil {
+				return err
+			}
+		}
+		// The staff's authenticator secrets, which are read back to check
+		// every second-factor code.
+		authenticators, err := read(`SELECT id, totp_secret_enc, totp_key_id FROM staff WHERE totp_key_id IN (`+old+`)`, oldArgs...)
+		if err != nil {
+			return err
+		}
+		for _, r := range authenticators {
+			id, err := strconv.ParseInt(r.id, 10, 64)
+			if err != nil {
+				return fmt.Errorf("staff id %q: %w", r.id, err)
+			}
+			plain, err := s.keys.Open(r.keyID, r.sealed, totpAAD(id))
+			if err != nil {
+				return fmt.Errorf("the authenticator secret of staff member %d does not open with server key %s: %w", id, r.keyID, err)
+			}
+			keyID, sealed := s.keys.Seal(plain, totpAAD(id))
+			if _, err := tx.exec(ctx, `UPDATE staff SET totp_secret_enc = ?, totp_key_id = ? WHERE id = ? AND totp_key_id = ? AND totp_secret_enc = ?`,
 				sealed, keyID, id, r.keyID, r.sealed); err != nil {
 				return err
 			}

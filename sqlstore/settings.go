@@ -255,6 +255,24 @@ func (s *Store) AdoptKeyring(ctx context.Context, actor lt.Actor) (deletedSignin
 		if len(hooks) > 0 {
 			s.forgetSubscriptions()
 		}
+		// An authenticator secret sealed with the leaked key is known to
+		// whoever has the key and a dump: its staff member's second factor
+		// is reset (recovery codes and sessions with it), to be enrolled
+		// anew.
+		var authenticators []int64
+		if err := eachRow(ctx, tx, `SELECT id, totp_secret_enc, totp_key_id FROM staff WHERE totp_key_id IS NOT NULL`, func(id string, sealed []byte, keyID string) {
+			n, _ := strconv.ParseInt(id, 10, 64)
+			if _, err := s.keys.Open(keyID, sealed, totpAAD(n)); err != nil {
+				authenticators = append(authenticators, n)
+			}
+		}); err != nil {
+			return err
+		}
+		for _, id := range authenticators {
+			if err := s.resetTwoFactor(ctx, tx, id); err != nil {
+				return err
+			}
+		}
 		// The root of the derived keys was sealed with the leaked key:
 		// the next start makes a new one (device cookies and provider
 		// codes made before are no longer recognised).
@@ -273,7 +291,7 @@ func (s *Store) AdoptKeyring(ctx context.Context, actor lt.Actor) (deletedSignin
 		}
 		return s.audit(ctx, tx, actor, lt.EventServerKeyAdopted, "", map[string]any{
 			"keyId": s.keys.CurrentKeyID(), "previousKeyId": previousKeyID,
-			"deletedSigningKeys": deletedSigningKeys, "foreignValues": foreignValues})
+			"deletedSigningKeys": deletedSigningKeys, "foreignValues": foreignValues, "resetTwoFactor": len(authenticators)})
 	})
 	return deletedSigningKeys, foreignValues, err
 }

@@ -201,19 +201,21 @@ func (s *Store) RecoveryCodesLeft(ctx context.Context, staffID int64) (int, erro
 // ResetTwoFactor removes a staff member's authenticator and recovery
 // codes, and ends their sessions.
 func (s *Store) ResetTwoFactor(ctx context.Context, staffID int64) error {
-	return s.write(ctx, func(tx *tx) error {
-		res, err := tx.exec(ctx, `UPDATE staff SET totp_secret_enc = NULL, totp_key_id = NULL, totp_enabled_at = NULL, totp_last_step = 0, updated_at = ? WHERE id = ?`, s.now(), staffID)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return notFound("staff member", staffID)
-		}
-		if err := tx.run(ctx, `DELETE FROM staff_recovery_codes WHERE staff_id = ?`, staffID); err != nil {
-			return err
-		}
-		return tx.run(ctx, `DELETE FROM staff_sessions WHERE staff_id = ?`, staffID)
-	})
+	return s.write(ctx, func(tx *tx) error { return s.resetTwoFactor(ctx, tx, staffID) })
+}
+
+func (s *Store) resetTwoFactor(ctx context.Context, tx *tx, staffID int64) error {
+	res, err := tx.exec(ctx, `UPDATE staff SET totp_secret_enc = NULL, totp_key_id = NULL, totp_enabled_at = NULL, totp_last_step = 0, updated_at = ? WHERE id = ?`, s.now(), staffID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return notFound("staff member", staffID)
+	}
+	if err := tx.run(ctx, `DELETE FROM staff_recovery_codes WHERE staff_id = ?`, staffID); err != nil {
+		return err
+	}
+	return tx.run(ctx, `DELETE FROM staff_sessions WHERE staff_id = ?`, staffID)
 }
 
 // TwoFactorRequired reads whether every staff member must sign in with a

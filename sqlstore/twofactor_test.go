@@ -112,3 +112,66 @@ func TestTwoFactorSecretIsSealedCodesAndRecoveryCodesWorkOnce(t *testing.T) {
 }
 
 func bytesUpper(s string) string { return string(bytes.ToUpper([]byte(s))) }
+
+// An authenticator secret is a sealed value like the others: a server key
+// rotation seals it anew, so it keeps working once the previous key is
+// dropped; adopting a key that cannot open it resets the second factor.
+func TestAuthenticatorSecretsAreSealedAnewByRotationAndResetByAdoption(t *testing.T) {
+	for _, kind := range sqlstoretest.Kinds {
+		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
+			url := sqlstoretest.URL(t, kind)
+			keyA, a := newKey(t)
+			keyB, _ := newKey(t)
+			_, c := newKey(t)
+			sa := openWith(t, url, a)
+			sqlstoretest.SetClock(sa, t0)
+			st, err := sa.CreateStaff(ctx, lt.NewStaff{Email: "a@shop.test", Password: "a long enough password", Grants: lt.AllGrants()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			secret, err := sa.StartTOTP(ctx, st.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := sa.ConfirmTOTP(ctx, st.ID, lt.TOTPCode(secret, lt.TOTPStep(t0))); err != nil {
+				t.Fatal(err)
+			}
+
+			both, _ := lt.NewKeyring(keyB, keyA)
+			sboth := openWith(t, url, both)
+			if n, err := sboth.CountSealed(ctx); err != nil || n.OldTOTPSecrets != 1 {
+				t.Fatalf("before rotating: %+v, %v; want 1 authenticator secret sealed with the previous key", n, err)
+			}
+			if _, _, err := sboth.Reseal(ctx, "", 100); err != nil {
+				t.Fatal(err)
+			}
+			if n, err := sboth.CountSealed(ctx); err != nil || n.Old() != 0 {
+				t.Fatalf("after rotating: %+v, %v; want nothing left", n, err)
+			}
+			onlyB, _ := lt.NewKeyring(keyB)
+			sb := openWith(t, url, onlyB)
+			clock := sqlstoretest.SetClock(sb, t0)
+			clock.T = t0.Add(lt.TOTPPeriod)
+			if _, err := sb.CheckSecondFactor(ctx, st.ID, lt.TOTPCode(secret, lt.TOTPStep(clock.T))); err != nil {
+				t.Fatalf("a code after the previous key is dropped: %v", err)
+			}
+
+			// A key that opens nothing the database holds: the
+			// authenticator it cannot open is reset.
+			sc := openWith(t, url, c)
+			if n, err := sc.CountSealed(ctx); err != nil || n.ForeignTOTPSecrets != 1 {
+				t.Fatalf("with a foreign key: %+v, %v; want 1 foreign authenticator secret", n, err)
+			}
+			if _, _, err := sc.AdoptKeyring(ctx, lt.Actor{Name: "cli"}); err != nil {
+				t.Fatal(err)
+			}
+			if got, err := sc.FindStaffByID(ctx, st.ID); err != nil || got.TwoFactor {
+				t.Fatalf("after adopting a new key the second factor is kept (%v)", err)
+			}
+			if left, err := sc.RecoveryCodesLeft(ctx, st.ID); err != nil || left != 0 {
+				t.Fatalf("recovery codes left after the reset: %d, %v", left, err)
+			}
+		})
+	}
+}

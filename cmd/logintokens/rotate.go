@@ -49,10 +49,10 @@ func runSecretKeyRotate(ctx context.Context, c *cli, args []string) error {
 			return 0, err
 		}
 		fmt.Fprintf(c.stdout, "%d\n", n.Old())
-		fmt.Fprintf(c.stderr, "sealed with a previous key: %d token values, %d signing keys, %d webhook secrets, key check %s, root of the derived keys %s; "+
-			"sealed with a key not given (cannot be opened): %d token values, %d signing keys, %d webhook secrets; current key %s (a key id, not the key)\n",
-			n.OldTokenValues, n.OldSigningKeys, n.OldWebhookSecrets, yesNo(n.OldKeyCheck), yesNo(n.OldDerivationRoot),
-			n.ForeignTokenValues, n.ForeignSigningKeys, n.ForeignWebhookSecrets, keys.CurrentKeyID())
+		fmt.Fprintf(c.stderr, "sealed with a previous key: %d token values, %d signing keys, %d webhook secrets, %d authenticator secrets, key check %s, root of the derived keys %s; "+
+			"sealed with a key not given (cannot be opened): %d token values, %d signing keys, %d webhook secrets, %d authenticator secrets; current key %s (a key id, not the key)\n",
+			n.OldTokenValues, n.OldSigningKeys, n.OldWebhookSecrets, n.OldTOTPSecrets, yesNo(n.OldKeyCheck), yesNo(n.OldDerivationRoot),
+			n.ForeignTokenValues, n.ForeignSigningKeys, n.ForeignWebhookSecrets, n.ForeignTOTPSecrets, keys.CurrentKeyID())
 		return n.Old(), nil
 	}
 	if *check {
