@@ -182,6 +182,45 @@ func TestGermanTemplateForAShopWhosePeopleSpeakGerman(t *testing.T) {
 	})
 }
 
+func TestThePersonsLanguageComesBeforeTheShops(t *testing.T) {
+	sqlstoretest.Each(t, func(t *testing.T, s *sqlstore.Store) {
+		srv := smtptest.Start(t, "", nil, "", "")
+		shop, _, err := s.CreateShop(ctx, staff, lt.NewShop{Name: "Kaufhaus", RedirectURIs: []string{"https://kaufhaus.test/cb"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		english := &lt.Customer{Person: lt.Person{FirstName: "Ann", LastName: "Lee", Email: "ann@example.test", Language: "en"}}
+		german := &lt.Customer{Person: lt.Person{FirstName: "Jan", LastName: "Berg", Email: "jan@example.test", Language: "de"}}
+		for _, c := range []*lt.Customer{english, german} {
+			if err := s.CreateCustomer(ctx, c); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// The shop reads German; its English-reading customer still gets
+		// English, and a German reader gets German where nothing is set.
+		f := newFixture(t, s, "smtp://"+srv.Addr+"?starttls=off", lt.NewToken{ShopID: &shop.ID, CustomerID: &english.ID})
+		if err := f.svc.SetMailSettings(ctx, staff, &lt.MailSettings{ShopID: &shop.ID, Language: "de"}); err != nil {
+			t.Fatal(err)
+		}
+		other, err := s.CreateToken(ctx, staff, lt.NewToken{CustomerID: &german.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct {
+			id, subject string
+		}{{f.tok.ID, "Your login link for Kaufhaus"}, {other.ID, "Ihr Anmeldelink"}} {
+			if _, err := f.svc.QueueMail(ctx, staff, "Sam Staff", c.id, lt.MailRequest{}); err != nil {
+				t.Fatal(err)
+			}
+			f.queue.Wait()
+			p := smtptest.Parse(t, srv.Next(t).Data)
+			if !strings.HasPrefix(p.Subject, c.subject) {
+				t.Errorf("token %s: subject %q, want it to start %q", c.id, p.Subject, c.subject)
+			}
+		}
+	})
+}
+
 func TestStartTLSRequiredAgainstAServerWithoutItFails(t *testing.T) {
 	sqlstoretest.Each(t, func(t *testing.T, s *sqlstore.Store) {
 		srv := smtptest.Start(t, "", nil, "", "")

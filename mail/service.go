@@ -20,6 +20,8 @@ type Store interface {
 	FindTokenByID(ctx context.Context, id string) (*lt.LoginToken, error)
 	RevealToken(ctx context.Context, actor lt.Actor, id string, purpose string) (string, error)
 	FindShopByID(ctx context.Context, id int64) (*lt.Shop, error)
+	FindContactByID(ctx context.Context, id int64) (*lt.Contact, error)
+	FindCustomerByID(ctx context.Context, id int64) (*lt.Customer, error)
 	Setting(ctx context.Context, name string) (value string, ok bool, err error)
 	SetSetting(ctx context.Context, name, value string) error
 	lt.AuditService
@@ -159,8 +161,8 @@ func sendable(tok *lt.LoginToken, now time.Time) error {
 
 // choose picks the language and the template of p: the shop's settings,
 // then the installation's, then the built-in template, field by field.
-// A person's own language is not kept in the directory, so the shop's
-// language (or the installation's, or English) stands for it.
+// The language is the person's when the directory knows it, else the
+// shop's, else the installation's, else English.
 func (s *Service) choose(ctx context.Context, p *plan) error {
 	global, err := s.MailSettings(ctx, nil)
 	if err != nil {
@@ -172,8 +174,12 @@ func (s *Service) choose(ctx context.Context, p *plan) error {
 			return err
 		}
 	}
+	person, err := s.personLanguage(ctx, p.tok)
+	if err != nil {
+		return err
+	}
 	p.lang = "en"
-	for _, l := range []string{shop.Language, global.Language} {
+	for _, l := range []string{person, shop.Language, global.Language} {
 		if lt.ValidMailLanguage(l) {
 			p.lang = l
 			break
@@ -194,6 +200,39 @@ func (s *Service) choose(ctx context.Context, p *plan) error {
 		HTML:    pick(func(t lt.MailTemplate) string { return t.HTML }),
 	}
 	return nil
+}
+
+// personLanguage is the language of the token's contact or customer, ""
+// when the token has none, it is not known or the person is gone.
+func (s *Service) personLanguage(ctx context.Context, tok *lt.LoginToken) (string, error) {
+	if tok.User == nil {
+		return "", nil
+	}
+	var (
+		p   *lt.Person
+		err error
+	)
+	switch tok.User.Type {
+	case lt.UserContact:
+		var c *lt.Contact
+		if c, err = s.Store.FindContactByID(ctx, tok.User.ID); err == nil {
+			p = &c.Person
+		}
+	case lt.UserCustomer:
+		var c *lt.Customer
+		if c, err = s.Store.FindCustomerByID(ctx, tok.User.ID); err == nil {
+			p = &c.Person
+		}
+	}
+	switch {
+	case lt.ErrorCode(err) == lt.ENOTFOUND:
+		return "", nil
+	case err != nil:
+		return "", err
+	case p == nil:
+		return "", nil
+	}
+	return p.Language, nil
 }
 
 // write renders p with the login link of value.
