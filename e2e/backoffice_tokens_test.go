@@ -23,7 +23,7 @@ type tokenList struct {
 }
 
 // The help page's words: the columns a person reads on the screen.
-var helpColumns = []string{"Name", "Type", "Expires At", "Last Accessed At", "Successful Attempts", "Failed Attempts", "One Time Use", "Extra"}
+var helpColumns = []string{"Name", "Type", "Expires At", "Last Accessed At", "Successful Attempts", "Failed Attempts", "Uses Allowed", "One Time Use", "Extra"}
 
 func TestAnEditorWorksWithLoginTokensInTheBrowser(t *testing.T) {
 	svc := startService(t)
