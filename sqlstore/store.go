@@ -52,6 +52,10 @@ type Store struct {
 	subs atomic.Pointer[webhookSubs]
 	// outboxWake is signalled when a transaction that enqueued commits.
 	outboxWake chan struct{}
+
+	// group batches the write transactions of SQLite's one writer; nil on
+	// PostgreSQL, whose writers commit side by side.
+	group *groupCommit
 }
 
 // prepareHot prepares queries on the SQLite writer, once; write
@@ -173,6 +177,7 @@ func OpenWithLimits(ctx context.Context, databaseURL string, keys *lt.Keyring, l
 			return nil, err
 		}
 		s.db.SetMaxOpenConns(1)
+		s.startGroup()
 		s.db.SetConnMaxIdleTime(0)
 		s.rdb, err = sql.Open("sqlite", sqliteDSN(path, true))
 		if err != nil {
@@ -286,6 +291,7 @@ func (s *Store) within(ctx context.Context, d time.Duration, call func(context.C
 
 // Close closes the pools.
 func (s *Store) Close() error {
+	s.closeGroup()
 	s.hot.Range(func(q, st any) bool {
 		s.hot.Delete(q)
 		st.(*sql.Stmt).Close()
@@ -368,6 +374,9 @@ func (t *tx) queryRow(_ context.Context, q string, args ...any) *sql.Row {
 // write runs fn in a read-write transaction and commits it when fn returns
 // nil. Driver errors leave it translated into domain errors.
 func (s *Store) write(ctx context.Context, fn func(*tx) error) error {
+	if s.group != nil {
+		return s.writeGrouped(ctx, fn)
+	}
 	return s.inTx(ctx, s.db, false, s.lim.Call, fn)
 }
 
@@ -386,26 +395,10 @@ func (s *Store) readExport(ctx context.Context, fn func(*tx) error) error {
 // connection included) within bound.
 func (s *Store) inTx(ctx context.Context, db *sql.DB, readOnly bool, bound time.Duration, fn func(*tx) error) error {
 	return s.within(ctx, bound, func(ctx context.Context) error {
-		sqlTx, err := db.BeginTx(ctx, s.d.txOptions(readOnly))
-		if err != nil {
-			return s.d.translate(err)
-		}
-		t := &tx{Tx: sqlTx, d: s.d, ctx: ctx}
 		if db == s.db && !readOnly {
-			t.hot = &s.hot
 			defer s.d.writeEnded()
 		}
-		if err := fn(t); err != nil {
-			sqlTx.Rollback()
-			return s.d.translate(err)
-		}
-		if err := s.d.translate(sqlTx.Commit()); err != nil {
-			return err
-		}
-		if t.enqueued {
-			s.wakeOutbox()
-		}
-		return nil
+		return s.txOn(ctx, db, readOnly, fn)
 	})
 }
 
