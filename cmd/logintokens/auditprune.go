@@ -24,15 +24,7 @@ func startAuditPruner(ctx context.Context, store *sqlstore.Store, log *slog.Logg
 		t := time.NewTicker(auditPruneEvery)
 		defer t.Stop()
 		for {
-			n, err := store.PruneAuditByRetention(ctx)
-			switch {
-			case ctx.Err() != nil:
-				return
-			case err != nil:
-				log.Warn("prune the audit trail", "err", err)
-			case n > 0:
-				log.Info("pruned the audit trail to its retention", "deleted", n)
-			}
+			pruneAudit(ctx, store, log)
 			select {
 			case <-ctx.Done():
 				return
@@ -41,4 +33,19 @@ func startAuditPruner(ctx context.Context, store *sqlstore.Store, log *slog.Logg
 		}
 	})
 	return wg.Wait
+}
+
+// pruneAudit is one round of the pruner: every event older than the
+// retention, in batches until none is left; a retention of 0 (forever)
+// deletes nothing. It logs what it deleted and reports how many.
+func pruneAudit(ctx context.Context, store *sqlstore.Store, log *slog.Logger) int64 {
+	n, err := store.PruneAuditByRetention(ctx)
+	switch {
+	case ctx.Err() != nil:
+	case err != nil:
+		log.Warn("prune the audit trail", "err", err)
+	case n > 0:
+		log.Info("pruned the audit trail to its retention", "deleted", n)
+	}
+	return n
 }

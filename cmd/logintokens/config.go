@@ -169,6 +169,8 @@ var commandSettings = map[string][]string{
 	"token create":         mailSettings,
 	"staff list":           databaseSettings,
 	"staff reset-password": databaseSettings,
+	"staff reset-2fa":      databaseSettings,
+	"audit export":         databaseSettings,
 	"apikey list":          databaseSettings,
 	"token show":           databaseSettings,
 	"user find":            databaseSettings,

@@ -77,6 +77,21 @@ var commandDocs = map[string]commandDoc{
 		examples: []string{
 			"logintokens staff reset-password --email admin@localhost",
 		}},
+	"staff reset-2fa": {
+		about: "Resets a staff member's second factor, as an owner's reset in the backoffice does, for one who lost " +
+			"their authenticator: it and their recovery codes are removed, their sessions end, and they enrol again at " +
+			"their next sign-in. Audited as staff.two_factor_reset.",
+		examples: []string{
+			"logintokens staff reset-2fa --email jane@example.com",
+		}},
+	"audit export": {
+		about: "Writes the login tokens' audit events from --from to --to (both inclusive: YYYY-MM-DD UTC days or RFC 3339 " +
+			"times, at most 366 days), oldest first, as the admin API's export does: CSV with every cell escaped against " +
+			"spreadsheet formulas, or JSON lines. --output writes a file that appears only once it is whole.",
+		examples: []string{
+			"logintokens audit export --from 2026-01-01 --to 2026-01-31 > january.csv",
+			"logintokens audit export --from 2026-01-01 --to 2026-03-31 --format jsonl --output q1.jsonl",
+		}},
 	"apikey list": {
 		about: "Lists the API keys that are not revoked (with --all, every key): id, name, kind, grants, when it was " +
 			"created and last used. The id is the part between ltk_ and the second _ of the key; never the secret.",
@@ -130,6 +145,7 @@ var groupDocs = map[string]string{
 	"shop":   "shops that sign in through the OpenID Provider",
 	"dev":    "tools for development and load tests",
 	"user":   "contacts and customers",
+	"audit":  "the login tokens' audit trail",
 }
 
 // writeCommandHelp prints a command's help: synopsis, what it does, its

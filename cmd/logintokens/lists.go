@@ -96,18 +96,9 @@ func runStaffResetPassword(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	defer store.Close()
-	staff, err := store.FindStaff(ctx)
+	st, err := findStaffByEmail(ctx, store, *email)
 	if err != nil {
 		return err
-	}
-	var st *lt.Staff
-	for _, s := range staff {
-		if strings.EqualFold(s.Email, strings.TrimSpace(*email)) {
-			st = s
-		}
-	}
-	if st == nil {
-		return usagef("--email %s: no staff member with this email; \"logintokens staff list\" lists them", lt.QuoteInput(*email))
 	}
 	password := lt.GeneratePassword()
 	if err := store.SetStaffPassword(ctx, st.ID, password, true); err != nil {
