@@ -139,7 +139,7 @@ func TestTheTokenDialogChartsTodaysSignInsAndFailures(t *testing.T) {
 func (b *browser) downloads() func(sel string) (string, []byte) {
 	b.t.Helper()
 	dir := b.t.TempDir()
-	type done struct{ guid, name string }
+	type done struct{ guid, state string }
 	names := make(chan [2]string, 8)
 	finished := make(chan done, 8)
 	chromedp.ListenTarget(b.ctx, func(ev any) {
@@ -148,7 +148,7 @@ func (b *browser) downloads() func(sel string) (string, []byte) {
 			names <- [2]string{e.GUID, e.SuggestedFilename}
 		case *cdpbrowser.EventDownloadProgress:
 			if e.State == cdpbrowser.DownloadProgressStateCompleted || e.State == cdpbrowser.DownloadProgressStateCanceled {
-				finished <- done{guid: e.GUID, name: string(e.State)}
+				finished <- done{guid: e.GUID, state: string(e.State)}
 			}
 		}
 	})
@@ -167,8 +167,8 @@ func (b *browser) downloads() func(sel string) (string, []byte) {
 		}
 		select {
 		case d := <-finished:
-			if d.guid != begun[0] || d.name != string(cdpbrowser.DownloadProgressStateCompleted) {
-				b.t.Fatalf("download %s of %s: %s", d.guid, begun[1], d.name)
+			if d.guid != begun[0] || d.state != string(cdpbrowser.DownloadProgressStateCompleted) {
+				b.t.Fatalf("download %s of %s: %s", d.guid, begun[1], d.state)
 			}
 		case <-ctx.Done():
 			b.t.Fatalf("the download of %s did not finish", begun[1])
