@@ -66,7 +66,8 @@ func (s *Store) AuditTokenEvent(ctx context.Context, actor lt.Actor, typ, tokenI
 	return s.write(ctx, func(tx *tx) error { return s.audit(ctx, tx, actor, typ, tokenID, details) })
 }
 
-// utcDay on SQLite cuts the day off the stored text, which is UTC.
+// utcDay on SQLite cuts the day off the stored text, which is UTC. The
+// triggers of token_attempt_days (00022) compute the day the same way.
 func (sqliteDialect) utcDay(col string) string { return `substr(` + col + `, 1, 10)` }
 
 func (postgresDialect) utcDay(col string) string {
