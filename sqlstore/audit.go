@@ -66,7 +66,8 @@ func (s *Store) AuditTokenEvent(ctx context.Context, actor lt.Actor, typ, tokenI
 	return s.write(ctx, func(tx *tx) error { return s.audit(ctx, tx, actor, typ, tokenID, details) })
 }
 
-// utcDay on SQLite cuts the day off the stored text, which is UTC.
+// utcDay on SQLite cuts the day off the stored text, which is UTC. The
+// triggers of token_attempt_days (00022) compute the day the same way.
 func (sqliteDialect) utcDay(col string) string { return `substr(` + col + `, 1, 10)` }
 
 func (postgresDialect) utcDay(col string) string {
@@ -75,29 +76,24 @@ func (postgresDialect) utcDay(col string) string {
 
 // TokenAttemptDays counts token id's sign-in attempts, successful and
 // failed, on each of the last days UTC days (today the last), oldest
-// first, from its audit trail: one aggregate over the index of the
-// token's events by time, which the retention may have thinned.
+// first: the token's rows of token_attempt_days, at most one a day, which
+// triggers keep equal to a count of its token.redeemed and token.rejected
+// events in the audit trail (migration 00022), as the retention thins it.
 func (s *Store) TokenAttemptDays(ctx context.Context, tokenID string, days int) ([]lt.AttemptDay, error) {
 	from := lt.AttemptWindow(s.now(), days)
 	var counted []lt.AttemptDay
 	err := s.read(ctx, func(tx *tx) error {
-		day := s.d.utcDay("at")
-		// One group per day, in the index's order of time; the two kinds
-		// are summed in it rather than grouped, which would sort.
-		rows, err := tx.query(ctx, `SELECT `+day+`, SUM(CASE WHEN type = ? THEN 1 ELSE 0 END), COUNT(*) FROM audit_events
-			WHERE token_id = ? AND at >= ? AND type IN (?, ?) GROUP BY `+day+` ORDER BY 1`,
-			lt.EventTokenRedeemed, tokenID, from, lt.EventTokenRedeemed, lt.EventTokenRejected)
+		rows, err := tx.query(ctx, `SELECT day, successful, failed FROM token_attempt_days
+			WHERE token_id = ? AND day >= ? ORDER BY day`, tokenID, from.Format(time.DateOnly))
 		if err != nil {
 			return fmt.Errorf("attempts per day: %w", err)
 		}
 		defer rows.Close()
 		for rows.Next() {
 			var d lt.AttemptDay
-			var all int64
-			if err := rows.Scan(&d.Day, &d.Successful, &all); err != nil {
+			if err := rows.Scan(&d.Day, &d.Successful, &d.Failed); err != nil {
 				return err
 			}
-			d.Failed = all - d.Successful
 			counted = append(counted, d)
 		}
 		return rows.Err()
@@ -181,6 +177,11 @@ const AuditPruneBatch = 1000
 // ends; it reports how many it deleted. On PostgreSQL a batch skips the
 // rows another instance's pruning holds, so several instances prune side
 // by side without waiting for each other or deleting a row twice.
+//
+// The attempts per day follow the trail: a trigger takes each deleted
+// attempt off its day's count (so the cutoff's own day, pruned in part,
+// still counts what is left of it), and once the events are pruned the
+// days before the cutoff's day, counted down to nothing, are deleted.
 func (s *Store) PruneAuditEvents(ctx context.Context, before time.Time, batch int) (int64, error) {
 	if batch <= 0 {
 		batch = AuditPruneBatch
@@ -198,11 +199,35 @@ func (s *Store) PruneAuditEvents(ctx context.Context, before time.Time, batch in
 			return err
 		})
 		total += n
-		if err != nil || n < int64(batch) {
+		if err != nil {
 			return total, err
+		}
+		if n < int64(batch) {
+			return total, s.pruneAttemptDays(ctx, before.UTC().Format(time.DateOnly), batch)
 		}
 	}
 	return total, ctx.Err()
+}
+
+// pruneAttemptDays deletes the attempts per day before day (YYYY-MM-DD),
+// batch at a time as PruneAuditEvents deletes events.
+func (s *Store) pruneAttemptDays(ctx context.Context, day string, batch int) error {
+	for ctx.Err() == nil {
+		var n int64
+		err := s.write(ctx, func(tx *tx) error {
+			res, err := tx.exec(ctx, `DELETE FROM token_attempt_days WHERE (token_id, day) IN (
+				SELECT token_id, day FROM token_attempt_days WHERE day < ? LIMIT ?`+s.d.skipLocked()+`)`, day, batch)
+			if err != nil {
+				return fmt.Errorf("prune attempts per day: %w", err)
+			}
+			n, err = res.RowsAffected()
+			return err
+		})
+		if err != nil || n < int64(batch) {
+			return err
+		}
+	}
+	return ctx.Err()
 }
 
 // PruneAuditByRetention deletes the events older than the audit

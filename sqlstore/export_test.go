@@ -3,7 +3,10 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"io/fs"
 	"strings"
+
+	"github.com/pressly/goose/v3"
 
 	lt "github.com/logintokens/logintokens"
 )
@@ -67,3 +70,53 @@ func (s *Store) ReadsListInOrder(ctx context.Context, list, q string) (bool, err
 // at ease and then bound it tightly: the bounds also bound opening
 // connections, which a busy test machine may take longer for.
 func (s *Store) SetLimits(lim Limits) { s.lim = lim }
+
+// CountAttemptDaysInTrail counts token id's attempts per UTC day of the
+// last days days straight from the audit trail, as TokenAttemptDays did
+// before the rollup of 00022: what the rollup must always equal.
+func (s *Store) CountAttemptDaysInTrail(ctx context.Context, tokenID string, days int) ([]lt.AttemptDay, error) {
+	from := lt.AttemptWindow(s.now(), days)
+	var counted []lt.AttemptDay
+	err := s.read(ctx, func(tx *tx) error {
+		day := s.d.utcDay("at")
+		rows, err := tx.query(ctx, `SELECT `+day+`, SUM(CASE WHEN type = ? THEN 1 ELSE 0 END), COUNT(*) FROM audit_events
+			WHERE token_id = ? AND at >= ? AND type IN (?, ?) GROUP BY `+day+` ORDER BY 1`,
+			lt.EventTokenRedeemed, tokenID, from, lt.EventTokenRedeemed, lt.EventTokenRejected)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var d lt.AttemptDay
+			var all int64
+			if err := rows.Scan(&d.Day, &d.Successful, &all); err != nil {
+				return err
+			}
+			d.Failed = all - d.Successful
+			counted = append(counted, d)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	return lt.FillAttemptDays(from, days, counted), nil
+}
+
+// MigrateTo applies the embedded migrations up to version and no further.
+func (s *Store) MigrateTo(ctx context.Context, version int64) error {
+	sub, err := fs.Sub(migrations, "migrations/"+s.d.name())
+	if err != nil {
+		return err
+	}
+	gd, opts, err := s.d.goose()
+	if err != nil {
+		return err
+	}
+	p, err := goose.NewProvider(gd, s.db, sub, opts...)
+	if err != nil {
+		return err
+	}
+	_, err = p.UpTo(ctx, version)
+	return err
+}
