@@ -125,7 +125,20 @@ type personPage[T lt.PersonKind] struct {
 const companyChoices = 200
 
 var personLabels = map[string]string{"firstName": "First name", "lastName": "Last name", "email": "Email",
-	"externalId": "External id", "companyId": "Company"}
+	"externalId": "External id", "companyId": "Company", "language": "Language"}
+
+// languageChoice is one option of the form's language select.
+type languageChoice struct{ Code, Name string }
+
+// Languages are the languages a person can be said to read; the select
+// also offers "not known" (empty), when the shop's language stands for it.
+func (d *personPage[T]) Languages() []languageChoice {
+	out := make([]languageChoice, 0, len(lt.MailLanguages))
+	for _, code := range lt.MailLanguages {
+		out = append(out, languageChoice{Code: code, Name: mailLanguageNames[code]})
+	}
+	return out
+}
 
 func renderPerson[T lt.PersonKind](s *Server, w http.ResponseWriter, r *http.Request, k *personKind[T], status int, p *pageData, person *T) {
 	ctx := r.Context()
@@ -162,7 +175,8 @@ func renderPerson[T lt.PersonKind](s *Server, w http.ResponseWriter, r *http.Req
 
 func personForm[T lt.PersonKind](c *T) map[string]string {
 	_, companyID, p := lt.PersonParts(c)
-	f := map[string]string{"firstName": p.FirstName, "lastName": p.LastName, "email": p.Email, "externalId": derefString(p.ExternalID)}
+	f := map[string]string{"firstName": p.FirstName, "lastName": p.LastName, "email": p.Email, "externalId": derefString(p.ExternalID),
+		"language": p.Language}
 	if companyID != nil && *companyID > 0 {
 		f["companyId"] = strconv.FormatInt(*companyID, 10)
 	}
@@ -176,11 +190,13 @@ func readPerson[T lt.PersonKind](r *http.Request, k *personKind[T]) (map[string]
 	for name := range personLabels {
 		form[name] = r.PostFormValue(name)
 	}
-	fields := lt.Person{FirstName: form["firstName"], LastName: form["lastName"], Email: form["email"], ExternalID: optionalValue(form["externalId"])}
+	fields := lt.Person{FirstName: form["firstName"], LastName: form["lastName"], Email: form["email"], ExternalID: optionalValue(form["externalId"]),
+		Language: form["language"]}
 	fields.Normalize()
 	var v lt.Validation
 	fields.Validate(&v)
-	upd := lt.PersonUpdate{FirstName: &fields.FirstName, LastName: &fields.LastName, Email: &fields.Email, ExternalID: &fields.ExternalID}
+	upd := lt.PersonUpdate{FirstName: &fields.FirstName, LastName: &fields.LastName, Email: &fields.Email, ExternalID: &fields.ExternalID,
+		Language: &fields.Language}
 	if k.Companies {
 		id, err := strconv.ParseInt(form["companyId"], 10, 64)
 		if err != nil || id <= 0 {

@@ -462,3 +462,107 @@ func TestDirectoryPostsWithoutTheCSRFTokenAreRefused(t *testing.T) {
 		})
 	}
 }
+
+func TestPersonFormSetsChangesAndClearsTheLanguage(t *testing.T) {
+	for _, kind := range sqlstoretest.Kinds {
+		t.Run(kind, func(t *testing.T) {
+			o := newOffice(t, kind)
+			o.staff("editor@shop.test", "users:editor")
+			acme := o.company("Acme")
+			b := o.browser()
+			b.signIn("editor@shop.test")
+			contact := func(id int64) string {
+				c, err := o.Store.FindContactByID(ctx, id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return c.Language
+			}
+			customer := func(id int64) string {
+				c, err := o.Store.FindCustomerByID(ctx, id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return c.Language
+			}
+			for _, k := range []struct {
+				one    string
+				form   url.Values
+				stored func(int64) string
+			}{
+				{"contact", url.Values{"lastName": {"Doe"}, "email": {"jane@acme.test"}, "companyId": {fmt.Sprint(acme.ID)}}, contact},
+				{"customer", url.Values{"lastName": {"Buyer"}, "email": {"bob@example.test"}}, customer},
+			} {
+				path := "/admin/" + k.one + "s"
+				with := func(lang string) url.Values {
+					f := url.Values{"language": {lang}}
+					for name, v := range k.form {
+						f[name] = v
+					}
+					return f
+				}
+
+				// The new form offers the languages, none chosen.
+				status, body, _ := b.get(path + "/new")
+				wantStatus(t, k.one+" new form", status, 200, body)
+				mustContain(t, k.one+" new form", body, `<select id="`+k.one+`-language" name="language"`,
+					`<option value="">Not known</option>`, `<option value="en">English</option>`, `<option value="de">German</option>`)
+
+				// A language that is not one of them is named next to its field.
+				status, body, _ = b.post(path, with("fr"))
+				wantStatus(t, k.one+" bad language", status, http.StatusBadRequest, body)
+				mustContain(t, k.one+" bad language", body,
+					`id="`+k.one+`-language-error">Language must be one of en, de, or empty when not known.`, `aria-invalid="true"`)
+				if _, n, _ := o.Store.FindCustomers(ctx, lt.DirectoryFilter{}); k.one == "customer" && n != 0 {
+					t.Fatalf("a customer with a bad language was created")
+				}
+				if _, n, _ := o.Store.FindContacts(ctx, lt.DirectoryFilter{}); k.one == "contact" && n != 0 {
+					t.Fatalf("a contact with a bad language was created")
+				}
+
+				// Created with German (written as the import may write it).
+				id := b.create(path, with(" DE "))
+				if got := k.stored(id); got != "de" {
+					t.Fatalf("%s created with language %q, want de", k.one, got)
+				}
+				_, body, _ = b.get(fmt.Sprintf("%s/%d", path, id))
+				mustContain(t, k.one+" page", body, `<option value="de" selected>German</option>`)
+				mustNotContain(t, k.one+" page", body, `<option value="en" selected>`)
+
+				// Changed to English.
+				status, body, _ = b.post(fmt.Sprintf("%s/%d", path, id), with("en"))
+				wantStatus(t, k.one+" to English", status, http.StatusSeeOther, body)
+				if got := k.stored(id); got != "en" {
+					t.Fatalf("%s language %q, want en", k.one, got)
+				}
+				_, body, _ = b.get(fmt.Sprintf("%s/%d", path, id))
+				mustContain(t, k.one+" page", body, `<option value="en" selected>English</option>`)
+
+				// A bad value on the edit form leaves the stored one.
+				status, body, _ = b.post(fmt.Sprintf("%s/%d", path, id), with("klingon"))
+				wantStatus(t, k.one+" edit bad language", status, http.StatusBadRequest, body)
+				mustContain(t, k.one+" edit bad language", body, `id="`+k.one+`-language-error">Language must be one of en, de`)
+				if got := k.stored(id); got != "en" {
+					t.Fatalf("%s language %q after a refused edit, want en", k.one, got)
+				}
+
+				// Cleared: not known.
+				status, body, _ = b.post(fmt.Sprintf("%s/%d", path, id), with(""))
+				wantStatus(t, k.one+" cleared", status, http.StatusSeeOther, body)
+				if got := k.stored(id); got != "" {
+					t.Fatalf("%s language %q after clearing, want none", k.one, got)
+				}
+				_, body, _ = b.get(fmt.Sprintf("%s/%d", path, id))
+				mustNotContain(t, k.one+" cleared page", body, " selected>English", " selected>German")
+
+				// The form's post needs the CSRF token like the others.
+				if status, body, _ := b.post(fmt.Sprintf("%s/%d", path, id), url.Values{"language": {"de"}, "csrf": {""}}); status != http.StatusForbidden {
+					t.Fatalf("%s language without CSRF: %d\n%s", k.one, status, body)
+				}
+				if got := k.stored(id); got != "" {
+					t.Fatalf("%s language %q set without CSRF", k.one, got)
+				}
+			}
+		})
+	}
+}
