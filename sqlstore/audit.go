@@ -10,7 +10,10 @@ import (
 	lt "github.com/logintokens/logintokens"
 )
 
-const auditInsert = `INSERT INTO audit_events (at, type, token_id, actor, client_ip, details) VALUES (?, ?, ?, ?, ?, ?)`
+// auditColumns are the columns an audit event is written with.
+const auditColumns = `at, type, token_id, actor, client_ip, details`
+
+const auditInsert = `INSERT INTO audit_events (` + auditColumns + `) VALUES (?, ?, ?, ?, ?, ?)`
 
 // audit records an event of token id in the transaction that does it.
 func (s *Store) audit(ctx context.Context, tx *tx, actor lt.Actor, typ, tokenID string, details map[string]any) error {

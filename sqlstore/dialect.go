@@ -52,6 +52,10 @@ type dialect interface {
 	cachesStatements() bool
 	// goose is the migration tool's dialect and options.
 	goose() (goose.Dialect, []goose.ProviderOption, error)
+	// countsInOneStatement reports whether a redeem's success is counted
+	// and audited by one statement outside a transaction when it can be
+	// (Store.redeemAtOnce): worth it where each statement is a round trip.
+	countsInOneStatement() bool
 	// choosesListPlan reports whether the token list chooses its own way
 	// to a filtered page (sqliteSearchInOnePass, sqliteWalkBudget).
 	choosesListPlan() bool
@@ -103,6 +107,8 @@ func (sqliteDialect) goose() (goose.Dialect, []goose.ProviderOption, error) {
 // choosesListPlan is true: SQLite's planner knows neither how values
 // spread nor that a LIMIT ends a walk of an index early.
 func (sqliteDialect) choosesListPlan() bool { return true }
+
+func (sqliteDialect) countsInOneStatement() bool { return false }
 
 func (sqliteDialect) args(in []any) []any {
 	args := slices.Clone(in)
@@ -187,9 +193,10 @@ func (postgresDialect) txOptions(readOnly bool) *sql.TxOptions {
 	return nil
 }
 
-func (postgresDialect) writeEnded()            {}
-func (postgresDialect) cachesStatements() bool { return true }
-func (postgresDialect) choosesListPlan() bool  { return false }
+func (postgresDialect) writeEnded()                {}
+func (postgresDialect) cachesStatements() bool     { return true }
+func (postgresDialect) choosesListPlan() bool      { return false }
+func (postgresDialect) countsInOneStatement() bool { return true }
 
 // goose takes a session lock: several instances may start at once, one
 // migrates and the others wait.

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -26,9 +27,15 @@ func (s *Store) Redeem(ctx context.Context, req lt.RedeemRequest) (lt.RedeemResu
 	// for the bound value, which marks the prepared statement stale at
 	// every bind and parses and plans it again on every redeem, on the
 	// single writer. The plan is the same primary-key probe.
-	selectToken := tokenSelectWithHash + ` WHERE t.id = (SELECT ?)` + s.d.lockRow()
+	byID := tokenSelectWithHash + ` WHERE t.id = (SELECT ?)`
+	selectToken := byID + s.d.lockRow()
 	if err := s.prepareHot(ctx, selectToken, countSuccess, countAttempt("failed_attempts"), auditInsert, outboxInsert); err != nil {
 		return lt.RedeemResult{}, err
+	}
+	if s.d.countsInOneStatement() {
+		if res, ok, err := s.redeemAtOnce(ctx, req, byID, id, secret); err != nil || ok {
+			return res, err
+		}
 	}
 	var res lt.RedeemResult
 	err = s.write(ctx, func(tx *tx) error {
@@ -42,8 +49,7 @@ func (s *Store) Redeem(ctx context.Context, req lt.RedeemRequest) (lt.RedeemResu
 			return err
 		}
 		now := s.now()
-		check := lt.RedeemCheck{SecretOK: lt.SecretMatches(hash, id, secret), Token: tok, UserActive: userActive,
-			WrongShop: !req.ShopAllows(tok), ClientIP: req.ClientIP}
+		check := redeemCheck(req, tok, userActive, hash, id, secret)
 		if !check.WrongShop && req.AnyShop && tok.ShopID != nil && check.SecretOK {
 			// Where the sign-in goes on to the token's own shop, a disabled
 			// shop signs nobody in: its tokens must not go elsewhere.
@@ -73,31 +79,7 @@ func (s *Store) Redeem(ctx context.Context, req lt.RedeemRequest) (lt.RedeemResu
 				return fmt.Errorf("count attempt: %w", err)
 			}
 		}
-		details := map[string]any{}
-		if req.UserAgent != "" {
-			details["userAgent"] = lt.RecordedText(req.UserAgent, 300)
-		}
-		if req.ShopID != 0 {
-			details["shopId"] = req.ShopID
-		}
-		switch {
-		case req.Impersonator != "":
-			details["impersonator"] = req.Impersonator
-		case tok.Act != nil && check.SecretOK:
-			// A token staff made to open the shop as its user; a wrong
-			// secret is someone else's guess, not their visit.
-			details["impersonator"] = tok.Act.Sub
-		}
-		event := lt.EventTokenRedeemed
-		if code != "" {
-			event = lt.EventTokenRejected
-			details["reason"] = code
-		}
-		if code == lt.ENETWORKREFUSED {
-			// The audit's clientIp is the address refused; the trail says
-			// what it was checked against.
-			details["networks"] = tok.Networks
-		}
+		event, details := redeemEvent(req, tok, check, code)
 		if err := s.audit(ctx, tx, lt.Actor{Name: req.Actor, ClientIP: req.ClientIP}, event, id, details); err != nil {
 			return err
 		}
@@ -120,6 +102,102 @@ func (s *Store) Redeem(ctx context.Context, req lt.RedeemRequest) (lt.RedeemResu
 	})
 	return res, err
 }
+
+// redeemCheck is what decides a redeem's outcome, from the token's row as
+// read.
+func redeemCheck(req lt.RedeemRequest, tok *lt.LoginToken, userActive bool, hash []byte, id, secret string) lt.RedeemCheck {
+	return lt.RedeemCheck{SecretOK: lt.SecretMatches(hash, id, secret), Token: tok, UserActive: userActive,
+		WrongShop: !req.ShopAllows(tok), ClientIP: req.ClientIP}
+}
+
+// redeemEvent is the audit event of a redeem whose outcome is code ("" a
+// success) and its details.
+func redeemEvent(req lt.RedeemRequest, tok *lt.LoginToken, check lt.RedeemCheck, code string) (string, map[string]any) {
+	details := map[string]any{}
+	if req.UserAgent != "" {
+		details["userAgent"] = lt.RecordedText(req.UserAgent, 300)
+	}
+	if req.ShopID != 0 {
+		details["shopId"] = req.ShopID
+	}
+	switch {
+	case req.Impersonator != "":
+		details["impersonator"] = req.Impersonator
+	case tok.Act != nil && check.SecretOK:
+		// A token staff made to open the shop as its user; a wrong
+		// secret is someone else's guess, not their visit.
+		details["impersonator"] = tok.Act.Sub
+	}
+	if code == "" {
+		return lt.EventTokenRedeemed, details
+	}
+	details["reason"] = code
+	if code == lt.ENETWORKREFUSED {
+		// The audit's clientIp is the address refused; the trail says
+		// what it was checked against.
+		details["networks"] = tok.Networks
+	}
+	return lt.EventTokenRejected, details
+}
+
+// redeemAtOnce answers the common redeem, a success that nothing else
+// hangs on, in two statements outside a transaction where the locked
+// transaction takes five round trips (PostgreSQL): the token is read
+// without a lock, and one statement counts the success and writes its
+// audit event, on condition that the row is as it was read (updated_at,
+// which every change of what decides an outcome sets) and has a use left.
+// ok is false, with nothing written, whenever that does not hold, the
+// outcome is a refusal, a webhook wants the redeem, or its shop must be
+// looked up: the locked transaction then decides, as it always did.
+// A value whose token does not exist is answered here, as it is there.
+func (s *Store) redeemAtOnce(ctx context.Context, req lt.RedeemRequest, byID, id, secret string) (res lt.RedeemResult, ok bool, err error) {
+	if !s.unsubscribed(lt.WebhookTokenRedeemed) {
+		return res, false, nil
+	}
+	err = s.within(ctx, s.lim.Call, func(ctx context.Context) error {
+		var hash []byte
+		tok, userActive, err := s.scanToken(s.db.QueryRowContext(ctx, s.d.rebind(byID), s.d.args([]any{id})...), &hash)
+		if errors.Is(err, sql.ErrNoRows) {
+			res, ok = lt.RedeemResult{Code: lt.ETOKENINVALID}, true
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		check := redeemCheck(req, tok, userActive, hash, id, secret)
+		if check.Outcome(now) != "" || (req.AnyShop && tok.ShopID != nil) {
+			return nil
+		}
+		event, details := redeemEvent(req, tok, check, "")
+		b, err := json.Marshal(details)
+		if err != nil {
+			return err
+		}
+		args := s.d.args([]any{now, id, tok.UpdatedAt, now, event, id, req.Actor, req.ClientIP, string(b)})
+		err = s.db.QueryRowContext(ctx, s.d.rebind(countSuccessAudited), args...).Scan(&tok.SuccessfulAttempts, &tok.FailedAttempts)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil // changed since it was read, or used up meanwhile
+		}
+		if err != nil {
+			return fmt.Errorf("count attempt: %w", err)
+		}
+		tok.LastAccessedAt = &now
+		tok.Status = tok.StatusAt(now)
+		res, ok = lt.RedeemResult{Token: tok}, true
+		return nil
+	})
+	return res, ok, s.d.translate(err)
+}
+
+// countSuccessAudited is countSuccess of a token as it was read and the
+// audit event of the success, in one statement (PostgreSQL); it returns
+// the counters after it, or no row when it counted nothing.
+var countSuccessAudited = `WITH counted AS (` + countSuccess + ` AND updated_at = ?
+  RETURNING successful_attempts, failed_attempts),
+audited AS (INSERT INTO audit_events (` + auditColumns + `)
+  SELECT ?::TIMESTAMPTZ, ?::TEXT, ?::TEXT, ?::TEXT, ?::TEXT, ?::TEXT FROM counted)
+SELECT successful_attempts, failed_attempts FROM counted`
 
 // countSuccess counts a success of a token that has uses left.
 const countSuccess = `UPDATE login_tokens SET successful_attempts = successful_attempts + 1, last_accessed_at = ?

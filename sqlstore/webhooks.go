@@ -67,6 +67,13 @@ func (s *Store) subscribed(ctx context.Context, tx *tx, event string) (bool, err
 	return len(ids) > 0, err
 }
 
+// unsubscribed reports whether the cached subscriptions, still fresh, say
+// that no webhook wants event; false when they would have to be read.
+func (s *Store) unsubscribed(event string) bool {
+	c := s.subs.Load()
+	return c != nil && time.Since(c.loaded) < subsTTL && len(c.byEvent[event]) == 0
+}
+
 // forgetSubscriptions makes the next change read the subscriptions again.
 func (s *Store) forgetSubscriptions() { s.subs.Store(nil) }
 
