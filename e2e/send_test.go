@@ -103,7 +103,7 @@ func (s *service) awaitSent(key string, ids ...string) {
 				break
 			}
 			if slices.Contains(types, "mail.failed") || time.Now().After(deadline) {
-				s.t.Fatalf("the mail of token %s was not sent: events %v\n%s", id, s.events(key, id), s.Log())
+				s.t.Fatalf("the mail of token %s was not sent: events %v", id, s.events(key, id))
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
