@@ -147,6 +147,31 @@ func TestBulkSendMailsEachTokenToItsPerson(t *testing.T) {
 	}
 }
 
+// A browser sends a textarea's lines with CRLF: the bulk send takes a
+// note of several lines as the single send does, and mails it.
+func TestBulkSendTakesANoteOfSeveralLinesAsABrowserSendsIt(t *testing.T) {
+	srv := smtptest.Start(t, "", nil, "", "")
+	var queue *mail.LocalQueue
+	o := newOffice(t, "sqlite", withMail(t, srv, &queue))
+	o.staff("sam@example.com", "configuration:editor")
+	tok, _ := mailTokens(t, o)
+	b := o.browser()
+	b.signIn("sam@example.com")
+	form := url.Values{"ids": {tok.ID}, "back": {"/admin/login-tokens"}, "note": {"Hello Jane,\r\nsee you soon."}}
+	if status, body, _ := b.post("/admin/login-tokens/send", form); status != http.StatusOK || !strings.Contains(body, "Send 1 login link") {
+		t.Fatalf("bulk preview %d:\n%s", status, body)
+	}
+	form.Set("confirm", "yes")
+	if status, body, _ := b.post("/admin/login-tokens/send", form); status != http.StatusSeeOther {
+		t.Fatalf("bulk send %d:\n%s", status, body)
+	}
+	queue.Wait()
+	p := smtptest.Parse(t, srv.Next(t).Data)
+	if !strings.Contains(strings.ReplaceAll(p.Text, "\r\n", "\n"), "Hello Jane,\nsee you soon.") {
+		t.Errorf("the text part lacks the note:\n%s", p.Text)
+	}
+}
+
 func TestSendLoginLinkIsDisabledWhenMailIsOff(t *testing.T) {
 	o := newOffice(t, "sqlite")
 	o.staff("sam@example.com", "configuration:editor")

@@ -169,6 +169,7 @@ func (s *Server) sendTokens(w http.ResponseWriter, r *http.Request) {
 		s.renderBulkSend(w, r, http.StatusConflict, v)
 		return
 	}
+	req.Normalize()
 	if err := req.Validate(); err != nil {
 		errs, status, _ := formErrors(err, sendFormFields)
 		v.Errors = errs
