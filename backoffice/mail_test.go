@@ -172,6 +172,35 @@ func TestBulkSendTakesANoteOfSeveralLinesAsABrowserSendsIt(t *testing.T) {
 	}
 }
 
+// A field the bulk form refuses leaves the page with its recipients and
+// its button: the editor corrects the field and sends from there.
+func TestABulkSendWithABadSubjectKeepsItsRecipients(t *testing.T) {
+	srv := smtptest.Start(t, "", nil, "", "")
+	var queue *mail.LocalQueue
+	o := newOffice(t, "sqlite", withMail(t, srv, &queue))
+	o.staff("sam@example.com", "configuration:editor")
+	tok, _ := mailTokens(t, o)
+	b := o.browser()
+	b.signIn("sam@example.com")
+	form := url.Values{"ids": {tok.ID}, "back": {"/admin/login-tokens"}, "subject": {"Your link\x00"}, "confirm": {"yes"}}
+	status, body, _ := b.post("/admin/login-tokens/send", form)
+	if status != http.StatusBadRequest || !strings.Contains(body, "Send 1 login link") || !strings.Contains(body, tok.ID) ||
+		!strings.Contains(body, `value="`+tok.ID+`"`) {
+		t.Fatalf("bulk send with a bad subject %d:\n%s", status, body)
+	}
+	if !strings.Contains(strings.ToLower(body), "subject") {
+		t.Errorf("the page does not name the subject:\n%s", body)
+	}
+	form.Set("subject", "Your link")
+	if status, body, _ := b.post("/admin/login-tokens/send", form); status != http.StatusSeeOther {
+		t.Fatalf("bulk send corrected %d:\n%s", status, body)
+	}
+	queue.Wait()
+	if p := smtptest.Parse(t, srv.Next(t).Data); p.Subject != "Your link" {
+		t.Errorf("subject %q", p.Subject)
+	}
+}
+
 func TestSendLoginLinkIsDisabledWhenMailIsOff(t *testing.T) {
 	o := newOffice(t, "sqlite")
 	o.staff("sam@example.com", "configuration:editor")

@@ -170,13 +170,14 @@ func (s *Server) sendTokens(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req.Normalize()
+	status, draft := http.StatusOK, req
 	if err := req.Validate(); err != nil {
-		errs, status, _ := formErrors(err, sendFormFields)
-		v.Errors = errs
-		s.renderBulkSend(w, r, status, v)
-		return
+		// The page keeps its recipients, drafted with the defaults, so
+		// that the editor corrects the field and sends from here.
+		v.Errors, status, _ = formErrors(err, sendFormFields)
+		draft = lt.MailRequest{}
 	}
-	send := r.PostFormValue("confirm") == "yes"
+	send := r.PostFormValue("confirm") == "yes" && v.Errors == nil
 	queued, refused := 0, 0
 	for _, id := range ids {
 		item := bulkSendItem{ID: id, Name: "Anonymous"}
@@ -188,7 +189,7 @@ func (s *Server) sendTokens(w http.ResponseWriter, r *http.Request) {
 		if send {
 			d, err = s.Mail.QueueMail(r.Context(), c.actor(r, s), senderName(c), id, req)
 		} else {
-			d, err = s.Mail.DraftMail(r.Context(), id, req, senderName(c))
+			d, err = s.Mail.DraftMail(r.Context(), id, draft, senderName(c))
 		}
 		switch lt.ErrorCode(err) {
 		case "":
@@ -205,7 +206,7 @@ func (s *Server) sendTokens(w http.ResponseWriter, r *http.Request) {
 	}
 	if !send {
 		v.Sendable = queued
-		s.renderBulkSend(w, r, http.StatusOK, v)
+		s.renderBulkSend(w, r, status, v)
 		return
 	}
 	s.setFlash(w, flashMailed, queued*1000+min(refused, 999))
