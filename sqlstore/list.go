@@ -122,7 +122,9 @@ func (s *Store) FindTokens(ctx context.Context, f lt.TokenFilter) ([]*lt.LoginTo
 			out = nil
 		}
 		// The filters' indexes find the page, and its rows are sorted: the
-		// order is written so that no index serves it.
+		// order is written so that no index serves it, or either planner
+		// may walk it after all (SQLite did, unbounded, for
+		// "expiresAtTo=2025-10-05&type=contact" once its walk was stopped).
 		sorted := strings.Replace(order, orderCol, s.d.unindexed(orderCol), 1)
 		out, err = s.tokenPage(ctx, tx, where, sorted, pageArgs, now)
 		return err
