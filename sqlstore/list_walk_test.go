@@ -117,6 +117,7 @@ func TestAWalkOverItsBudgetOnPostgreSQLLeavesTheTransactionUsable(t *testing.T) 
 	}
 	seedStore(t, s, 3000)
 	all := allTokens(t, s)
+	s.SetWalkBudget(10 * time.Millisecond) // a third of the tokens: the rule would walk them without one
 	db, err := sql.Open("pgx", u)
 	if err != nil {
 		t.Fatal(err)
