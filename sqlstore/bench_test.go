@@ -137,7 +137,7 @@ func benchCases(b *testing.B, s *sqlstore.Store) []benchCase {
 		{"type_contact_sort_name", "type=contact&sort=name"},
 		{"status_active_sort_-expiresAt", "status=active&sort=-expiresAt"},
 		// Filters that go against the order: a walk of the order's index
-		// finds nothing for long (see sqliteWalkBudget).
+		// finds nothing for long (see walkBudget).
 		{"expiresAt_next_30_days_sort_createdAt", "expiresAtFrom=" + day(0) + "&expiresAtTo=" + day(30) + "&sort=createdAt"},
 		{"status_expired_sort_-expiresAt", "status=expired&sort=-expiresAt"},
 	}

@@ -56,9 +56,21 @@ type dialect interface {
 	// and audited by one statement outside a transaction when it can be
 	// (Store.redeemAtOnce): worth it where each statement is a round trip.
 	countsInOneStatement() bool
-	// choosesListPlan reports whether the token list chooses its own way
-	// to a filtered page (sqliteSearchInOnePass, sqliteWalkBudget).
+	// choosesListPlan reports whether the token list tells the planner
+	// its way to a filtered page: a search in one pass
+	// (sqliteSearchInOnePass), and a walk of the order with every other
+	// column kept off its index (tokenWhere's walkCol).
 	choosesListPlan() bool
+	// tableRows is a query for about the rows of table, read cheaply (see
+	// walkBudget).
+	tableRows(table string) string
+	// withinBudget runs fn, the statements of a read, in tx with at most
+	// budget for them: over reports that they ran out of it, and tx is
+	// then as before fn, ready for the next statement.
+	withinBudget(tx *tx, budget time.Duration, fn func(*tx) error) (over bool, err error)
+	// unindexed is the sort key expr written so that the planner finds no
+	// index for it: it then sorts the rows the filters find.
+	unindexed(expr string) string
 	// expiresKey is expires_at, as col names it, with "never" as the
 	// latest time: the key of the unused tokens' expiry index.
 	expiresKey(col string) string
@@ -109,6 +121,28 @@ func (sqliteDialect) goose() (goose.Dialect, []goose.ProviderOption, error) {
 func (sqliteDialect) choosesListPlan() bool { return true }
 
 func (sqliteDialect) countsInOneStatement() bool { return false }
+
+// tableRows on SQLite is the highest rowid: rowids only grow.
+func (sqliteDialect) tableRows(table string) string {
+	return `SELECT COALESCE(MAX(rowid), 0) FROM ` + table
+}
+
+// withinBudget on SQLite runs fn under a context with the budget's
+// deadline, which interrupts its statement; the transaction goes on.
+func (sqliteDialect) withinBudget(t *tx, budget time.Duration, fn func(*tx) error) (bool, error) {
+	ctx, cancel := context.WithTimeout(t.ctx, budget)
+	defer cancel()
+	bounded := *t
+	bounded.ctx = ctx
+	err := fn(&bounded)
+	if err == nil || t.ctx.Err() != nil || ctx.Err() == nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// unindexed on SQLite is +expr, which SQLite reads as "no index".
+func (sqliteDialect) unindexed(expr string) string { return "+" + expr }
 
 func (sqliteDialect) args(in []any) []any {
 	args := slices.Clone(in)
@@ -197,6 +231,40 @@ func (postgresDialect) writeEnded()                {}
 func (postgresDialect) cachesStatements() bool     { return true }
 func (postgresDialect) choosesListPlan() bool      { return false }
 func (postgresDialect) countsInOneStatement() bool { return true }
+
+// tableRows on PostgreSQL is the planner's own estimate, which VACUUM,
+// ANALYZE and CREATE INDEX keep (-1, taken as 0, before the first).
+func (postgresDialect) tableRows(table string) string {
+	return `SELECT GREATEST(reltuples, 0)::bigint FROM pg_class WHERE oid = '` + table + `'::regclass`
+}
+
+// withinBudget on PostgreSQL bounds fn's statements with a
+// statement_timeout in a savepoint. Cancelling a statement by its context
+// would close the connection (pgx), and a statement that fails aborts the
+// transaction: rolling back to the savepoint undoes both the failure and
+// the timeout, and a read loses nothing by it.
+func (postgresDialect) withinBudget(t *tx, budget time.Duration, fn func(*tx) error) (bool, error) {
+	ms := max(1, (budget+time.Millisecond-1)/time.Millisecond)
+	if err := t.run(t.ctx, `SAVEPOINT budget; SET LOCAL statement_timeout = `+strconv.FormatInt(int64(ms), 10)); err != nil {
+		return false, err
+	}
+	err := fn(t)
+	if t.ctx.Err() != nil {
+		return false, err
+	}
+	if rbErr := t.run(t.ctx, `ROLLBACK TO SAVEPOINT budget; RELEASE SAVEPOINT budget`); rbErr != nil {
+		return false, errors.Join(err, rbErr)
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "57014" { // query_canceled: the timeout
+		return true, nil
+	}
+	return false, err
+}
+
+// unindexed on PostgreSQL is an expression equal to expr, NULL where it
+// is, which no index has.
+func (postgresDialect) unindexed(expr string) string { return "COALESCE(" + expr + ", " + expr + ")" }
 
 // goose takes a session lock: several instances may start at once, one
 // migrates and the others wait.

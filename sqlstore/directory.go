@@ -146,7 +146,7 @@ type listRead struct {
 // calling each for each row. With q, the count tells how the page is
 // best found: when the matches are so many that a walk of the order's
 // index reaches the page's end after reading under half of them (the rule
-// of the token list, sqliteWalkBudget: 2 * end * rows < matches², as if
+// of the token list, walkBudget: 2 * end * rows < matches², as if
 // the matches were spread over the order), it walks the index; else the
 // page is sorted from the matches, which the search's indexes find. A
 // walk reads at most the table, and only for a q that matches at least

@@ -35,7 +35,7 @@ import (
 // and sorts them. One that matches many would sort many: it walks the
 // index of the order instead, checking each person, and stops once it has
 // limit, after about limit * rows / matches people if the matches are
-// spread over the order (the rule of the token list, sqliteWalkBudget:
+// spread over the order (the rule of the token list, walkBudget:
 // the walk is tried when 2 * limit * rows < matches², the matches counted
 // up to a bound). Matches can also lie together in the order (a first
 // name), where a walk reads all before them: so a walk reads at most as

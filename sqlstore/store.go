@@ -56,6 +56,10 @@ type Store struct {
 	// group batches the write transactions of SQLite's one writer; nil on
 	// PostgreSQL, whose writers commit side by side.
 	group *groupCommit
+
+	// fixedWalkBudget, when set, is the budget of every walk of the token
+	// list's order that walkBudget decides to try (tests).
+	fixedWalkBudget time.Duration
 }
 
 // prepareHot prepares queries on the SQLite writer, once; write

@@ -1,0 +1,180 @@
+package sqlstore_test
+
+import (
+	"database/sql"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	lt "github.com/logintokens/logintokens"
+	"github.com/logintokens/logintokens/sqlstore"
+	"github.com/logintokens/logintokens/sqlstore/sqlstoretest"
+)
+
+// checkSeededPage lists query on a seeded store and asserts the page and
+// the count that the filter applied in Go gives.
+func checkSeededPage(t *testing.T, s *sqlstore.Store, all []*lt.LoginToken, query string) lt.TokenFilter {
+	t.Helper()
+	f, got, total := listTokens(t, s, query)
+	want := filterInGo(all, f, t0)
+	page, size := f.Paging()
+	wantPage := want[min(len(want), (page-1)*size):min(len(want), page*size)]
+	if total != len(want) || !slices.Equal(listIDs(got), listIDs(wantPage)) {
+		t.Fatalf("%s: found %d, want %d\ngot  %v\nwant %v", query, total, len(want), listIDs(got), listIDs(wantPage))
+	}
+	return f
+}
+
+// pagePlans are the plans of the page queries among ExplainTokens' lines,
+// one string each, in the order they ran.
+func pagePlans(lines []string) []string {
+	var plans []string
+	in := false
+	for _, l := range lines {
+		if strings.HasPrefix(l, "-- ") {
+			in = strings.HasPrefix(l, "-- SELECT t.id FROM login_tokens t")
+			if in {
+				plans = append(plans, "")
+			}
+			continue
+		}
+		if in {
+			plans[len(plans)-1] += l + "\n"
+		}
+	}
+	return plans
+}
+
+// Few old tokens under the default order, newest first, are found by
+// their filter's index and sorted, on both databases: a walk of
+// created_at backwards would pass nearly every token before the first of
+// them. PostgreSQL's planner, which expects them spread over the order,
+// takes that walk when the query leaves it an index for the order.
+func TestFewTokensAgainstTheOrderAreSortedNotWalked(t *testing.T) {
+	sqlstoretest.Each(t, func(t *testing.T, s *sqlstore.Store) {
+		seedStore(t, s, 20000)
+		all := allTokens(t, s)
+		day := func(d int) string { return t0.AddDate(0, 0, d).Format("2006-01-02") }
+		for _, query := range []string{"expiresAtTo=" + day(-800) + "&type=contact", "updatedAtTo=" + day(-900), "updatedAtTo=" + day(-900) + "&page=2&pageSize=10"} {
+			f := checkSeededPage(t, s, all, query)
+			lines, err := s.ExplainTokens(ctx, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			plans := pagePlans(lines)
+			if len(plans) != 1 || strings.Contains(plans[0], "login_tokens_created_at") {
+				t.Errorf("%s: want one page query, not walking created_at:\n%s", query, strings.Join(lines, "\n"))
+			}
+		}
+	})
+}
+
+// A walk of the order that runs over its budget is stopped, and the page
+// found by the filters' indexes and sorted, in the same read: the plans
+// show both page queries, and the page is the one the filter gives.
+func TestAWalkOverItsBudgetEndsInASortedPage(t *testing.T) {
+	sqlstoretest.Each(t, func(t *testing.T, s *sqlstore.Store) {
+		seedStore(t, s, 3000)
+		all := allTokens(t, s)
+		for _, query := range []string{"type=contact", "oneTimeUse=false&sort=-lastAccessedAt&page=3"} {
+			checkSeededPage(t, s, all, query)
+		}
+		if s.Dialect() == "postgres" {
+			return // a statement_timeout has no shorter budget than 1 ms: see the test with a lock
+		}
+		s.SetWalkBudget(time.Nanosecond)
+		for _, query := range []string{"type=contact", "oneTimeUse=false&sort=-lastAccessedAt&page=3"} {
+			f := checkSeededPage(t, s, all, query)
+			lines, err := s.ExplainTokens(ctx, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if plans := pagePlans(lines); len(plans) != 2 || !strings.Contains(plans[1], "USE TEMP B-TREE FOR ORDER BY") {
+				t.Errorf("%s: want a walk, then a sort:\n%s", query, strings.Join(lines, "\n"))
+			}
+		}
+	})
+}
+
+// On PostgreSQL a walk stopped by its statement_timeout leaves the read
+// transaction usable, without the timeout: the page query that follows
+// waits for a lock far longer than the walk's budget, and answers once it
+// is given. Another connection locks companies, which the page's query
+// joins and the count does not: the walk waits until its budget runs out,
+// then the sorted page's query waits (its ORDER BY an expression) until
+// the lock is released.
+func TestAWalkOverItsBudgetOnPostgreSQLLeavesTheTransactionUsable(t *testing.T) {
+	u := sqlstoretest.PostgresURL(t)
+	s, err := sqlstore.Open(ctx, u, sqlstoretest.NewKeyring(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	seedStore(t, s, 3000)
+	all := allTokens(t, s)
+	s.SetWalkBudget(10 * time.Millisecond) // a third of the tokens: the rule would walk them without one
+	db, err := sql.Open("pgx", u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	lock, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Rollback()
+	if _, err := lock.ExecContext(ctx, `LOCK TABLE companies IN ACCESS EXCLUSIVE MODE`); err != nil {
+		t.Fatal(err)
+	}
+	const query = "type=contact"
+	q, _ := url.ParseQuery(query)
+	f, err := lt.ParseTokenFilter(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type answer struct {
+		toks  []*lt.LoginToken
+		total int
+		err   error
+	}
+	done := make(chan answer, 1)
+	go func() {
+		toks, total, err := s.FindTokens(ctx, f)
+		done <- answer{toks, total, err}
+	}()
+	for deadline := time.Now().Add(time.Minute); ; {
+		var sorting int
+		if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM pg_stat_activity
+			WHERE wait_event_type = 'Lock' AND query LIKE '%COALESCE(t.created_at, t.created_at)%' AND pid <> pg_backend_pid()`).Scan(&sorting); err != nil {
+			t.Fatal(err)
+		}
+		if sorting > 0 {
+			break
+		}
+		select {
+		case a := <-done:
+			t.Fatalf("the list answered while companies were locked: %d tokens, %v", len(a.toks), a.err)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no sorted page query waits for the lock: the walk was not stopped")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := lock.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	a := <-done
+	if a.err != nil {
+		t.Fatal(a.err)
+	}
+	want := filterInGo(all, f, t0)
+	if a.total != len(want) || !slices.Equal(listIDs(a.toks), listIDs(want[:25])) {
+		t.Fatalf("found %d, want %d\ngot  %v\nwant %v", a.total, len(want), listIDs(a.toks), listIDs(want[:25]))
+	}
+}
