@@ -3,6 +3,7 @@ package seed
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"runtime"
@@ -19,7 +20,8 @@ func (sd *seeder) loadSQLite(ctx context.Context) error {
 	}
 	defer conn.Close()
 	// The connection is the store's one writer: each setting is set back
-	// as it was when the seed ends, whatever happened.
+	// as it was when the seed ends, whatever happened, or the connection
+	// is closed rather than handed back to the store with it.
 	for _, p := range []struct{ name, value string }{
 		// A big page cache keeps the id index and the sorts of the index
 		// builds in memory.
@@ -70,7 +72,7 @@ func (sd *seeder) loadSQLite(ctx context.Context) error {
 }
 
 // setPragma sets a setting of the connection, outside a transaction, and
-// answers what sets it back as it was.
+// answers what sets it back as it was, or else closes the connection.
 func setPragma(ctx context.Context, conn *sql.Conn, name, value string) (restore func(), err error) {
 	var was string
 	if err := conn.QueryRowContext(ctx, `PRAGMA `+name).Scan(&was); err != nil {
@@ -79,7 +81,12 @@ func setPragma(ctx context.Context, conn *sql.Conn, name, value string) (restore
 	if _, err := conn.ExecContext(ctx, `PRAGMA `+name+` = `+value); err != nil {
 		return nil, err
 	}
-	return func() { conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA `+name+` = `+was) }, nil
+	return func() {
+		if _, err := conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA `+name+` = `+was); err != nil {
+			// The pool closes a connection that reports itself bad.
+			conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+	}, nil
 }
 
 // sqliteTx is the seed's transaction on SQLite.
