@@ -10,7 +10,9 @@
 // the load, from their own definitions in the database: building an index
 // once over sorted data is much faster than updating it row by row. Tokens
 // go in with multi-row INSERTs on SQLite and COPY on PostgreSQL, oldest
-// first, and the planner statistics are refreshed at the end.
+// first, and the planner statistics are refreshed at the end. On SQLite the
+// foreign keys of the new rows are checked once, after the load, rather
+// than row by row (see loadSQLite).
 package seed
 
 import (

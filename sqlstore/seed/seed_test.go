@@ -108,3 +108,97 @@ func rowLines(t *testing.T, db *sql.DB, q string) []string {
 	}
 	return lines
 }
+
+// After a seed the database has the indexes, triggers and text index
+// settings the migrations made, and the store's writer connection its own
+// settings again: the seed drops and remakes indexes and tunes the
+// connection only while it loads.
+func TestSeedLeavesTheSchemaAsTheMigrationsMadeIt(t *testing.T) {
+	ctx := context.Background()
+	sqlstoretest.Each(t, func(t *testing.T, s *sqlstore.Store) {
+		before := schema(t, s)
+		if _, err := seed.Run(ctx, s, seed.Options{Tokens: 500, Seed: 3}); err != nil {
+			t.Fatal(err)
+		}
+		if after := schema(t, s); !slices.Equal(after, before) {
+			t.Errorf("after the seed the schema is\n%s\nwant\n%s", strings.Join(after, "\n"), strings.Join(before, "\n"))
+		}
+		checkTextIndex(t, s)
+	})
+}
+
+// A seed that fails leaves the database as it was, whichever step it
+// fails in: the rows, the indexes and the text index.
+func TestAFailedSeedLeavesTheDatabaseAsItWas(t *testing.T) {
+	sqlstoretest.Each(t, func(t *testing.T, s *sqlstore.Store) {
+		sqlstoretest.SetClock(s, time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC))
+		if _, err := seed.Run(context.Background(), s, seed.Options{Tokens: 300, Seed: 5}); err != nil {
+			t.Fatal(err)
+		}
+		rows, before := rowsHash(t, s.DB()), schema(t, s)
+		for _, failAfter := range []string{"companies, contacts and customers", "tokens", "indexes"} {
+			ctx, cancel := context.WithCancel(context.Background())
+			_, err := seed.Run(ctx, s, seed.Options{Tokens: 2000, Seed: 6, Progress: func(step string, _ time.Duration) {
+				if step == failAfter {
+					cancel()
+				}
+			}})
+			cancel()
+			if err == nil {
+				t.Fatalf("a seed cancelled after %q succeeded", failAfter)
+			}
+			if got := rowsHash(t, s.DB()); got != rows {
+				t.Errorf("a seed that failed after %q changed the rows", failAfter)
+			}
+			if after := schema(t, s); !slices.Equal(after, before) {
+				t.Errorf("a seed that failed after %q left the schema\n%s\nwant\n%s", failAfter, strings.Join(after, "\n"), strings.Join(before, "\n"))
+			}
+		}
+		checkTextIndex(t, s)
+	})
+}
+
+// checkTextIndex checks that SQLite's text index of the tokens holds
+// exactly their text.
+func checkTextIndex(t *testing.T, s *sqlstore.Store) {
+	t.Helper()
+	if s.Dialect() != "sqlite" {
+		return
+	}
+	if _, err := s.DB().Exec(`INSERT INTO login_tokens_fts (login_tokens_fts, rank) VALUES ('integrity-check', 1)`); err != nil {
+		t.Errorf("the text index does not match the tokens: %v", err)
+	}
+}
+
+// schema is what the seed must leave as it found it, one line each: the
+// definitions of every table, index and trigger (but the statistics) and,
+// on SQLite, the text index's
+// settings and the writer connection's.
+func schema(t *testing.T, s *sqlstore.Store) []string {
+	t.Helper()
+	var qs []string
+	switch s.Dialect() {
+	case "sqlite":
+		qs = []string{
+			`SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_stat%' ORDER BY type, name`,
+			`SELECT 'fts config', k, v FROM login_tokens_fts_config ORDER BY k`,
+			`SELECT 'cache_size', * FROM pragma_cache_size`,
+			`SELECT 'threads', * FROM pragma_threads`,
+			`SELECT 'temp_store', * FROM pragma_temp_store`,
+			`SELECT 'journal_mode', * FROM pragma_journal_mode`,
+			`SELECT 'synchronous', * FROM pragma_synchronous`,
+			`SELECT 'foreign_keys', * FROM pragma_foreign_keys`,
+		}
+	default:
+		qs = []string{
+			`SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() ORDER BY tablename, indexname`,
+			`SELECT event_object_table, trigger_name, action_statement FROM information_schema.triggers
+				WHERE trigger_schema = current_schema() ORDER BY 1, 2`,
+		}
+	}
+	var out []string
+	for _, q := range qs {
+		out = append(out, rowLines(t, s.DB(), q)...)
+	}
+	return out
+}

@@ -3,8 +3,11 @@ package seed
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
+	"errors"
 	"fmt"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -16,18 +19,29 @@ func (sd *seeder) loadSQLite(ctx context.Context) error {
 		return err
 	}
 	defer conn.Close()
-	// A big page cache keeps the id index and the sorts of the index builds
-	// in memory; the connection is the store's one writer, so set it back.
-	if _, err := conn.ExecContext(ctx, `PRAGMA cache_size = -262144`); err != nil {
-		return err
+	// The connection is the store's one writer: each setting is set back
+	// as it was when the seed ends, whatever happened, or the connection
+	// is closed rather than handed back to the store with it.
+	for _, p := range []struct{ name, value string }{
+		// A big page cache keeps the id index and the sorts of the index
+		// builds in memory.
+		{"cache_size", "-262144"},
+		// A sort that outgrows the cache (an index of some millions of
+		// tokens) is written out in parts that helper threads sort at once
+		// on the other cores; smaller sorts stay in memory, on this one.
+		{"threads", strconv.Itoa(runtime.NumCPU())},
+		// The foreign keys of the new rows are checked once, after the load
+		// (checkForeignKeys): checked row by row, they make each multi-row
+		// INSERT keep a statement journal, a copy of every page it changes
+		// (one page of the random id index per row), to undo itself alone.
+		{"foreign_keys", "OFF"},
+	} {
+		restore, err := setPragma(ctx, conn, p.name, p.value)
+		if err != nil {
+			return err
+		}
+		defer restore()
 	}
-	defer conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA cache_size = -2000`)
-	// The index builds sort a million keys each; helper threads sort
-	// parts of them at once on the other cores.
-	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`PRAGMA threads = %d`, runtime.NumCPU())); err != nil {
-		return err
-	}
-	defer conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA threads = 0`)
 
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
@@ -55,6 +69,24 @@ func (sd *seeder) loadSQLite(ctx context.Context) error {
 	}
 	sd.step("analyze", &sd.res.Analyze, t0)
 	return nil
+}
+
+// setPragma sets a setting of the connection, outside a transaction, and
+// answers what sets it back as it was, or else closes the connection.
+func setPragma(ctx context.Context, conn *sql.Conn, name, value string) (restore func(), err error) {
+	var was string
+	if err := conn.QueryRowContext(ctx, `PRAGMA `+name).Scan(&was); err != nil {
+		return nil, err
+	}
+	if _, err := conn.ExecContext(ctx, `PRAGMA `+name+` = `+value); err != nil {
+		return nil, err
+	}
+	return func() {
+		if _, err := conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA `+name+` = `+was); err != nil {
+			// The pool closes a connection that reports itself bad.
+			conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+	}, nil
 }
 
 // sqliteTx is the seed's transaction on SQLite.
@@ -89,7 +121,10 @@ func (t sqliteTx) dropIndexes(ctx context.Context) (ddl []string, err error) {
 	return ddl, nil
 }
 
-// insertTokens inserts the tokens by multi-row INSERTs.
+// insertTokens inserts the tokens by multi-row INSERTs. OR FAIL: a row
+// that breaks a constraint ends its statement without undoing the rows
+// before it, so that the statement, too, keeps no journal to undo itself
+// alone; the error then rolls back the seed's whole transaction.
 func (t sqliteTx) insertTokens(ctx context.Context, sd *seeder) error {
 	const perStmt = 500 // 19 columns: 9,500 parameters, under SQLite's 32,766
 	stmts := map[int]*sql.Stmt{}
@@ -98,7 +133,7 @@ func (t sqliteTx) insertTokens(ctx context.Context, sd *seeder) error {
 			return st, nil
 		}
 		row := `(` + strings.TrimSuffix(strings.Repeat(`?, `, len(tokenColumns)), `, `) + `)`
-		st, err := t.tx.PrepareContext(ctx, `INSERT INTO login_tokens (`+strings.Join(tokenColumns, `, `)+`) VALUES `+
+		st, err := t.tx.PrepareContext(ctx, `INSERT OR FAIL INTO login_tokens (`+strings.Join(tokenColumns, `, `)+`) VALUES `+
 			strings.TrimSuffix(strings.Repeat(row+`, `, n), `, `))
 		stmts[n] = st
 		return st, err
@@ -109,7 +144,7 @@ func (t sqliteTx) insertTokens(ctx context.Context, sd *seeder) error {
 		}
 	}()
 	args := make([]any, 0, perStmt*len(tokenColumns))
-	return sd.tokens(ctx, func(batch []token) error {
+	err := sd.tokens(ctx, func(batch []token) error {
 		for len(batch) > 0 {
 			n := min(perStmt, len(batch))
 			args = args[:0]
@@ -127,6 +162,27 @@ func (t sqliteTx) insertTokens(ctx context.Context, sd *seeder) error {
 		}
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	return t.checkForeignKeys(ctx)
+}
+
+// checkForeignKeys checks the foreign keys of the tables the seed fills,
+// which it loads with foreign_keys off.
+func (t sqliteTx) checkForeignKeys(ctx context.Context) error {
+	for _, table := range []string{"companies", "contacts", "customers", "login_tokens"} {
+		var parent string
+		var rowid sql.NullInt64
+		err := t.tx.QueryRowContext(ctx, `SELECT parent, rowid FROM pragma_foreign_key_check(?) LIMIT 1`, table).Scan(&parent, &rowid)
+		switch {
+		case err == nil:
+			return fmt.Errorf("seed: row %d of %s refers to no row of %s", rowid.Int64, table, parent)
+		case !errors.Is(err, sql.ErrNoRows):
+			return err
+		}
+	}
+	return nil
 }
 
 // makeIndexes makes the indexes and triggers again, then the text index,
