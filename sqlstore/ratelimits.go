@@ -52,17 +52,39 @@ func limiterKey(key string) []byte {
 	return sum[:16]
 }
 
-// reserveSQL counts one attempt unless the key has none left. The upsert
-// returns a row only when it counted; the outer SELECT reads the row as
-// it was before the statement, which gives the wait of a refusal in the
-// same round trip. GREATEST: a key whose attempts are all back starts
-// from now.
-const reserveSQL = `WITH counted AS (
-	INSERT INTO rate_limits AS r (scope, key, free_us) VALUES ($1, $2, $3::BIGINT + $4::BIGINT)
-	ON CONFLICT (scope, key) DO UPDATE SET free_us = GREATEST(r.free_us, $3::BIGINT) + $4::BIGINT
-	WHERE GREATEST(r.free_us, $3::BIGINT) + $4::BIGINT - $5::BIGINT <= $3::BIGINT
-	RETURNING 1)
-SELECT EXISTS (SELECT 1 FROM counted), COALESCE((SELECT free_us FROM rate_limits WHERE scope = $1 AND key = $2), 0)`
+// reserveCTE counts one attempt unless the key has none left, and only
+// where cond holds (a condition of the statement's snapshot). The upsert
+// returns a row only when it counted. GREATEST: a key whose attempts are
+// all back starts from now. Arguments: scope, key, now, interval, then
+// cond's, then now, interval, burst, now.
+func reserveCTE(cond string) string {
+	return `counted AS (
+	INSERT INTO rate_limits AS r (scope, key, free_us)
+	SELECT ?::TEXT, ?::BYTEA, ?::BIGINT + ?::BIGINT WHERE ` + cond + `
+	ON CONFLICT (scope, key) DO UPDATE SET free_us = GREATEST(r.free_us, ?::BIGINT) + ?::BIGINT
+	WHERE GREATEST(r.free_us, ?::BIGINT) + ?::BIGINT - ?::BIGINT <= ?::BIGINT
+	RETURNING 1)`
+}
+
+// reservedColumns are whether the reservation of reserveCTE counted and,
+// read as the key's row was before the statement, when its attempts are
+// all back, which gives the wait of a refusal in the same round trip.
+// Arguments: scope, key.
+const reservedColumns = `EXISTS (SELECT 1 FROM counted), COALESCE((SELECT free_us FROM rate_limits WHERE scope = ? AND key = ?), 0)`
+
+// reserveSQL is Reserve's one statement.
+var reserveSQL = `WITH ` + reserveCTE("TRUE") + `
+SELECT ` + reservedColumns
+
+// reserveArgs are the arguments of reserveCTE, with those of its
+// condition, and of reservedColumns.
+func (l *Limiter) reserveArgs(key []byte, now int64, cond ...any) []any {
+	args := append([]any{l.scope, key, now, l.interval}, cond...)
+	return append(args, now, l.interval, now, l.interval, l.burst, now)
+}
+
+// releaseSQL gives back one attempt. Arguments: interval, scope, key.
+const releaseSQL = `UPDATE rate_limits SET free_us = free_us - ?::BIGINT WHERE scope = ? AND key = ?`
 
 // Reserve implements ratelimit.Limiter.
 func (l *Limiter) Reserve(ctx context.Context, key string) (time.Duration, error) {
@@ -73,19 +95,29 @@ func (l *Limiter) Reserve(ctx context.Context, key string) (time.Duration, error
 		return 0, errLimiterDialect
 	}
 	now := l.s.now().UnixMicro()
+	k := limiterKey(key)
 	var counted bool
 	var free int64
 	err := l.s.within(ctx, l.s.lim.Call, func(ctx context.Context) error {
-		return l.s.d.translate(l.s.db.QueryRowContext(ctx, reserveSQL, l.scope, limiterKey(key), now, l.interval, l.burst).Scan(&counted, &free))
+		args := append(l.reserveArgs(k, now), l.scope, k)
+		return l.s.d.translate(l.s.db.QueryRowContext(ctx, l.s.d.rebind(reserveSQL), args...).Scan(&counted, &free))
 	})
 	if err != nil {
 		return 0, err
 	}
+	return l.reserved(ctx, counted, free, now), nil
+}
+
+// reserved is the wait after a reservation at now: 0 when it counted,
+// else until the key has an attempt again (free: when all its attempts
+// are back, as read before the reservation). Every so many reservations
+// it sweeps the rows whose attempts are all back.
+func (l *Limiter) reserved(ctx context.Context, counted bool, free, now int64) time.Duration {
 	if l.calls.Add(1)%sweepEvery == 0 {
 		l.sweep(ctx, now)
 	}
 	if counted {
-		return 0, nil
+		return 0
 	}
 	wait := time.Duration(max(free, now)+l.interval-l.burst-now) * time.Microsecond
 	if wait <= 0 {
@@ -93,7 +125,7 @@ func (l *Limiter) Reserve(ctx context.Context, key string) (time.Duration, error
 		// upsert (another instance counted at the same moment).
 		wait = time.Duration(l.interval) * time.Microsecond
 	}
-	return wait, nil
+	return wait
 }
 
 // Release implements ratelimit.Limiter.
@@ -101,7 +133,7 @@ func (l *Limiter) Release(ctx context.Context, key string) error {
 	if l.interval == 0 {
 		return nil
 	}
-	return l.exec(ctx, `UPDATE rate_limits SET free_us = free_us - $3 WHERE scope = $1 AND key = $2`, l.scope, limiterKey(key), l.interval)
+	return l.exec(ctx, l.s.d.rebind(releaseSQL), l.interval, l.scope, limiterKey(key))
 }
 
 // Reset implements ratelimit.Limiter.

@@ -1,0 +1,194 @@
+package sqlstore_test
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	lt "github.com/logintokens/logintokens"
+	"github.com/logintokens/logintokens/sqlstore"
+	"github.com/logintokens/logintokens/sqlstore/sqlstoretest"
+)
+
+const limitedKey = "198.51.100.0/24"
+
+// redeemLimited redeems value through l with the client network
+// limitedKey and wants the limiter to have handled it.
+func redeemLimited(t *testing.T, l *sqlstore.Limiter, s *sqlstore.Store, value string) (lt.RedeemResult, time.Duration) {
+	t.Helper()
+	res, wait, handled, err := l.RedeemLimited(ctx, s, lt.RedeemRequest{Value: value, ClientIP: "198.51.100.7", Actor: "apikey:test"}, limitedKey)
+	if err != nil {
+		t.Fatalf("redeem: %v", err)
+	}
+	if !handled {
+		t.Fatal("a redeem of an existing token on the limiter's own PostgreSQL store was not handled")
+	}
+	return res, wait
+}
+
+// attemptsLeft reserves attempts of limitedKey until one is refused and
+// answers how many counted.
+func attemptsLeft(t *testing.T, l *sqlstore.Limiter) int {
+	t.Helper()
+	for n := 0; n < 100; n++ {
+		w, err := l.Reserve(ctx, limitedKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w > 0 {
+			return n
+		}
+	}
+	t.Fatal("the limiter never refused")
+	return 0
+}
+
+func counters(t *testing.T, s *sqlstore.Store, id string) (succ, fail int64) {
+	t.Helper()
+	got, err := s.FindTokenByID(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got.SuccessfulAttempts, got.FailedAttempts
+}
+
+func TestSuccessesRedeemedWithTheLimitGiveEveryAttemptBack(t *testing.T) {
+	s := sqlstoretest.Open(t, "postgres")
+	warmRedeem(t, s)
+	l := s.Limiter("redeem", 2, time.Hour)
+	tok := mustToken(t, s, lt.NewToken{})
+	for i := range 5 {
+		if r, w := redeemLimited(t, l, s, tok.Value); r.Code != "" || w != 0 || r.Token == nil || r.Token.SuccessfulAttempts != int64(i+1) {
+			t.Fatalf("redeem %d: %+v, wait %v", i+1, r, w)
+		}
+	}
+	if succ, fail := counters(t, s, tok.ID); succ != 5 || fail != 0 {
+		t.Fatalf("counters %d/%d, want 5/0", succ, fail)
+	}
+	if got := eventTypes(t, s, tok.ID); len(got) != 6 || got[5] != lt.EventTokenRedeemed {
+		t.Fatalf("events %v, want the creation and five redeems", got)
+	}
+	if n := attemptsLeft(t, l); n != 2 {
+		t.Fatalf("after five successes the network has %d attempts left, want all 2", n)
+	}
+}
+
+func TestRefusalsRedeemedWithTheLimitKeepTheirAttemptsAndTheNextIsNotCounted(t *testing.T) {
+	s := sqlstoretest.Open(t, "postgres")
+	warmRedeem(t, s)
+	l := s.Limiter("redeem", 2, time.Hour)
+	tok := mustToken(t, s, lt.NewToken{})
+	for i := range 2 {
+		if r, w := redeemLimited(t, l, s, wrongSecret(tok.Value)); r.Code != lt.ETOKENINVALID || w != 0 {
+			t.Fatalf("wrong secret %d: %+v, wait %v", i+1, r, w)
+		}
+	}
+	// No attempt left: even the right secret is refused, and nothing is
+	// counted or audited on the token.
+	r, w := redeemLimited(t, l, s, tok.Value)
+	if w <= 0 || w > 30*time.Minute || r.Code != "" || r.Token != nil {
+		t.Fatalf("third attempt: %+v, wait %v, want a wait of at most 30m and no result", r, w)
+	}
+	if succ, fail := counters(t, s, tok.ID); succ != 0 || fail != 2 {
+		t.Fatalf("counters %d/%d, want 0/2", succ, fail)
+	}
+	if got := eventTypes(t, s, tok.ID); len(got) != 3 {
+		t.Fatalf("events %v, want the creation and two refusals", got)
+	}
+}
+
+func TestARedeemWithTheLimitOfATokenChangedMeanwhileIsDecidedLockedAndGivesItsAttemptBack(t *testing.T) {
+	s := sqlstoretest.Open(t, "postgres")
+	warmRedeem(t, s)
+	l := s.Limiter("redeem", 2, time.Hour)
+	tok := mustToken(t, s, lt.NewToken{})
+	extra := []string{"cost centre 4711"}
+	betweenReadAndCount(t, s, func(ctx context.Context) error {
+		_, _, err := s.UpdateToken(ctx, lt.Actor{Name: "staff:1"}, tok.ID, lt.TokenUpdate{Extra: &extra})
+		return err
+	})
+	if r, w := redeemLimited(t, l, s, tok.Value); r.Code != "" || w != 0 {
+		t.Fatalf("redeem of a token changed while it was read: %+v, wait %v", r, w)
+	}
+	if succ, fail := counters(t, s, tok.ID); succ != 1 || fail != 0 {
+		t.Fatalf("counters %d/%d, want 1/0", succ, fail)
+	}
+	if n := attemptsLeft(t, l); n != 2 {
+		t.Fatalf("after a success decided in the locked transaction the network has %d attempts left, want 2", n)
+	}
+}
+
+func TestARedeemWithTheLimitLeavesWhatItCannotDoToReserveAndRedeem(t *testing.T) {
+	inst := openInstances(t, 2, time.Now)
+	s := inst[0]
+	warmRedeem(t, s)
+	l := s.Limiter("redeem", 2, time.Hour)
+	tok := mustToken(t, s, lt.NewToken{})
+	cases := []struct {
+		name  string
+		st    lt.Redeemer
+		l     *sqlstore.Limiter
+		value string
+	}{
+		{"an unknown token", s, l, lt.FormatValue(lt.TokenPrefix, lt.NewID(), lt.NewSecret())},
+		{"a malformed value", s, l, "lt_nonsense"},
+		{"another store", inst[1], l, tok.Value},
+		{"the limit turned off", s, s.Limiter("redeem", 0, time.Hour), tok.Value},
+	}
+	for _, c := range cases {
+		res, wait, handled, err := c.l.RedeemLimited(ctx, c.st, lt.RedeemRequest{Value: c.value, ClientIP: "198.51.100.7"}, limitedKey)
+		if err != nil || handled || wait != 0 || res.Code != "" || res.Token != nil {
+			t.Fatalf("%s: %+v, wait %v, handled %v, %v; want nothing done", c.name, res, wait, handled, err)
+		}
+	}
+	var rows int
+	if err := s.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM rate_limits`).Scan(&rows); err != nil {
+		t.Fatal(err)
+	}
+	if rows != 0 {
+		t.Fatalf("%d attempts reserved by redeems that were left to the caller", rows)
+	}
+	if succ, fail := counters(t, s, tok.ID); succ != 0 || fail != 0 {
+		t.Fatalf("counters %d/%d, want 0/0", succ, fail)
+	}
+	sl := sqlstoretest.Open(t, "sqlite")
+	if _, _, handled, err := sl.Limiter("redeem", 2, time.Hour).RedeemLimited(ctx, sl, lt.RedeemRequest{Value: tok.Value}, limitedKey); handled || err != nil {
+		t.Fatalf("on SQLite: handled %v, %v", handled, err)
+	}
+}
+
+func TestRefusalsRedeemedWithTheLimitAtOnceOnSeveralInstancesGetExactlyTheLimit(t *testing.T) {
+	inst := openInstances(t, 2, time.Now)
+	warmRedeem(t, inst[0])
+	warmRedeem(t, inst[1])
+	tok := mustToken(t, inst[0], lt.NewToken{})
+	const limit, clients = 10, 48
+	var invalid, limited atomic.Int32
+	var wg sync.WaitGroup
+	for i := range clients {
+		s := inst[i%2]
+		l := s.Limiter("redeem", limit, time.Hour)
+		wg.Go(func() {
+			res, wait, handled, err := l.RedeemLimited(ctx, s, lt.RedeemRequest{Value: wrongSecret(tok.Value), ClientIP: "198.51.100.7"}, limitedKey)
+			switch {
+			case err != nil || !handled:
+				t.Errorf("handled %v, %v", handled, err)
+			case wait > 0:
+				limited.Add(1)
+			case res.Code == lt.ETOKENINVALID:
+				invalid.Add(1)
+			default:
+				t.Errorf("%+v", res)
+			}
+		})
+	}
+	wg.Wait()
+	if invalid.Load() != limit || limited.Load() != clients-limit {
+		t.Fatalf("%d refused by the store and %d by the limit, want %d and %d", invalid.Load(), limited.Load(), limit, clients-limit)
+	}
+	if succ, fail := counters(t, inst[0], tok.ID); succ != 0 || fail != limit {
+		t.Fatalf("counters %d/%d, want 0/%d", succ, fail, limit)
+	}
+}
