@@ -8,6 +8,7 @@ import (
 	"time"
 
 	lt "github.com/logintokens/logintokens"
+	redeemsvc "github.com/logintokens/logintokens/redeem"
 	"github.com/logintokens/logintokens/sqlstore"
 	"github.com/logintokens/logintokens/sqlstore/sqlstoretest"
 )
@@ -190,5 +191,40 @@ func TestRefusalsRedeemedWithTheLimitAtOnceOnSeveralInstancesGetExactlyTheLimit(
 	}
 	if succ, fail := counters(t, inst[0], tok.ID); succ != 0 || fail != limit {
 		t.Fatalf("counters %d/%d, want 0/%d", succ, fail, limit)
+	}
+}
+
+type plainIssuer struct{}
+
+func (plainIssuer) Issue(context.Context, lt.Assertion) (string, error) { return "assertion", nil }
+
+func TestTheRedeemServiceOnPostgreSQLCountsOnlyFailuresAgainstTheSharedLimit(t *testing.T) {
+	s := sqlstoretest.Open(t, "postgres")
+	warmRedeem(t, s)
+	svc := &redeemsvc.Service{Store: s, Issuer: plainIssuer{}, Limiter: s.Limiter("redeem", 2, time.Hour)}
+	tok := mustToken(t, s, lt.NewToken{})
+	try := func(value string) redeemsvc.Result {
+		t.Helper()
+		res, err := svc.Redeem(ctx, redeemsvc.Request{RedeemRequest: lt.RedeemRequest{Value: value, ClientIP: "198.51.100.9", Actor: "apikey:test"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	for i := range 3 {
+		if r := try(tok.Value); r.Code != "" || r.Assertion != "assertion" {
+			t.Fatalf("success %d: %+v", i+1, r)
+		}
+	}
+	for i := range 2 {
+		if r := try(wrongSecret(tok.Value)); r.Code != lt.ETOKENINVALID {
+			t.Fatalf("failure %d: %+v", i+1, r)
+		}
+	}
+	if r := try(tok.Value); r.Code != lt.ERATELIMITED || r.RetryAfter <= 0 || r.RetryAfter > 30*time.Minute {
+		t.Fatalf("after two failures: %+v, want %s with a wait of at most 30m", r, lt.ERATELIMITED)
+	}
+	if succ, fail := counters(t, s, tok.ID); succ != 3 || fail != 2 {
+		t.Fatalf("counters %d/%d, want 3/2", succ, fail)
 	}
 }
