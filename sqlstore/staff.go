@@ -208,7 +208,9 @@ func (s *Store) RevokeAPIKey(ctx context.Context, id string) error {
 // a busy webshop key must not turn every redeem into two writes.
 const lastUsedGranularity = time.Minute
 
-var apiKeyAuthSelect = strings.Replace(apiKeySelect, " FROM api_keys", ", secret_hash FROM api_keys", 1) + ` WHERE id = ?`
+// apiKeyAuthSelect binds the id through (SELECT ?), as redeemByID does,
+// so that its prepared statement is not planned again at every bind.
+var apiKeyAuthSelect = strings.Replace(apiKeySelect, " FROM api_keys", ", secret_hash FROM api_keys", 1) + ` WHERE id = (SELECT ?)`
 
 // AuthenticateAPIKey returns the active key a value belongs to, or
 // UNAUTHENTICATED. The hash is compared in constant time after the lookup
@@ -225,7 +227,7 @@ func (s *Store) AuthenticateAPIKey(ctx context.Context, value string) (*lt.APIKe
 	var hash []byte
 	var k *lt.APIKey
 	err = s.within(ctx, s.lim.Call, func(ctx context.Context) (err error) {
-		k, err = scanAPIKey(s.rdb.QueryRowContext(ctx, s.d.rebind(apiKeyAuthSelect), s.d.args([]any{id})...), &hash)
+		k, err = scanAPIKey(s.readRow(ctx, apiKeyAuthSelect, id), &hash)
 		return err
 	})
 	if errors.Is(err, sql.ErrNoRows) {

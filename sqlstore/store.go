@@ -47,6 +47,9 @@ type Store struct {
 	// hot holds the statements of the redeem path prepared on SQLite's
 	// writer, query → *sql.Stmt (see prepareHot).
 	hot sync.Map
+	// hotRead holds statements prepared on SQLite's reader pool
+	// (readRow).
+	hotRead sync.Map
 
 	// subs caches the webhooks' subscriptions (see subscribers).
 	subs atomic.Pointer[webhookSubs]
@@ -89,6 +92,30 @@ func (s *Store) prepareHot(ctx context.Context, queries ...string) error {
 		}
 	}
 	return nil
+}
+
+// readRow runs q, one statement without a transaction, on the reader
+// pool: on SQLite prepared once and then on each connection as it first
+// runs it, where it would otherwise be parsed and planned at every call
+// (the API key's lookup, on every API request). PostgreSQL's driver keeps
+// prepared statements per connection by itself.
+func (s *Store) readRow(ctx context.Context, q string, args ...any) *sql.Row {
+	if s.d.cachesStatements() {
+		return s.rdb.QueryRowContext(ctx, s.d.rebind(q), s.d.args(args)...)
+	}
+	st, ok := s.hotRead.Load(q)
+	if !ok {
+		prepared, err := s.rdb.PrepareContext(ctx, s.d.rebind(q))
+		if err != nil {
+			// The unprepared query meets the same error, or succeeds
+			// where preparing met a passing one.
+			return s.rdb.QueryRowContext(ctx, s.d.rebind(q), s.d.args(args)...)
+		}
+		if st, ok = s.hotRead.LoadOrStore(q, prepared); ok {
+			prepared.Close()
+		}
+	}
+	return st.(*sql.Stmt).QueryRowContext(ctx, s.d.args(args)...)
 }
 
 // Kind names the database behind a URL: "sqlite" or "postgres".
@@ -296,11 +323,13 @@ func (s *Store) within(ctx context.Context, d time.Duration, call func(context.C
 // Close closes the pools.
 func (s *Store) Close() error {
 	s.closeGroup()
-	s.hot.Range(func(q, st any) bool {
-		s.hot.Delete(q)
-		st.(*sql.Stmt).Close()
-		return true
-	})
+	for _, m := range []*sync.Map{&s.hot, &s.hotRead} {
+		m.Range(func(q, st any) bool {
+			m.Delete(q)
+			st.(*sql.Stmt).Close()
+			return true
+		})
+	}
 	err := s.db.Close()
 	if s.rdb != nil && s.rdb != s.db {
 		err = errors.Join(err, s.rdb.Close())
