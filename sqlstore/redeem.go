@@ -264,11 +264,11 @@ var reserveAndRead = `WITH ` + reserveCTE(`EXISTS (SELECT 1 FROM login_tokens WH
 // it: a success takes two statements, not four. As with Reserve before
 // Redeem, an attempt without one left is refused (wait > 0) with nothing
 // counted on the token; a refusal by the store keeps the attempt; a
-// success or an error gives it back. handled is false, with nothing done,
-// where this does not apply: st is not l's store, the limit is off, the
-// database is not PostgreSQL, a webhook wants the redeem, the value is
-// malformed or no token has its id; the caller then reserves and redeems
-// as usual.
+// success or an error gives it back. A value whose id no token has is
+// reserved alone and answered as invalid. handled is false, with nothing
+// done, where this does not apply: st is not l's store, the limit is off,
+// the database is not PostgreSQL, a webhook wants the redeem or the value
+// is malformed; the caller then reserves and redeems as usual.
 func (l *Limiter) RedeemLimited(ctx context.Context, st lt.Redeemer, req lt.RedeemRequest, key string) (res lt.RedeemResult, wait time.Duration, handled bool, err error) {
 	s, _ := st.(*Store)
 	if s != l.s || l.interval == 0 || !s.d.countsInOneStatement() || !s.unsubscribed(lt.WebhookTokenRedeemed) {
@@ -299,10 +299,18 @@ func (l *Limiter) RedeemLimited(ctx context.Context, st lt.Redeemer, req lt.Rede
 		return err
 	})
 	if err = s.d.translate(err); err != nil {
+		if r.counted {
+			_ = l.Release(context.WithoutCancel(ctx), key)
+		}
 		return res, 0, true, err
 	}
 	if !found {
-		return res, 0, false, nil
+		// No token has the id: a failure, if the network has an attempt
+		// left for it, as the locked transaction would answer it.
+		if wait, err = l.Reserve(ctx, key); err != nil || wait > 0 {
+			return res, wait, true, err
+		}
+		return lt.RedeemResult{Code: lt.ETOKENINVALID}, 0, true, nil
 	}
 	if wait = l.reserved(ctx, r.counted, r.free, r.now); wait > 0 || done {
 		return res, wait, true, nil

@@ -121,6 +121,20 @@ func TestARedeemWithTheLimitOfATokenChangedMeanwhileIsDecidedLockedAndGivesItsAt
 	}
 }
 
+func TestAnUnknownTokenRedeemedWithTheLimitCountsAsAFailure(t *testing.T) {
+	s := sqlstoretest.Open(t, "postgres")
+	warmRedeem(t, s)
+	l := s.Limiter("redeem", 2, time.Hour)
+	for i := range 2 {
+		if r, w := redeemLimited(t, l, s, lt.FormatValue(lt.TokenPrefix, lt.NewID(), lt.NewSecret())); r.Code != lt.ETOKENINVALID || r.Token != nil || w != 0 {
+			t.Fatalf("unknown token %d: %+v, wait %v", i+1, r, w)
+		}
+	}
+	if r, w := redeemLimited(t, l, s, lt.FormatValue(lt.TokenPrefix, lt.NewID(), lt.NewSecret())); w <= 0 || r.Code != "" {
+		t.Fatalf("third unknown token: %+v, wait %v, want a wait", r, w)
+	}
+}
+
 func TestARedeemWithTheLimitLeavesWhatItCannotDoToReserveAndRedeem(t *testing.T) {
 	inst := openInstances(t, 2, time.Now)
 	s := inst[0]
@@ -133,7 +147,6 @@ func TestARedeemWithTheLimitLeavesWhatItCannotDoToReserveAndRedeem(t *testing.T)
 		l     *sqlstore.Limiter
 		value string
 	}{
-		{"an unknown token", s, l, lt.FormatValue(lt.TokenPrefix, lt.NewID(), lt.NewSecret())},
 		{"a malformed value", s, l, "lt_nonsense"},
 		{"another store", inst[1], l, tok.Value},
 		{"the limit turned off", s, s.Limiter("redeem", 0, time.Hour), tok.Value},
