@@ -18,6 +18,11 @@
 #     prepared once) on SQLite; RAW=tx runs instead the statements of one
 #     redeem transaction (bench/redeem.sql, sqliteraw without -bare);
 #   - the ratio HTTP / raw;
+#   - the CPU time each costs: the machine's busy time (every process,
+#     /proc/stat) per redeem and per raw transaction, and serve's own per
+#     redeem; on two busy cores the ratio of rates is about the inverse
+#     ratio of these, and they move less than rates when others load the
+#     machine;
 # and the server's peak RSS (VmHWM) over all of it. Results go to
 # $BENCH_DIR/results-<time>.md as a table.
 #
@@ -70,7 +75,7 @@ RESULTS=$BENCH_DIR/results-$stamp.md
 	echo "- $(go version), $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2), $(pgbench --version)"
 	echo "- $TOKENS tokens, $NVALUES distinct reusable tokens presented at random with a random clientIp, ${DURATION}s per measurement, raw: $RAW"
 	echo
-	echo "| database | case | C | HTTP req/s | HTTP p99 ms | non-2xx | raw tx/s | raw p99 ms | HTTP/raw | load before HTTP / raw |"
+	echo "| database | case | C | HTTP req/s | HTTP p99 ms | non-2xx | raw tx/s | raw p99 ms | HTTP/raw | CPU µs per redeem: machine / serve | CPU µs per raw tx: machine | load before HTTP / raw |"
 	echo "|---|---|---|---|---|---|---|---|---|---|"
 } >"$RESULTS"
 
@@ -85,6 +90,15 @@ quiet() {
 	done
 	load1
 }
+
+# busy prints the machine's busy CPU time so far, in clock ticks (user,
+# nice, system, irq and softirq of all cores); proc_cpu that of process $1.
+busy() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8}' /proc/stat; }
+proc_cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+TICK_US=$((1000000 / $(getconf CLK_TCK)))
+
+# per_op TICKS N prints TICKS of CPU time per operation of N, in µs.
+per_op() { awk -v t="$1" -v n="$2" -v u="$TICK_US" 'BEGIN { if (n > 0) printf "%.0f", t * u / n; else print "n/a" }'; }
 
 # to_ms converts a wrk duration (812.00us, 1.23ms, 1.05s, 2.00m) to ms.
 to_ms() {
@@ -223,11 +237,18 @@ for DB in "${dbs[@]}"; do
 			hot=0
 			[ "$cs" = hot ] && hot=1
 			lh=$(quiet)
+			b0=$(busy) s0=$(proc_cpu "$SERVER_PID")
 			read -r rps p99 bad < <(run_wrk "$c" "$hot" "$dir/wrk-c$c-$cs.log") || true
+			b1=$(busy) s1=$(proc_cpu "$SERVER_PID")
+			nreq=$(awk '/requests in/ {print $1}' "$dir/wrk-c$c-$cs.log")
 			lr=$(quiet)
+			b2=$(busy)
 			read -r tps rp99 < <(run_raw "$c" "$hot" "$dir/raw-c$c-$cs.log") || true
+			b3=$(busy)
 			ratio=$(awk -v a="$rps" -v b="$tps" 'BEGIN { if (b > 0) printf "%.0f%%", 100 * a / b; else print "n/a" }')
-			line="| $DB | $cs | $c | $rps | $p99 | $bad | $tps | $rp99 | $ratio | $lh / $lr |"
+			cpu="$(per_op $((b1 - b0)) "$nreq") / $(per_op $((s1 - s0)) "$nreq")"
+			rawcpu=$(per_op $((b3 - b2)) "$((${tps:-0} * DURATION))")
+			line="| $DB | $cs | $c | $rps | $p99 | $bad | $tps | $rp99 | $ratio | $cpu | $rawcpu | $lh / $lr |"
 			echo "$line" >>"$RESULTS"
 			echo "$line" >&2
 		done
