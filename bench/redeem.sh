@@ -76,7 +76,7 @@ RESULTS=$BENCH_DIR/results-$stamp.md
 	echo "- $TOKENS tokens, $NVALUES distinct reusable tokens presented at random with a random clientIp, ${DURATION}s per measurement, raw: $RAW"
 	echo
 	echo "| database | case | C | HTTP req/s | HTTP p99 ms | non-2xx | raw tx/s | raw p99 ms | HTTP/raw | CPU µs per redeem: machine / serve | CPU µs per raw tx: machine | load before HTTP / raw |"
-	echo "|---|---|---|---|---|---|---|---|---|---|"
+	echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
 } >"$RESULTS"
 
 load1() { cut -d' ' -f1 /proc/loadavg; }
