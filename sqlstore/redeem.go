@@ -279,13 +279,18 @@ func (l *Limiter) RedeemLimited(ctx context.Context, st lt.Redeemer, req lt.Rede
 		return res, 0, false, nil
 	}
 	r := &reservation{l: l, key: limiterKey(key), now: s.now().UnixMicro()}
-	var found, done bool
+	// giveBack: an error from here on is ours, and the attempt is known
+	// to be counted and not yet given back. An error of the statement that
+	// gives it back may come after its commit: the attempt then stays
+	// counted rather than come back twice.
+	var found, done, giveBack bool
 	err = s.within(ctx, s.lim.Call, func(ctx context.Context) error {
 		args := append(append(l.reserveArgs(r.key, r.now, id), l.scope, r.key), id)
 		tok, check, err := s.readToRedeem(ctx, req, id, secret, reserveAndRead, args, &r.counted, &r.free)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil
 		}
+		giveBack = r.counted
 		if err != nil {
 			return err
 		}
@@ -293,13 +298,14 @@ func (l *Limiter) RedeemLimited(ctx context.Context, st lt.Redeemer, req lt.Rede
 		if !r.counted {
 			return nil
 		}
+		giveBack = false
 		if done, err = s.countAtOnce(ctx, req, tok, check, r); done {
 			res = lt.RedeemResult{Token: tok}
 		}
 		return err
 	})
 	if err = s.d.translate(err); err != nil {
-		if r.counted {
+		if giveBack {
 			_ = l.Release(context.WithoutCancel(ctx), key)
 		}
 		return res, 0, true, err
@@ -307,8 +313,11 @@ func (l *Limiter) RedeemLimited(ctx context.Context, st lt.Redeemer, req lt.Rede
 	if !found {
 		// No token has the id: a failure, if the network has an attempt
 		// left for it, as the locked transaction would answer it.
-		if wait, err = l.Reserve(ctx, key); err != nil || wait > 0 {
-			return res, wait, true, err
+		if wait, err = l.Reserve(ctx, key); err != nil {
+			return res, 0, true, fmt.Errorf("rate limit: %w", err)
+		}
+		if wait > 0 {
+			return res, wait, true, nil
 		}
 		return lt.RedeemResult{Code: lt.ETOKENINVALID}, 0, true, nil
 	}

@@ -20,15 +20,21 @@ import (
 // there (a transaction) would keep a change of the row waiting for ever.
 func betweenReadAndCount(t *testing.T, s *sqlstore.Store, change func(ctx context.Context) error) {
 	t.Helper()
-	var armed atomic.Bool
-	armed.Store(true)
+	onNthNow(t, s, 1, change)
+}
+
+// onNthNow makes change run once, at s's n-th look at the clock (from 1),
+// with a few seconds to finish.
+func onNthNow(t *testing.T, s *sqlstore.Store, n int32, change func(ctx context.Context) error) {
+	t.Helper()
+	var calls atomic.Int32
 	clock := s.Now
 	s.Now = func() time.Time {
-		if armed.CompareAndSwap(true, false) {
+		if calls.Add(1) == n {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
 			if err := change(ctx); err != nil {
-				t.Errorf("the change between the read and the count: %v (a redeem that locks the token's row before counting makes it wait)", err)
+				t.Errorf("the change at the clock's look %d: %v (a redeem that locks the token's row before counting makes it wait)", n, err)
 			}
 		}
 		return clock()

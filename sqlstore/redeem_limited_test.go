@@ -106,12 +106,19 @@ func TestARedeemWithTheLimitOfATokenChangedMeanwhileIsDecidedLockedAndGivesItsAt
 	l := s.Limiter("redeem", 2, time.Hour)
 	tok := mustToken(t, s, lt.NewToken{})
 	extra := []string{"cost centre 4711"}
-	betweenReadAndCount(t, s, func(ctx context.Context) error {
+	// The clock's first look is the reservation's, before the read; the
+	// second is the count's, after it.
+	var changed atomic.Bool
+	onNthNow(t, s, 2, func(ctx context.Context) error {
+		changed.Store(true)
 		_, _, err := s.UpdateToken(ctx, lt.Actor{Name: "staff:1"}, tok.ID, lt.TokenUpdate{Extra: &extra})
 		return err
 	})
 	if r, w := redeemLimited(t, l, s, tok.Value); r.Code != "" || w != 0 {
-		t.Fatalf("redeem of a token changed while it was read: %+v, wait %v", r, w)
+		t.Fatalf("redeem of a token changed between its read and its count: %+v, wait %v", r, w)
+	}
+	if !changed.Load() {
+		t.Fatal("the change never ran")
 	}
 	if succ, fail := counters(t, s, tok.ID); succ != 1 || fail != 0 {
 		t.Fatalf("counters %d/%d, want 1/0", succ, fail)
@@ -239,5 +246,144 @@ func TestTheRedeemServiceOnPostgreSQLCountsOnlyFailuresAgainstTheSharedLimit(t *
 	}
 	if succ, fail := counters(t, s, tok.ID); succ != 3 || fail != 2 {
 		t.Fatalf("counters %d/%d, want 3/2", succ, fail)
+	}
+}
+
+// An N-use token redeemed with its right secret by many requests at once on
+// two instances: exactly N successes; every other is a refusal (used) that
+// keeps its attempt; counters and audit events exact.
+func TestAnNUseTokenRedeemedWithTheLimitOnTwoInstancesAtOnceSucceedsNTimes(t *testing.T) {
+	inst := openInstances(t, 2, time.Now)
+	warmRedeem(t, inst[0])
+	warmRedeem(t, inst[1])
+	three := int64(3)
+	tok := mustToken(t, inst[0], lt.NewToken{MaxUses: &three})
+	const limit, clients = 60, 24
+	var ok, used atomic.Int32
+	var wg sync.WaitGroup
+	for i := range clients {
+		s := inst[i%2]
+		l := s.Limiter("redeem", limit, time.Hour)
+		wg.Go(func() {
+			res, wait, handled, err := l.RedeemLimited(ctx, s, lt.RedeemRequest{Value: tok.Value, ClientIP: "198.51.100.7", Actor: "apikey:test"}, limitedKey)
+			switch {
+			case err != nil || !handled || wait != 0:
+				t.Errorf("handled %v, wait %v, %v", handled, wait, err)
+			case res.Code == "":
+				ok.Add(1)
+			case res.Code == lt.ETOKENUSED || res.Code == lt.ETOKENINVALID:
+				used.Add(1)
+			default:
+				t.Errorf("%+v", res)
+			}
+		})
+	}
+	wg.Wait()
+	if ok.Load() != 3 || used.Load() != clients-3 {
+		t.Fatalf("%d successes, %d refusals; want 3 and %d", ok.Load(), used.Load(), clients-3)
+	}
+	if succ, fail := counters(t, inst[0], tok.ID); succ != 3 || fail != clients-3 {
+		t.Fatalf("counters %d/%d", succ, fail)
+	}
+	if got := eventTypes(t, inst[0], tok.ID); len(got) != 1+clients {
+		t.Fatalf("%d events, want %d", len(got), 1+clients)
+	}
+	if n := attemptsLeft(t, inst[0].Limiter("redeem", limit, time.Hour)); n != limit-(clients-3) {
+		t.Fatalf("attempts left %d, want %d", n, limit-(clients-3))
+	}
+}
+
+// Unknown ids and wrong secrets from one network at once: exactly the limit
+// of failures, whichever kind.
+func TestUnknownIdsAndWrongSecretsRedeemedWithTheLimitAtOnceGetExactlyTheLimit(t *testing.T) {
+	inst := openInstances(t, 2, time.Now)
+	warmRedeem(t, inst[0])
+	warmRedeem(t, inst[1])
+	tok := mustToken(t, inst[0], lt.NewToken{})
+	const limit, clients = 10, 48
+	var invalid, limited atomic.Int32
+	var wg sync.WaitGroup
+	for i := range clients {
+		s := inst[i%2]
+		l := s.Limiter("redeem", limit, time.Hour)
+		value := wrongSecret(tok.Value)
+		if i%3 == 0 {
+			value = lt.FormatValue(lt.TokenPrefix, lt.NewID(), lt.NewSecret())
+		}
+		wg.Go(func() {
+			res, wait, handled, err := l.RedeemLimited(ctx, s, lt.RedeemRequest{Value: value, ClientIP: "198.51.100.7"}, limitedKey)
+			switch {
+			case err != nil || !handled:
+				t.Errorf("handled %v, %v", handled, err)
+			case wait > 0:
+				limited.Add(1)
+			case res.Code == lt.ETOKENINVALID:
+				invalid.Add(1)
+			default:
+				t.Errorf("%+v", res)
+			}
+		})
+	}
+	wg.Wait()
+	if invalid.Load() != limit || limited.Load() != clients-limit {
+		t.Fatalf("%d invalid, %d limited; want %d and %d", invalid.Load(), limited.Load(), limit, clients-limit)
+	}
+}
+
+// token.rejected subscribed (token.redeemed not): the limiter handles the
+// redeem and the refusal still emits its webhook.
+func TestARefusalRedeemedWithTheLimitStillTellsItsWebhook(t *testing.T) {
+	s := sqlstoretest.Open(t, "postgres")
+	if _, _, err := s.CreateWebhook(ctx, staff, lt.NewWebhook{URL: "https://crm.example.com/", Events: []string{lt.WebhookTokenRejected}}); err != nil {
+		t.Fatal(err)
+	}
+	warmRedeem(t, s)
+	l := s.Limiter("redeem", 5, time.Hour)
+	tok := mustToken(t, s, lt.NewToken{})
+	before := outboxCount(t, s)
+	if r, _ := redeemLimited(t, l, s, wrongSecret(tok.Value)); r.Code != lt.ETOKENINVALID {
+		t.Fatalf("%+v", r)
+	}
+	if got := outboxCount(t, s); got != before+1 {
+		t.Fatalf("outbox %d -> %d, want one token.rejected", before, got)
+	}
+}
+
+// A revoked API key is refused at once on every reader connection that
+// has the prepared lookup (SQLite).
+func TestARevokedAPIKeyIsRefusedAtOnceOnEveryPreparedReader(t *testing.T) {
+	s := sqlstoretest.Open(t, "sqlite")
+	k, value, err := s.CreateAPIKey(ctx, lt.NewAPIKey{Name: "shop", Kind: lt.KeyWebshop, CreatedBy: "cli"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	parallel := func(want string) {
+		var wg sync.WaitGroup
+		for range 64 {
+			wg.Go(func() {
+				_, err := s.AuthenticateAPIKey(ctx, value)
+				if got := lt.ErrorCode(err); got != want {
+					t.Errorf("authenticate: %q (%v), want %q", got, err, want)
+				}
+			})
+		}
+		wg.Wait()
+	}
+	parallel("")
+	if err := s.RevokeAPIKey(ctx, k.ID); err != nil {
+		t.Fatal(err)
+	}
+	parallel(lt.EUNAUTHENTICATED)
+	// A change of the schema under the prepared statement.
+	if _, err := s.DB().ExecContext(ctx, `ALTER TABLE api_keys ADD COLUMN prepared_probe TEXT`); err != nil {
+		t.Fatal(err)
+	}
+	parallel(lt.EUNAUTHENTICATED)
+	k2, value2, err := s.CreateAPIKey(ctx, lt.NewAPIKey{Name: "shop2", Kind: lt.KeyWebshop, CreatedBy: "cli"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.AuthenticateAPIKey(ctx, value2); err != nil || got.ID != k2.ID {
+		t.Fatalf("after the schema change: %+v, %v", got, err)
 	}
 }
