@@ -122,7 +122,7 @@ func (s *Store) commitLoop() {
 			}
 		}
 		s.runBatch(batch)
-		s.d.writeEnded()
+		s.writeEnded()
 	}
 }
 

@@ -51,6 +51,9 @@ type Store struct {
 	// (readRow).
 	hotRead sync.Map
 
+	// ck copies SQLite's log into the database file (see checkpointer).
+	ck *checkpointer
+
 	// subs caches the webhooks' subscriptions (see subscribers).
 	subs atomic.Pointer[webhookSubs]
 	// outboxWake is signalled when a transaction that enqueued commits.
@@ -203,14 +206,14 @@ func OpenWithLimits(ctx context.Context, databaseURL string, keys *lt.Keyring, l
 		// One writer connection: SQLite allows one writer at a time, and a
 		// queue in Go is fairer and faster than busy-waiting in SQLite.
 		// Readers run in parallel under WAL.
-		s.db, err = sql.Open("sqlite", sqliteDSN(path, false))
+		s.db, err = sql.Open("sqlite", sqliteDSN(path, sqliteWriter))
 		if err != nil {
 			return nil, err
 		}
 		s.db.SetMaxOpenConns(1)
 		s.startGroup()
 		s.db.SetConnMaxIdleTime(0)
-		s.rdb, err = sql.Open("sqlite", sqliteDSN(path, true))
+		s.rdb, err = sql.Open("sqlite", sqliteDSN(path, sqliteReader))
 		if err != nil {
 			s.db.Close()
 			return nil, err
@@ -218,6 +221,10 @@ func OpenWithLimits(ctx context.Context, databaseURL string, keys *lt.Keyring, l
 		n := max(4, runtime.NumCPU())
 		s.rdb.SetMaxOpenConns(n)
 		s.rdb.SetMaxIdleConns(n)
+		if err := s.startCheckpointer(path); err != nil {
+			s.Close()
+			return nil, err
+		}
 	case "postgres":
 		s.d = postgresDialect{}
 		cfg, err := pgx.ParseConfig(databaseURL)
@@ -263,15 +270,27 @@ func createSQLiteFile(path string) error {
 	return f.Close()
 }
 
-func sqliteDSN(path string, readOnly bool) string {
+// The connections SQLite's store opens: the one writer, the readers, and
+// the checkpointer.
+type sqliteRole int
+
+const (
+	sqliteWriter sqliteRole = iota
+	sqliteReader
+	sqliteCheckpointer
+)
+
+func sqliteDSN(path string, role sqliteRole) string {
 	v := url.Values{}
 	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(1)"} {
 		v.Add("_pragma", p)
 	}
-	if readOnly {
+	switch role {
+	case sqliteReader:
 		v.Add("_pragma", "query_only(1)")
-	} else {
+	case sqliteWriter:
 		v.Set("_txlock", "immediate")
+		v.Add("_pragma", "wal_autocheckpoint("+writerCheckpointPages+")")
 		// The list's plans need statistics (sqlite_stat1); a database that
 		// grew by use has none until analyzed. optimize with 0x10002 on
 		// open analyzes what needs it, cheaply (SQLite's advice).
@@ -323,6 +342,7 @@ func (s *Store) within(ctx context.Context, d time.Duration, call func(context.C
 // Close closes the pools.
 func (s *Store) Close() error {
 	s.closeGroup()
+	ckErr := s.stopCheckpointer()
 	for _, m := range []*sync.Map{&s.hot, &s.hotRead} {
 		m.Range(func(q, st any) bool {
 			m.Delete(q)
@@ -330,7 +350,7 @@ func (s *Store) Close() error {
 			return true
 		})
 	}
-	err := s.db.Close()
+	err := errors.Join(ckErr, s.db.Close())
 	if s.rdb != nil && s.rdb != s.db {
 		err = errors.Join(err, s.rdb.Close())
 	}
@@ -424,12 +444,21 @@ func (s *Store) readExport(ctx context.Context, fn func(*tx) error) error {
 	return s.inTx(ctx, s.rdb, true, s.lim.Export, fn)
 }
 
+// writeEnded runs after each transaction of the writer: the dialect's
+// step, and on SQLite word to the checkpointer that the log has grown.
+func (s *Store) writeEnded() {
+	if s.ck != nil {
+		s.ck.wrote.Store(true)
+	}
+	s.d.writeEnded()
+}
+
 // inTx runs fn in a transaction on db, the whole of it (the wait for a
 // connection included) within bound.
 func (s *Store) inTx(ctx context.Context, db *sql.DB, readOnly bool, bound time.Duration, fn func(*tx) error) error {
 	return s.within(ctx, bound, func(ctx context.Context) error {
 		if db == s.db && !readOnly {
-			defer s.d.writeEnded()
+			defer s.writeEnded()
 		}
 		return s.txOn(ctx, db, readOnly, fn)
 	})
