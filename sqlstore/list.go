@@ -428,41 +428,61 @@ func whereCounts(w *tokenConds, f lt.TokenFilter) error {
 		if !ok {
 			return lt.Invalid(c.field, "%q is not one of eq, ne, lt, le, gt, ge", c.cond.Op)
 		}
-		w.add(w.col(c.col)+` `+op+` ?`, c.cond.N)
+		w.addCompare(c.col, op, c.cond.N)
 	}
 	return nil
 }
 
+// addCompare adds the condition col op n. "Not n" is written as the two
+// ranges around n, which the column's index serves (the same rows: a NULL
+// fails both, as it fails <>); neither planner reads an index for <>,
+// and would read every token even where most have n (successfulAttempts
+// ne:0, maxUses ne:1).
+func (w *tokenConds) addCompare(col, op string, n int64) {
+	if op == "<>" {
+		w.add(`(`+w.col(col)+` < ? OR `+w.col(col)+` > ?)`, n, n)
+		return
+	}
+	w.add(w.col(col)+` `+op+` ?`, n)
+}
+
 // whereUses filters on the uses allowed: a NULL max_uses (no limit)
 // fails every comparison, so it matches no condition; oneTimeUse is
-// max_uses = 1.
+// max_uses = 1. Each value is written as ranges of max_uses, which its
+// index (max_uses, id) serves on both databases, whichever side is the
+// few tokens: the column's CHECK (max_uses >= 1) makes "a limit" the range
+// from 1 (SQLite reads no index for IS NOT NULL), and "not one-time" no
+// limit or a range above 1.
 func whereUses(w *tokenConds, f lt.TokenFilter) error {
 	if c := f.MaxUses; c != nil {
 		op, ok := compareOps[c.Op]
 		if !ok {
 			return lt.Invalid("maxUses", "%q is not one of eq, ne, lt, le, gt, ge", c.Op)
 		}
-		w.add(w.col("max_uses")+` `+op+` ?`, c.N)
+		w.addCompare("max_uses", op, c.N)
 	}
 	if f.UnlimitedUses != nil {
 		if *f.UnlimitedUses {
 			w.add(w.col("max_uses") + ` IS NULL`)
 		} else {
-			w.add(w.col("max_uses") + ` IS NOT NULL`)
+			w.add(w.col("max_uses") + ` >= 1`)
 		}
 	}
 	if f.OneTimeUse != nil {
 		if *f.OneTimeUse {
 			w.add(w.col("max_uses") + ` = 1`)
 		} else {
-			w.add(`(` + w.col("max_uses") + ` IS NULL OR ` + w.col("max_uses") + ` <> 1)`)
+			w.add(`(` + w.col("max_uses") + ` IS NULL OR ` + w.col("max_uses") + ` > 1)`)
 		}
 	}
 	return nil
 }
 
 // whereNetworks keeps the tokens bound to client networks, or those that
-// are not (networks is NULL for them).
+// are not (networks is NULL for them). "Bound" is written as the
+// predicate of the partial index of migration 00023, which holds just
+// those tokens: each planner uses a partial index only where the query
+// implies its predicate. "Not bound", most tokens as a rule, has no index.
 func whereNetworks(w *tokenConds, f lt.TokenFilter) error {
 	if f.HasNetworks != nil {
 		if *f.HasNetworks {
