@@ -2,6 +2,7 @@ package sqlstore_test
 
 import (
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -178,3 +179,58 @@ func readsEveryToken(s *sqlstore.Store, plan string) bool {
 }
 
 var pgRowsRead = regexp.MustCompile(`(actual rows=|Rows Removed by Filter: |Rows Removed by Index Recheck: )(\d+)`)
+
+// tokenIndexes are the names of login_tokens' indexes.
+func tokenIndexes(t *testing.T, s *sqlstore.Store) []string {
+	t.Helper()
+	q := `SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'login_tokens' ORDER BY name`
+	if s.Dialect() == "postgres" {
+		q = `SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'login_tokens' ORDER BY indexname`
+	}
+	rows, err := s.DB().Query(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var names []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, n)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return names
+}
+
+// Migration 00023 adds its partial indexes and its Down part removes
+// them, leaving the indexes of before.
+func TestMigration00023AddsAndRemovesItsIndexes(t *testing.T) {
+	sqlstoretest.Each(t, func(t *testing.T, s *sqlstore.Store) {
+		if err := s.MigrateDownTo(ctx, 22); err != nil {
+			t.Fatalf("down to 00022: %v", err)
+		}
+		before := tokenIndexes(t, s)
+		if err := s.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		after := tokenIndexes(t, s)
+		added := slices.DeleteFunc(slices.Clone(after), func(n string) bool { return slices.Contains(before, n) })
+		want := []string{"login_tokens_networks"}
+		if s.Dialect() == "sqlite" {
+			want = []string{"login_tokens_limited", "login_tokens_networks"}
+		}
+		if !slices.Equal(added, want) || len(after) != len(before)+len(want) {
+			t.Fatalf("00023 added %v (before %v, after %v), want %v", added, before, after, want)
+		}
+		if err := s.MigrateDownTo(ctx, 22); err != nil {
+			t.Fatal(err)
+		}
+		if again := tokenIndexes(t, s); !slices.Equal(again, before) {
+			t.Fatalf("after Down: %v, want %v", again, before)
+		}
+	})
+}
