@@ -49,7 +49,8 @@ func execAll(t *testing.T, s *sqlstore.Store, stmts ...string) {
 // every token; and the list finds exactly the tokens the filter gives. The
 // few are made rare among 20,000 seeded tokens in turn: tokens bound to
 // networks, tokens with a limit on their uses (or one above 1), tokens
-// without one, and tokens with failed attempts.
+// without one, tokens with failed attempts, and the few bound to networks
+// among many one-time tokens.
 func TestFewTokensOfAFilterAreFoundByAnIndex(t *testing.T) {
 	sqlstoretest.Each(t, func(t *testing.T, s *sqlstore.Store) {
 		seedStore(t, s, 20000)
@@ -117,6 +118,16 @@ func TestFewTokensOfAFilterAreFoundByAnIndex(t *testing.T) {
 				"failedAttempts=ne:0":                  "login_tokens_failed",
 				"failedAttempts=ne:0&sort=name":        "login_tokens_failed",
 				"failedAttempts=ne:0&hasNetworks=true": "login_tokens_networks",
+			},
+		}, {
+			// Still nearly every token one-time: the few bound to
+			// networks are found through their index, not the many
+			// through theirs.
+			name: "few bound among many one-time",
+			queries: map[string]string{
+				"hasNetworks=true&oneTimeUse=true":     "login_tokens_networks",
+				"hasNetworks=true&unlimitedUses=false": "login_tokens_networks",
+				"hasNetworks=true&maxUses=le:3":        "login_tokens_networks",
 			},
 		}}
 		for _, step := range steps {
