@@ -3,9 +3,9 @@
 -- whereNetworks), which are few: no other index serves networks, and
 -- without this one the filter reads every token even when it finds none.
 -- Partial, so that a token usable from any address has no entry and its
--- writes cost nothing more. Ordered as the list's default order (newest
--- first), so that the count reads only its entries and a page of many
--- such tokens walks it.
+-- writes cost nothing more. The list asks for its rows by a subquery
+-- (see boundToNetworks): SQLite's planner would pass over the index for
+-- any other filter's. The columns are PostgreSQL's (the default order).
 CREATE INDEX login_tokens_networks ON login_tokens (created_at, id) WHERE networks IS NOT NULL;
 
 -- The tokens with a limit on their uses, for the filters on it (maxUses,
