@@ -74,6 +74,9 @@ type dialect interface {
 	// expiresKey is expires_at, as col names it, with "never" as the
 	// latest time: the key of the unused tokens' expiry index.
 	expiresKey(col string) string
+	// boundToNetworks is the condition that a token is bound to client
+	// networks, which the partial index of migration 00023 holds.
+	boundToNetworks(col func(string) string) string
 	// matchText is the condition that the list's q matches a token, and
 	// its arguments; col names a column as the query must.
 	matchText(col func(string) string, q string) (string, []any)

@@ -125,3 +125,21 @@ func (s *Store) MigrateTo(ctx context.Context, version int64) error {
 // SetWalkBudget makes d the budget of every walk of the token list's order
 // that the list decides to try (0: the budget its rule gives).
 func (s *Store) SetWalkBudget(d time.Duration) { s.fixedWalkBudget = d }
+
+// MigrateDownTo undoes the embedded migrations after version.
+func (s *Store) MigrateDownTo(ctx context.Context, version int64) error {
+	sub, err := fs.Sub(migrations, "migrations/"+s.d.name())
+	if err != nil {
+		return err
+	}
+	gd, opts, err := s.d.goose()
+	if err != nil {
+		return err
+	}
+	p, err := goose.NewProvider(gd, s.db, sub, opts...)
+	if err != nil {
+		return err
+	}
+	_, err = p.DownTo(ctx, version)
+	return err
+}

@@ -231,6 +231,9 @@ func filterInGo(all []*lt.LoginToken, f lt.TokenFilter, now time.Time) []*lt.Log
 			f.SuccessfulAttempts != nil && !f.SuccessfulAttempts.Matches(tok.SuccessfulAttempts),
 			f.FailedAttempts != nil && !f.FailedAttempts.Matches(tok.FailedAttempts),
 			f.OneTimeUse != nil && *f.OneTimeUse != tok.OneTimeUse,
+			f.MaxUses != nil && (tok.MaxUses == nil || !f.MaxUses.Matches(*tok.MaxUses)),
+			f.UnlimitedUses != nil && *f.UnlimitedUses != (tok.MaxUses == nil),
+			f.HasNetworks != nil && *f.HasNetworks != (len(tok.Networks) > 0),
 			len(f.Statuses) > 0 && !slices.Contains(f.Statuses, tok.StatusAt(now)),
 			q != "" && !strings.Contains(search, q) && !strings.Contains(strings.ToLower(strings.Join(tok.Extra, "\n")), q):
 			continue

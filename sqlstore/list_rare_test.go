@@ -1,0 +1,247 @@
+package sqlstore_test
+
+import (
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/logintokens/logintokens/sqlstore"
+	"github.com/logintokens/logintokens/sqlstore/sqlstoretest"
+)
+
+// countPlan is the plan of the count query among ExplainTokens' lines.
+func countPlan(lines []string) string {
+	var plan string
+	in := false
+	for _, l := range lines {
+		if strings.HasPrefix(l, "-- ") {
+			in = strings.HasPrefix(l, "-- SELECT COUNT(*) FROM login_tokens t")
+			continue
+		}
+		if in {
+			plan += l + "\n"
+		}
+	}
+	return plan
+}
+
+// execAll runs statements on the store's database, then has the planner
+// learn the table anew.
+func execAll(t *testing.T, s *sqlstore.Store, stmts ...string) {
+	t.Helper()
+	analyze := `ANALYZE`
+	if s.Dialect() == "postgres" {
+		// VACUUM too: the updates' dead index entries would count as
+		// entries read.
+		analyze = `VACUUM (ANALYZE) login_tokens`
+	}
+	for _, q := range append(stmts, analyze) {
+		if _, err := s.DB().Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+}
+
+// Each filter value that keeps a few tokens of many is found through an
+// index on both databases, for its count and its page, and not by reading
+// every token; and the list finds exactly the tokens the filter gives. The
+// few are made rare among 20,000 seeded tokens in turn: tokens bound to
+// networks, tokens with a limit on their uses (or one above 1), tokens
+// without one, tokens with failed attempts, and the few bound to networks
+// among many one-time tokens.
+func TestFewTokensOfAFilterAreFoundByAnIndex(t *testing.T) {
+	sqlstoretest.Each(t, func(t *testing.T, s *sqlstore.Store) {
+		seedStore(t, s, 20000)
+		first := func(n int, desc bool) string {
+			order := "id"
+			if desc {
+				order += " DESC"
+			}
+			return `(SELECT id FROM (SELECT id FROM login_tokens ORDER BY ` + order + ` LIMIT ` + strconv.Itoa(n) + `) f)`
+		}
+		// limited is the index of the tokens with a limit: on SQLite the
+		// partial one of migration 00023 (see there why).
+		limited := "login_tokens_max_uses"
+		if s.Dialect() == "sqlite" {
+			limited = "login_tokens_limited"
+		}
+		steps := []struct {
+			name    string
+			stmts   []string
+			queries map[string]string // query: the index that must serve it
+			// countOnly: on SQLite only the count must use the index. These
+			// values are as a rule most tokens, and no partial index holds
+			// them: SQLite, not knowing they are few, reads every token for
+			// the page.
+			countOnly bool
+		}{{
+			name: "few limits",
+			stmts: []string{
+				`UPDATE login_tokens SET networks = '["192.0.2.0/24"]' WHERE id IN ` + first(20, false),
+				`UPDATE login_tokens SET max_uses = NULL WHERE id NOT IN ` + first(40, true),
+				`UPDATE login_tokens SET max_uses = 3 WHERE id IN ` + first(20, true),
+				`UPDATE login_tokens SET max_uses = 1 WHERE id IN ` + first(40, true) + ` AND id NOT IN ` + first(20, true),
+			},
+			queries: map[string]string{
+				"hasNetworks=true":                             "login_tokens_networks",
+				"hasNetworks=true&oneTimeUse=false":            "login_tokens_networks",
+				"hasNetworks=true&sort=name&page=2&pageSize=5": "login_tokens_networks",
+				"maxUses=ne:1":                                 limited,
+				"maxUses=ne:3&sort=-expiresAt":                 limited,
+				"maxUses=gt:1":                                 limited,
+				"oneTimeUse=true":                              limited,
+				"unlimitedUses=false":                          limited,
+				"unlimitedUses=false&type=contact":             limited,
+			},
+		}, {
+			name: "few without a limit of 1",
+			stmts: []string{
+				`UPDATE login_tokens SET max_uses = 1 WHERE id NOT IN ` + first(40, true),
+				`UPDATE login_tokens SET max_uses = NULL WHERE id IN ` + first(20, true),
+				`UPDATE login_tokens SET max_uses = 3 WHERE id IN ` + first(40, true) + ` AND id NOT IN ` + first(20, true),
+			},
+			queries: map[string]string{
+				"oneTimeUse=false":                 "login_tokens_max_uses",
+				"oneTimeUse=false&sort=-updatedAt": "login_tokens_max_uses",
+				"unlimitedUses=true":               "login_tokens_max_uses",
+			},
+			countOnly: s.Dialect() == "sqlite",
+		}, {
+			name: "few failed",
+			stmts: []string{
+				`UPDATE login_tokens SET failed_attempts = 0 WHERE id NOT IN ` + first(20, false),
+				`UPDATE login_tokens SET failed_attempts = 2 WHERE id IN ` + first(20, false),
+			},
+			queries: map[string]string{
+				"failedAttempts=ne:0":                  "login_tokens_failed",
+				"failedAttempts=ne:0&sort=name":        "login_tokens_failed",
+				"failedAttempts=ne:0&hasNetworks=true": "login_tokens_networks",
+			},
+		}, {
+			// Still nearly every token one-time: the few bound to
+			// networks are found through their index, not the many
+			// through theirs.
+			name: "few bound among many one-time",
+			queries: map[string]string{
+				"hasNetworks=true&oneTimeUse=true":     "login_tokens_networks",
+				"hasNetworks=true&unlimitedUses=false": "login_tokens_networks",
+				"hasNetworks=true&maxUses=le:3":        "login_tokens_networks",
+			},
+		}}
+		for _, step := range steps {
+			execAll(t, s, step.stmts...)
+			all := allTokens(t, s)
+			for query, index := range step.queries {
+				f := checkSeededPage(t, s, all, query)
+				if want := filterInGo(all, f, t0); len(want) == 0 || len(want) > 40 {
+					t.Fatalf("%s: %s keeps %d tokens, want a few", step.name, query, len(want))
+				}
+				lines, err := s.ExplainTokens(ctx, f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if testing.Verbose() {
+					t.Logf("%s:\n%s", query, strings.Join(lines, "\n"))
+				}
+				plans := []string{countPlan(lines)}
+				if !step.countOnly {
+					plans = append(plans, pagePlans(lines)...)
+				}
+				for _, plan := range plans {
+					if !strings.Contains(plan, index) || readsEveryToken(s, plan) {
+						t.Errorf("%s: %s: want every query through %s:\n%s", step.name, query, index, strings.Join(lines, "\n"))
+						break
+					}
+				}
+			}
+		}
+	})
+}
+
+// readsEveryToken reports whether a plan reads every token: on SQLite a
+// scan of the table; on PostgreSQL, which says how many rows each step
+// read, a scan of the table or any step that reads or passes over more
+// than the few.
+func readsEveryToken(s *sqlstore.Store, plan string) bool {
+	if s.Dialect() == "postgres" {
+		for _, l := range strings.Split(plan, "\n") {
+			if strings.Contains(l, "Bitmap Index Scan") {
+				// Its rows are index entries, which count the updates'
+				// dead ones until VACUUM can remove them (not while
+				// another session's snapshot may still see them).
+				continue
+			}
+			for _, m := range pgRowsRead.FindAllStringSubmatch(l, -1) {
+				if n, _ := strconv.Atoi(m[2]); n > 100 {
+					return true
+				}
+			}
+		}
+		return strings.Contains(plan, "Seq Scan on login_tokens")
+	}
+	for _, l := range strings.Split(plan, "\n") {
+		if strings.Contains(l, "SCAN t") && !strings.Contains(l, "USING") {
+			return true
+		}
+	}
+	return false
+}
+
+var pgRowsRead = regexp.MustCompile(`(actual rows=|Rows Removed by Filter: |Rows Removed by Index Recheck: )(\d+)`)
+
+// tokenIndexes are the names of login_tokens' indexes.
+func tokenIndexes(t *testing.T, s *sqlstore.Store) []string {
+	t.Helper()
+	q := `SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'login_tokens' ORDER BY name`
+	if s.Dialect() == "postgres" {
+		q = `SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'login_tokens' ORDER BY indexname`
+	}
+	rows, err := s.DB().Query(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var names []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, n)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return names
+}
+
+// Migration 00023 adds its partial indexes and its Down part removes
+// them, leaving the indexes of before.
+func TestMigration00023AddsAndRemovesItsIndexes(t *testing.T) {
+	sqlstoretest.Each(t, func(t *testing.T, s *sqlstore.Store) {
+		if err := s.MigrateDownTo(ctx, 22); err != nil {
+			t.Fatalf("down to 00022: %v", err)
+		}
+		before := tokenIndexes(t, s)
+		if err := s.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		after := tokenIndexes(t, s)
+		added := slices.DeleteFunc(slices.Clone(after), func(n string) bool { return slices.Contains(before, n) })
+		want := []string{"login_tokens_networks"}
+		if s.Dialect() == "sqlite" {
+			want = []string{"login_tokens_limited", "login_tokens_networks"}
+		}
+		if !slices.Equal(added, want) || len(after) != len(before)+len(want) {
+			t.Fatalf("00023 added %v (before %v, after %v), want %v", added, before, after, want)
+		}
+		if err := s.MigrateDownTo(ctx, 22); err != nil {
+			t.Fatal(err)
+		}
+		if again := tokenIndexes(t, s); !slices.Equal(again, before) {
+			t.Fatalf("after Down: %v, want %v", again, before)
+		}
+	})
+}
