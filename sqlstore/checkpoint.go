@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -34,6 +35,8 @@ type checkpointer struct {
 	wrote atomic.Bool
 	quit  chan struct{}
 	done  chan struct{}
+	stop  sync.Once
+	err   error // of closing db
 }
 
 // startCheckpointer opens the checkpointer's connection to the database
@@ -70,12 +73,16 @@ func (c *checkpointer) run() {
 }
 
 // stopCheckpointer stops the checkpointer after the checkpoint under way
-// and closes its connection.
+// and closes its connection, once however often the store is closed.
 func (s *Store) stopCheckpointer() error {
-	if s.ck == nil {
+	c := s.ck
+	if c == nil {
 		return nil
 	}
-	close(s.ck.quit)
-	<-s.ck.done
-	return s.ck.db.Close()
+	c.stop.Do(func() {
+		close(c.quit)
+		<-c.done
+		c.err = c.db.Close()
+	})
+	return c.err
 }
