@@ -42,7 +42,11 @@ func (sd *seeder) loadSQLite(ctx context.Context) error {
 		defer restore()
 	}
 
-	tx, err := conn.BeginTx(ctx, nil)
+	// The transaction ends here, by Commit or the deferred Rollback, before
+	// the settings are set back: one begun with ctx would be rolled back by
+	// database/sql on another goroutine when ctx ends, perhaps after a
+	// setting was set back inside it, where foreign_keys is a no-op.
+	tx, err := conn.BeginTx(context.WithoutCancel(ctx), nil)
 	if err != nil {
 		return err
 	}
