@@ -76,14 +76,14 @@ func (sd *seeder) loadSQLite(ctx context.Context) error {
 
 // The page cache of the load, and of the index builds. A sort keeps as
 // much in memory as cache_size allows before it writes a sorted part out:
-// in parts of a few megabytes, which fit the CPU's caches and which the
+// in parts of two megabytes, which fit the CPU's caches and which the
 // helper threads sort while this thread reads on, a million tokens'
 // b-tree indexes build in about three quarters of the time they take
 // sorted whole in memory. Their table does not fit the big cache either,
 // so a small one costs the table scans nothing.
 const (
 	loadCacheSize  = "-262144" // KiB
-	indexCacheSize = "-4096"
+	indexCacheSize = "-2048"
 )
 
 // setPragma sets a setting of the connection, outside a transaction, and
