@@ -77,6 +77,9 @@ type dialect interface {
 	// boundToNetworks is the condition that a token is bound to client
 	// networks, which the partial index of migration 00023 holds.
 	boundToNetworks(col func(string) string) string
+	// notEqual is the condition col differs from the next argument (two
+	// arguments where it is written as two ranges).
+	notEqual(col string) (cond string, args int)
 	// matchText is the condition that the list's q matches a token, and
 	// its arguments; col names a column as the query must.
 	matchText(col func(string) string, q string) (string, []any)

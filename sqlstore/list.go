@@ -433,14 +433,12 @@ func whereCounts(w *tokenConds, f lt.TokenFilter) error {
 	return nil
 }
 
-// addCompare adds the condition col op n. "Not n" is written as the two
-// ranges around n, which the column's index serves (the same rows: a NULL
-// fails both, as it fails <>); neither planner reads an index for <>,
-// and would read every token even where most have n (successfulAttempts
-// ne:0, maxUses ne:1).
+// addCompare adds the condition col op n ("not n" as the dialect writes
+// it, see notEqual).
 func (w *tokenConds) addCompare(col, op string, n int64) {
 	if op == "<>" {
-		w.add(`(`+w.col(col)+` < ? OR `+w.col(col)+` > ?)`, n, n)
+		cond, args := w.d.notEqual(w.col(col))
+		w.add(cond, slices.Repeat([]any{n}, args)...)
 		return
 	}
 	w.add(w.col(col)+` `+op+` ?`, n)
@@ -448,11 +446,13 @@ func (w *tokenConds) addCompare(col, op string, n int64) {
 
 // whereUses filters on the uses allowed: a NULL max_uses (no limit)
 // fails every comparison, so it matches no condition; oneTimeUse is
-// max_uses = 1. Each value is written as ranges of max_uses, which its
-// index (max_uses, id) serves on both databases, whichever side is the
-// few tokens: the column's CHECK (max_uses >= 1) makes "a limit" the range
-// from 1 (SQLite reads no index for IS NOT NULL), and "not one-time" no
-// limit or a range above 1.
+// max_uses = 1. The values are written so that the index of max_uses
+// serves them where they are the few tokens: the column's CHECK
+// (max_uses >= 1) makes "a limit" the range from 1 (SQLite reads no index
+// for IS NOT NULL), and "not one-time" no limit or not 1, as the dialect
+// writes "not" (notEqual: ranges on PostgreSQL; on SQLite a condition no
+// index serves, as the two ranges with IS NULL would gather the ids of
+// all the tokens found in memory, most tokens as a rule).
 func whereUses(w *tokenConds, f lt.TokenFilter) error {
 	if c := f.MaxUses; c != nil {
 		op, ok := compareOps[c.Op]
@@ -472,7 +472,8 @@ func whereUses(w *tokenConds, f lt.TokenFilter) error {
 		if *f.OneTimeUse {
 			w.add(w.col("max_uses") + ` = 1`)
 		} else {
-			w.add(`(` + w.col("max_uses") + ` IS NULL OR ` + w.col("max_uses") + ` > 1)`)
+			ne, args := w.d.notEqual(w.col("max_uses"))
+			w.add(`(`+w.col("max_uses")+` IS NULL OR `+ne+`)`, slices.Repeat([]any{int64(1)}, args)...)
 		}
 	}
 	return nil
@@ -589,6 +590,23 @@ func (postgresDialect) matchText(col func(string) string, q string) (string, []a
 		return `((t.user_search || '') LIKE ? ESCAPE '\' OR (t.extra_search || '') LIKE ? ESCAPE '\')`, []any{p, p}
 	}
 	return likeText(col), []any{p, p}
+}
+
+// notEqual on PostgreSQL is the two ranges around the value, which the
+// column's index serves where most tokens have it (successfulAttempts
+// ne:0, maxUses ne:1): the same rows (a NULL fails both, as it fails <>),
+// and the planner, from its statistics, reads the index only for a few;
+// a BitmapOr of many is bounded by work_mem.
+func (postgresDialect) notEqual(col string) (string, int) {
+	return `(` + col + ` < ? OR ` + col + ` > ?)`, 2
+}
+
+// notEqual on SQLite is <>, which no index serves. The two ranges would
+// be read as a MULTI-INDEX OR, which gathers the ids of every token found
+// in memory, whatever its count: 20 MB of the server's memory for
+// failedAttempts ne:1, which finds nearly every token.
+func (sqliteDialect) notEqual(col string) (string, int) {
+	return col + ` <> ?`, 1
 }
 
 // boundToNetworks on PostgreSQL is the partial index's predicate, which

@@ -88,8 +88,6 @@ func TestFewTokensOfAFilterAreFoundByAnIndex(t *testing.T) {
 				"hasNetworks=true":                             "login_tokens_networks",
 				"hasNetworks=true&oneTimeUse=false":            "login_tokens_networks",
 				"hasNetworks=true&sort=name&page=2&pageSize=5": "login_tokens_networks",
-				"maxUses=ne:1":                                 limited,
-				"maxUses=ne:3&sort=-expiresAt":                 limited,
 				"maxUses=gt:1":                                 limited,
 				"oneTimeUse=true":                              limited,
 				"unlimitedUses=false":                          limited,
@@ -115,8 +113,6 @@ func TestFewTokensOfAFilterAreFoundByAnIndex(t *testing.T) {
 				`UPDATE login_tokens SET failed_attempts = 2 WHERE id IN ` + first(20, false),
 			},
 			queries: map[string]string{
-				"failedAttempts=ne:0":                  "login_tokens_failed",
-				"failedAttempts=ne:0&sort=name":        "login_tokens_failed",
 				"failedAttempts=ne:0&hasNetworks=true": "login_tokens_networks",
 			},
 		}, {
@@ -130,6 +126,14 @@ func TestFewTokensOfAFilterAreFoundByAnIndex(t *testing.T) {
 				"hasNetworks=true&maxUses=le:3":        "login_tokens_networks",
 			},
 		}}
+		if s.Dialect() == "postgres" {
+			// "Not n" as two ranges of the column's index (see notEqual;
+			// SQLite reads no index for it).
+			steps[0].queries["maxUses=ne:1"] = limited
+			steps[0].queries["maxUses=ne:3&sort=-expiresAt"] = limited
+			steps[2].queries["failedAttempts=ne:0"] = "login_tokens_failed"
+			steps[2].queries["failedAttempts=ne:0&sort=name"] = "login_tokens_failed"
+		}
 		for _, step := range steps {
 			execAll(t, s, step.stmts...)
 			all := allTokens(t, s)
