@@ -3,11 +3,8 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"io/fs"
 	"strings"
 	"time"
-
-	"github.com/pressly/goose/v3"
 
 	lt "github.com/logintokens/logintokens"
 )
@@ -106,15 +103,7 @@ func (s *Store) CountAttemptDaysInTrail(ctx context.Context, tokenID string, day
 
 // MigrateTo applies the embedded migrations up to version and no further.
 func (s *Store) MigrateTo(ctx context.Context, version int64) error {
-	sub, err := fs.Sub(migrations, "migrations/"+s.d.name())
-	if err != nil {
-		return err
-	}
-	gd, opts, err := s.d.goose()
-	if err != nil {
-		return err
-	}
-	p, err := goose.NewProvider(gd, s.db, sub, opts...)
+	p, err := s.migrations()
 	if err != nil {
 		return err
 	}
@@ -128,15 +117,7 @@ func (s *Store) SetWalkBudget(d time.Duration) { s.fixedWalkBudget = d }
 
 // MigrateDownTo undoes the embedded migrations after version.
 func (s *Store) MigrateDownTo(ctx context.Context, version int64) error {
-	sub, err := fs.Sub(migrations, "migrations/"+s.d.name())
-	if err != nil {
-		return err
-	}
-	gd, opts, err := s.d.goose()
-	if err != nil {
-		return err
-	}
-	p, err := goose.NewProvider(gd, s.db, sub, opts...)
+	p, err := s.migrations()
 	if err != nil {
 		return err
 	}

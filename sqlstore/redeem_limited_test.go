@@ -46,6 +46,36 @@ func attemptsLeft(t *testing.T, l *sqlstore.Limiter) int {
 	return 0
 }
 
+// floodLimited presents value(i) for i in [0, clients) at once, spread
+// over the instances, each with a limit of limit failures for
+// limitedKey, and answers how many the store refused as invalid and how
+// many the limit refused; any other answer fails the test.
+func floodLimited(t *testing.T, inst []*sqlstore.Store, limit, clients int, value func(i int) string) (invalid, limited int) {
+	t.Helper()
+	var nInvalid, nLimited atomic.Int32
+	var wg sync.WaitGroup
+	for i := range clients {
+		s := inst[i%len(inst)]
+		l := s.Limiter("redeem", limit, time.Hour)
+		v := value(i)
+		wg.Go(func() {
+			res, wait, handled, err := l.RedeemLimited(ctx, s, lt.RedeemRequest{Value: v, ClientIP: "198.51.100.7"}, limitedKey)
+			switch {
+			case err != nil || !handled:
+				t.Errorf("handled %v, %v", handled, err)
+			case wait > 0:
+				nLimited.Add(1)
+			case res.Code == lt.ETOKENINVALID:
+				nInvalid.Add(1)
+			default:
+				t.Errorf("%+v", res)
+			}
+		})
+	}
+	wg.Wait()
+	return int(nInvalid.Load()), int(nLimited.Load())
+}
+
 func counters(t *testing.T, s *sqlstore.Store, id string) (succ, fail int64) {
 	t.Helper()
 	got, err := s.FindTokenByID(ctx, id)
@@ -186,28 +216,9 @@ func TestRefusalsRedeemedWithTheLimitAtOnceOnSeveralInstancesGetExactlyTheLimit(
 	warmRedeem(t, inst[1])
 	tok := mustToken(t, inst[0], lt.NewToken{})
 	const limit, clients = 10, 48
-	var invalid, limited atomic.Int32
-	var wg sync.WaitGroup
-	for i := range clients {
-		s := inst[i%2]
-		l := s.Limiter("redeem", limit, time.Hour)
-		wg.Go(func() {
-			res, wait, handled, err := l.RedeemLimited(ctx, s, lt.RedeemRequest{Value: wrongSecret(tok.Value), ClientIP: "198.51.100.7"}, limitedKey)
-			switch {
-			case err != nil || !handled:
-				t.Errorf("handled %v, %v", handled, err)
-			case wait > 0:
-				limited.Add(1)
-			case res.Code == lt.ETOKENINVALID:
-				invalid.Add(1)
-			default:
-				t.Errorf("%+v", res)
-			}
-		})
-	}
-	wg.Wait()
-	if invalid.Load() != limit || limited.Load() != clients-limit {
-		t.Fatalf("%d refused by the store and %d by the limit, want %d and %d", invalid.Load(), limited.Load(), limit, clients-limit)
+	invalid, limited := floodLimited(t, inst, limit, clients, func(int) string { return wrongSecret(tok.Value) })
+	if invalid != limit || limited != clients-limit {
+		t.Fatalf("%d refused by the store and %d by the limit, want %d and %d", invalid, limited, limit, clients-limit)
 	}
 	if succ, fail := counters(t, inst[0], tok.ID); succ != 0 || fail != limit {
 		t.Fatalf("counters %d/%d, want 0/%d", succ, fail, limit)
@@ -301,32 +312,14 @@ func TestUnknownIdsAndWrongSecretsRedeemedWithTheLimitAtOnceGetExactlyTheLimit(t
 	warmRedeem(t, inst[1])
 	tok := mustToken(t, inst[0], lt.NewToken{})
 	const limit, clients = 10, 48
-	var invalid, limited atomic.Int32
-	var wg sync.WaitGroup
-	for i := range clients {
-		s := inst[i%2]
-		l := s.Limiter("redeem", limit, time.Hour)
-		value := wrongSecret(tok.Value)
+	invalid, limited := floodLimited(t, inst, limit, clients, func(i int) string {
 		if i%3 == 0 {
-			value = lt.FormatValue(lt.TokenPrefix, lt.NewID(), lt.NewSecret())
+			return lt.FormatValue(lt.TokenPrefix, lt.NewID(), lt.NewSecret())
 		}
-		wg.Go(func() {
-			res, wait, handled, err := l.RedeemLimited(ctx, s, lt.RedeemRequest{Value: value, ClientIP: "198.51.100.7"}, limitedKey)
-			switch {
-			case err != nil || !handled:
-				t.Errorf("handled %v, %v", handled, err)
-			case wait > 0:
-				limited.Add(1)
-			case res.Code == lt.ETOKENINVALID:
-				invalid.Add(1)
-			default:
-				t.Errorf("%+v", res)
-			}
-		})
-	}
-	wg.Wait()
-	if invalid.Load() != limit || limited.Load() != clients-limit {
-		t.Fatalf("%d invalid, %d limited; want %d and %d", invalid.Load(), limited.Load(), limit, clients-limit)
+		return wrongSecret(tok.Value)
+	})
+	if invalid != limit || limited != clients-limit {
+		t.Fatalf("%d invalid, %d limited; want %d and %d", invalid, limited, limit, clients-limit)
 	}
 }
 

@@ -359,22 +359,32 @@ func (s *Store) Close() error {
 
 // Migrate applies the embedded migrations that are not yet applied.
 func (s *Store) Migrate(ctx context.Context) error {
-	sub, err := fs.Sub(migrations, "migrations/"+s.d.name())
+	p, err := s.migrations()
 	if err != nil {
 		return err
-	}
-	gd, opts, err := s.d.goose()
-	if err != nil {
-		return err
-	}
-	p, err := goose.NewProvider(gd, s.db, sub, opts...)
-	if err != nil {
-		return fmt.Errorf("migrations: %w", err)
 	}
 	if _, err := p.Up(ctx); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	return nil
+}
+
+// migrations is the migration tool over the embedded migrations of the
+// store's database.
+func (s *Store) migrations() (*goose.Provider, error) {
+	sub, err := fs.Sub(migrations, "migrations/"+s.d.name())
+	if err != nil {
+		return nil, err
+	}
+	gd, opts, err := s.d.goose()
+	if err != nil {
+		return nil, err
+	}
+	p, err := goose.NewProvider(gd, s.db, sub, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("migrations: %w", err)
+	}
+	return p, nil
 }
 
 func (s *Store) now() time.Time { return s.Now().UTC().Truncate(time.Microsecond) }
