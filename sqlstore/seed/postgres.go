@@ -38,12 +38,16 @@ func (sd *seeder) loadPostgres(ctx context.Context) error {
 // postgresTx is the seed's transaction on PostgreSQL.
 type postgresTx struct{ pgxQuerier }
 
-// dropIndexes drops every index of login_tokens but the primary key; their
-// definitions are schema-qualified, so search_path is no matter.
+// dropIndexes drops every index of the four tables the seed fills but
+// their primary keys: the directory's trigram indexes, too, cost its
+// inserts twice what building them afterwards does. The unique ones are
+// checked again when they are made. Their definitions are
+// schema-qualified, so search_path is no matter.
 func (t postgresTx) dropIndexes(ctx context.Context) (defs []string, err error) {
 	rows, err := t.tx.Query(ctx, `SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
-		FROM pg_index i WHERE i.indrelid = 'login_tokens'::regclass
-		AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)`)
+		FROM pg_index i WHERE i.indrelid IN ('login_tokens'::regclass, 'companies'::regclass, 'contacts'::regclass, 'customers'::regclass)
+		AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
+		ORDER BY i.indrelid = 'login_tokens'::regclass DESC, i.indexrelid`)
 	if err != nil {
 		return nil, err
 	}

@@ -137,7 +137,8 @@ func (sd *seeder) step(name string, d *time.Duration, since time.Time) {
 type loadTx interface {
 	querier
 	// dropIndexes drops the secondary indexes of login_tokens (and what
-	// keeps its text index in sync) and answers the SQL that makes them.
+	// keeps its text index in sync), and of the directory's tables where
+	// that pays, and answers the SQL that makes them.
 	dropIndexes(ctx context.Context) (ddl []string, err error)
 	// insertTokens makes the tokens and inserts them.
 	insertTokens(ctx context.Context, sd *seeder) error
@@ -145,18 +146,18 @@ type loadTx interface {
 	makeIndexes(ctx context.Context, ddl []string) error
 }
 
-// fill adds the directory and the tokens in tx, without the indexes of
-// login_tokens while the tokens go in.
+// fill adds the directory and the tokens in tx, without the indexes that
+// dropIndexes drops while the rows go in.
 func (sd *seeder) fill(ctx context.Context, tx loadTx) error {
+	ddl, err := tx.dropIndexes(ctx)
+	if err != nil {
+		return err
+	}
 	t0 := time.Now()
 	if err := sd.directory(ctx, tx); err != nil {
 		return err
 	}
 	sd.step("companies, contacts and customers", &sd.res.Directory, t0)
-	ddl, err := tx.dropIndexes(ctx)
-	if err != nil {
-		return err
-	}
 	t0 = time.Now()
 	if err := tx.insertTokens(ctx, sd); err != nil {
 		return err

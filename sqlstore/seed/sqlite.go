@@ -150,8 +150,11 @@ func (t sqliteTx) insertTokens(ctx context.Context, sd *seeder) error {
 		row := `(` + strings.TrimSuffix(strings.Repeat(`?, `, len(tokenColumns)), `, `) + `)`
 		st, err := t.tx.PrepareContext(ctx, `INSERT OR FAIL INTO login_tokens (`+strings.Join(tokenColumns, `, `)+`) VALUES `+
 			strings.TrimSuffix(strings.Repeat(row+`, `, n), `, `))
+		if err != nil {
+			return nil, err
+		}
 		stmts[n] = st
-		return st, err
+		return st, nil
 	}
 	defer func() {
 		for _, st := range stmts {
