@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -191,5 +192,33 @@ func TestAnOCIPunchoutInACrossSiteFrameTransfersTheCart(t *testing.T) {
 	}
 	if st := svc.counters(key, ada.TokenID); st.SuccessfulAttempts != 1 {
 		t.Errorf("after the punchout the token is %+v, want one success", st)
+	}
+}
+
+// A punchout framed by a page that may not frame the shop (the frame
+// ancestors name another origin) is refused before the token is looked
+// up: Chromium says the navigation is a frame's and which page started it,
+// the service answers 403, and the one-time token is still unused, where
+// it would otherwise have been spent on a frame the browser blanks. (The
+// same page in a window signs in: TestAnOCIPunchoutTransfersTheCartToTheProcurementSystem.)
+func TestAPunchoutFramedByAPageThatMayNotFrameItSpendsNothing(t *testing.T) {
+	srm := newProcurement(t)
+	srm.Frame = true
+	svc := startServiceArgs(t, []string{"--demo"}, "LOGINTOKENS_OCI_HOOK_ALLOW="+srm.Hook,
+		"LOGINTOKENS_OCI_FRAME_ANCESTORS=https://srm.example.com")
+	key := svc.apiKey()
+	ada := newPerson(t, svc, key, "Ada", "Lovelace", "Acme Procurement AG", true)
+	srm.start(t, svc.URL+"/oci/login", url.Values{
+		"HOOK_URL": {srm.Hook}, "~OkCode": {"ADDI"}, "~TARGET": {"_top"}, "~CALLER": {"CTLG"},
+		"USERNAME": {"x"}, "PASSWORD": {ada.Value}, "OCI_VERSION": {"4.0"},
+	})
+	b := newBrowser(t)
+	traffic := b.watch()
+	b.run(chromedp.Navigate(srm.URL+"/"), chromedp.WaitVisible(`#catalogue`, chromedp.ByID), chromedp.Click(`#punchout`, chromedp.ByID))
+	if st := traffic.status(t, svc.URL+"/oci/login"); st != http.StatusForbidden {
+		t.Fatalf("the framed punchout answered %d, want 403", st)
+	}
+	if st := svc.counters(key, ada.TokenID); st.SuccessfulAttempts != 0 || st.FailedAttempts != 0 || st.Status != "active" {
+		t.Errorf("after the refused framed punchout the token is %+v, want untouched", st)
 	}
 }

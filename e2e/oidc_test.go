@@ -104,8 +104,9 @@ func linkStartedSignIn(t *testing.T, svc *service) {
 }
 
 // A shop on another origin (a go-oidc relying party on 127.0.0.1, the
-// service on localhost) gets its code in the browser for both flows: the
-// pages' Content-Security-Policy lets the sign-in go on to the shop.
+// service on localhost) gets its code in the browser for both flows, and
+// by a form post when it asks for one: the pages' Content-Security-Policy
+// lets the sign-in go on to the shop.
 func TestOpenIDConnectSignInsReachAShopOnAnotherOrigin(t *testing.T) {
 	svc := startService(t)
 	key := svc.apiKey()
@@ -126,7 +127,7 @@ func TestOpenIDConnectSignInsReachAShopOnAnotherOrigin(t *testing.T) {
 		var body string
 		// Chromium shows a JSON answer in a <pre>.
 		b.run(chromedp.Text(`body > pre`, &body, chromedp.ByQuery, chromedp.NodeVisible))
-		if loc := b.location(); !strings.HasPrefix(loc, rp.Server.URL+"/callback?") {
+		if loc := b.location(); !strings.HasPrefix(loc, rp.Server.URL+"/callback") {
 			t.Fatalf("the browser is at %s, want the shop's callback", loc)
 		}
 		var got rptest.SignedIn
@@ -147,6 +148,19 @@ func TestOpenIDConnectSignInsReachAShopOnAnotherOrigin(t *testing.T) {
 	)
 	if got := signedIn(b); got.Userinfo["name"] != ada.Name {
 		t.Errorf("userinfo %v", got.Userinfo)
+	}
+
+	// Shop-started with the code by a form post (response_mode=form_post):
+	// the hand-off page posts it to the shop by itself.
+	b = shopBrowser(t)
+	b.run(
+		chromedp.Navigate(rp.Server.URL+"/start?response_mode=form_post"),
+		chromedp.WaitVisible(`#token`, chromedp.ByID),
+		chromedp.SendKeys(`#token`, ada.Value, chromedp.ByID),
+		chromedp.Click(`form button`, chromedp.ByQuery),
+	)
+	if got := signedIn(b); got.IDToken["name"] != ada.Name {
+		t.Errorf("ID token by form post %v", got.IDToken)
 	}
 
 	// Link-started, in a new browser: the link's page, its button, then the

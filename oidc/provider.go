@@ -89,6 +89,17 @@ type Provider struct {
 	log     *slog.Logger
 	secure  bool
 	created atomic.Int64 // authorization requests made, to clean up now and then
+	// formPost answers with a page whose form posts the fields to action
+	// by itself (PostFormsWith).
+	formPost func(w http.ResponseWriter, action string, fields [][2]string)
+}
+
+// PostFormsWith has the provider answer a shop that asks for its code by
+// a form post (response_mode=form_post) with fp's page: the library's own
+// submits itself with an inline handler, which the sign-in pages' policy
+// forbids, so the browser would stay on a blank page.
+func (p *Provider) PostFormsWith(fp func(w http.ResponseWriter, action string, fields [][2]string)) {
+	p.formPost = fp
 }
 
 // New returns the provider.
@@ -164,8 +175,21 @@ func (p *Provider) routes() []route {
 // at JWKSPath are served with the assertions' keys.
 func (p *Provider) Register(mux *http.ServeMux) {
 	for _, rt := range p.routes() {
-		mux.Handle(rt.pattern, bounds.LimitBody(maxProviderBody, nil, rt.handler))
+		mux.Handle(rt.pattern, bounds.LimitBody(maxProviderBody, nil, frameless(rt.handler)))
 	}
+}
+
+// frameless keeps every answer of the provider's routes out of frames:
+// the authorization and end-session endpoints answer the browser (their
+// errors, their redirects), and a page of another site must not show
+// them under its own. The rest of the security headers are the service's
+// (web.Middleware); the sign-in pages set their own policies.
+func frameless(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Security-Policy", "frame-ancestors 'none'")
+		w.Header().Set("X-Frame-Options", "DENY")
+		next.ServeHTTP(w, r)
+	})
 }
 
 // Patterns lists the routes Register adds, for tests that must cover
@@ -368,8 +392,25 @@ func (p *Provider) complete(w http.ResponseWriter, r *http.Request, pd *pending,
 	if err != nil {
 		return err
 	}
-	ctx := op.ContextWithIssuer(r.Context(), p.cfg.Issuer)
-	op.AuthResponse(&authRequest{req: req, par: pd.par}, p.op, w, r.WithContext(ctx))
+	r = r.WithContext(op.ContextWithIssuer(r.Context(), p.cfg.Issuer))
+	areq := &authRequest{req: req, par: pd.par}
+	if p.formPost != nil && areq.GetResponseMode() == zoidc.ResponseModeFormPost && areq.GetResponseType() == zoidc.ResponseTypeCode {
+		res, err := op.BuildAuthResponseCodeResponsePayload(r.Context(), areq, p.op)
+		if err != nil {
+			op.AuthRequestError(w, r, areq, err, p.op)
+			return nil
+		}
+		fields := [][2]string{{"code", res.Code}}
+		if res.State != "" {
+			fields = append(fields, [2]string{"state", res.State})
+		}
+		if res.SessionState != "" {
+			fields = append(fields, [2]string{"session_state", res.SessionState})
+		}
+		p.formPost(w, areq.GetRedirectURI(), fields)
+		return nil
+	}
+	op.AuthResponse(areq, p.op, w, r)
 	return nil
 }
 

@@ -159,6 +159,12 @@ type answer struct {
 // trusted proxy).
 func (e *env) do(method, path string, form url.Values) answer {
 	e.t.Helper()
+	return e.doWith(method, path, form, nil)
+}
+
+// doWith is do with more request headers.
+func (e *env) doWith(method, path string, form url.Values, hdr http.Header) answer {
+	e.t.Helper()
 	var body io.Reader
 	if form != nil {
 		body = strings.NewReader(form.Encode())
@@ -172,6 +178,9 @@ func (e *env) do(method, path string, form url.Values) answer {
 	}
 	req.Header.Set("User-Agent", "SigninTest/1.0")
 	req.Header.Set("X-Forwarded-For", "198.51.100.7")
+	for k, vs := range hdr {
+		req.Header[k] = vs
+	}
 	resp, err := http.DefaultTransport.RoundTrip(req)
 	if err != nil {
 		e.t.Fatal(err)

@@ -64,6 +64,10 @@ func loginForm(value, ret, button string, auto bool) *form {
 // the backoffice's "Open webshop as ..." posts here directly.
 func (s *Server) redeemLink(w http.ResponseWriter, r *http.Request) {
 	headers(w, noFrame, "'self'")
+	if framedElsewhere(r, noFrame) {
+		s.refuseFramed(w, "Open your sign-in link in a window of its own.")
+		return
+	}
 	if err := parseForm(r); err != nil {
 		s.render(w, formStatus(err), "message", &page{
 			Title:   "The sign-in could not be read",

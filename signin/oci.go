@@ -56,6 +56,11 @@ func (s *Server) punchout(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		return
 	}
+	if framedElsewhere(r, s.ociFrame) {
+		s.refuseFramed(w, "Ask your procurement system's administrator to open the shop in a window of its own, "+
+			"or your contact at the shop to allow your procurement system's address to show it in a frame.")
+		return
+	}
 	params, err := s.ociParams(w, r)
 	if err != nil {
 		s.render(w, formStatus(err), "message", &page{

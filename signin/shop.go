@@ -26,6 +26,9 @@ type Provider interface {
 	// shop's initiate-login URI to send the browser to; nil when tok is
 	// bound to no shop or to one without that URI.
 	ContinueAtShop(w http.ResponseWriter, r *http.Request, tok *lt.LoginToken, oci map[string]string, returnPath string) (*url.URL, error)
+	// PostFormsWith gives the provider the page that answers a shop
+	// asking for its code by a form post (response_mode=form_post).
+	PostFormsWith(fp func(w http.ResponseWriter, action string, fields [][2]string))
 }
 
 // Paths of the provider's pages that the sign-in server serves.
@@ -55,6 +58,20 @@ func (s *Server) continueAtShop(w http.ResponseWriter, target *url.URL, fr frame
 		f.Fields = append(f.Fields, field{k, q.Get(k)})
 	}
 	headers(w, fr, "")
+	s.render(w, http.StatusOK, "handoff", &page{Title: "Signed in", Message: "You are signed in. Taking you to the shop…", Form: f})
+}
+
+// postForm answers a sign-in whose shop asks for its code by a form post
+// (response_mode=form_post): the hand-off page, whose form posts the
+// fields to the shop's redirect URI by itself, or by its button where no
+// script runs. Like continueAtShop's, it does not restrict form-action:
+// the shop may redirect on from there.
+func (s *Server) postForm(w http.ResponseWriter, action string, fields [][2]string) {
+	f := &form{Action: action, Button: "Continue to the shop", Auto: true}
+	for _, kv := range fields {
+		f.Fields = append(f.Fields, field{kv[0], kv[1]})
+	}
+	headers(w, noFrame, "")
 	s.render(w, http.StatusOK, "handoff", &page{Title: "Signed in", Message: "You are signed in. Taking you to the shop…", Form: f})
 }
 
@@ -89,6 +106,10 @@ func (s *Server) showShopSignIn(w http.ResponseWriter, r *http.Request) {
 // limits, and on success hands the token to the provider.
 func (s *Server) shopSignIn(w http.ResponseWriter, r *http.Request) {
 	headers(w, noFrame, "'self'")
+	if framedElsewhere(r, noFrame) {
+		s.refuseFramed(w, "Go back to the shop and sign in in a window of its own.")
+		return
+	}
 	if err := parseForm(r); err != nil {
 		s.render(w, http.StatusBadRequest, "message", &page{Title: "The sign-in could not be read",
 			Message: "The sign-in could not be read.", Advice: "Go back to the shop and sign in again."})

@@ -20,6 +20,7 @@ import (
 	"net/netip"
 	"net/url"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -104,6 +105,9 @@ func New(cfg Config) (*Server, error) {
 			return nil, fmt.Errorf("signin: the OCI frame ancestor %q is not an origin such as https://srm.example.com", o)
 		}
 		s.ociFrame.ancestors = append(s.ociFrame.ancestors, o)
+	}
+	if cfg.Provider != nil {
+		cfg.Provider.PostFormsWith(s.postForm)
 	}
 	if err := s.loadAssets(); err != nil {
 		return nil, err
@@ -224,6 +228,39 @@ func headers(w http.ResponseWriter, fr frame, formAction string) {
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Robots-Tag", "noindex")
 	h.Set("X-Content-Type-Options", "nosniff")
+}
+
+// framedElsewhere reports whether r is the navigation of a frame (as the
+// browser tells: Sec-Fetch-Dest) that fr does not let show the answer: the
+// page that started it is not among fr's ancestors, or cannot be told (no
+// Origin, no Referer). The browser would leave such a frame blank
+// (frame-ancestors), so the request must sign no one in and spend no
+// use of a token. A request that is no frame's, or from a client that does
+// not say, is not refused here.
+func framedElsewhere(r *http.Request, fr frame) bool {
+	switch r.Header.Get("Sec-Fetch-Dest") {
+	case "iframe", "frame", "embed", "object", "fencedframe":
+	default:
+		return false
+	}
+	origin := ""
+	for _, s := range []string{r.Header.Get("Origin"), r.Referer()} {
+		if u, err := url.Parse(s); err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
+			origin = Origin(u)
+			break
+		}
+	}
+	return origin == "" || !slices.Contains(fr.ancestors, origin)
+}
+
+// refuseFramed answers a request framedElsewhere refuses: nothing was
+// looked up or counted. advice says how to open the page instead.
+func (s *Server) refuseFramed(w http.ResponseWriter, advice string) {
+	s.render(w, http.StatusForbidden, "message", &page{
+		Title:   "Not signed in inside another page",
+		Message: "This sign-in was opened inside another site's page, which may not show it, so it was refused: no one was signed in and the token was not used.",
+		Advice:  advice,
+	})
 }
 
 // IsOrigin reports whether s is an origin as a frame-ancestors source

@@ -117,6 +117,7 @@ func (b *browser) read(resp *http.Response, err error) page {
 
 var (
 	handoffFormRE = regexp.MustCompile(`<form method="get" action="([^"]+)" data-autosubmit>`)
+	postFormRE    = regexp.MustCompile(`<form method="post" action="([^"]+)" data-autosubmit>`)
 	hiddenFieldRE = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`)
 )
 
@@ -504,4 +505,96 @@ func TestSignOutRevocationAndMaxAge(t *testing.T) {
 		t.Fatalf("sign-out ended at %s", out.url)
 	}
 	signInPage(t, b.get(rp.Server.URL+"/start"))
+}
+
+// No answer of the provider's routes may be shown in another site's
+// frame: the authorization endpoint's error page, its redirect to the
+// sign-in page, the end-session redirect, and the JSON of the others.
+func TestTheProvidersAnswersAreNotFramed(t *testing.T) {
+	op := startOP(t, "sqlite")
+	_, shop, _ := newRelyingParty(t, op)
+	authorize := url.Values{"client_id": {shop.ClientID}, "redirect_uri": {shop.RedirectURIs[0]}, "response_type": {"code"},
+		"scope": {"openid"}, "state": {"s"}, "nonce": {"n"}}
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for _, rq := range []struct{ method, path string }{
+		{"GET", "/.well-known/openid-configuration"},
+		{"GET", "/oidc/authorize?" + authorize.Encode()},
+		{"GET", "/oidc/authorize?client_id=nobody"},
+		{"POST", "/oidc/authorize"},
+		{"POST", "/oidc/token"},
+		{"GET", "/oidc/userinfo"},
+		{"POST", "/oidc/userinfo"},
+		{"POST", "/oidc/revoke"},
+		{"GET", "/oidc/end_session"},
+		{"POST", "/oidc/end_session"},
+	} {
+		req, err := http.NewRequest(rq.method, op.URL+rq.path, strings.NewReader(""))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusMethodNotAllowed {
+			t.Errorf("%s %s: %d, not a route of the provider", rq.method, rq.path, resp.StatusCode)
+		}
+		if csp, xfo := resp.Header.Get("Content-Security-Policy"), resp.Header.Get("X-Frame-Options"); !strings.Contains(csp, "frame-ancestors 'none'") || xfo != "DENY" {
+			t.Errorf("%s %s: %d with CSP %q, X-Frame-Options %q; want frame-ancestors 'none' and DENY", rq.method, rq.path, resp.StatusCode, csp, xfo)
+		}
+	}
+}
+
+// A shop that asks for its code by a form post (response_mode=form_post,
+// as ASP.NET Core's OpenID Connect handler does unless told otherwise)
+// gets the hand-off page: its form posts the code and the state to the
+// shop's redirect URI, by the service's own script or by its button, under
+// the sign-in pages' policy (no inline script). The session answers the
+// shop's next such request with the same page at once.
+func TestAShopThatAsksForAFormPostGetsItsCodePosted(t *testing.T) {
+	eachStore(t, func(t *testing.T, op *opServer) {
+		ctx := context.Background()
+		rp, _, _ := newRelyingParty(t, op)
+		cu := &lt.Customer{Person: lt.Person{FirstName: "Erika", LastName: "Mustermann", Email: "erika@example.test"}}
+		if err := op.Store.CreateCustomer(ctx, cu); err != nil {
+			t.Fatal(err)
+		}
+		tok, err := op.Store.CreateToken(ctx, lt.Actor{Name: "test"}, lt.NewToken{CustomerID: &cu.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := newBrowser(t)
+		postCode := func(p page) rptest.SignedIn {
+			t.Helper()
+			m := postFormRE.FindStringSubmatch(p.body)
+			if p.status != 200 || m == nil {
+				t.Fatalf("want the hand-off page posting to the shop, got %d at %s:\n%s", p.status, p.url, p.body)
+			}
+			if action := html.UnescapeString(m[1]); action != rp.RedirectURI() {
+				t.Fatalf("the page posts to %s, want the redirect URI %s", action, rp.RedirectURI())
+			}
+			if strings.Contains(p.body, "onload") || strings.Contains(p.body, "<script>") {
+				t.Errorf("the page has inline script:\n%s", p.body)
+			}
+			form := url.Values{}
+			for _, f := range hiddenFieldRE.FindAllStringSubmatch(p.body, -1) {
+				form.Set(html.UnescapeString(f[1]), html.UnescapeString(f[2]))
+			}
+			if form.Get("code") == "" || form.Get("state") == "" || len(form) != 2 {
+				t.Fatalf("the page posts %v, want the code and the state", form)
+			}
+			return decodeSignedIn(t, b.post(rp.RedirectURI(), form))
+		}
+		id := signInPage(t, b.get(rp.Server.URL+"/start?response_mode=form_post"))
+		got := postCode(b.post(op.URL+"/oidc/login", url.Values{"id": {id}, "token": {tok.Value}}))
+		if want := fmt.Sprintf("customer:%d", cu.ID); got.Error != "" || got.IDToken["sub"] != want || got.Userinfo["sub"] != want {
+			t.Fatalf("sign-in by form post: %+v", got)
+		}
+		got = postCode(b.get(rp.Server.URL + "/start?response_mode=form_post"))
+		if got.Error != "" {
+			t.Fatalf("with a session: %+v", got)
+		}
+	})
 }

@@ -22,9 +22,10 @@ import (
 	"golang.org/x/oauth2"
 )
 
-// Shop is the relying party. /start begins a sign-in (its prompt, max_age
-// and login_hint are passed on), /callback finishes it and answers what it
-// learnt as JSON (SignedIn), /initiate is its initiate-login URI
+// Shop is the relying party. /start begins a sign-in (its prompt, max_age,
+// login_hint and response_mode are passed on), /callback finishes it, from
+// its query or, for response_mode=form_post, its posted form, and answers
+// what it learnt as JSON (SignedIn), /initiate is its initiate-login URI
 // (OpenID Connect Core §4).
 type Shop struct {
 	Server   *httptest.Server
@@ -106,7 +107,7 @@ func (s *Shop) serve(w http.ResponseWriter, r *http.Request) {
 		s.flows[state] = f
 		s.mu.Unlock()
 		opts := []oauth2.AuthCodeOption{gooidc.Nonce(f.nonce), oauth2.S256ChallengeOption(f.verifier)}
-		for _, p := range []string{"prompt", "max_age", "login_hint"} {
+		for _, p := range []string{"prompt", "max_age", "login_hint", "response_mode"} {
 			if v := r.URL.Query().Get(p); v != "" {
 				opts = append(opts, oauth2.SetAuthURLParam(p, v))
 			}
@@ -119,6 +120,10 @@ func (s *Shop) serve(w http.ResponseWriter, r *http.Request) {
 			json.NewEncoder(w).Encode(out)
 		}()
 		q := r.URL.Query()
+		if r.Method == http.MethodPost {
+			r.ParseForm()
+			q = r.PostForm
+		}
 		s.mu.Lock()
 		f, ok := s.flows[q.Get("state")]
 		delete(s.flows, q.Get("state"))
