@@ -378,12 +378,19 @@ func (p *Provider) completeWithToken(w http.ResponseWriter, r *http.Request, pd 
 func (p *Provider) startSession(w http.ResponseWriter, r *http.Request, tok *lt.LoginToken, now time.Time) ([]byte, error) {
 	value := lt.NewSecret()
 	id := lt.SHA256(value)
+	// A session ends with its token at the latest: the token of an "Open
+	// webshop as" lives minutes, and the staff member's browser must not
+	// stay signed in as the customer for the session's hours.
+	expires := now.Add(p.cfg.SessionLifetime)
+	if tok.ExpiresAt != nil && tok.ExpiresAt.Before(expires) {
+		expires = *tok.ExpiresAt
+	}
 	err := p.cfg.Store.CreateProviderSession(r.Context(), id, lt.ProviderSession{
-		TokenID: tok.ID, Subject: lt.Subject(tok), AuthTime: now, ExpiresAt: now.Add(p.cfg.SessionLifetime)})
+		TokenID: tok.ID, Subject: lt.Subject(tok), AuthTime: now, ExpiresAt: expires})
 	if err != nil {
 		return nil, err
 	}
-	http.SetCookie(w, p.cookie(sessionCookie, value, int(p.cfg.SessionLifetime/time.Second)))
+	http.SetCookie(w, p.cookie(sessionCookie, value, max(1, int(expires.Sub(now)/time.Second))))
 	return id, nil
 }
 

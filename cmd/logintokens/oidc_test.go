@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/oauth2"
 
@@ -597,4 +598,51 @@ func TestAShopThatAsksForAFormPostGetsItsCodePosted(t *testing.T) {
 			t.Fatalf("with a session: %+v", got)
 		}
 	})
+}
+
+// A provider session ends with its token at the latest: the cookie and
+// the stored session of a token that expires in ten minutes last ten
+// minutes, not the session's hours (the token of an "Open webshop as"
+// lives minutes; the staff member's browser must not stay signed in as
+// the customer after it).
+func TestAProviderSessionEndsWithItsToken(t *testing.T) {
+	ctx := context.Background()
+	op := startOP(t, "sqlite")
+	rp, _, _ := newRelyingParty(t, op)
+	expires := time.Now().Add(10 * time.Minute).UTC().Truncate(time.Second)
+	tok, err := op.Store.CreateToken(ctx, lt.Actor{Name: "test"}, lt.NewToken{ExpiresAt: &expires})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var maxAge int
+	b := newBrowser(t)
+	b.c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		for _, c := range req.Response.Cookies() {
+			if c.Name == "lt_op_session" {
+				maxAge = c.MaxAge
+			}
+		}
+		return nil
+	}
+	id := signInPage(t, b.get(rp.Server.URL+"/start"))
+	if got := decodeSignedIn(t, b.post(op.URL+"/oidc/login", url.Values{"id": {id}, "token": {tok.Value}})); got.Error != "" {
+		t.Fatal(got.Error)
+	}
+	if maxAge <= 0 || maxAge > 600 {
+		t.Errorf("the session cookie lives %d s, want at most the token's 600", maxAge)
+	}
+	var value string
+	opURL, _ := url.Parse(op.URL + "/oidc/")
+	for _, c := range b.c.Jar.Cookies(opURL) {
+		if c.Name == "lt_op_session" {
+			value = c.Value
+		}
+	}
+	sess, err := op.Store.FindProviderSession(ctx, lt.SHA256(value))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sess.ExpiresAt.Equal(expires) {
+		t.Errorf("the session ends at %v, want the token's expiry %v", sess.ExpiresAt, expires)
+	}
 }
