@@ -426,9 +426,11 @@ func (p *Provider) authError(w http.ResponseWriter, r *http.Request, areq *authR
 		op.AuthRequestError(w, r, areq, err, p.op)
 		return
 	}
-	p.log.Log(r.Context(), e.LogLevel(), "auth request", "oidc_error", e.ErrorType)
+	p.log.Log(r.Context(), e.LogLevel(), "auth request", "oidc_error", e.ErrorType, "err", err)
 	fields := [][2]string{{"error", string(e.ErrorType)}}
-	if e.Description != "" {
+	// A server error's description is the failure's own text: the log
+	// has it, the shop does not.
+	if e.Description != "" && e.ErrorType != zoidc.ServerError {
 		fields = append(fields, [2]string{"error_description", e.Description})
 	}
 	if state := areq.GetState(); state != "" {
