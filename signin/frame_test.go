@@ -66,6 +66,17 @@ func TestASignInFramedByAPageThatMayNotShowItSpendsNothing(t *testing.T) {
 			}
 		}
 	}
+	// A fenced frame shows only answers that opt in to it (the header
+	// Supports-Loading-Mode: fenced-frame), which no sign-in does: from
+	// the frame ancestor too, the browser would leave it blank.
+	for path, a := range map[string]answer{
+		"POST /oci/login": e.doWith("POST", "/oci/login", oci(tok.Value), framed("fencedframe", "https://srm.acme.test", "")),
+		"GET /oci/login":  e.doWith("GET", "/oci/login?"+oci(tok.Value).Encode(), nil, framed("fencedframe", "", "https://srm.acme.test/")),
+	} {
+		if a.Status != http.StatusForbidden {
+			t.Errorf("%s in a fenced frame of the frame ancestor: %d\n%s", path, a.Status, a.text())
+		}
+	}
 	// From the frame ancestor, /login is still refused: no one may frame it.
 	a := e.doWith("POST", "/login", url.Values{"token": {tok.Value}}, framed("iframe", "https://srm.acme.test", ""))
 	if a.Status != http.StatusForbidden {

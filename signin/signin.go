@@ -239,7 +239,11 @@ func headers(w http.ResponseWriter, fr frame, formAction string) {
 // not say, is not refused here.
 func framedElsewhere(r *http.Request, fr frame) bool {
 	switch r.Header.Get("Sec-Fetch-Dest") {
-	case "iframe", "frame", "embed", "object", "fencedframe":
+	case "iframe", "frame", "embed", "object":
+	case "fencedframe":
+		// A fenced frame shows only an answer that opts in to it
+		// (Supports-Loading-Mode: fenced-frame), which none here does.
+		return true
 	default:
 		return false
 	}
