@@ -114,3 +114,26 @@ func TestASignInFramedByAPageThatMayNotShowItSpendsNothing(t *testing.T) {
 		}
 	}
 }
+
+// A frame ancestor named by http may frame the entry from https too, as
+// frame-ancestors lets it (a source's http matches https, and its default
+// port the other scheme's): the sign-in is served, not refused for a
+// frame the browser shows.
+func TestAnHTTPFrameAncestorFramesTheEntryFromHTTPS(t *testing.T) {
+	e := newEnv(t, sqlstoretest.Open(t, "sqlite"), withOCI("http://srm.acme.test/"), withFrameAncestors("http://srm.acme.test", "http://srm2.acme.test:8443"))
+	for _, c := range []struct {
+		origin string
+		want   int
+	}{
+		{"https://srm.acme.test", http.StatusOK},
+		{"https://srm2.acme.test:8443", http.StatusOK},
+		{"https://srm2.acme.test", http.StatusForbidden},
+		{"https://srm.acme.test:8443", http.StatusForbidden},
+	} {
+		tok := e.token(lt.NewToken{OneTimeUse: true})
+		form := url.Values{"token": {tok.Value}, "HOOK_URL": {"http://srm.acme.test/hook"}}
+		if a := e.doWith("POST", "/oci/login", form, framed("iframe", c.origin, "")); a.Status != c.want {
+			t.Errorf("framed by %s: %d, want %d\n%s", c.origin, a.Status, c.want, a.text())
+		}
+	}
+}

@@ -254,7 +254,13 @@ func framedElsewhere(r *http.Request, fr frame) bool {
 			break
 		}
 	}
-	return origin == "" || !slices.Contains(fr.ancestors, origin)
+	if origin == "" {
+		return true
+	}
+	// A source of frame-ancestors that names http matches https too, on
+	// the same port or from its default port to the other's.
+	upgraded, isHTTPS := strings.CutPrefix(origin, "https://")
+	return !slices.Contains(fr.ancestors, origin) && !(isHTTPS && slices.Contains(fr.ancestors, "http://"+upgraded))
 }
 
 // refuseFramed answers a request framedElsewhere refuses: nothing was
