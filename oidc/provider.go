@@ -348,7 +348,7 @@ func (p *Provider) resume(w http.ResponseWriter, r *http.Request, pd *pending) (
 		}
 	}
 	if pd.par.promptNone() {
-		op.AuthRequestError(w, r, &authRequest{req: pd.req, par: pd.par}, zoidc.ErrLoginRequired(), p.op)
+		p.authError(w, r, &authRequest{req: pd.req, par: pd.par}, zoidc.ErrLoginRequired())
 		return true, nil
 	}
 	return false, nil
@@ -404,7 +404,7 @@ func (p *Provider) complete(w http.ResponseWriter, r *http.Request, pd *pending,
 	if p.formPost != nil && areq.GetResponseMode() == zoidc.ResponseModeFormPost && areq.GetResponseType() == zoidc.ResponseTypeCode {
 		res, err := op.BuildAuthResponseCodeResponsePayload(r.Context(), areq, p.op)
 		if err != nil {
-			op.AuthRequestError(w, r, areq, err, p.op)
+			p.authError(w, r, areq, err)
 			return nil
 		}
 		fields := [][2]string{{"code", res.Code}}
@@ -419,6 +419,31 @@ func (p *Provider) complete(w http.ResponseWriter, r *http.Request, pd *pending,
 	}
 	op.AuthResponse(areq, p.op, w, r)
 	return nil
+}
+
+// authError answers areq with err where the shop reads its answer: a
+// shop that asked for a form post (response_mode=form_post) gets the
+// error, its description and the state posted by the hand-off page, as it
+// would get its code; any other shop, or an error that may not go to the
+// redirect URI, gets the library's answer (the redirect's query, or a
+// plain page).
+func (p *Provider) authError(w http.ResponseWriter, r *http.Request, areq *authRequest, err error) {
+	e := zoidc.DefaultToServerError(err, err.Error())
+	if p.formPost == nil || areq.GetResponseMode() != zoidc.ResponseModeFormPost || areq.GetRedirectURI() == "" || e.IsRedirectDisabled() {
+		op.AuthRequestError(w, r, areq, err, p.op)
+		return
+	}
+	p.log.Log(r.Context(), e.LogLevel(), "auth request", "oidc_error", e.ErrorType, "err", err)
+	fields := [][2]string{{"error", string(e.ErrorType)}}
+	// A server error's description is the failure's own text: the log
+	// has it, the shop does not.
+	if e.Description != "" && e.ErrorType != zoidc.ServerError {
+		fields = append(fields, [2]string{"error_description", e.Description})
+	}
+	if state := areq.GetState(); state != "" {
+		fields = append(fields, [2]string{"state", state})
+	}
+	p.formPost(w, areq.GetRedirectURI(), fields)
 }
 
 // ContinueAtShop continues the sign-in of a login link (or an OCI

@@ -66,6 +66,17 @@ func TestASignInFramedByAPageThatMayNotShowItSpendsNothing(t *testing.T) {
 			}
 		}
 	}
+	// A fenced frame shows only answers that opt in to it (the header
+	// Supports-Loading-Mode: fenced-frame), which no sign-in does: from
+	// the frame ancestor too, the browser would leave it blank.
+	for path, a := range map[string]answer{
+		"POST /oci/login": e.doWith("POST", "/oci/login", oci(tok.Value), framed("fencedframe", "https://srm.acme.test", "")),
+		"GET /oci/login":  e.doWith("GET", "/oci/login?"+oci(tok.Value).Encode(), nil, framed("fencedframe", "", "https://srm.acme.test/")),
+	} {
+		if a.Status != http.StatusForbidden {
+			t.Errorf("%s in a fenced frame of the frame ancestor: %d\n%s", path, a.Status, a.text())
+		}
+	}
 	// From the frame ancestor, /login is still refused: no one may frame it.
 	a := e.doWith("POST", "/login", url.Values{"token": {tok.Value}}, framed("iframe", "https://srm.acme.test", ""))
 	if a.Status != http.StatusForbidden {
@@ -100,6 +111,29 @@ func TestASignInFramedByAPageThatMayNotShowItSpendsNothing(t *testing.T) {
 		}
 		if ok, _, _ := e.counters(tok.ID); ok != 1 {
 			t.Errorf("POST %s from %s: %d successes, want 1", c.path, c.name, ok)
+		}
+	}
+}
+
+// A frame ancestor named by http may frame the entry from https too, as
+// frame-ancestors lets it (a source's http matches https, and its default
+// port the other scheme's): the sign-in is served, not refused for a
+// frame the browser shows.
+func TestAnHTTPFrameAncestorFramesTheEntryFromHTTPS(t *testing.T) {
+	e := newEnv(t, sqlstoretest.Open(t, "sqlite"), withOCI("http://srm.acme.test/"), withFrameAncestors("http://srm.acme.test", "http://srm2.acme.test:8443"))
+	for _, c := range []struct {
+		origin string
+		want   int
+	}{
+		{"https://srm.acme.test", http.StatusOK},
+		{"https://srm2.acme.test:8443", http.StatusOK},
+		{"https://srm2.acme.test", http.StatusForbidden},
+		{"https://srm.acme.test:8443", http.StatusForbidden},
+	} {
+		tok := e.token(lt.NewToken{OneTimeUse: true})
+		form := url.Values{"token": {tok.Value}, "HOOK_URL": {"http://srm.acme.test/hook"}}
+		if a := e.doWith("POST", "/oci/login", form, framed("iframe", c.origin, "")); a.Status != c.want {
+			t.Errorf("framed by %s: %d, want %d\n%s", c.origin, a.Status, c.want, a.text())
 		}
 	}
 }

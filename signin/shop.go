@@ -62,17 +62,22 @@ func (s *Server) continueAtShop(w http.ResponseWriter, target *url.URL, fr frame
 }
 
 // postForm answers a sign-in whose shop asks for its code by a form post
-// (response_mode=form_post): the hand-off page, whose form posts the
+// (response_mode=form_post), or its error: the hand-off page, whose form posts the
 // fields to the shop's redirect URI by itself, or by its button where no
 // script runs. Like continueAtShop's, it does not restrict form-action:
 // the shop may redirect on from there.
 func (s *Server) postForm(w http.ResponseWriter, action string, fields [][2]string) {
 	f := &form{Action: action, Button: "Continue to the shop", Auto: true}
+	pg := &page{Title: "Signed in", Message: "You are signed in. Taking you to the shop…", Form: f}
 	for _, kv := range fields {
 		f.Fields = append(f.Fields, field{kv[0], kv[1]})
+		if kv[0] == "error" {
+			// An error response: no one was signed in.
+			pg.Title, pg.Message = "Back to the shop", "Taking you back to the shop…"
+		}
 	}
 	headers(w, noFrame, "")
-	s.render(w, http.StatusOK, "handoff", &page{Title: "Signed in", Message: "You are signed in. Taking you to the shop…", Form: f})
+	s.render(w, http.StatusOK, "handoff", pg)
 }
 
 // shopPage is the sign-in page of an authorization request of shop.

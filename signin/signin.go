@@ -239,7 +239,11 @@ func headers(w http.ResponseWriter, fr frame, formAction string) {
 // not say, is not refused here.
 func framedElsewhere(r *http.Request, fr frame) bool {
 	switch r.Header.Get("Sec-Fetch-Dest") {
-	case "iframe", "frame", "embed", "object", "fencedframe":
+	case "iframe", "frame", "embed", "object":
+	case "fencedframe":
+		// A fenced frame shows only an answer that opts in to it
+		// (Supports-Loading-Mode: fenced-frame), which none here does.
+		return true
 	default:
 		return false
 	}
@@ -250,7 +254,13 @@ func framedElsewhere(r *http.Request, fr frame) bool {
 			break
 		}
 	}
-	return origin == "" || !slices.Contains(fr.ancestors, origin)
+	if origin == "" {
+		return true
+	}
+	// A source of frame-ancestors that names http matches https too, on
+	// the same port or from its default port to the other's.
+	upgraded, isHTTPS := strings.CutPrefix(origin, "https://")
+	return !slices.Contains(fr.ancestors, origin) && !(isHTTPS && slices.Contains(fr.ancestors, "http://"+upgraded))
 }
 
 // refuseFramed answers a request framedElsewhere refuses: nothing was

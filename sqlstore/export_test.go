@@ -124,3 +124,10 @@ func (s *Store) MigrateDownTo(ctx context.Context, version int64) error {
 	_, err = p.DownTo(ctx, version)
 	return err
 }
+
+// TokenWhere is the WHERE clause, with its arguments (for Rebind and Args),
+// that the list puts on login_tokens t for f, found without walking
+// another column's index.
+func (s *Store) TokenWhere(f lt.TokenFilter) (string, []any, error) {
+	return tokenWhere(s.d, f, s.now(), "")
+}

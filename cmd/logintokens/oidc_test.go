@@ -646,3 +646,34 @@ func TestAProviderSessionEndsWithItsToken(t *testing.T) {
 		t.Errorf("the session ends at %v, want the token's expiry %v", sess.ExpiresAt, expires)
 	}
 }
+
+// A shop that asks for its answer by a form post gets its errors that way
+// too: prompt=none without a session posts login_required and the state
+// to the redirect URI, as the code would be, rather than sending them in
+// the redirect's query, which such a shop may not read.
+func TestAShopThatAsksForAFormPostGetsItsErrorsPosted(t *testing.T) {
+	op := startOP(t, "sqlite")
+	rp, _, _ := newRelyingParty(t, op)
+	b := newBrowser(t)
+	p := b.get(rp.Server.URL + "/start?prompt=none&response_mode=form_post")
+	m := postFormRE.FindStringSubmatch(p.body)
+	if p.status != 200 || m == nil {
+		t.Fatalf("want the hand-off page posting the error to the shop, got %d at %s:\n%s", p.status, p.url, p.body)
+	}
+	if action := html.UnescapeString(m[1]); action != rp.RedirectURI() {
+		t.Fatalf("the page posts to %s, want the redirect URI %s", action, rp.RedirectURI())
+	}
+	form := url.Values{}
+	for _, f := range hiddenFieldRE.FindAllStringSubmatch(p.body, -1) {
+		form.Set(html.UnescapeString(f[1]), html.UnescapeString(f[2]))
+	}
+	if form.Get("error") != "login_required" || form.Get("state") == "" || form.Has("code") {
+		t.Fatalf("the page posts %v, want login_required and the state", form)
+	}
+	if strings.Contains(p.body, "signed in") {
+		t.Errorf("the page says someone is signed in:\n%s", p.body)
+	}
+	if got := decodeSignedIn(t, b.post(rp.RedirectURI(), form)); got.Error != "login_required" {
+		t.Fatalf("the shop got %+v", got)
+	}
+}
