@@ -30,8 +30,10 @@ func framed(dest, origin, referer string) http.Header {
 // A sign-in opened in a frame whose page may not show the answer is
 // refused before anything is looked up: the browser would leave the frame
 // blank, and a one-time token must not be spent on it. The OCI entry may
-// be framed by its frame ancestors; /login by no one. Requests that are no
-// frame's (or that do not say) are served as before.
+// be framed by its frame ancestors; /login by no one. A framing page that
+// names itself nowhere (a strict Referrer-Policy) is refused at /login and
+// served at the OCI entry, whose frame frame-ancestors guards. Requests
+// that are no frame's (or that do not say) are served as before.
 func TestASignInFramedByAPageThatMayNotShowItSpendsNothing(t *testing.T) {
 	e := newEnv(t, sqlstoretest.Open(t, "sqlite"), withOCI("https://srm.acme.test/"), withFrameAncestors("https://srm.acme.test"))
 	oci := func(value string) url.Values {
@@ -45,10 +47,16 @@ func TestASignInFramedByAPageThatMayNotShowItSpendsNothing(t *testing.T) {
 		{"another origin's referer", framed("iframe", "", "https://evil.example/cart")},
 		{"an origin like an ancestor's", framed("iframe", "https://srm.acme.test.evil.example", "")},
 		{"another port", framed("iframe", "https://srm.acme.test:8443", "")},
-		{"no origin, no referer", framed("iframe", "", "")},
-		{"a sandboxed page", framed("iframe", "null", "")},
 		{"an old frame", framed("frame", "https://evil.example", "")},
 		{"an object", framed("object", "https://evil.example", "")},
+		{"an embed", framed("embed", "https://evil.example", "")},
+	}
+	untold := []struct {
+		name string
+		hdr  http.Header
+	}{
+		{"no origin, no referer", framed("iframe", "", "")},
+		{"a page without referrers", framed("iframe", "null", "")},
 		{"an embed", framed("embed", "", "")},
 	}
 	tok := e.token(lt.NewToken{OneTimeUse: true})
@@ -64,6 +72,12 @@ func TestASignInFramedByAPageThatMayNotShowItSpendsNothing(t *testing.T) {
 			if strings.Contains(a.Body, tok.Value) {
 				t.Errorf("%s from %s: the page repeats the value", path, c.name)
 			}
+		}
+	}
+	for _, c := range untold {
+		a := e.doWith("POST", "/login", url.Values{"token": {tok.Value}}, c.hdr)
+		if a.Status != http.StatusForbidden || !strings.Contains(a.text(), "the token was not used") {
+			t.Errorf("POST /login from %s: %d\n%s", c.name, a.Status, a.text())
 		}
 	}
 	// A fenced frame shows only answers that opt in to it (the header
@@ -95,6 +109,8 @@ func TestASignInFramedByAPageThatMayNotShowItSpendsNothing(t *testing.T) {
 		{"the ancestor's form", "/oci/login", framed("iframe", "https://srm.acme.test", "")},
 		{"the ancestor's page after a redirect", "/oci/login", framed("iframe", "null", "https://srm.acme.test/sap/srm")},
 		{"the ancestor's link", "/oci/login", framed("iframe", "", "https://srm.acme.test/")},
+		{"a page without referrers", "/oci/login", framed("iframe", "null", "")},
+		{"no origin, no referer", "/oci/login", framed("iframe", "", "")},
 		{"a window", "/oci/login", framed("document", "https://evil.example", "")},
 		{"a client that does not say", "/oci/login", framed("", "https://evil.example", "")},
 		{"a window", "/login", framed("document", "https://evil.example", "")},

@@ -231,12 +231,16 @@ func headers(w http.ResponseWriter, fr frame, formAction string) {
 }
 
 // framedElsewhere reports whether r is the navigation of a frame (as the
-// browser tells: Sec-Fetch-Dest) that fr does not let show the answer: the
-// page that started it is not among fr's ancestors, or cannot be told (no
-// Origin, no Referer). The browser would leave such a frame blank
-// (frame-ancestors), so the request must sign no one in and spend no
-// use of a token. A request that is no frame's, or from a client that does
-// not say, is not refused here.
+// browser tells: Sec-Fetch-Dest) that fr does not let show the answer: fr
+// lets no one frame it, or the page that started it (its Origin, else its
+// Referer) is not among fr's ancestors. The browser would leave such a
+// frame blank (frame-ancestors), so the request must sign no one in and
+// spend no use of a token. A framing page that cannot be told (a strict
+// Referrer-Policy sends Origin null and no Referer) is refused only where
+// no one may frame: an allowed procurement system may well set such a
+// policy, and frame-ancestors still decides what its frame shows. A
+// request that is no frame's, or from a client that does not say, is not
+// refused here.
 func framedElsewhere(r *http.Request, fr frame) bool {
 	switch r.Header.Get("Sec-Fetch-Dest") {
 	case "iframe", "frame", "embed", "object":
@@ -254,8 +258,8 @@ func framedElsewhere(r *http.Request, fr frame) bool {
 			break
 		}
 	}
-	if origin == "" {
-		return true
+	if origin == "" || len(fr.ancestors) == 0 {
+		return len(fr.ancestors) == 0
 	}
 	// A source of frame-ancestors that names http matches https too, on
 	// the same port or from its default port to the other's.
