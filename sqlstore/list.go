@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"math"
 	"reflect"
 	"slices"
 	"strings"
@@ -456,37 +457,128 @@ func (w *tokenConds) addCompare(col, op string, n int64) {
 
 // whereUses filters on the uses allowed: a NULL max_uses (no limit)
 // fails every comparison, so it matches no condition; oneTimeUse is
-// max_uses = 1. The values are written so that the index of max_uses
-// serves them where they are the few tokens: the column's CHECK
-// (max_uses >= 1) makes "a limit" the range from 1 (SQLite reads no index
-// for IS NOT NULL), and "not one-time" no limit or not 1, as the dialect
-// writes "not" (notEqual: ranges on PostgreSQL; on SQLite a condition no
-// index serves, as the two ranges with IS NULL would gather the ids of
-// all the tokens found in memory, most tokens as a rule).
+// max_uses = 1. maxUses, unlimitedUses and oneTimeUse are merged into one
+// condition (usesKept): several conditions on one column are multiplied
+// as if independent by PostgreSQL's estimate, which then takes "le:50,
+// limited, one-time" (a third of the tokens) for 3% of them and reads
+// each row through the index (0.9 s where a bitmap of them takes 0.2 s).
+// The values are written so that the index of max_uses serves them where
+// they are the few tokens: the column's CHECK (max_uses >= 1) makes "a
+// limit" the range from 1 (SQLite reads no index for IS NOT NULL), and
+// "not n" is written as the dialect writes it (notEqual: ranges on
+// PostgreSQL; on SQLite a condition no index serves, as the two ranges
+// with IS NULL would gather the ids of all the tokens found in memory,
+// most tokens as a rule).
 func whereUses(w *tokenConds, f lt.TokenFilter) error {
+	u := usesKept{none: true, limits: true, lo: 1, hi: math.MaxInt64}
 	if c := f.MaxUses; c != nil {
-		op, ok := compareOps[c.Op]
-		if !ok {
+		if _, ok := compareOps[c.Op]; !ok {
 			return lt.Invalid("maxUses", "%q is not one of eq, ne, lt, le, gt, ge", c.Op)
 		}
-		w.addCompare("max_uses", op, c.N)
+		u.none = false
+		switch c.Op {
+		case lt.OpEq:
+			u.atLeast(c.N)
+			u.atMost(c.N)
+		case lt.OpLt:
+			if c.N == math.MinInt64 {
+				u.limits = false
+			} else {
+				u.atMost(c.N - 1)
+			}
+		case lt.OpLe:
+			u.atMost(c.N)
+		case lt.OpGt:
+			if c.N == math.MaxInt64 {
+				u.limits = false
+			} else {
+				u.atLeast(c.N + 1)
+			}
+		case lt.OpGe:
+			u.atLeast(c.N)
+		case lt.OpNe:
+			u.not = append(u.not, c.N)
+		}
 	}
 	if f.UnlimitedUses != nil {
 		if *f.UnlimitedUses {
-			w.add(w.col("max_uses") + ` IS NULL`)
+			u.limits = false
 		} else {
-			w.add(w.col("max_uses") + ` >= 1`)
+			u.none = false
 		}
 	}
 	if f.OneTimeUse != nil {
 		if *f.OneTimeUse {
-			w.add(w.col("max_uses") + ` = 1`)
+			u.none = false
+			u.atLeast(1)
+			u.atMost(1)
 		} else {
-			ne, args := w.d.notEqual(w.col("max_uses"))
-			w.add(`(`+w.col("max_uses")+` IS NULL OR `+ne+`)`, slices.Repeat([]any{int64(1)}, args)...)
+			u.not = append(u.not, 1)
 		}
 	}
+	u.where(w)
 	return nil
+}
+
+// usesKept is the values of max_uses the filters keep: no limit (NULL)
+// when none; when limits, the limits lo to hi but those in not.
+type usesKept struct {
+	none, limits bool
+	lo, hi       int64
+	not          []int64
+}
+
+func (u *usesKept) atLeast(n int64) { u.lo = max(u.lo, n) }
+func (u *usesKept) atMost(n int64)  { u.hi = min(u.hi, n) }
+
+// where adds the condition that keeps these values.
+func (u usesKept) where(w *tokenConds) {
+	col := w.col("max_uses")
+	var not []int64
+	for _, n := range u.not {
+		if n >= u.lo && n <= u.hi && !slices.Contains(not, n) {
+			not = append(not, n)
+		}
+	}
+	if u.lo > u.hi || (u.lo == u.hi && len(not) == 1) {
+		u.limits = false
+	}
+	switch {
+	case u.none && !u.limits:
+		w.add(col + ` IS NULL`)
+		return
+	case !u.none && !u.limits:
+		w.add(`0 = 1`) // no value is kept
+		return
+	case u.none && u.lo == 1 && u.hi == math.MaxInt64 && len(not) == 0:
+		return // every value is kept
+	}
+	var conds []string
+	var args []any
+	switch {
+	case u.lo == u.hi:
+		conds, args = append(conds, col+` = ?`), append(args, u.lo)
+	case u.lo == 1 && u.hi == math.MaxInt64 && (len(not) == 0 || u.none):
+		if !u.none {
+			conds = append(conds, col+` >= 1`) // a limit, any
+		}
+	default:
+		if u.lo > 1 {
+			conds, args = append(conds, col+` >= ?`), append(args, u.lo)
+		}
+		if u.hi < math.MaxInt64 {
+			conds, args = append(conds, col+` <= ?`), append(args, u.hi)
+		}
+	}
+	for _, n := range not {
+		ne, k := w.d.notEqual(col)
+		conds, args = append(conds, ne), append(args, slices.Repeat([]any{n}, k)...)
+	}
+	cond := strings.Join(conds, ` AND `)
+	if u.none {
+		cond = `(` + col + ` IS NULL OR ` + cond + `)`
+	}
+	w.add(cond, args...)
 }
 
 // whereNetworks keeps the tokens bound to client networks, or those that
