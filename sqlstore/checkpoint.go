@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -37,6 +38,9 @@ type checkpointer struct {
 	done  chan struct{}
 	stop  sync.Once
 	err   error // of closing db
+	// refresh brings the planner's statistics up to date, every
+	// statisticsEvery (Store.refreshStatistics).
+	refresh func(context.Context) error
 }
 
 // startCheckpointer opens the checkpointer's connection to the database
@@ -47,7 +51,7 @@ func (s *Store) startCheckpointer(path string) error {
 		return err
 	}
 	db.SetMaxOpenConns(1)
-	c := &checkpointer{db: db, quit: make(chan struct{}), done: make(chan struct{})}
+	c := &checkpointer{db: db, quit: make(chan struct{}), done: make(chan struct{}), refresh: s.refreshStatistics}
 	s.ck = c
 	go c.run()
 	return nil
@@ -57,10 +61,17 @@ func (c *checkpointer) run() {
 	defer close(c.done)
 	t := time.NewTicker(checkpointEvery)
 	defer t.Stop()
+	stats := time.NewTicker(statisticsEvery)
+	defer stats.Stop()
 	for {
 		select {
 		case <-c.quit:
 			return
+		case <-stats.C:
+			ctx, cancel := context.WithTimeout(context.Background(), checkpointTimeout)
+			_ = c.refresh(ctx) // one that fails is left to the next
+			cancel()
+			continue
 		case <-t.C:
 		}
 		if !c.wrote.Swap(false) {
@@ -85,4 +96,52 @@ func (s *Store) stopCheckpointer() error {
 		c.err = c.db.Close()
 	})
 	return c.err
+}
+
+// statisticsEvery is how often a store that runs long brings the
+// planner's statistics up to date: SQLite's advice for connections that
+// live long is PRAGMA optimize now and then. The writer runs it when it
+// opens, too (sqliteDSN).
+const statisticsEvery = time.Hour
+
+// refreshStatistics runs PRAGMA optimize on the writer, which analyzes
+// the tables whose size changed much since their statistics were taken.
+// A connection loads the statistics when it opens or when the schema
+// changes, which ANALYZE does not do: when the statistics changed, the
+// idle readers are closed, so that the next reads open readers that load
+// them; a reader busy meanwhile loads them when its lifetime
+// (statisticsEvery) ends.
+func (s *Store) refreshStatistics(ctx context.Context) error {
+	before, err := s.statisticsDigest(ctx)
+	if err != nil {
+		return err
+	}
+	if err := s.within(ctx, s.lim.Call, func(ctx context.Context) error {
+		_, err := s.db.ExecContext(ctx, `PRAGMA optimize(0x10002)`)
+		return s.d.translate(err)
+	}); err != nil {
+		return err
+	}
+	after, err := s.statisticsDigest(ctx)
+	if err != nil || after == before {
+		return err
+	}
+	s.rdb.SetMaxIdleConns(0)
+	s.rdb.SetMaxIdleConns(s.readers)
+	return nil
+}
+
+// statisticsDigest is the content of sqlite_stat1 ("" before the first
+// ANALYZE), as the writer reads it.
+func (s *Store) statisticsDigest(ctx context.Context) (string, error) {
+	var d string
+	err := s.within(ctx, s.lim.Call, func(ctx context.Context) error {
+		err := s.db.QueryRowContext(ctx, `SELECT COALESCE(group_concat(tbl || ' ' || COALESCE(idx, '') || ' ' || stat, ';'), '')
+			FROM sqlite_stat1`).Scan(&d)
+		if err != nil && strings.Contains(err.Error(), "no such table") {
+			return nil
+		}
+		return s.d.translate(err)
+	})
+	return d, err
 }

@@ -131,3 +131,10 @@ func (s *Store) MigrateDownTo(ctx context.Context, version int64) error {
 func (s *Store) TokenWhere(f lt.TokenFilter) (string, []any, error) {
 	return tokenWhere(s.d, f, s.now(), "")
 }
+
+// RefreshStatistics runs the refresh of the planner's statistics that a
+// store does every statisticsEvery.
+func (s *Store) RefreshStatistics(ctx context.Context) error { return s.refreshStatistics(ctx) }
+
+// ReaderStats are the statistics of SQLite's reader pool.
+func (s *Store) ReaderStats() sql.DBStats { return s.rdb.Stats() }

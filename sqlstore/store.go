@@ -53,6 +53,8 @@ type Store struct {
 
 	// ck copies SQLite's log into the database file (see checkpointer).
 	ck *checkpointer
+	// readers is the size of SQLite's reader pool.
+	readers int
 
 	// subs caches the webhooks' subscriptions (see subscribers).
 	subs atomic.Pointer[webhookSubs]
@@ -218,9 +220,12 @@ func OpenWithLimits(ctx context.Context, databaseURL string, keys *lt.Keyring, l
 			s.db.Close()
 			return nil, err
 		}
-		n := max(4, runtime.NumCPU())
-		s.rdb.SetMaxOpenConns(n)
-		s.rdb.SetMaxIdleConns(n)
+		s.readers = max(4, runtime.NumCPU())
+		s.rdb.SetMaxOpenConns(s.readers)
+		s.rdb.SetMaxIdleConns(s.readers)
+		// A reader loads the planner's statistics when it opens (see
+		// refreshStatistics).
+		s.rdb.SetConnMaxLifetime(statisticsEvery)
 		if err := s.startCheckpointer(path); err != nil {
 			s.Close()
 			return nil, err
