@@ -23,6 +23,7 @@ import (
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
+	"github.com/rs/cors"
 	zoidc "github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
 
@@ -158,7 +159,7 @@ type route struct {
 
 func (p *Provider) routes() []route {
 	return []route{
-		{"GET " + DiscoveryPath, p.op},
+		{"GET " + DiscoveryPath, cors.New(corsOptions).Handler(http.HandlerFunc(p.discovery))},
 		{"GET " + AuthorizePath, p.bindBrowser(p.op)},
 		{"POST " + AuthorizePath, p.bindBrowser(p.op)},
 		{"POST " + TokenPath, p.op},
@@ -177,6 +178,23 @@ func (p *Provider) Register(mux *http.ServeMux) {
 	for _, rt := range p.routes() {
 		mux.Handle(rt.pattern, bounds.LimitBody(maxProviderBody, nil, frameless(rt.handler)))
 	}
+}
+
+// discovery answers the discovery document with what the provider
+// serves, which the library's own overstates: no introspection or device
+// authorization endpoint (their routes are not registered), the code flow
+// only (a shop may use no other response or grant type), and the response
+// modes the code may come in, form_post among them.
+func (p *Provider) discovery(w http.ResponseWriter, r *http.Request) {
+	c := op.CreateDiscoveryConfig(op.ContextWithIssuer(r.Context(), p.cfg.Issuer), p.op, p.op.Storage())
+	c.IntrospectionEndpoint = ""
+	c.IntrospectionEndpointAuthMethodsSupported = nil
+	c.IntrospectionEndpointAuthSigningAlgValuesSupported = nil
+	c.DeviceAuthorizationEndpoint = ""
+	c.ResponseTypesSupported = []string{string(zoidc.ResponseTypeCode)}
+	c.GrantTypesSupported = []zoidc.GrantType{zoidc.GrantTypeCode}
+	c.ResponseModesSupported = []string{string(zoidc.ResponseModeQuery), string(zoidc.ResponseModeFragment), string(zoidc.ResponseModeFormPost)}
+	op.Discover(w, c)
 }
 
 // frameless keeps every answer of the provider's routes out of frames:

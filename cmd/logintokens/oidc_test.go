@@ -677,3 +677,70 @@ func TestAShopThatAsksForAFormPostGetsItsErrorsPosted(t *testing.T) {
 		t.Fatalf("the shop got %+v", got)
 	}
 }
+
+// The discovery document names only what the provider serves: every
+// endpoint it lists answers (none is a 404), the code flow is the one
+// response and grant type, and the code may come in the query, the
+// fragment or a form post. Shops' pages may read it from any origin.
+func TestTheDiscoveryDocumentNamesOnlyWhatIsServed(t *testing.T) {
+	op := startOP(t, "sqlite")
+	req, err := http.NewRequest("GET", op.URL+"/.well-known/openid-configuration", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Origin", "https://shop.example")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if got := resp.Header.Get("Access-Control-Allow-Origin"); got == "" {
+		t.Errorf("discovery allows no other origin to read it")
+	}
+	var doc map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc["issuer"] != op.URL {
+		t.Errorf("issuer %v, want %s", doc["issuer"], op.URL)
+	}
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	endpoints := 0
+	for name, v := range doc {
+		if !strings.HasSuffix(name, "_endpoint") && name != "jwks_uri" {
+			continue
+		}
+		endpoints++
+		u, _ := v.(string)
+		for _, method := range []string{"GET", "POST"} {
+			resp, err := c.Post(u, "application/x-www-form-urlencoded", strings.NewReader(""))
+			if method == "GET" {
+				resp, err = c.Get(u)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusNotFound {
+				t.Errorf("%s %s (%s): 404", method, u, name)
+			}
+		}
+	}
+	if endpoints != 6 {
+		t.Errorf("%d endpoints listed, want authorize, token, userinfo, revoke, end_session and the keys:\n%v", endpoints, doc)
+	}
+	for name, want := range map[string]string{
+		"response_types_supported": "[code]",
+		"grant_types_supported":    "[authorization_code]",
+		"response_modes_supported": "[query fragment form_post]",
+	} {
+		if got := fmt.Sprint(doc[name]); got != want {
+			t.Errorf("%s %s, want %s", name, got, want)
+		}
+	}
+	for _, name := range []string{"introspection_endpoint", "device_authorization_endpoint", "introspection_endpoint_auth_methods_supported"} {
+		if _, ok := doc[name]; ok {
+			t.Errorf("discovery lists %s, which is not served", name)
+		}
+	}
+}
