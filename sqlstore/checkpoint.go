@@ -39,8 +39,11 @@ type checkpointer struct {
 	stop  sync.Once
 	err   error // of closing db
 	// refresh brings the planner's statistics up to date, every
-	// statisticsEvery (Store.refreshStatistics).
+	// statisticsEvery (Store.refreshStatistics), under ctx, which stop
+	// cancels.
 	refresh func(context.Context) error
+	ctx     context.Context
+	cancel  context.CancelFunc
 }
 
 // startCheckpointer opens the checkpointer's connection to the database
@@ -52,6 +55,7 @@ func (s *Store) startCheckpointer(path string) error {
 	}
 	db.SetMaxOpenConns(1)
 	c := &checkpointer{db: db, quit: make(chan struct{}), done: make(chan struct{}), refresh: s.refreshStatistics}
+	c.ctx, c.cancel = context.WithCancel(context.Background())
 	s.ck = c
 	go c.run()
 	return nil
@@ -68,7 +72,7 @@ func (c *checkpointer) run() {
 		case <-c.quit:
 			return
 		case <-stats.C:
-			ctx, cancel := context.WithTimeout(context.Background(), checkpointTimeout)
+			ctx, cancel := context.WithTimeout(c.ctx, statisticsTimeout)
 			_ = c.refresh(ctx) // one that fails is left to the next
 			cancel()
 			continue
@@ -92,6 +96,7 @@ func (s *Store) stopCheckpointer() error {
 	}
 	c.stop.Do(func() {
 		close(c.quit)
+		c.cancel() // a refresh under way rolls back
 		<-c.done
 		c.err = c.db.Close()
 	})
@@ -104,19 +109,30 @@ func (s *Store) stopCheckpointer() error {
 // opens, too (sqliteDSN).
 const statisticsEvery = time.Hour
 
+// statisticsTimeout bounds one refresh of the statistics.
+const statisticsTimeout = 2 * time.Minute
+
 // refreshStatistics runs PRAGMA optimize on the writer, which analyzes
-// the tables whose size changed much since their statistics were taken.
-// A connection loads the statistics when it opens or when the schema
-// changes, which ANALYZE does not do: when the statistics changed, the
-// idle readers are closed, so that the next reads open readers that load
-// them; a reader busy meanwhile loads them when its lifetime
+// the tables whose size changed much (about 25 times) since their
+// statistics were taken. The analysis is whole, as the seed's: a sample
+// (optimize's 0x10, analysis_limit) misjudges the columns of few values,
+// such as type, and such statistics would then stay, as the size they
+// record is right. Whole, it holds the writer while it reads the table
+// (about 3 s at a million tokens), so that redeems wait: a few times in a
+// database's life, at the steps of its growth, as the writer's optimize
+// when it opens would at the next start. It gets statisticsTimeout rather
+// than a call's bound, so that it ends rather than starts again every
+// hour. A connection loads the statistics when it opens or when the
+// schema changes, which ANALYZE does not do: when the statistics changed,
+// the idle readers are closed, so that the next reads open readers that
+// load them; a reader busy meanwhile loads them when its lifetime
 // (statisticsEvery) ends.
 func (s *Store) refreshStatistics(ctx context.Context) error {
 	before, err := s.statisticsDigest(ctx)
 	if err != nil {
 		return err
 	}
-	if err := s.within(ctx, s.lim.Call, func(ctx context.Context) error {
+	if err := s.within(ctx, statisticsTimeout, func(ctx context.Context) error {
 		_, err := s.db.ExecContext(ctx, `PRAGMA optimize(0x10002)`)
 		return s.d.translate(err)
 	}); err != nil {
