@@ -160,8 +160,8 @@ type route struct {
 func (p *Provider) routes() []route {
 	return []route{
 		{"GET " + DiscoveryPath, cors.New(corsOptions).Handler(http.HandlerFunc(p.discovery))},
-		{"GET " + AuthorizePath, p.bindBrowser(p.op)},
-		{"POST " + AuthorizePath, p.bindBrowser(p.op)},
+		{"GET " + AuthorizePath, wellFormed(p.bindBrowser(p.op))},
+		{"POST " + AuthorizePath, wellFormed(p.bindBrowser(p.op))},
 		{"POST " + TokenPath, p.op},
 		{"GET " + UserinfoPath, p.op},
 		{"POST " + UserinfoPath, p.op},
@@ -195,6 +195,32 @@ func (p *Provider) discovery(w http.ResponseWriter, r *http.Request) {
 	c.GrantTypesSupported = []zoidc.GrantType{zoidc.GrantTypeCode}
 	c.ResponseModesSupported = []string{string(zoidc.ResponseModeQuery), string(zoidc.ResponseModeFragment), string(zoidc.ResponseModeFormPost)}
 	op.Discover(w, c)
+}
+
+// wellFormed answers an authorization request without client_id, or
+// without redirect_uri outside a request object, with 400 itself: the
+// library would log each as a server error, so that anyone could fill the
+// log with them (a scanner's bare GET is one). Such a request has nowhere
+// to be sent back to, so the answer is a plain page, as the library's.
+func wellFormed(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := r.ParseForm(); err != nil {
+			http.Error(w, "invalid_request: the authorization request cannot be read", http.StatusBadRequest)
+			return
+		}
+		missing := ""
+		switch {
+		case r.Form.Get("client_id") == "":
+			missing = "client_id"
+		case r.Form.Get("redirect_uri") == "" && r.Form.Get("request") == "":
+			missing = "redirect_uri"
+		}
+		if missing != "" {
+			http.Error(w, "invalid_request: the authorization request has no "+missing, http.StatusBadRequest)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // frameless keeps every answer of the provider's routes out of frames:
