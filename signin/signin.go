@@ -251,6 +251,9 @@ func framedElsewhere(r *http.Request, fr frame) bool {
 	default:
 		return false
 	}
+	if len(fr.ancestors) == 0 {
+		return true
+	}
 	origin := ""
 	for _, s := range []string{r.Header.Get("Origin"), r.Referer()} {
 		if u, err := url.Parse(s); err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
@@ -258,8 +261,8 @@ func framedElsewhere(r *http.Request, fr frame) bool {
 			break
 		}
 	}
-	if origin == "" || len(fr.ancestors) == 0 {
-		return len(fr.ancestors) == 0
+	if origin == "" {
+		return false
 	}
 	// A source of frame-ancestors that names http matches https too, on
 	// the same port or from its default port to the other's.

@@ -122,19 +122,27 @@ var (
 	hiddenFieldRE = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`)
 )
 
+// handoffForm reads the hand-off page p, whose form formRE matches: the
+// form's action and its hidden fields. It fails unless p is that page.
+func handoffForm(t *testing.T, p page, formRE *regexp.Regexp) (action string, fields url.Values) {
+	t.Helper()
+	m := formRE.FindStringSubmatch(p.body)
+	if p.status != 200 || m == nil {
+		t.Fatalf("want the hand-off page to the shop, got %d at %s:\n%s", p.status, p.url, p.body)
+	}
+	fields = url.Values{}
+	for _, f := range hiddenFieldRE.FindAllStringSubmatch(p.body, -1) {
+		fields.Set(html.UnescapeString(f[1]), html.UnescapeString(f[2]))
+	}
+	return html.UnescapeString(m[1]), fields
+}
+
 // followHandoff does what the hand-off page's script does: it sends the
 // page's form, a GET to the shop's initiate-login URI.
 func (b *browser) followHandoff(p page) page {
 	b.t.Helper()
-	m := handoffFormRE.FindStringSubmatch(p.body)
-	if p.status != 200 || m == nil {
-		b.t.Fatalf("want the hand-off page to the shop, got %d at %s:\n%s", p.status, p.url, p.body)
-	}
-	q := url.Values{}
-	for _, f := range hiddenFieldRE.FindAllStringSubmatch(p.body, -1) {
-		q.Set(html.UnescapeString(f[1]), html.UnescapeString(f[2]))
-	}
-	return b.get(html.UnescapeString(m[1]) + "?" + q.Encode())
+	action, q := handoffForm(b.t, p, handoffFormRE)
+	return b.get(action + "?" + q.Encode())
 }
 
 var signInIDRE = regexp.MustCompile(`<input type="hidden" name="id" value="([^"]+)">`)
@@ -569,19 +577,12 @@ func TestAShopThatAsksForAFormPostGetsItsCodePosted(t *testing.T) {
 		b := newBrowser(t)
 		postCode := func(p page) rptest.SignedIn {
 			t.Helper()
-			m := postFormRE.FindStringSubmatch(p.body)
-			if p.status != 200 || m == nil {
-				t.Fatalf("want the hand-off page posting to the shop, got %d at %s:\n%s", p.status, p.url, p.body)
-			}
-			if action := html.UnescapeString(m[1]); action != rp.RedirectURI() {
+			action, form := handoffForm(t, p, postFormRE)
+			if action != rp.RedirectURI() {
 				t.Fatalf("the page posts to %s, want the redirect URI %s", action, rp.RedirectURI())
 			}
 			if strings.Contains(p.body, "onload") || strings.Contains(p.body, "<script>") {
 				t.Errorf("the page has inline script:\n%s", p.body)
-			}
-			form := url.Values{}
-			for _, f := range hiddenFieldRE.FindAllStringSubmatch(p.body, -1) {
-				form.Set(html.UnescapeString(f[1]), html.UnescapeString(f[2]))
 			}
 			if form.Get("code") == "" || form.Get("state") == "" || len(form) != 2 {
 				t.Fatalf("the page posts %v, want the code and the state", form)
@@ -656,16 +657,9 @@ func TestAShopThatAsksForAFormPostGetsItsErrorsPosted(t *testing.T) {
 	rp, _, _ := newRelyingParty(t, op)
 	b := newBrowser(t)
 	p := b.get(rp.Server.URL + "/start?prompt=none&response_mode=form_post")
-	m := postFormRE.FindStringSubmatch(p.body)
-	if p.status != 200 || m == nil {
-		t.Fatalf("want the hand-off page posting the error to the shop, got %d at %s:\n%s", p.status, p.url, p.body)
-	}
-	if action := html.UnescapeString(m[1]); action != rp.RedirectURI() {
+	action, form := handoffForm(t, p, postFormRE)
+	if action != rp.RedirectURI() {
 		t.Fatalf("the page posts to %s, want the redirect URI %s", action, rp.RedirectURI())
-	}
-	form := url.Values{}
-	for _, f := range hiddenFieldRE.FindAllStringSubmatch(p.body, -1) {
-		form.Set(html.UnescapeString(f[1]), html.UnescapeString(f[2]))
 	}
 	if form.Get("error") != "login_required" || form.Get("state") == "" || form.Has("code") {
 		t.Fatalf("the page posts %v, want login_required and the state", form)
