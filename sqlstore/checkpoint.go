@@ -54,6 +54,7 @@ func (s *Store) startCheckpointer(path string) error {
 		return err
 	}
 	db.SetMaxOpenConns(1)
+	db.SetMaxIdleConns(checkpointerIdle)
 	c := &checkpointer{db: db, quit: make(chan struct{}), done: make(chan struct{}), refresh: s.refreshStatistics}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	s.ck = c
@@ -142,10 +143,34 @@ func (s *Store) refreshStatistics(ctx context.Context) error {
 	if err != nil || after == before {
 		return err
 	}
-	s.rdb.SetMaxIdleConns(0)
-	s.rdb.SetMaxIdleConns(s.readers)
+	s.closeIdleReaders()
 	return nil
 }
+
+// closeIdleReaders closes SQLite's idle readers; busy ones stay open, and
+// are closed at the end of their lifetime (statisticsEvery).
+func (s *Store) closeIdleReaders() {
+	s.rdb.SetMaxIdleConns(0)
+	s.rdb.SetMaxIdleConns(s.readers)
+}
+
+// CloseIdleConns closes the idle connections of SQLite's readers and of
+// its checkpointer, which open again when next needed; busy ones stay
+// open. A tool that needs the database file to itself for a while, such
+// as a seed that leaves the write-ahead log for its load, calls it first.
+// It does nothing on PostgreSQL.
+func (s *Store) CloseIdleConns() {
+	if s.ck == nil {
+		return
+	}
+	s.closeIdleReaders()
+	s.ck.db.SetMaxIdleConns(0)
+	s.ck.db.SetMaxIdleConns(checkpointerIdle)
+}
+
+// checkpointerIdle keeps the checkpointer's one connection open between
+// checkpoints.
+const checkpointerIdle = 1
 
 // statisticsDigest is the content of sqlite_stat1 ("" before the first
 // ANALYZE), as the writer reads it.

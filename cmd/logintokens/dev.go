@@ -60,6 +60,9 @@ func runDevSeed(ctx context.Context, c *cli, args []string) error {
 	}
 	fmt.Fprintf(c.stderr, "seeded %d tokens, %d companies, %d contacts and %d customers in %s\n",
 		res.Tokens, res.Companies, res.Contacts, res.Customers, time.Since(start).Round(time.Millisecond))
+	if res.Journal == "wal" {
+		fmt.Fprintln(c.stderr, "another connection had the database open (a running server, a shell?), so the load went through the write-ahead log, which is slower")
+	}
 	return nil
 }
 

@@ -12,7 +12,9 @@
 // go in with multi-row INSERTs on SQLite and COPY on PostgreSQL, oldest
 // first, and the planner statistics are refreshed at the end. On SQLite the
 // foreign keys of the new rows are checked once, after the load, rather
-// than row by row (see loadSQLite).
+// than row by row (see loadSQLite), and the load, when it has the
+// database alone, writes a rollback journal rather than the write-ahead
+// log (see rollbackJournal).
 package seed
 
 import (
@@ -70,6 +72,11 @@ type Result struct {
 	Indexes    time.Duration // building the indexes (and the text index)
 	Analyze    time.Duration // planner statistics (and VACUUM on PostgreSQL)
 	Total      time.Duration
+	// Journal is the journal SQLite's load wrote: "truncate" when the
+	// database was the seed's alone, "wal" (slower) when another
+	// connection had it open, the database's own when it was not in its
+	// write-ahead log; "" on PostgreSQL.
+	Journal string
 }
 
 // loaders load the sample into each database, by the name the store

@@ -5,7 +5,10 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -201,4 +204,94 @@ func schema(t *testing.T, s *sqlstore.Store) []string {
 		out = append(out, rowLines(t, s.DB(), q)...)
 	}
 	return out
+}
+
+// On SQLite a seed that has the database alone loads it without the
+// write-ahead log and leaves it in the log again; one that shares it with
+// another connection loads through the log, and the other connection
+// reads on meanwhile.
+func TestASQLiteSeedLeavesTheLogOnlyWhenAlone(t *testing.T) {
+	for _, shared := range []bool{false, true} {
+		t.Run(fmt.Sprintf("shared=%v", shared), func(t *testing.T) {
+			t.Parallel()
+			s := sqlstoretest.Open(t, "sqlite")
+			var seq int
+			var name, path string
+			if err := s.DB().QueryRow(`PRAGMA database_list`).Scan(&seq, &name, &path); err != nil {
+				t.Fatal(err)
+			}
+			other, err := sql.Open("sqlite", path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer other.Close()
+			if !shared {
+				other.Close()
+			} else if n := countTokens(t, other); n != 0 {
+				t.Fatalf("a new database holds %d tokens", n)
+			}
+
+			// Which journal the load writes shows in the files beside
+			// the database while it runs.
+			var wal, journal bool
+			res, err := seed.Run(context.Background(), s, seed.Options{Tokens: 400, Seed: 2, Progress: func(step string, _ time.Duration) {
+				if step == "tokens" {
+					wal, journal = nonEmpty(t, path+"-wal"), nonEmpty(t, path+"-journal")
+				}
+			}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := map[bool]string{false: "truncate", true: "wal"}[shared]
+			if res.Journal != want {
+				t.Errorf("the seed says it wrote journal %q, want %q", res.Journal, want)
+			}
+			if wal != shared || journal == shared {
+				t.Errorf("during the load the log was written: %v, the rollback journal: %v; want %v and %v", wal, journal, shared, !shared)
+			}
+			if shared {
+				if n := countTokens(t, other); n != 400 {
+					t.Errorf("the other connection reads %d tokens after the seed, want 400", n)
+				}
+			}
+			// The journal mode a new connection finds is the file's own.
+			fresh, err := sql.Open("sqlite", path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer fresh.Close()
+			var mode string
+			if err := fresh.QueryRow(`PRAGMA journal_mode`).Scan(&mode); err != nil {
+				t.Fatal(err)
+			}
+			if mode != "wal" {
+				t.Errorf("after the seed the database is in journal mode %q, want wal", mode)
+			}
+			if n := countTokens(t, fresh); n != 400 {
+				t.Errorf("a new connection reads %d tokens after the seed, want 400", n)
+			}
+		})
+	}
+}
+
+// nonEmpty reports whether the file at path exists and holds something.
+func nonEmpty(t *testing.T, path string) bool {
+	t.Helper()
+	fi, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fi.Size() > 0
+}
+
+func countTokens(t *testing.T, db *sql.DB) int {
+	t.Helper()
+	var n int
+	if err := db.QueryRow(`SELECT count(*) FROM login_tokens`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

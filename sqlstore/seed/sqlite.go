@@ -10,10 +10,16 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // loadSQLite loads the sample on the store's one writer connection.
 func (sd *seeder) loadSQLite(ctx context.Context) error {
+	// The store's other connections, idle, would keep the database in its
+	// write-ahead log (rollbackJournal).
+	sd.s.CloseIdleConns()
 	conn, err := sd.s.DB().Conn(ctx)
 	if err != nil {
 		return err
@@ -22,6 +28,12 @@ func (sd *seeder) loadSQLite(ctx context.Context) error {
 	// The connection is the store's one writer: each setting is set back
 	// as it was when the seed ends, whatever happened, or the connection
 	// is closed rather than handed back to the store with it.
+	restore, journal, err := rollbackJournal(ctx, conn)
+	if err != nil {
+		return err
+	}
+	defer restore()
+	sd.res.Journal = journal
 	for _, p := range []struct{ name, value string }{
 		// A big page cache keeps the random id index in memory while the
 		// tokens go in (makeIndexes shrinks it for the index sorts).
@@ -65,8 +77,8 @@ func (sd *seeder) loadSQLite(ctx context.Context) error {
 	if err := tx.Commit(); err != nil {
 		return err
 	}
-	// Fold the write-ahead log into the database now rather than on the
-	// first requests.
+	// Fold the write-ahead log, if the load stayed in it, into the
+	// database now rather than on the first requests.
 	if _, err := conn.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
 		return err
 	}
@@ -86,6 +98,74 @@ const (
 	indexCacheSize = "-2048"
 )
 
+// rollbackJournal takes the database out of its write-ahead log for the
+// load when no other connection has it open, and answers what puts it
+// back, and the journal the load writes ("truncate" or "wal"). A load of
+// a million tokens writes a gigabyte of pages: in the log, each index
+// build reads the table back from the log's frames and the commit is
+// followed by copying the whole log into the database, about a fifth of
+// the seed's time; with a rollback journal the pages go to the database
+// file at once, and a new database's journal holds next to nothing. The
+// change needs the database alone; when another connection (a running
+// server, a shell) has it open, the load stays in the log, at once rather
+// than after the busy timeout (leaving the log does not wait). Rolled
+// back, the load leaves the database as it was in either journal, and as
+// safely: synchronous is FULL, as a rollback journal needs, while the load
+// runs. A database not in its log to begin with is loaded in its own
+// journal.
+//
+// While the load runs, a connection that opens on the database (the
+// store's readers and checkpointer set the log when they open) waits for
+// the busy timeout and fails: a seed is not for a database in use.
+func rollbackJournal(ctx context.Context, conn *sql.Conn) (restore func(), journal string, err error) {
+	var mode string
+	if err := conn.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&mode); err != nil {
+		return nil, "", err
+	}
+	if mode != "wal" {
+		return func() {}, mode, nil
+	}
+	err = conn.QueryRowContext(ctx, `PRAGMA journal_mode = TRUNCATE`).Scan(&mode)
+	if busy(err) || (err == nil && mode != "truncate") {
+		// Another connection has the database open.
+		return func() {}, "wal", nil
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	sync, err := setPragma(ctx, conn, "synchronous", "FULL")
+	if err != nil {
+		backToWAL(ctx, conn)
+		return nil, "", err
+	}
+	return func() {
+		sync()
+		backToWAL(ctx, conn)
+	}, mode, nil
+}
+
+// backToWAL puts the database back in its write-ahead log, or else closes
+// the connection: the store's writer opens in the log (sqliteDSN).
+func backToWAL(ctx context.Context, conn *sql.Conn) {
+	var mode string
+	err := conn.QueryRowContext(context.WithoutCancel(ctx), `PRAGMA journal_mode = WAL`).Scan(&mode)
+	if err != nil || mode != "wal" {
+		badConn(conn)
+	}
+}
+
+// busy reports whether err is SQLite's SQLITE_BUSY (or one of its
+// extended codes): another connection holds a lock.
+func busy(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_BUSY
+}
+
+// badConn has the pool close conn rather than take it back.
+func badConn(conn *sql.Conn) {
+	conn.Raw(func(any) error { return driver.ErrBadConn })
+}
+
 // setPragma sets a setting of the connection, outside a transaction, and
 // answers what sets it back as it was, or else closes the connection.
 func setPragma(ctx context.Context, conn *sql.Conn, name, value string) (restore func(), err error) {
@@ -98,8 +178,7 @@ func setPragma(ctx context.Context, conn *sql.Conn, name, value string) (restore
 	}
 	return func() {
 		if _, err := conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA `+name+` = `+was); err != nil {
-			// The pool closes a connection that reports itself bad.
-			conn.Raw(func(any) error { return driver.ErrBadConn })
+			badConn(conn)
 		}
 	}, nil
 }
