@@ -58,8 +58,9 @@ type dialect interface {
 	countsInOneStatement() bool
 	// choosesListPlan reports whether the token list tells the planner
 	// its way to a filtered page: a search in one pass
-	// (sqliteSearchInOnePass), and a walk of the order with every other
-	// column kept off its index (tokenWhere's walkCol).
+	// (sqliteSearchInOnePass) or through the ids' indexes
+	// (idListsFindFew), and a walk of the order with every other column
+	// kept off its index (listPlan's walkCol).
 	choosesListPlan() bool
 	// tableRows is a query for about the rows of table, read cheaply (see
 	// walkBudget).
@@ -81,8 +82,10 @@ type dialect interface {
 	// arguments where it is written as two ranges).
 	notEqual(col string) (cond string, args int)
 	// matchText is the condition that the list's q matches a token, and
-	// its arguments; col names a column as the query must.
-	matchText(col func(string) string, q string) (string, []any)
+	// its arguments; col names a column as the query must. byLike asks
+	// for the LIKE alone, without a text index (SQLite, see
+	// idListsFindFew).
+	matchText(col func(string) string, q string, byLike bool) (string, []any)
 	// utcDay is the UTC day of the time column col, as YYYY-MM-DD text.
 	utcDay(col string) string
 }

@@ -115,6 +115,10 @@ func (s *Store) MigrateTo(ctx context.Context, version int64) error {
 // that the list decides to try (0: the budget its rule gives).
 func (s *Store) SetWalkBudget(d time.Duration) { s.fixedWalkBudget = d }
 
+// SetFewByIDs makes n the most tokens of a list's ids that a search
+// checks by its LIKE rather than the text index.
+func (s *Store) SetFewByIDs(n int) { s.fewByIDsInstead = n }
+
 // MigrateDownTo undoes the embedded migrations after version.
 func (s *Store) MigrateDownTo(ctx context.Context, version int64) error {
 	p, err := s.migrations()
@@ -129,7 +133,7 @@ func (s *Store) MigrateDownTo(ctx context.Context, version int64) error {
 // that the list puts on login_tokens t for f, found without walking
 // another column's index.
 func (s *Store) TokenWhere(f lt.TokenFilter) (string, []any, error) {
-	return tokenWhere(s.d, f, s.now(), "")
+	return tokenWhere(s.d, f, s.now(), listPlan{})
 }
 
 // RefreshStatistics runs the refresh of the planner's statistics that a

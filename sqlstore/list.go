@@ -68,7 +68,7 @@ func (s *Store) explainList(ctx context.Context, tx *tx, query string, args []an
 // FindTokens lists tokens matching f with the total number found (itemsFound).
 func (s *Store) FindTokens(ctx context.Context, f lt.TokenFilter) ([]*lt.LoginToken, int, error) {
 	now := s.now()
-	where, args, err := tokenWhere(s.d, f, now, "")
+	where, args, err := tokenWhere(s.d, f, now, listPlan{})
 	if err != nil {
 		return nil, 0, err
 	}
@@ -84,12 +84,23 @@ func (s *Store) FindTokens(ctx context.Context, f lt.TokenFilter) ([]*lt.LoginTo
 	pageArgs := append(slices.Clip(args), size, offset)
 	var out []*lt.LoginToken
 	var total int
+	plan := listPlan{}
 	err = s.read(ctx, func(tx *tx) error {
 		if s.d.choosesListPlan() {
-			found, n, done, err := s.sqliteSearchInOnePass(ctx, tx, f, where, order, pageArgs, now)
-			if err != nil || done {
-				out, total = found, n
+			few, err := s.idListsFindFew(ctx, tx, f)
+			if err != nil {
 				return err
+			}
+			if few {
+				plan.qByLike = true
+				where, args, _ = tokenWhere(s.d, f, now, plan)
+				pageArgs = append(slices.Clip(args), size, offset)
+			} else {
+				found, n, done, err := s.sqliteSearchInOnePass(ctx, tx, f, where, order, pageArgs, now)
+				if err != nil || done {
+					out, total = found, n
+					return err
+				}
 			}
 		}
 		// The count needs no join: every filter is on login_tokens itself.
@@ -112,7 +123,9 @@ func (s *Store) FindTokens(ctx context.Context, f lt.TokenFilter) ([]*lt.LoginTo
 		if walk {
 			walkWhere := where
 			if s.d.choosesListPlan() {
-				walkWhere, _, _ = tokenWhere(s.d, f, now, orderCol)
+				walked := plan
+				walked.walkCol = orderCol
+				walkWhere, _, _ = tokenWhere(s.d, f, now, walked)
 			}
 			if budget == 0 {
 				out, err = s.tokenPage(ctx, tx, walkWhere, order, pageArgs, now)
@@ -167,6 +180,43 @@ func (s *Store) walkPage(ctx context.Context, t *tx, budget time.Duration, where
 func tokenPageIDs(where, order string) string {
 	return `SELECT t.id FROM login_tokens t` + where + order + ` LIMIT ? OFFSET ?`
 }
+
+// idListsFindFew reports, on SQLite, whether a list with q and lists of
+// ids (ids, contactIds, customerIds) is better found through the ids'
+// indexes, q checked on each of their rows by its LIKE, than through the
+// text index: when the ids find at most fewByIDs tokens, counted from their
+// indexes alone. The planner cannot tell: it takes the text index's
+// candidates to be few, and a common q (a company's name, "oci") has tens
+// of thousands, each a row read, against the few hundred tokens of a
+// contact. A q the text index cannot serve is read by its LIKE anyway.
+func (s *Store) idListsFindFew(ctx context.Context, tx *tx, f lt.TokenFilter) (bool, error) {
+	if _, indexed := ftsTrigrams(f.Q); !indexed || len(f.IDs)+len(f.ContactIDs)+len(f.CustomerIDs) == 0 {
+		return false, nil
+	}
+	w := &tokenConds{d: s.d}
+	if err := whereIDs(w, f); err != nil {
+		return false, err
+	}
+	if err := whereUsers(w, f); err != nil {
+		return false, err
+	}
+	q := `SELECT COUNT(*) FROM (SELECT 1 FROM login_tokens t WHERE ` + strings.Join(w.conds, ` AND `) + ` LIMIT ?)`
+	most := fewByIDs
+	if s.fewByIDsInstead > 0 {
+		most = s.fewByIDsInstead
+	}
+	var n int
+	if err := tx.queryRow(ctx, q, append(w.args, most+1)...).Scan(&n); err != nil {
+		return false, fmt.Errorf("count the tokens of the ids: %w", err)
+	}
+	return n <= most, nil
+}
+
+// fewByIDs is the most tokens of a list's ids that idListsFindFew checks
+// by q's LIKE rather than the text index: about 20 ms of LIKE at most,
+// and reading the tokens of the ids no more than the one-pass search's
+// candidates (sqliteSearchInOnePass).
+const fewByIDs = 20_000
 
 // sqliteSearchInOnePass answers a list with q on SQLite in one query when
 // the text index finds few candidates (at most 20,000): the query checks
@@ -313,13 +363,10 @@ func init() {
 
 // tokenWhere builds " WHERE ..." (or "") from f: filters AND together, the
 // values of one filter OR together. now decides which tokens have expired.
-//
-// walkCol, on SQLite only, is the column of the sort order when the page
-// is to be found by walking its index (see walkBudget): every other
-// column is then written +t.col, which SQLite reads as "use no index for
-// this term"; the arguments are the same.
-func tokenWhere(d dialect, f lt.TokenFilter, now time.Time, walkCol string) (string, []any, error) {
-	w := &tokenConds{d: d, now: now, walkCol: walkCol}
+// plan, on SQLite only, changes how the conditions are written, not what
+// they keep.
+func tokenWhere(d dialect, f lt.TokenFilter, now time.Time, plan listPlan) (string, []any, error) {
+	w := &tokenConds{d: d, now: now, listPlan: plan}
 	for _, filter := range tokenFilters {
 		if err := filter(w, f); err != nil {
 			return "", nil, err
@@ -337,13 +384,25 @@ var tokenFilters = []func(w *tokenConds, f lt.TokenFilter) error{
 	whereIDs, whereUsers, whereTypes, whereTimes, whereCounts, whereUses, whereNetworks, whereStatuses, whereShop, whereQ,
 }
 
+// listPlan is how SQLite is to find a list's tokens (see tokenWhere).
+type listPlan struct {
+	// walkCol is the column of the sort order when the page is to be
+	// found by walking its index (see walkBudget): every other column is
+	// then written +t.col, which SQLite reads as "use no index for this
+	// term"; the arguments are the same.
+	walkCol string
+	// qByLike writes q as its LIKE alone, without the text index (see
+	// idListsFindFew).
+	qByLike bool
+}
+
 // tokenConds collects the conditions of tokenWhere and their arguments.
 type tokenConds struct {
-	d       dialect
-	now     time.Time
-	walkCol string
-	conds   []string
-	args    []any
+	listPlan
+	d     dialect
+	now   time.Time
+	conds []string
+	args  []any
 }
 
 func (w *tokenConds) add(cond string, a ...any) {
@@ -653,7 +712,7 @@ func whereShop(w *tokenConds, f lt.TokenFilter) error {
 // (dialect.matchText).
 func whereQ(w *tokenConds, f lt.TokenFilter) error {
 	if f.Q != "" {
-		cond, args := w.d.matchText(w.col, f.Q)
+		cond, args := w.d.matchText(w.col, f.Q, w.qByLike)
 		w.add(cond, args...)
 	}
 	return nil
@@ -668,11 +727,12 @@ func likeText(col func(string) string) string {
 // matchText on SQLite: the FTS5 trigram index finds the candidates, and
 // the LIKE keeps the exact meaning (a row holding every trigram of q need
 // not hold q, and the index folds case its own way). A q of one or two
-// characters holds no trigram, and is found by reading every row.
-func (sqliteDialect) matchText(col func(string) string, q string) (string, []any) {
+// characters holds no trigram, and is found by reading every row; with
+// byLike, the rows the other filters find are checked by the LIKE alone.
+func (sqliteDialect) matchText(col func(string) string, q string, byLike bool) (string, []any) {
 	p := likePattern(q)
 	trigrams, indexed := ftsTrigrams(q)
-	if !indexed {
+	if !indexed || byLike {
 		return likeText(col), []any{p, p}
 	}
 	return col("rid") + ` IN (SELECT rowid FROM login_tokens_fts WHERE login_tokens_fts MATCH ?) AND ` + likeText(col),
@@ -686,7 +746,7 @@ func (sqliteDialect) matchText(col func(string) string, q string) (string, []any
 // written on expressions that keep them out. Such a search reads every
 // token: the API and the backoffice let only a few run at once
 // (bounds.Gates.EnterSearch).
-func (postgresDialect) matchText(col func(string) string, q string) (string, []any) {
+func (postgresDialect) matchText(col func(string) string, q string, _ bool) (string, []any) {
 	p := likePattern(q)
 	if !bounds.Indexed(q) {
 		return `((t.user_search || '') LIKE ? ESCAPE '\' OR (t.extra_search || '') LIKE ? ESCAPE '\')`, []any{p, p}
@@ -817,7 +877,7 @@ func expiresAtSet(f lt.TokenFilter) bool {
 // paging (for exports).
 func (s *Store) StreamTokens(ctx context.Context, f lt.TokenFilter, fn func(*lt.LoginToken) error) error {
 	now := s.now()
-	where, args, err := tokenWhere(s.d, f, now, "")
+	where, args, err := tokenWhere(s.d, f, now, listPlan{})
 	if err != nil {
 		return err
 	}

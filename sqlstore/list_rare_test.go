@@ -1,12 +1,14 @@
 package sqlstore_test
 
 import (
+	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
+	lt "github.com/logintokens/logintokens"
 	"github.com/logintokens/logintokens/sqlstore"
 	"github.com/logintokens/logintokens/sqlstore/sqlstoretest"
 )
@@ -181,6 +183,84 @@ func TestFewTokensOfAFilterAreFoundByAnIndex(t *testing.T) {
 			}
 		}
 	})
+}
+
+// On SQLite a search among the tokens of a few ids (tokens, contacts,
+// customers) reads those tokens through their indexes and checks q on
+// each, rather than every token the text index finds for a common q; q
+// alone still goes through the text index. Either way the list finds
+// exactly the tokens the filter gives.
+func TestASearchAmongAFewUsersTokensReadsTheirTokens(t *testing.T) {
+	s := sqlstoretest.Open(t, "sqlite")
+	seedStore(t, s, 20000)
+	all := allTokens(t, s)
+	// The contact with the most tokens, two customers, three tokens.
+	tokensOf := map[int64]int{}
+	var customers []int64
+	for _, tok := range all {
+		if tok.User == nil {
+			continue
+		}
+		if tok.User.Type == lt.UserContact {
+			tokensOf[tok.User.ID]++
+		} else if len(customers) < 2 && !slices.Contains(customers, tok.User.ID) {
+			customers = append(customers, tok.User.ID)
+		}
+	}
+	var contact int64
+	for id, n := range tokensOf {
+		if n > tokensOf[contact] {
+			contact = id
+		}
+	}
+	ids := all[0].ID + "," + all[1].ID + "," + all[len(all)-1].ID
+	// Every e-mail address of the sample ends in .test.
+	const common = "q=test"
+	if n := len(filterInGo(all, checkSeededPage(t, s, all, common), t0)); n < 10*tokensOf[contact] {
+		t.Fatalf("%s finds %d tokens, the contact has %d: want a q far more common", common, n, tokensOf[contact])
+	}
+	c := strconv.FormatInt(contact, 10)
+	for _, query := range []string{
+		"contactIds=" + c + "&" + common,
+		"contactIds=" + c + "&" + common + "&sort=-name&page=2&pageSize=5",
+		"contactIds=" + c + "&customerIds=" + strconv.FormatInt(customers[0], 10) + "," + strconv.FormatInt(customers[1], 10) + "&" + common + "&sort=createdAt",
+		"ids=" + ids + "&" + common,
+		"contactIds=" + c + "&q=" + url.QueryEscape(strings.ToLower(firstNameOf(t, all, contact))),
+	} {
+		f := checkSeededPage(t, s, all, query)
+		lines, err := s.ExplainTokens(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Every query the list ran, whichever way it took.
+		if plans := strings.Join(lines, "\n"); strings.Contains(plans, "login_tokens_fts") || readsEveryToken(s, plans) {
+			t.Errorf("%s: want the ids' indexes, not the text index nor every token:\n%s", query, plans)
+		}
+	}
+	// q alone, and the ids of more tokens than checkSeededPage's few,
+	// through the text index.
+	s.SetFewByIDs(tokensOf[contact] - 1)
+	for _, query := range []string{common, "contactIds=" + c + "&" + common} {
+		lines, err := s.ExplainTokens(ctx, checkSeededPage(t, s, all, query))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(strings.Join(lines, "\n"), "login_tokens_fts") {
+			t.Errorf("%s: want the text index:\n%s", query, strings.Join(lines, "\n"))
+		}
+	}
+}
+
+// firstNameOf is the first word of the contact's name.
+func firstNameOf(t *testing.T, all []*lt.LoginToken, contact int64) string {
+	t.Helper()
+	for _, tok := range all {
+		if tok.User != nil && tok.User.Type == lt.UserContact && tok.User.ID == contact {
+			return strings.Fields(tok.User.Name)[0]
+		}
+	}
+	t.Fatalf("contact %d has no token", contact)
+	return ""
 }
 
 // readsEveryToken reports whether a plan reads every token: on SQLite a

@@ -68,6 +68,8 @@ type Store struct {
 	// fixedWalkBudget, when set, is the budget of every walk of the token
 	// list's order that walkBudget decides to try (tests).
 	fixedWalkBudget time.Duration
+	// fewByIDsInstead, when set, stands for fewByIDs (tests).
+	fewByIDsInstead int
 }
 
 // prepareHot prepares queries on the SQLite writer, once; write
