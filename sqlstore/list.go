@@ -93,7 +93,9 @@ func (s *Store) FindTokens(ctx context.Context, f lt.TokenFilter) ([]*lt.LoginTo
 			}
 			if few {
 				plan.qByLike = true
-				where, args, _ = tokenWhere(s.d, f, now, plan)
+				if where, args, err = tokenWhere(s.d, f, now, plan); err != nil {
+					return err
+				}
 				pageArgs = append(slices.Clip(args), size, offset)
 			} else {
 				found, n, done, err := s.sqliteSearchInOnePass(ctx, tx, f, where, order, pageArgs, now)
@@ -205,8 +207,10 @@ func (s *Store) idListsFindFew(ctx context.Context, tx *tx, f lt.TokenFilter) (b
 	if s.fewByIDsInstead > 0 {
 		most = s.fewByIDsInstead
 	}
+	args := append(w.args, most+1)
+	s.explainList(ctx, tx, q, args)
 	var n int
-	if err := tx.queryRow(ctx, q, append(w.args, most+1)...).Scan(&n); err != nil {
+	if err := tx.queryRow(ctx, q, args...).Scan(&n); err != nil {
 		return false, fmt.Errorf("count the tokens of the ids: %w", err)
 	}
 	return n <= most, nil
