@@ -186,7 +186,7 @@ func tokenPageIDs(where, order string) string {
 // idListsFindFew reports, on SQLite, whether a list with q and lists of
 // ids (ids, contactIds, customerIds) is better found through the ids'
 // indexes, q checked on each of their rows by its LIKE, than through the
-// text index: when the ids find at most fewByIDs tokens, counted from their
+// text index: when the ids find at most fewRows tokens, counted from their
 // indexes alone. The planner cannot tell: it takes the text index's
 // candidates to be few, and a common q (a company's name, "oci") has tens
 // of thousands, each a row read, against the few hundred tokens of a
@@ -203,7 +203,7 @@ func (s *Store) idListsFindFew(ctx context.Context, tx *tx, f lt.TokenFilter) (b
 		return false, err
 	}
 	q := `SELECT COUNT(*) FROM (SELECT 1 FROM login_tokens t WHERE ` + strings.Join(w.conds, ` AND `) + ` LIMIT ?)`
-	most := fewByIDs
+	most := fewRows
 	if s.fewByIDsInstead > 0 {
 		most = s.fewByIDsInstead
 	}
@@ -216,14 +216,14 @@ func (s *Store) idListsFindFew(ctx context.Context, tx *tx, f lt.TokenFilter) (b
 	return n <= most, nil
 }
 
-// fewByIDs is the most tokens of a list's ids that idListsFindFew checks
-// by q's LIKE rather than the text index: about 20 ms of LIKE at most,
-// and reading the tokens of the ids no more than the one-pass search's
-// candidates (sqliteSearchInOnePass).
-const fewByIDs = 20_000
+// fewRows is the most rows of a list with q that SQLite reads to check q
+// on each, about 20 ms of LIKE: the text index's candidates in the
+// one-pass search (sqliteSearchInOnePass), or the tokens of the list's ids
+// (idListsFindFew).
+const fewRows = 20_000
 
 // sqliteSearchInOnePass answers a list with q on SQLite in one query when
-// the text index finds few candidates (at most 20,000): the query checks
+// the text index finds few candidates (at most fewRows): the query checks
 // each candidate, counts them all and sorts them (COUNT(*) OVER ()), where
 // a count and then a page would each read every candidate's row, which is
 // most of the work. Not for q alone when its candidates are enough for a
@@ -231,7 +231,6 @@ const fewByIDs = 20_000
 // far fewer rows than sorting them all. done is false when it did not
 // apply, or the page lies past the end (the count then says so).
 func (s *Store) sqliteSearchInOnePass(ctx context.Context, tx *tx, f lt.TokenFilter, where, order string, args []any, now time.Time) (out []*lt.LoginToken, total int, done bool, err error) {
-	const most = 20_000
 	trigrams, ok := ftsTrigrams(f.Q)
 	if !ok {
 		return nil, 0, false, nil
@@ -240,7 +239,7 @@ func (s *Store) sqliteSearchInOnePass(ctx context.Context, tx *tx, f lt.TokenFil
 	if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM login_tokens_fts WHERE login_tokens_fts MATCH ?`, trigrams).Scan(&candidates); err != nil {
 		return nil, 0, false, fmt.Errorf("count search candidates: %w", err)
 	}
-	if candidates > most {
+	if candidates > fewRows {
 		return nil, 0, false, nil
 	}
 	if onlyQ(f) {

@@ -68,7 +68,7 @@ type Store struct {
 	// fixedWalkBudget, when set, is the budget of every walk of the token
 	// list's order that walkBudget decides to try (tests).
 	fixedWalkBudget time.Duration
-	// fewByIDsInstead, when set, stands for fewByIDs (tests).
+	// fewByIDsInstead, when set, stands for fewRows in idListsFindFew (tests).
 	fewByIDsInstead int
 }
 
