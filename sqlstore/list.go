@@ -578,6 +578,14 @@ func whereUses(w *tokenConds, f lt.TokenFilter) error {
 			u.not = append(u.not, 1)
 		}
 	}
+	// A used token has a limit (its uses are all spent): "used" alone
+	// keeps no token without one. Said here, the uses' condition is a
+	// range of the index of max_uses: "used, not one-time" is max_uses >=
+	// 2, which finds at once that no token has such a limit, where the
+	// used tokens' own index read every one-time token used.
+	if len(f.Statuses) > 0 && !slices.ContainsFunc(f.Statuses, func(st lt.TokenStatus) bool { return st != lt.StatusUsed }) {
+		u.none = false
+	}
 	u.where(w)
 	return nil
 }
@@ -596,6 +604,17 @@ func (u *usesKept) atMost(n int64)  { u.hi = min(u.hi, n) }
 // where adds the condition that keeps these values.
 func (u usesKept) where(w *tokenConds) {
 	col := w.col("max_uses")
+	// A value left out at either end of the range narrows the range:
+	// "a limit, but not 1" is max_uses >= 2, which an index serves,
+	// rather than a "not 1" which none does (notEqual). Not where no
+	// limit is kept too: the range's OR with IS NULL would be two index
+	// reads whose ids SQLite gathers in memory (see notEqual).
+	for !u.none && u.lo < u.hi && slices.Contains(u.not, u.lo) {
+		u.lo++
+	}
+	for !u.none && u.lo < u.hi && slices.Contains(u.not, u.hi) {
+		u.hi--
+	}
 	var not []int64
 	for _, n := range u.not {
 		if n >= u.lo && n <= u.hi && !slices.Contains(not, n) {

@@ -146,6 +146,23 @@ func TestFewTokensOfAFilterAreFoundByAnIndex(t *testing.T) {
 				"hasNetworks=true&unlimitedUses=false": "login_tokens_networks",
 				"hasNetworks=true&maxUses=le:3":        "login_tokens_networks",
 			},
+		}, {
+			// Nearly every token one-time and used, a few used with a
+			// larger limit: "used" keeps only limited tokens, so "not
+			// one-time" among them is a range of the limits, not a read
+			// of every used token.
+			name: "few used with a larger limit",
+			stmts: []string{
+				`UPDATE login_tokens SET max_uses = 1, successful_attempts = 1 WHERE id NOT IN ` + first(40, false),
+				`UPDATE login_tokens SET max_uses = NULL WHERE id IN ` + first(20, false),
+				`UPDATE login_tokens SET max_uses = 3, successful_attempts = 4 WHERE id IN ` + first(40, false) + ` AND id NOT IN ` + first(20, false),
+			},
+			queries: map[string]string{
+				"oneTimeUse=false&status=used":                   "login_tokens_max_uses",
+				"maxUses=ne:1&status=used&sort=-lastAccessedAt":  "login_tokens_max_uses",
+				"oneTimeUse=false&unlimitedUses=false&sort=name": "login_tokens_max_uses",
+				"maxUses=ne:1&unlimitedUses=false&type=contact":  "login_tokens_max_uses",
+			},
 		}}
 		if s.Dialect() == "postgres" {
 			// "Not n" as two ranges of the column's index (see notEqual;

@@ -43,6 +43,7 @@ func main() {
 	calls := flag.Int("calls", 5, "timed calls per combination")
 	seed := flag.Uint64("seed", 0, "random seed (0: from the clock; printed)")
 	worst := flag.Int("worst", 5, "worst combinations to explain")
+	out := flag.String("out", "", "a file to write every combination to (ms, found, query; tab-separated, slowest first)")
 	flag.Parse()
 	if *key == "" || *dbURL == "" || *n < 1 || *calls < 1 {
 		flag.Usage()
@@ -51,7 +52,7 @@ func main() {
 	if *seed == 0 {
 		*seed = uint64(time.Now().UnixNano())
 	}
-	if err := run(context.Background(), *base, *key, *dbURL, *n, *calls, *worst, *seed); err != nil {
+	if err := run(context.Background(), *base, *key, *dbURL, *n, *calls, *worst, *seed, *out); err != nil {
 		fmt.Fprintln(os.Stderr, "listcombos:", err)
 		os.Exit(1)
 	}
@@ -64,7 +65,7 @@ type result struct {
 	failed bool
 }
 
-func run(ctx context.Context, base, key, dbURL string, n, calls, worst int, seed uint64) error {
+func run(ctx context.Context, base, key, dbURL string, n, calls, worst int, seed uint64, out string) error {
 	store, err := sqlstore.Open(ctx, dbURL, nil)
 	if err != nil {
 		return err
@@ -133,6 +134,16 @@ func run(ctx context.Context, base, key, dbURL string, n, calls, worst int, seed
 			ms(pct(ds, 0.99)), ms(ds[len(ds)-1]), over)
 	}
 	slices.SortFunc(results, func(a, b result) int { return int(b.took - a.took) })
+	if out != "" {
+		var b strings.Builder
+		for _, r := range results {
+			q, _ := url.QueryUnescape(r.query)
+			fmt.Fprintf(&b, "%s\t%d\t%s\n", ms(r.took), r.found, q)
+		}
+		if err := os.WriteFile(out, []byte(b.String()), 0o644); err != nil {
+			return err
+		}
+	}
 	fmt.Printf("\nworst %d:\n", worst)
 	for _, r := range results[:min(worst, len(results))] {
 		q, _ := url.QueryUnescape(r.query)
