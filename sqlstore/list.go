@@ -6,6 +6,7 @@ import (
 	"math"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -30,11 +31,6 @@ var tokenSortColumns = map[string]struct {
 	lt.SortOneTimeUse:         {"(CASE WHEN t.max_uses = 1 THEN 1 ELSE 0 END)", false},
 	lt.SortCreatedAt:          {"t.created_at", false},
 	lt.SortUpdatedAt:          {"t.updated_at", false},
-}
-
-// compareOps maps attempt-count operators to SQL.
-var compareOps = map[lt.CompareOp]string{
-	lt.OpEq: "=", lt.OpNe: "<>", lt.OpLt: "<", lt.OpLe: "<=", lt.OpGt: ">", lt.OpGe: ">=",
 }
 
 // listPlansKey carries the plans recorder of ExplainTokens.
@@ -489,6 +485,10 @@ func whereTimes(w *tokenConds, f lt.TokenFilter) error {
 	return nil
 }
 
+// whereCounts filters on the attempt counts, each one condition on its
+// column (valuesKept): a count is never below 0, so "lt:0" keeps nothing
+// and "ge:0" everything, which neither planner knows, and "ne:0" is the
+// range from 1, which an index serves where few tokens have such counts.
 func whereCounts(w *tokenConds, f lt.TokenFilter) error {
 	for _, c := range []struct {
 		field, col string
@@ -497,30 +497,19 @@ func whereCounts(w *tokenConds, f lt.TokenFilter) error {
 		if c.cond == nil {
 			continue
 		}
-		op, ok := compareOps[c.cond.Op]
-		if !ok {
-			return lt.Invalid(c.field, "%q is not one of eq, ne, lt, le, gt, ge", c.cond.Op)
+		k := valuesKept{col: c.col, limits: true, least: 0, lo: 0, hi: math.MaxInt64}
+		if err := k.compare(c.field, c.cond); err != nil {
+			return err
 		}
-		w.addCompare(c.col, op, c.cond.N)
+		k.where(w)
 	}
 	return nil
-}
-
-// addCompare adds the condition col op n ("not n" as the dialect writes
-// it, see notEqual).
-func (w *tokenConds) addCompare(col, op string, n int64) {
-	if op == "<>" {
-		cond, args := w.d.notEqual(w.col(col))
-		w.add(cond, slices.Repeat([]any{n}, args)...)
-		return
-	}
-	w.add(w.col(col)+` `+op+` ?`, n)
 }
 
 // whereUses filters on the uses allowed: a NULL max_uses (no limit)
 // fails every comparison, so it matches no condition; oneTimeUse is
 // max_uses = 1. maxUses, unlimitedUses and oneTimeUse are merged into one
-// condition (usesKept): several conditions on one column are multiplied
+// condition (valuesKept): several conditions on one column are multiplied
 // as if independent by PostgreSQL's estimate, which then takes "le:50,
 // limited, one-time" (a third of the tokens) for 3% of them and reads
 // each row through the index (0.9 s where a bitmap of them takes 0.2 s).
@@ -532,34 +521,10 @@ func (w *tokenConds) addCompare(col, op string, n int64) {
 // with IS NULL would gather the ids of all the tokens found in memory,
 // most tokens as a rule).
 func whereUses(w *tokenConds, f lt.TokenFilter) error {
-	u := usesKept{none: true, limits: true, lo: 1, hi: math.MaxInt64}
+	u := valuesKept{col: "max_uses", nullable: true, none: true, limits: true, least: 1, lo: 1, hi: math.MaxInt64}
 	if c := f.MaxUses; c != nil {
-		if _, ok := compareOps[c.Op]; !ok {
-			return lt.Invalid("maxUses", "%q is not one of eq, ne, lt, le, gt, ge", c.Op)
-		}
-		u.none = false
-		switch c.Op {
-		case lt.OpEq:
-			u.atLeast(c.N)
-			u.atMost(c.N)
-		case lt.OpLt:
-			if c.N == math.MinInt64 {
-				u.limits = false
-			} else {
-				u.atMost(c.N - 1)
-			}
-		case lt.OpLe:
-			u.atMost(c.N)
-		case lt.OpGt:
-			if c.N == math.MaxInt64 {
-				u.limits = false
-			} else {
-				u.atLeast(c.N + 1)
-			}
-		case lt.OpGe:
-			u.atLeast(c.N)
-		case lt.OpNe:
-			u.not = append(u.not, c.N)
+		if err := u.compare("maxUses", c); err != nil {
+			return err
 		}
 	}
 	if f.UnlimitedUses != nil {
@@ -590,25 +555,63 @@ func whereUses(w *tokenConds, f lt.TokenFilter) error {
 	return nil
 }
 
-// usesKept is the values of max_uses the filters keep: no limit (NULL)
-// when none; when limits, the limits lo to hi but those in not.
-type usesKept struct {
+// valuesKept is the values of an integer column that the filters on it
+// keep: NULL when none (in a nullable column: max_uses, "no limit");
+// when limits, lo to hi but those in not. lo starts at the least value
+// the column holds: a count's 0, a limit's 1 (CHECK (max_uses >= 1)).
+type valuesKept struct {
+	col          string
+	nullable     bool
 	none, limits bool
+	least        int64 // the least value the column holds
 	lo, hi       int64
 	not          []int64
 }
 
-func (u *usesKept) atLeast(n int64) { u.lo = max(u.lo, n) }
-func (u *usesKept) atMost(n int64)  { u.hi = min(u.hi, n) }
+func (u *valuesKept) atLeast(n int64) { u.lo = max(u.lo, n) }
+func (u *valuesKept) atMost(n int64)  { u.hi = min(u.hi, n) }
+
+// compare keeps the values c keeps (a NULL fails every comparison);
+// field names the filter for the error.
+func (u *valuesKept) compare(field string, c *lt.CountCondition) error {
+	u.none = false
+	switch c.Op {
+	case lt.OpEq:
+		u.atLeast(c.N)
+		u.atMost(c.N)
+	case lt.OpLt:
+		if c.N == math.MinInt64 {
+			u.limits = false
+		} else {
+			u.atMost(c.N - 1)
+		}
+	case lt.OpLe:
+		u.atMost(c.N)
+	case lt.OpGt:
+		if c.N == math.MaxInt64 {
+			u.limits = false
+		} else {
+			u.atLeast(c.N + 1)
+		}
+	case lt.OpGe:
+		u.atLeast(c.N)
+	case lt.OpNe:
+		u.not = append(u.not, c.N)
+	default:
+		return lt.Invalid(field, "%q is not one of eq, ne, lt, le, gt, ge", c.Op)
+	}
+	return nil
+}
 
 // where adds the condition that keeps these values.
-func (u usesKept) where(w *tokenConds) {
-	col := w.col("max_uses")
+func (u valuesKept) where(w *tokenConds) {
+	col := w.col(u.col)
 	// A value left out at either end of the range narrows the range:
-	// "a limit, but not 1" is max_uses >= 2, which an index serves,
-	// rather than a "not 1" which none does (notEqual). Not where no
-	// limit is kept too: the range's OR with IS NULL would be two index
-	// reads whose ids SQLite gathers in memory (see notEqual).
+	// "a limit, but not 1" is max_uses >= 2 and "not 0 failures"
+	// failed_attempts >= 1, which an index serves, rather than a "not n"
+	// which none does on SQLite (notEqual). Not where NULL is kept too:
+	// the range's OR with IS NULL would be two index reads whose ids
+	// SQLite gathers in memory (see notEqual).
 	for !u.none && u.lo < u.hi && slices.Contains(u.not, u.lo) {
 		u.lo++
 	}
@@ -631,7 +634,7 @@ func (u usesKept) where(w *tokenConds) {
 	case !u.none && !u.limits:
 		w.add(`0 = 1`) // no value is kept
 		return
-	case u.none && u.lo == 1 && u.hi == math.MaxInt64 && len(not) == 0:
+	case u.lo == u.least && u.hi == math.MaxInt64 && len(not) == 0 && (u.none || !u.nullable):
 		return // every value is kept
 	}
 	var conds []string
@@ -639,12 +642,12 @@ func (u usesKept) where(w *tokenConds) {
 	switch {
 	case u.lo == u.hi:
 		conds, args = append(conds, col+` = ?`), append(args, u.lo)
-	case u.lo == 1 && u.hi == math.MaxInt64 && (len(not) == 0 || u.none):
+	case u.lo == u.least && u.hi == math.MaxInt64 && (len(not) == 0 || u.none):
 		if !u.none {
-			conds = append(conds, col+` >= 1`) // a limit, any
+			conds = append(conds, col+` >= `+strconv.FormatInt(u.least, 10)) // any but NULL
 		}
 	default:
-		if u.lo > 1 {
+		if u.lo > u.least {
 			conds, args = append(conds, col+` >= ?`), append(args, u.lo)
 		}
 		if u.hi < math.MaxInt64 {
