@@ -515,11 +515,13 @@ func whereCounts(w *tokenConds, f lt.TokenFilter) error {
 // each row through the index (0.9 s where a bitmap of them takes 0.2 s).
 // The values are written so that the index of max_uses serves them where
 // they are the few tokens: the column's CHECK (max_uses >= 1) makes "a
-// limit" the range from 1 (SQLite reads no index for IS NOT NULL), and
-// "not n" is written as the dialect writes it (notEqual: ranges on
-// PostgreSQL; on SQLite a condition no index serves, as the two ranges
-// with IS NULL would gather the ids of all the tokens found in memory,
-// most tokens as a rule).
+// limit" the range from 1 (SQLite reads no index for IS NOT NULL), a
+// value left out at an end of the range narrows it ("not one-time" among
+// limits: from 2), and any other "not n" is written as the dialect writes
+// it (notEqual: ranges on PostgreSQL; on SQLite a condition no index
+// serves, as the two ranges with IS NULL would gather the ids of all the
+// tokens found in memory, most tokens as a rule). status=used alone keeps
+// limited tokens only (below).
 func whereUses(w *tokenConds, f lt.TokenFilter) error {
 	u := valuesKept{col: "max_uses", nullable: true, none: true, limits: true, least: 1, lo: 1, hi: math.MaxInt64}
 	if c := f.MaxUses; c != nil {
@@ -557,8 +559,9 @@ func whereUses(w *tokenConds, f lt.TokenFilter) error {
 
 // valuesKept is the values of an integer column that the filters on it
 // keep: NULL when none (in a nullable column: max_uses, "no limit");
-// when limits, lo to hi but those in not. lo starts at the least value
-// the column holds: a count's 0, a limit's 1 (CHECK (max_uses >= 1)).
+// when limits, lo to hi but those in not. lo starts at least, the least
+// value the column can hold: a limit's 1 (CHECK (max_uses >= 1)), a
+// count's 0 (the store only ever adds 1 to a count, from 0).
 type valuesKept struct {
 	col          string
 	nullable     bool
@@ -780,8 +783,9 @@ func (postgresDialect) matchText(col func(string) string, q string, _ bool) (str
 }
 
 // notEqual on PostgreSQL is the two ranges around the value, which the
-// column's index serves where most tokens have it (successfulAttempts
-// ne:0, maxUses ne:1): the same rows (a NULL fails both, as it fails <>),
+// column's index serves where most tokens have it (maxUses ne:3 where
+// most limits are 3; a value at an end of the range is a range itself,
+// see valuesKept): the same rows (a NULL fails both, as it fails <>),
 // and the planner, from its statistics, reads the index only for a few;
 // a BitmapOr of many is bounded by work_mem.
 func (postgresDialect) notEqual(col string) (string, int) {

@@ -167,10 +167,12 @@ func TestFewTokensOfAFilterAreFoundByAnIndex(t *testing.T) {
 		if s.Dialect() == "postgres" {
 			// "Not n" as two ranges of the column's index (see notEqual;
 			// SQLite reads no index for it).
-			steps[0].queries["maxUses=ne:1"] = limited
 			steps[0].queries["maxUses=ne:3&sort=-expiresAt"] = limited
 		}
-		// "Not 0" is the range from 1 (counts are never below 0).
+		// "Not 1" among limits of 1 and more is the range from 2, and "not
+		// 0" the range from 1 (counts are never below 0).
+		steps[0].queries["maxUses=ne:1"] = limited
+		steps[0].queries["maxUses=ne:1&sort=name"] = limited
 		steps[2].queries["failedAttempts=ne:0"] = "login_tokens_failed"
 		steps[2].queries["failedAttempts=ne:0&sort=name"] = "login_tokens_failed"
 		steps[2].queries["failedAttempts=gt:0&successfulAttempts=ge:0"] = "login_tokens_failed"
