@@ -58,8 +58,8 @@ type dialect interface {
 	countsInOneStatement() bool
 	// choosesListPlan reports whether the token list tells the planner
 	// its way to a filtered page: a search in one pass
-	// (sqliteSearchInOnePass) or through the ids' indexes
-	// (idListsFindFew), and a walk of the order with every other column
+	// (sqliteSearchInOnePass) or through the index of the filter that
+	// finds fewest (filterFindsFewerThanQ), and a walk of the order with every other column
 	// kept off its index (listPlan's walkCol).
 	choosesListPlan() bool
 	// tableRows is a query for about the rows of table, read cheaply (see
@@ -84,7 +84,7 @@ type dialect interface {
 	// matchText is the condition that the list's q matches a token, and
 	// its arguments; col names a column as the query must. byLike asks
 	// for the LIKE alone, without a text index (SQLite, see
-	// idListsFindFew).
+	// filterFindsFewerThanQ).
 	matchText(col func(string) string, q string, byLike bool) (string, []any)
 	// utcDay is the UTC day of the time column col, as YYYY-MM-DD text.
 	utcDay(col string) string

@@ -115,9 +115,9 @@ func (s *Store) MigrateTo(ctx context.Context, version int64) error {
 // that the list decides to try (0: the budget its rule gives).
 func (s *Store) SetWalkBudget(d time.Duration) { s.fixedWalkBudget = d }
 
-// SetFewByIDs makes n the most tokens of a list's ids that a search
-// checks by its LIKE rather than the text index.
-func (s *Store) SetFewByIDs(n int) { s.fewByIDsInstead = n }
+// SetFewByFilter makes n the most tokens of a list's other filter that a
+// search checks by its LIKE rather than the text index.
+func (s *Store) SetFewByFilter(n int) { s.fewByFilterInstead = n }
 
 // MigrateDownTo undoes the embedded migrations after version.
 func (s *Store) MigrateDownTo(ctx context.Context, version int64) error {

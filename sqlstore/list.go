@@ -83,12 +83,15 @@ func (s *Store) FindTokens(ctx context.Context, f lt.TokenFilter) ([]*lt.LoginTo
 	plan := listPlan{}
 	err = s.read(ctx, func(tx *tx) error {
 		if s.d.choosesListPlan() {
-			few, err := s.idListsFindFew(ctx, tx, f)
+			driver, n, err := s.filterFindsFewerThanQ(ctx, tx, f, now)
 			if err != nil {
 				return err
 			}
-			if few {
-				plan.qByLike = true
+			if n == 0 {
+				return nil // a filter that finds none: so does the list
+			}
+			if driver >= 0 {
+				plan.qByLike, plan.driver = true, driver+1
 				if where, args, err = tokenWhere(s.d, f, now, plan); err != nil {
 					return err
 				}
@@ -179,43 +182,104 @@ func tokenPageIDs(where, order string) string {
 	return `SELECT t.id FROM login_tokens t` + where + order + ` LIMIT ? OFFSET ?`
 }
 
-// idListsFindFew reports, on SQLite, whether a list with q and lists of
-// ids (ids, contactIds, customerIds) is better found through the ids'
-// indexes, q checked on each of their rows by its LIKE, than through the
-// text index: when the ids find at most fewRows tokens, counted from their
-// indexes alone. The planner cannot tell: it takes the text index's
-// candidates to be few, and a common q (a company's name, "oci") has tens
-// of thousands, each a row read, against the few hundred tokens of a
-// contact. A q the text index cannot serve is read by its LIKE anyway.
-func (s *Store) idListsFindFew(ctx context.Context, tx *tx, f lt.TokenFilter) (bool, error) {
-	if _, indexed := ftsTrigrams(f.Q); !indexed || len(f.IDs)+len(f.ContactIDs)+len(f.CustomerIDs) == 0 {
-		return false, nil
+// filterFindsFewerThanQ decides, on SQLite, how a list with q and other
+// filters is found: through the text index's candidates of q, or through
+// the index of the one other filter that finds fewest tokens, q checked on
+// each of their rows by its LIKE. The planner cannot tell: it takes the
+// text index's candidates to be few, and a common q (a company's name,
+// "oci", "sales") has tens of thousands, each a row read, against the few
+// hundred tokens of a contact or of a day's updates, or none of a shop or
+// of a time to come. q's candidates are counted first, up to fewRows;
+// then each other filter's tokens alone, from its index, up to the fewest
+// so far, each within a small budget (a condition no index serves, most
+// tokens as a rule, is not counted when it would read on). driver is the
+// place in tokenFilters of the filter whose index is to find the rows
+// (-1: the text index's way, as before), n the tokens it finds, or q's
+// candidates; 0 when either finds none, and so the list; -1 when not
+// counted. A q the text index cannot serve is read by its LIKE anyway.
+func (s *Store) filterFindsFewerThanQ(ctx context.Context, t *tx, f lt.TokenFilter, now time.Time) (driver, n int, err error) {
+	trigrams, indexed := ftsTrigrams(f.Q)
+	if !indexed || onlyQ(f) {
+		return -1, -1, nil
 	}
-	w := &tokenConds{d: s.d}
-	if err := whereIDs(w, f); err != nil {
-		return false, err
-	}
-	if err := whereUsers(w, f); err != nil {
-		return false, err
-	}
-	q := `SELECT COUNT(*) FROM (SELECT 1 FROM login_tokens t WHERE ` + strings.Join(w.conds, ` AND `) + ` LIMIT ?)`
 	most := fewRows
-	if s.fewByIDsInstead > 0 {
-		most = s.fewByIDsInstead
+	if s.fewByFilterInstead > 0 {
+		most = s.fewByFilterInstead
 	}
-	args := append(w.args, most+1)
-	s.explainList(ctx, tx, q, args)
-	var n int
-	if err := tx.queryRow(ctx, q, args...).Scan(&n); err != nil {
-		return false, fmt.Errorf("count the tokens of the ids: %w", err)
+	// q's candidates, up to a few: a rare q bounds what the filters'
+	// counts read; a common one is counted on below only if a filter finds
+	// more than a few.
+	candidates, err := s.searchCandidates(ctx, t, trigrams, qFew)
+	if err != nil {
+		return -1, -1, err
 	}
-	return n <= most, nil
+	n = most + 1
+	if candidates <= qFew {
+		n = candidates
+	}
+	driver = -1
+	for i, filter := range tokenFilters[:len(tokenFilters)-1] { // all but q
+		if n == 0 {
+			break
+		}
+		w := &tokenConds{d: s.d, now: now}
+		if err := filter(w, f); err != nil {
+			return -1, -1, err
+		}
+		if len(w.conds) == 0 {
+			continue
+		}
+		// A filter must find fewer than n to be read instead.
+		q := `SELECT COUNT(*) FROM (SELECT 1 FROM login_tokens t WHERE ` + strings.Join(w.conds, ` AND `) + ` LIMIT ?)`
+		args := append(w.args, n)
+		s.explainList(ctx, t, q, args)
+		var found int
+		over, err := s.d.withinBudget(t, filterCountBudget, func(bounded *tx) error {
+			return bounded.queryRow(ctx, q, args...).Scan(&found)
+		})
+		if err != nil {
+			return -1, -1, fmt.Errorf("count the tokens of a filter: %w", err)
+		}
+		if !over && found < n {
+			driver, n = i, found
+		}
+	}
+	if driver >= 0 && n >= qFew && candidates > qFew {
+		// Both more than a few: the text index's way unless q has more.
+		if candidates, err = s.searchCandidates(ctx, t, trigrams, n); err != nil {
+			return -1, -1, err
+		}
+		if candidates <= n {
+			return -1, -1, nil
+		}
+	}
+	return driver, n, nil
 }
+
+// qFew is how many of q's candidates filterFindsFewerThanQ counts at
+// first (well under a millisecond).
+const qFew = 1000
+
+// searchCandidates counts the text index's candidates for trigrams (an
+// FTS5 query), up to most+1.
+func (s *Store) searchCandidates(ctx context.Context, t *tx, trigrams string, most int) (int, error) {
+	var n int
+	if err := t.queryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM login_tokens_fts WHERE login_tokens_fts MATCH ? LIMIT ?)`,
+		trigrams, most+1).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count search candidates: %w", err)
+	}
+	return n, nil
+}
+
+// filterCountBudget bounds each count of a filter in
+// filterFindsFewerThanQ: up to fewRows index entries take a few
+// milliseconds.
+const filterCountBudget = 10 * time.Millisecond
 
 // fewRows is the most rows of a list with q that SQLite reads to check q
 // on each, about 20 ms of LIKE: the text index's candidates in the
-// one-pass search (sqliteSearchInOnePass), or the tokens of the list's ids
-// (idListsFindFew).
+// one-pass search (sqliteSearchInOnePass), or the tokens of the list's
+// other filter that finds fewest (filterFindsFewerThanQ).
 const fewRows = 20_000
 
 // sqliteSearchInOnePass answers a list with q on SQLite in one query when
@@ -366,7 +430,8 @@ func init() {
 // they keep.
 func tokenWhere(d dialect, f lt.TokenFilter, now time.Time, plan listPlan) (string, []any, error) {
 	w := &tokenConds{d: d, now: now, listPlan: plan}
-	for _, filter := range tokenFilters {
+	for i, filter := range tokenFilters {
+		w.current = i
 		if err := filter(w, f); err != nil {
 			return "", nil, err
 		}
@@ -378,9 +443,15 @@ func tokenWhere(d dialect, f lt.TokenFilter, now time.Time, plan listPlan) (stri
 }
 
 // tokenFilters add the condition of each filter of the list that f sets,
-// in this order.
+// in this order; q last (filterFindsFewerThanQ counts the others).
 var tokenFilters = []func(w *tokenConds, f lt.TokenFilter) error{
 	whereIDs, whereUsers, whereTypes, whereTimes, whereCounts, whereUses, whereNetworks, whereStatuses, whereShop, whereQ,
+}
+
+func init() {
+	if reflect.ValueOf(tokenFilters[len(tokenFilters)-1]).Pointer() != reflect.ValueOf(whereQ).Pointer() {
+		panic("sqlstore: whereQ is no longer the last of tokenFilters; update filterFindsFewerThanQ")
+	}
 }
 
 // listPlan is how SQLite is to find a list's tokens (see tokenWhere).
@@ -391,17 +462,22 @@ type listPlan struct {
 	// term"; the arguments are the same.
 	walkCol string
 	// qByLike writes q as its LIKE alone, without the text index (see
-	// idListsFindFew).
+	// filterFindsFewerThanQ).
 	qByLike bool
+	// driver, when not 0, is 1 + the place in tokenFilters of the one
+	// filter whose index is to find the rows: the columns of every other
+	// filter are written +t.col (see walkCol), with the same arguments.
+	driver int
 }
 
 // tokenConds collects the conditions of tokenWhere and their arguments.
 type tokenConds struct {
 	listPlan
-	d     dialect
-	now   time.Time
-	conds []string
-	args  []any
+	d       dialect
+	now     time.Time
+	conds   []string
+	args    []any
+	current int // the place in tokenFilters of the filter being added
 }
 
 func (w *tokenConds) add(cond string, a ...any) {
@@ -410,13 +486,25 @@ func (w *tokenConds) add(cond string, a ...any) {
 }
 
 // col names column name of t, written +t.name when the page is found by
-// walking the index of another column (see tokenWhere).
+// walking the index of another column, or the rows by another filter's
+// index (see listPlan).
 func (w *tokenConds) col(name string) string {
-	if c := "t." + name; w.walkCol == "" || c == w.walkCol {
-		return c
+	c := "t." + name
+	if w.walkCol != "" {
+		if c == w.walkCol {
+			return c
+		}
+		return "+" + c
 	}
-	return "+t." + name
+	if w.notDriver() {
+		return "+" + c
+	}
+	return c
 }
+
+// notDriver reports whether the filter being added is not the one whose
+// index finds the rows (listPlan.driver).
+func (w *tokenConds) notDriver() bool { return w.driver != 0 && w.current != w.driver-1 }
 
 func whereIDs(w *tokenConds, f lt.TokenFilter) error {
 	if len(f.IDs) > 0 {
@@ -695,7 +783,7 @@ func whereStatuses(w *tokenConds, f lt.TokenFilter) error {
 	}
 	used := `(` + w.col("max_uses") + ` IS NOT NULL AND ` + w.col("successful_attempts") + ` >= ` + w.col("max_uses") + `)`
 	key := w.d.expiresKey("t.expires_at")
-	if w.walkCol != "" && w.walkCol != key {
+	if (w.walkCol != "" && w.walkCol != key) || (w.walkCol == "" && w.notDriver()) {
 		key = w.d.expiresKey("+t.expires_at")
 	}
 	if w.walkCol == key {

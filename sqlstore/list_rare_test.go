@@ -260,9 +260,63 @@ func TestASearchAmongAFewUsersTokensReadsTheirTokens(t *testing.T) {
 	}
 	// q alone, and the ids of more tokens than checkSeededPage's few,
 	// through the text index.
-	s.SetFewByIDs(tokensOf[contact] - 1)
+	s.SetFewByFilter(tokensOf[contact] - 1)
 	for _, query := range []string{common, "contactIds=" + c + "&" + common} {
 		lines, err := s.ExplainTokens(ctx, checkSeededPage(t, s, all, query))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(strings.Join(lines, "\n"), "login_tokens_fts") {
+			t.Errorf("%s: want the text index:\n%s", query, strings.Join(lines, "\n"))
+		}
+	}
+}
+
+// On SQLite a search beside another filter that finds fewer tokens than
+// q's candidates reads that filter's tokens through its index, q checked
+// on each by its LIKE, not the text index's candidates (a common q: tens
+// of thousands); a filter that finds none ends the list at once; a q of
+// few candidates beside a filter of many still goes through the text
+// index. Either way the list finds exactly the tokens the filter gives.
+func TestASearchBesideAFilterOfFewTokensReadsThem(t *testing.T) {
+	s := sqlstoretest.Open(t, "sqlite")
+	seedStore(t, s, 20000)
+	execAll(t, s, `UPDATE login_tokens SET updated_at = '2020-03-04T05:06:07.000000Z' WHERE id IN (SELECT id FROM (SELECT id FROM login_tokens ORDER BY id LIMIT 30) f)`)
+	all := allTokens(t, s)
+	// Every e-mail address of the sample ends in .test.
+	const common = "q=test"
+	for _, query := range []string{
+		"updatedAtFrom=2020-03-04&updatedAtTo=2020-03-04&" + common,
+		"updatedAtFrom=2020-03-04&updatedAtTo=2020-03-04&type=contact,customer&" + common + "&sort=-name",
+		"updatedAtTo=2020-03-04&status=expired,active&" + common + "&sort=lastAccessedAt",
+		"createdAtFrom=2031-01-01&type=contact&" + common,
+		"failedAttempts=gt:1000&" + common,
+	} {
+		f := checkSeededPage(t, s, all, query)
+		lines, err := s.ExplainTokens(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if plans := strings.Join(lines, "\n"); strings.Contains(plans, "login_tokens_fts") || readsEveryToken(s, plans) {
+			t.Errorf("%s: want the filter's index, not the text index nor every token:\n%s", query, plans)
+		}
+	}
+	var email string
+	for _, tok := range all {
+		if tok.User != nil {
+			email = tok.User.Email
+			break
+		}
+	}
+	for _, query := range []string{
+		"updatedAtFrom=2000-01-01&q=" + url.QueryEscape(email),
+		"type=contact,customer&q=" + url.QueryEscape(email) + "&sort=name",
+	} {
+		f := checkSeededPage(t, s, all, query)
+		if n := len(filterInGo(all, f, t0)); n == 0 || n > 1000 {
+			t.Fatalf("%s finds %d tokens: want a few", query, n)
+		}
+		lines, err := s.ExplainTokens(ctx, f)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -68,8 +68,9 @@ type Store struct {
 	// fixedWalkBudget, when set, is the budget of every walk of the token
 	// list's order that walkBudget decides to try (tests).
 	fixedWalkBudget time.Duration
-	// fewByIDsInstead, when set, stands for fewRows in idListsFindFew (tests).
-	fewByIDsInstead int
+	// fewByFilterInstead, when set, stands for fewRows in
+	// filterFindsFewerThanQ (tests).
+	fewByFilterInstead int
 }
 
 // prepareHot prepares queries on the SQLite writer, once; write
