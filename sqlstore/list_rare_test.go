@@ -248,13 +248,7 @@ func TestASearchAmongAFewUsersTokensReadsTheirTokens(t *testing.T) {
 		"ids=" + ids + "&" + common,
 		"contactIds=" + c + "&q=" + url.QueryEscape(strings.ToLower(firstNameOf(t, all, contact))),
 	} {
-		f := checkSeededPage(t, s, all, query)
-		lines, err := s.ExplainTokens(ctx, f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		// Every query the list ran, whichever way it took.
-		if plans := strings.Join(lines, "\n"); strings.Contains(plans, "login_tokens_fts") || readsEveryToken(s, plans) {
+		if plans := listPlans(t, s, checkSeededPage(t, s, all, query)); strings.Contains(plans, "login_tokens_fts") || readsEveryToken(s, plans) {
 			t.Errorf("%s: want the ids' indexes, not the text index nor every token:\n%s", query, plans)
 		}
 	}
@@ -262,12 +256,8 @@ func TestASearchAmongAFewUsersTokensReadsTheirTokens(t *testing.T) {
 	// through the text index.
 	s.SetFewByFilter(tokensOf[contact] - 1)
 	for _, query := range []string{common, "contactIds=" + c + "&" + common} {
-		lines, err := s.ExplainTokens(ctx, checkSeededPage(t, s, all, query))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !strings.Contains(strings.Join(lines, "\n"), "login_tokens_fts") {
-			t.Errorf("%s: want the text index:\n%s", query, strings.Join(lines, "\n"))
+		if plans := listPlans(t, s, checkSeededPage(t, s, all, query)); !strings.Contains(plans, "login_tokens_fts") {
+			t.Errorf("%s: want the text index:\n%s", query, plans)
 		}
 	}
 }
@@ -292,12 +282,7 @@ func TestASearchBesideAFilterOfFewTokensReadsThem(t *testing.T) {
 		"createdAtFrom=2031-01-01&type=contact&" + common,
 		"failedAttempts=gt:1000&" + common,
 	} {
-		f := checkSeededPage(t, s, all, query)
-		lines, err := s.ExplainTokens(ctx, f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if plans := strings.Join(lines, "\n"); strings.Contains(plans, "login_tokens_fts") || readsEveryToken(s, plans) {
+		if plans := listPlans(t, s, checkSeededPage(t, s, all, query)); strings.Contains(plans, "login_tokens_fts") || readsEveryToken(s, plans) {
 			t.Errorf("%s: want the filter's index, not the text index nor every token:\n%s", query, plans)
 		}
 	}
@@ -316,12 +301,8 @@ func TestASearchBesideAFilterOfFewTokensReadsThem(t *testing.T) {
 		if n := len(filterInGo(all, f, t0)); n == 0 || n > 1000 {
 			t.Fatalf("%s finds %d tokens: want a few", query, n)
 		}
-		lines, err := s.ExplainTokens(ctx, f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !strings.Contains(strings.Join(lines, "\n"), "login_tokens_fts") {
-			t.Errorf("%s: want the text index:\n%s", query, strings.Join(lines, "\n"))
+		if plans := listPlans(t, s, f); !strings.Contains(plans, "login_tokens_fts") {
+			t.Errorf("%s: want the text index:\n%s", query, plans)
 		}
 	}
 }
@@ -336,6 +317,17 @@ func firstNameOf(t *testing.T, all []*lt.LoginToken, contact int64) string {
 	}
 	t.Fatalf("contact %d has no token", contact)
 	return ""
+}
+
+// listPlans is the plan of every query the list of f ran, whichever way
+// it took (ExplainTokens).
+func listPlans(t *testing.T, s *sqlstore.Store, f lt.TokenFilter) string {
+	t.Helper()
+	lines, err := s.ExplainTokens(ctx, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(lines, "\n")
 }
 
 // readsEveryToken reports whether a plan reads every token: on SQLite a
