@@ -88,7 +88,7 @@ func (s *Store) FindTokens(ctx context.Context, f lt.TokenFilter) ([]*lt.LoginTo
 				return err
 			}
 			if n == 0 {
-				return nil // a filter that finds none: so does the list
+				return nil // q or a filter finds none: so does the list
 			}
 			if driver >= 0 {
 				plan.qByLike, plan.driver = true, driver+1
@@ -189,14 +189,15 @@ func tokenPageIDs(where, order string) string {
 // text index's candidates to be few, and a common q (a company's name,
 // "oci", "sales") has tens of thousands, each a row read, against the few
 // hundred tokens of a contact or of a day's updates, or none of a shop or
-// of a time to come. q's candidates are counted first, up to fewRows;
-// then each other filter's tokens alone, from its index, up to the fewest
-// so far, each within a small budget (a condition no index serves, most
-// tokens as a rule, is not counted when it would read on). driver is the
-// place in tokenFilters of the filter whose index is to find the rows
-// (-1: the text index's way, as before), n the tokens it finds, or q's
-// candidates; 0 when either finds none, and so the list; -1 when not
-// counted. A q the text index cannot serve is read by its LIKE anyway.
+// of a time to come. q's candidates are counted first, up to qFew; then
+// each other filter's tokens alone, from its index, up to fewRows and up
+// to the fewest so far (or q's candidates), each within a small budget
+// (a condition no index serves, most tokens as a rule, is not counted
+// when it would read on). driver is the place in tokenFilters of the
+// filter whose index is to find the rows (-1: the text index's way, as
+// before), n the tokens it finds, or q's candidates; 0 when either finds
+// none, and so the list; -1 when not counted. A q the text index cannot
+// serve is read by its LIKE anyway.
 func (s *Store) filterFindsFewerThanQ(ctx context.Context, t *tx, f lt.TokenFilter, now time.Time) (driver, n int, err error) {
 	trigrams, indexed := ftsTrigrams(f.Q)
 	if !indexed || onlyQ(f) {
