@@ -296,9 +296,9 @@ func (s *Store) sqliteSearchInOnePass(ctx context.Context, tx *tx, f lt.TokenFil
 	if !ok {
 		return nil, 0, false, nil
 	}
-	var candidates int
-	if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM login_tokens_fts WHERE login_tokens_fts MATCH ?`, trigrams).Scan(&candidates); err != nil {
-		return nil, 0, false, fmt.Errorf("count search candidates: %w", err)
+	candidates, err := s.searchCandidates(ctx, tx, trigrams, fewRows)
+	if err != nil {
+		return nil, 0, false, err
 	}
 	if candidates > fewRows {
 		return nil, 0, false, nil
@@ -586,7 +586,7 @@ func whereCounts(w *tokenConds, f lt.TokenFilter) error {
 		if c.cond == nil {
 			continue
 		}
-		k := valuesKept{col: c.col, limits: true, least: 0, lo: 0, hi: math.MaxInt64}
+		k := keptOf(c.col, 0, false)
 		if err := k.compare(c.field, c.cond); err != nil {
 			return err
 		}
@@ -612,7 +612,7 @@ func whereCounts(w *tokenConds, f lt.TokenFilter) error {
 // tokens found in memory, most tokens as a rule). status=used alone keeps
 // limited tokens only (below).
 func whereUses(w *tokenConds, f lt.TokenFilter) error {
-	u := valuesKept{col: "max_uses", nullable: true, none: true, limits: true, least: 1, lo: 1, hi: math.MaxInt64}
+	u := keptOf("max_uses", 1, true)
 	if c := f.MaxUses; c != nil {
 		if err := u.compare("maxUses", c); err != nil {
 			return err
@@ -658,6 +658,12 @@ type valuesKept struct {
 	least        int64 // the least value the column holds
 	lo, hi       int64
 	not          []int64
+}
+
+// keptOf is every value of column col, whose least value is least and
+// which holds NULL where nullable: what no filter has narrowed yet.
+func keptOf(col string, least int64, nullable bool) valuesKept {
+	return valuesKept{col: col, nullable: nullable, none: nullable, limits: true, least: least, lo: least, hi: math.MaxInt64}
 }
 
 func (u *valuesKept) atLeast(n int64) { u.lo = max(u.lo, n) }
