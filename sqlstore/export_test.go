@@ -115,6 +115,11 @@ func (s *Store) MigrateTo(ctx context.Context, version int64) error {
 // that the list decides to try (0: the budget its rule gives).
 func (s *Store) SetWalkBudget(d time.Duration) { s.fixedWalkBudget = d }
 
+// SetCountBudget makes d the budget of the token list's every count on
+// SQLite that is not a scan of the table already (0: the budget its rule
+// gives).
+func (s *Store) SetCountBudget(d time.Duration) { s.fixedCountBudget = d }
+
 // SetFewByFilter makes n the most tokens of a list's other filter that a
 // search checks by its LIKE rather than the text index.
 func (s *Store) SetFewByFilter(n int) { s.fewByFilterInstead = n }

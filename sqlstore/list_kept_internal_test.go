@@ -54,6 +54,12 @@ func TestFiltersOnOneColumnAreWrittenAsTheirNarrowestRange(t *testing.T) {
 		{query: "successfulAttempts=lt:3", want: "t.successful_attempts <= ?|2"},
 		{query: "successfulAttempts=ne:9223372036854775807", want: "t.successful_attempts <= ?|9223372036854775806"},
 		{query: "successfulAttempts=gt:9223372036854775807", want: "0 = 1"},
+		// One value is written col = ?, which SQLite weighs against its
+		// statistics, and col IN (?) it does not.
+		{query: "type=contact", want: "t.type = ?|contact"},
+		{query: "type=contact,anonymous", want: "t.type IN (?, ?)|contact|anonymous"},
+		{query: "contactIds=7&customerIds=8,9", want: "(t.contact_id = ? OR t.customer_id IN (?, ?))|7|8|9"},
+		{query: "ids=00c6shn47j3wyhvi", want: "t.id = ?|00c6shn47j3wyhvi"},
 	}
 	for _, c := range cases {
 		vals, err := url.ParseQuery(c.query)

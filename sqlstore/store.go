@@ -71,6 +71,9 @@ type Store struct {
 	// fewByFilterInstead, when set, stands for fewRows in
 	// filterFindsFewerThanQ (tests).
 	fewByFilterInstead int
+	// fixedCountBudget, when set, is countBudget's budget for every
+	// count that is not a scan already, whatever the table's size (tests).
+	fixedCountBudget time.Duration
 }
 
 // prepareHot prepares queries on the SQLite writer, once; write
