@@ -116,7 +116,7 @@ func (s *Store) FindTokens(ctx context.Context, f lt.TokenFilter) ([]*lt.LoginTo
 			out, err = s.tokenPage(ctx, tx, table, where, order, pageArgs, now)
 			return err
 		}
-		walk, budget, err := s.walkBudget(ctx, tx, total, offset+size)
+		walk, budget, rows, err := s.walkBudget(ctx, tx, total, offset+size)
 		if err != nil {
 			return err
 		}
@@ -126,10 +126,6 @@ func (s *Store) FindTokens(ctx context.Context, f lt.TokenFilter) ([]*lt.LoginTo
 				walked := plan
 				walked.walkCol, walked.scan = orderCol, false
 				walkWhere, _, _ = tokenWhere(s.d, f, now, walked)
-			}
-			if budget == 0 {
-				out, err = s.tokenPage(ctx, tx, listPlan{}.table(), walkWhere, order, pageArgs, now)
-				return err
 			}
 			var over bool
 			out, over, err = s.walkPage(ctx, tx, budget, walkWhere, order, pageArgs, now)
@@ -143,7 +139,12 @@ func (s *Store) FindTokens(ctx context.Context, f lt.TokenFilter) ([]*lt.LoginTo
 		// order is written so that no index serves it, or either planner
 		// may walk it after all (SQLite did, unbounded, for
 		// "expiresAtTo=2025-10-05&type=contact" once its walk was stopped).
+		// On SQLite, a sixteenth of a large table or more is read by a
+		// scan (see countTokens).
 		sorted := strings.Replace(order, orderCol, s.d.unindexed(orderCol), 1)
+		if s.d.choosesListPlan() && 16*int64(total) >= rows && s.largeTable(rows) {
+			table = listPlan{scan: true}.table()
+		}
 		out, err = s.tokenPage(ctx, tx, table, where, sorted, pageArgs, now)
 		return err
 	})
@@ -201,7 +202,7 @@ func (s *Store) countBudget(ctx context.Context, t *tx, where string, args []any
 	if err := t.queryRow(ctx, s.d.tableRows("login_tokens")).Scan(&rows); err != nil {
 		return 0, fmt.Errorf("estimate tokens: %w", err)
 	}
-	if rows < scanFrom && s.fixedCountBudget == 0 {
+	if !s.largeTable(rows) {
 		return 0, nil
 	}
 	p := &plans{}
@@ -217,9 +218,11 @@ func (s *Store) countBudget(ctx context.Context, t *tx, where string, args []any
 	return time.Duration(rows) * scanPerRow / 2, nil
 }
 
-// scanPerRow is about what a scan of login_tokens takes a token on SQLite
-// (0.35-0.42 s for 1,000,000 tokens on 2 cores of 2.6 GHz); countBudget
-// sets none below scanFrom tokens (a scan of 100,000 in 40 ms).
+// scanPerRow is about what a scan of login_tokens takes a token, on
+// SQLite (0.35-0.42 s for 1,000,000 tokens on 2 cores of 2.6 GHz) and on
+// PostgreSQL (0.36 s, two workers). Below scanFrom tokens SQLite's list
+// leaves the plan to its planner: any count or sort of those is quick (a
+// scan of 100,000 in 40 ms).
 const (
 	scanPerRow = 400 * time.Nanosecond
 	scanFrom   = 100_000
@@ -377,7 +380,7 @@ func (s *Store) sqliteSearchInOnePass(ctx context.Context, tx *tx, f lt.TokenFil
 	}
 	if onlyQ(f) {
 		page, size := f.Paging()
-		if walk, _, err := s.walkBudget(ctx, tx, candidates, page*size); err != nil || walk {
+		if walk, _, _, err := s.walkBudget(ctx, tx, candidates, page*size); err != nil || walk {
 			return nil, 0, false, err
 		}
 	}
@@ -451,29 +454,45 @@ func (s *Store) tokenList(ctx context.Context, tx *tx, q string, args []any, now
 // token found, about a tenth of what reading them the other way takes (2
 // to 3 µs a row): over it, it is stopped and the page found the other
 // way, for at most that tenth more. Where the filter keeps a tenth or
-// more, no index narrows it much, and sorting costs about what a walk of
-// the whole table does, which reads the table in the order's index
-// instead of row by row: the walk then runs to its end (1,000,000 tokens,
-// "expiresAtTo" a year ago keeping 136,000: a walk past 628,000 rows took
-// 0.4 s on PostgreSQL and 4 s on SQLite, the sort 0.7 s and 9 s). walk
-// reports whether to walk, budget its budget (0: none). The table's rows
-// are the dialect's cheap estimate (tableRows), and at least the rows
-// found.
-func (s *Store) walkBudget(ctx context.Context, tx *tx, total, end int) (walk bool, budget time.Duration, err error) {
-	var rows int64
+// more, no index narrows it much, and sorting costs about a scan of the
+// table and the sort (scanPerRow a token), on both databases: the walk's
+// budget is that scan's time, so that a walk against the order costs at
+// most twice the sort (1,000,000 tokens, "oneTimeUse=true&page=234&
+// sort=-successfulAttempts": the one-time tokens, 30%, all come last; the
+// walk took 2.0 s on SQLite and 1.5 s on PostgreSQL, the sort by a scan
+// 0.49 s and 0.46 s), and one along it (expired tokens, oldest first)
+// finds its page within it. walk reports whether to walk, and budget its
+// budget. rows is the table's rows, the dialect's cheap estimate
+// (tableRows), and at least the rows found.
+func (s *Store) walkBudget(ctx context.Context, tx *tx, total, end int) (walk bool, budget time.Duration, rows int64, err error) {
 	if err := tx.queryRow(ctx, s.d.tableRows("login_tokens")).Scan(&rows); err != nil {
-		return false, 0, fmt.Errorf("estimate tokens: %w", err)
+		return false, 0, 0, fmt.Errorf("estimate tokens: %w", err)
 	}
 	rows = max(rows, int64(total))
+	walk, budget = walkRule(total, end, rows)
+	if walk && s.fixedWalkBudget > 0 {
+		budget = s.fixedWalkBudget
+	}
+	return walk, budget, rows, nil
+}
+
+// walkRule is walkBudget's rule, for total tokens found of rows, the
+// page ending at end.
+func walkRule(total, end int, rows int64) (walk bool, budget time.Duration) {
 	switch {
 	case 2*int64(end)*rows >= int64(total)*int64(total):
-		return false, 0, nil
-	case s.fixedWalkBudget > 0:
-		return true, s.fixedWalkBudget, nil
+		return false, 0
 	case 10*int64(total) >= rows:
-		return true, 0, nil
+		return true, time.Duration(rows) * scanPerRow
 	}
-	return true, 10*time.Millisecond + time.Duration(total)*time.Microsecond/4, nil
+	return true, 10*time.Millisecond + time.Duration(total)*time.Microsecond/4
+}
+
+// largeTable reports whether rows tokens are enough for SQLite's list to
+// scan them rather than read many through an index (see scanFrom); tests
+// that fix the count's budget make every table large.
+func (s *Store) largeTable(rows int64) bool {
+	return rows >= scanFrom || s.fixedCountBudget > 0
 }
 
 func sortOrDefault(sort lt.Sort) lt.Sort {

@@ -115,3 +115,33 @@ func TestFiltersOnOneColumnAreWrittenAsTheirNarrowestRange(t *testing.T) {
 		t.Errorf("an unknown operator: %v", err)
 	}
 }
+
+// A walk of the order is tried where it reads under half what the
+// filters' indexes do; its budget is a tenth of reading the found tokens
+// the other way where they are under a tenth of the table, else a scan's
+// time: a walk against the order then costs at most twice the sort, and
+// no walk runs unbounded.
+func TestAWalkHasABudgetWhateverTheTokensFound(t *testing.T) {
+	const rows = 1_000_000
+	cases := []struct {
+		total, end int
+		walk       bool
+		budget     time.Duration
+	}{
+		{total: 1000, end: 20, walk: false},
+		{total: 10_000, end: 20, walk: true, budget: 10*time.Millisecond + 2500*time.Microsecond},
+		{total: 99_999, end: 20, walk: true, budget: 10*time.Millisecond + 99_999*time.Microsecond/4},
+		{total: 100_000, end: 20, walk: true, budget: rows * scanPerRow},
+		{total: rows, end: 4680, walk: true, budget: rows * scanPerRow},
+		{total: 300_000, end: 60_000, walk: false},
+	}
+	for _, c := range cases {
+		walk, budget := walkRule(c.total, c.end, rows)
+		if walk != c.walk || budget != c.budget {
+			t.Errorf("%d found, page ending at %d: walk %v within %v, want %v within %v", c.total, c.end, walk, budget, c.walk, c.budget)
+		}
+		if walk && budget <= 0 {
+			t.Errorf("%d found: a walk without a budget", c.total)
+		}
+	}
+}
