@@ -124,7 +124,7 @@ func (s *Store) FindTokens(ctx context.Context, f lt.TokenFilter) ([]*lt.LoginTo
 			walkWhere := where
 			if s.d.choosesListPlan() {
 				walked := plan
-				walked.walkCol, walked.scan = orderCol, false
+				walked.walkCol = orderCol
 				walkWhere, _, _ = tokenWhere(s.d, f, now, walked)
 			}
 			var over bool
@@ -140,9 +140,11 @@ func (s *Store) FindTokens(ctx context.Context, f lt.TokenFilter) ([]*lt.LoginTo
 		// may walk it after all (SQLite did, unbounded, for
 		// "expiresAtTo=2025-10-05&type=contact" once its walk was stopped).
 		// On SQLite, a sixteenth of a large table or more is read by a
-		// scan (see countTokens).
+		// scan: through an index whose order is not the table's, each of
+		// so many rows read one by one costs more than ten times what a
+		// scan reads a row in (see countTokens).
 		sorted := strings.Replace(order, orderCol, s.d.unindexed(orderCol), 1)
-		if s.d.choosesListPlan() && 16*int64(total) >= rows && s.largeTable(rows) {
+		if s.mayScanList(f, plan) && 16*int64(total) >= rows && s.largeTable(rows) {
 			table = listPlan{scan: true}.table()
 		}
 		out, err = s.tokenPage(ctx, tx, table, where, sorted, pageArgs, now)
@@ -166,31 +168,45 @@ func (s *Store) FindTokens(ctx context.Context, f lt.TokenFilter) ([]*lt.LoginTo
 // for created_at, about the same. The time taken tells them apart.
 func (s *Store) countTokens(ctx context.Context, t *tx, f lt.TokenFilter, plan listPlan, where string, args []any) (total int, scan bool, err error) {
 	// The count needs no join: every filter is on login_tokens itself.
-	count := func(t *tx, plan listPlan) error {
-		if err := t.queryRow(ctx, `SELECT COUNT(*) FROM `+plan.table()+where, args...).Scan(&total); err != nil {
-			return fmt.Errorf("count tokens: %w", err)
+	count := func(t *tx, plan listPlan) (n int, err error) {
+		if err := t.queryRow(ctx, `SELECT COUNT(*) FROM `+plan.table()+where, args...).Scan(&n); err != nil {
+			return 0, fmt.Errorf("count tokens: %w", err)
 		}
-		return nil
+		return n, nil
 	}
 	s.explainList(ctx, t, `SELECT COUNT(*) FROM `+plan.table()+where, args)
-	_, searched := ftsTrigrams(f.Q)
-	if !s.d.choosesListPlan() || plan != (listPlan{}) || where == "" || searched {
-		return total, false, count(t, plan)
+	if !s.mayScanList(f, plan) || where == "" {
+		total, err = count(t, plan)
+		return total, false, err
 	}
 	budget, err := s.countBudget(ctx, t, where, args)
 	if err != nil {
 		return 0, false, err
 	}
 	if budget == 0 {
-		return total, false, count(t, plan)
+		total, err = count(t, plan)
+		return total, false, err
 	}
-	over, err := s.d.withinBudget(t, budget, func(bounded *tx) error { return count(bounded, plan) })
+	over, err := s.d.withinBudget(t, budget, func(bounded *tx) error {
+		total, err = count(bounded, plan)
+		return err
+	})
 	if err != nil || !over {
 		return total, false, err
 	}
 	plan.scan = true
 	s.explainList(ctx, t, `SELECT COUNT(*) FROM `+plan.table()+where, args)
-	return total, true, count(t, plan)
+	total, err = count(t, plan)
+	return total, true, err
+}
+
+// mayScanList reports whether SQLite's list of f, found by plan, may read
+// its tokens by a scan of the table (see countTokens): not on PostgreSQL,
+// not where plan has a filter's index find them, nor where the text index
+// serves q.
+func (s *Store) mayScanList(f lt.TokenFilter, plan listPlan) bool {
+	_, searched := ftsTrigrams(f.Q)
+	return s.d.choosesListPlan() && plan.driver == 0 && !plan.qByLike && !searched
 }
 
 // countBudget is how long countTokens lets SQLite's planner count the
@@ -456,8 +472,8 @@ func (s *Store) tokenList(ctx context.Context, tx *tx, q string, args []any, now
 // way, for at most that tenth more. Where the filter keeps a tenth or
 // more, no index narrows it much, and sorting costs about a scan of the
 // table and the sort (scanPerRow a token), on both databases: the walk's
-// budget is that scan's time, so that a walk against the order costs at
-// most twice the sort (1,000,000 tokens, "oneTimeUse=true&page=234&
+// budget is at least that scan's time, so that a walk against the order
+// costs at most about twice the sort (1,000,000 tokens, "oneTimeUse=true&page=234&
 // sort=-successfulAttempts": the one-time tokens, 30%, all come last; the
 // walk took 2.0 s on SQLite and 1.5 s on PostgreSQL, the sort by a scan
 // 0.49 s and 0.46 s), and one along it (expired tokens, oldest first)
@@ -482,10 +498,12 @@ func walkRule(total, end int, rows int64) (walk bool, budget time.Duration) {
 	switch {
 	case 2*int64(end)*rows >= int64(total)*int64(total):
 		return false, 0
-	case 10*int64(total) >= rows:
-		return true, time.Duration(rows) * scanPerRow
 	}
-	return true, 10*time.Millisecond + time.Duration(total)*time.Microsecond/4
+	budget = 10*time.Millisecond + time.Duration(total)*time.Microsecond/4
+	if 10*int64(total) >= rows {
+		budget = max(budget, time.Duration(rows)*scanPerRow)
+	}
+	return true, budget
 }
 
 // largeTable reports whether rows tokens are enough for SQLite's list to
@@ -561,7 +579,7 @@ type listPlan struct {
 	// filter are written +t.col (see walkCol), with the same arguments.
 	driver int
 	// scan reads the rows by a scan of the table, no index (see
-	// broadFiltersPlan); a walk still walks its order's index.
+	// countTokens); a walk still walks its order's index.
 	scan bool
 }
 

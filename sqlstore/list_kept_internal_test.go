@@ -118,16 +118,20 @@ func TestFiltersOnOneColumnAreWrittenAsTheirNarrowestRange(t *testing.T) {
 
 // A walk of the order is tried where it reads under half what the
 // filters' indexes do; its budget is a tenth of reading the found tokens
-// the other way where they are under a tenth of the table, else a scan's
-// time: a walk against the order then costs at most twice the sort, and
-// no walk runs unbounded.
+// the other way, and where they are a tenth of the table or more, at
+// least a scan's time: a walk against the order then costs at most twice
+// the sort, and no walk runs unbounded.
 func TestAWalkHasABudgetWhateverTheTokensFound(t *testing.T) {
 	const rows = 1_000_000
 	cases := []struct {
 		total, end int
+		rows       int64 // 0: rows
 		walk       bool
 		budget     time.Duration
 	}{
+		// A small table: never less than the budget of fewer tokens.
+		{total: 1000, end: 20, rows: 3000, walk: true, budget: 10*time.Millisecond + 250*time.Microsecond},
+		{total: 20_000, end: 20, rows: 100_000, walk: true, budget: 40 * time.Millisecond},
 		{total: 1000, end: 20, walk: false},
 		{total: 10_000, end: 20, walk: true, budget: 10*time.Millisecond + 2500*time.Microsecond},
 		{total: 99_999, end: 20, walk: true, budget: 10*time.Millisecond + 99_999*time.Microsecond/4},
@@ -136,7 +140,10 @@ func TestAWalkHasABudgetWhateverTheTokensFound(t *testing.T) {
 		{total: 300_000, end: 60_000, walk: false},
 	}
 	for _, c := range cases {
-		walk, budget := walkRule(c.total, c.end, rows)
+		if c.rows == 0 {
+			c.rows = rows
+		}
+		walk, budget := walkRule(c.total, c.end, c.rows)
 		if walk != c.walk || budget != c.budget {
 			t.Errorf("%d found, page ending at %d: walk %v within %v, want %v within %v", c.total, c.end, walk, budget, c.walk, c.budget)
 		}

@@ -13,7 +13,9 @@ import (
 	"github.com/logintokens/logintokens/sqlstore/sqlstoretest"
 )
 
-// countPlan is the plan of the count query among ExplainTokens' lines.
+// countPlan is the plan of the count query among ExplainTokens' lines;
+// of each count query, one after the other, where the list counted twice
+// (a count over its budget on SQLite, then its scan).
 func countPlan(lines []string) string {
 	var plan string
 	in := false
