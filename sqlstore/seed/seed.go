@@ -144,8 +144,9 @@ func (sd *seeder) step(name string, d *time.Duration, since time.Time) {
 type loadTx interface {
 	querier
 	// dropIndexes drops the secondary indexes of login_tokens (and what
-	// keeps its text index in sync), and of the directory's tables where
-	// that pays, and answers the SQL that makes them.
+	// keeps its text index in sync; on PostgreSQL its keys too), and of
+	// the directory's tables where that pays, and answers the SQL that
+	// makes them.
 	dropIndexes(ctx context.Context) (ddl []string, err error)
 	// insertTokens makes the tokens and inserts them.
 	insertTokens(ctx context.Context, sd *seeder) error

@@ -174,8 +174,8 @@ func checkTextIndex(t *testing.T, s *sqlstore.Store) {
 }
 
 // schema is what the seed must leave as it found it, one line each: the
-// definitions of every table, index and trigger (but the statistics) and,
-// on SQLite, the text index's
+// definitions of every table, index and trigger (but the statistics), on
+// PostgreSQL every constraint, and, on SQLite, the text index's
 // settings and the writer connection's.
 func schema(t *testing.T, s *sqlstore.Store) []string {
 	t.Helper()
@@ -197,6 +197,8 @@ func schema(t *testing.T, s *sqlstore.Store) []string {
 			`SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() ORDER BY tablename, indexname`,
 			`SELECT event_object_table, trigger_name, action_statement FROM information_schema.triggers
 				WHERE trigger_schema = current_schema() ORDER BY 1, 2`,
+			`SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), convalidated FROM pg_constraint
+				WHERE connamespace = current_schema()::regnamespace ORDER BY 1, 2`,
 		}
 	}
 	var out []string

@@ -240,22 +240,16 @@ func (t sqliteTx) insertTokens(ctx context.Context, sd *seeder) error {
 			st.Close()
 		}
 	}()
-	args := make([]any, 0, perStmt*len(tokenColumns))
-	err := sd.tokens(ctx, func(batch []token) error {
-		for len(batch) > 0 {
-			n := min(perStmt, len(batch))
-			args = args[:0]
-			for i := range batch[:n] {
-				args = batch[i].row(args)
-			}
+	err := sd.tokens(ctx, func(b *tokenBatch) error {
+		for lo := 0; lo < len(b.tokens); lo += perStmt {
+			n := min(perStmt, len(b.tokens)-lo)
 			st, err := stmt(n)
 			if err != nil {
 				return err
 			}
-			if _, err := st.ExecContext(ctx, sd.s.Args(args...)...); err != nil {
+			if _, err := st.ExecContext(ctx, b.rows[lo*len(tokenColumns):(lo+n)*len(tokenColumns)]...); err != nil {
 				return fmt.Errorf("insert tokens: %w", err)
 			}
-			batch = batch[n:]
 		}
 		return nil
 	})

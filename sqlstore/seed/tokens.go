@@ -64,22 +64,41 @@ func optTime(t *time.Time) any {
 // span is how far back the tokens go.
 const span = 3 * 365 * 24 * time.Hour
 
+// tokenBatch is a batch of tokens and their rows: the values of each
+// token, in the order of tokenColumns, as the database takes them
+// (Store.Args), one token after the other.
+type tokenBatch struct {
+	tokens []token
+	rows   []any
+}
+
+// row is the i-th token's values in b.rows.
+func (b *tokenBatch) row(i int) []any {
+	return b.rows[i*len(tokenColumns) : (i+1)*len(tokenColumns)]
+}
+
 // tokens makes the tokens, oldest first, in batches that it hands to
-// write while it makes the next batch.
-func (sd *seeder) tokens(ctx context.Context, write func([]token) error) error {
+// write while it makes the next batch: their rows too, so that write,
+// which runs on the database's connection, only sends them.
+func (sd *seeder) tokens(ctx context.Context, write func(*tokenBatch) error) error {
 	const batchSize = 5000
 	n := sd.o.Tokens
-	batches := make(chan []token, 4)
+	batches := make(chan *tokenBatch, 4)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go func() {
 		defer close(batches)
 		for lo := 0; lo < n; lo += batchSize {
-			b := make([]token, min(batchSize, n-lo))
-			for i := range b {
-				sd.token(&b[i], lo+i, n)
+			b := &tokenBatch{tokens: make([]token, min(batchSize, n-lo))}
+			for i := range b.tokens {
+				sd.token(&b.tokens[i], lo+i, n)
 			}
-			sd.sealAll(b)
+			sd.sealAll(b.tokens)
+			rows := make([]any, 0, len(b.tokens)*len(tokenColumns))
+			for i := range b.tokens {
+				rows = b.tokens[i].row(rows)
+			}
+			b.rows = sd.s.Args(rows...)
 			select {
 			case batches <- b:
 			case <-ctx.Done():
@@ -93,12 +112,12 @@ func (sd *seeder) tokens(ctx context.Context, write func([]token) error) error {
 			return err
 		}
 		if sd.values != nil {
-			for i := range b {
-				sd.values.WriteString(b[i].value)
+			for i := range b.tokens {
+				sd.values.WriteString(b.tokens[i].value)
 				sd.values.WriteByte('\n')
 			}
 		}
-		made += len(b)
+		made += len(b.tokens)
 	}
 	if err := ctx.Err(); err != nil {
 		return err
