@@ -124,6 +124,11 @@ func (s *Store) SetCountBudget(d time.Duration) { s.fixedCountBudget = d }
 // search checks by its LIKE rather than the text index.
 func (s *Store) SetFewByFilter(n int) { s.fewByFilterInstead = n }
 
+// SetFilterCountBudget makes d the budget of each count of a filter's
+// tokens that decides how a search beside it is found (0: the budget of
+// the rule).
+func (s *Store) SetFilterCountBudget(d time.Duration) { s.fixedFilterCountBudget = d }
+
 // MigrateDownTo undoes the embedded migrations after version.
 func (s *Store) MigrateDownTo(ctx context.Context, version int64) error {
 	p, err := s.migrations()

@@ -294,9 +294,12 @@ func (s *Store) filterFindsFewerThanQ(ctx context.Context, t *tx, f lt.TokenFilt
 	if !indexed || onlyQ(f) {
 		return -1, -1, nil
 	}
-	most := fewRows
+	most, budget := fewRows, filterCountBudget
 	if s.fewByFilterInstead > 0 {
 		most = s.fewByFilterInstead
+	}
+	if s.fixedFilterCountBudget > 0 {
+		budget = s.fixedFilterCountBudget
 	}
 	// q's candidates, up to a few: a rare q bounds what the filters'
 	// counts read; a common one is counted on below only if a filter finds
@@ -326,7 +329,7 @@ func (s *Store) filterFindsFewerThanQ(ctx context.Context, t *tx, f lt.TokenFilt
 		args := append(w.args, n)
 		s.explainList(ctx, t, q, args)
 		var found int
-		over, err := s.d.withinBudget(t, filterCountBudget, func(bounded *tx) error {
+		over, err := s.d.withinBudget(t, budget, func(bounded *tx) error {
 			return bounded.queryRow(ctx, q, args...).Scan(&found)
 		})
 		if err != nil {

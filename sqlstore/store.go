@@ -74,6 +74,9 @@ type Store struct {
 	// fixedCountBudget, when set, is countBudget's budget for every
 	// count that is not a scan already, whatever the table's size (tests).
 	fixedCountBudget time.Duration
+	// fixedFilterCountBudget, when set, stands for filterCountBudget
+	// (tests).
+	fixedFilterCountBudget time.Duration
 }
 
 // prepareHot prepares queries on the SQLite writer, once; write
