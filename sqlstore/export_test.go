@@ -124,6 +124,10 @@ func (s *Store) SetCountBudget(d time.Duration) { s.fixedCountBudget = d }
 // search checks by its LIKE rather than the text index.
 func (s *Store) SetFewByFilter(n int) { s.fewByFilterInstead = n }
 
+// SetOnePassRows makes n the most candidates of q that a search reads in
+// one query (0: the rule's).
+func (s *Store) SetOnePassRows(n int) { s.onePassRowsInstead = n }
+
 // SetFilterCountBudget makes d the budget of each count of a filter's
 // tokens that decides how a search beside it is found (0: the budget of
 // the rule).

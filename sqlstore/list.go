@@ -400,11 +400,15 @@ func (s *Store) sqliteSearchInOnePass(ctx context.Context, tx *tx, f lt.TokenFil
 	if !ok {
 		return nil, 0, false, nil
 	}
-	candidates, err := s.searchCandidates(ctx, tx, trigrams, onePassRows)
+	most := onePassRows
+	if s.onePassRowsInstead > 0 {
+		most = s.onePassRowsInstead
+	}
+	candidates, err := s.searchCandidates(ctx, tx, trigrams, most)
 	if err != nil {
 		return nil, 0, false, err
 	}
-	if candidates > onePassRows {
+	if candidates > most {
 		return nil, 0, false, nil
 	}
 	if onlyQ(f) {

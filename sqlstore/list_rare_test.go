@@ -269,6 +269,39 @@ func TestASearchAmongAFewUsersTokensReadsTheirTokens(t *testing.T) {
 	}
 }
 
+// On SQLite a search whose other filters find no fewer tokens than q's
+// candidates is one query that reads each candidate once, counts and
+// sorts them (COUNT(*) OVER ()), up to the one-pass limit of candidates;
+// above it, a count and then a page. The same tokens either way.
+func TestASearchIsOneQueryUpToItsLimitOfCandidates(t *testing.T) {
+	s := sqlstoretest.Open(t, "sqlite")
+	seedStore(t, s, 3000)
+	all := allTokens(t, s)
+	// Every e-mail address of the sample ends in .test; no token of the
+	// sample is bound to networks, so that filter finds every token.
+	var candidates int
+	if err := s.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM login_tokens_fts WHERE login_tokens_fts MATCH '"tes" "est"'`).Scan(&candidates); err != nil {
+		t.Fatal(err)
+	}
+	if candidates < 1000 || candidates >= len(all) {
+		t.Fatalf("q=test has %d candidates among %d tokens: want most, not all", candidates, len(all))
+	}
+	const onePass = "COUNT(*) OVER ()"
+	for _, query := range []string{
+		"q=test&hasNetworks=false",
+		"q=test&hasNetworks=false&sort=name&page=3&pageSize=10",
+	} {
+		s.SetOnePassRows(candidates)
+		if plans := listPlans(t, s, checkSeededPage(t, s, all, query)); !strings.Contains(plans, onePass) {
+			t.Errorf("%s, %d candidates, one pass up to %d: want one query:\n%s", query, candidates, candidates, plans)
+		}
+		s.SetOnePassRows(candidates - 1)
+		if plans := listPlans(t, s, checkSeededPage(t, s, all, query)); strings.Contains(plans, onePass) {
+			t.Errorf("%s, %d candidates, one pass up to %d: want a count and a page:\n%s", query, candidates, candidates-1, plans)
+		}
+	}
+}
+
 // On SQLite a search beside another filter that finds fewer tokens than
 // q's candidates reads that filter's tokens through its index, q checked
 // on each by its LIKE, not the text index's candidates (a common q: tens

@@ -77,6 +77,9 @@ type Store struct {
 	// fixedFilterCountBudget, when set, stands for filterCountBudget
 	// (tests).
 	fixedFilterCountBudget time.Duration
+	// onePassRowsInstead, when set, stands for onePassRows in
+	// sqliteSearchInOnePass (tests).
+	onePassRowsInstead int
 }
 
 // prepareHot prepares queries on the SQLite writer, once; write
