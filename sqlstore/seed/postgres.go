@@ -40,10 +40,12 @@ func (sd *seeder) loadPostgres(ctx context.Context) error {
 type postgresTx struct{ pgxQuerier }
 
 // dropIndexes drops every index of the four tables the seed fills but
-// their primary keys: the directory's trigram indexes, too, cost its
-// inserts twice what building them afterwards does. The unique ones are
-// checked again when they are made. Their definitions are
-// schema-qualified, so search_path is no matter.
+// those of their constraints: the directory's trigram indexes, too, cost
+// its inserts twice what building them afterwards does. The unique ones
+// are checked again when they are made. Then the keys of login_tokens go
+// (dropKeys). The indexes' definitions are schema-qualified; the keys'
+// statements name login_tokens and the tables it refers to as the
+// session's search_path finds them, in the same session.
 func (t postgresTx) dropIndexes(ctx context.Context) (defs []string, err error) {
 	rows, err := t.tx.Query(ctx, `SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
 		FROM pg_index i WHERE i.indrelid IN ('login_tokens'::regclass, 'companies'::regclass, 'contacts'::regclass, 'customers'::regclass)
@@ -83,7 +85,9 @@ func (t postgresTx) dropIndexes(ctx context.Context) (defs []string, err error) 
 // is one sort and each foreign key one join that checks every row
 // (1,000,000 tokens: COPY 21 s with them; 5.5 s without, and 1.8 s to add
 // them). The primary key stays where another table's foreign key refers
-// to it.
+// to it. Its index comes back with PostgreSQL's defaults: the
+// constraint's definition holds no storage settings (fillfactor), which
+// the migrations do not set.
 func (t postgresTx) dropKeys(ctx context.Context) (keys, foreign []string, err error) {
 	rows, err := t.tx.Query(ctx, `SELECT c.conname, c.contype = 'f', pg_get_constraintdef(c.oid)
 		FROM pg_constraint c WHERE c.conrelid = 'login_tokens'::regclass

@@ -74,7 +74,8 @@ type tokenBatch struct {
 
 // row is the i-th token's values in b.rows.
 func (b *tokenBatch) row(i int) []any {
-	return b.rows[i*len(tokenColumns) : (i+1)*len(tokenColumns)]
+	lo, hi := i*len(tokenColumns), (i+1)*len(tokenColumns)
+	return b.rows[lo:hi:hi]
 }
 
 // tokens makes the tokens, oldest first, in batches that it hands to
