@@ -72,6 +72,12 @@ type dialect interface {
 	// unindexed is the sort key expr written so that the planner finds no
 	// index for it: it then sorts the rows the filters find.
 	unindexed(expr string) string
+	// sortsAll reports whether line, of the plan that EXPLAIN (SQLite:
+	// EXPLAIN QUERY PLAN) gives a page's query, sorts the rows found in the
+	// page's order: no index gave them in it. A sort within groups of an
+	// index's order (SQLite's "RIGHT PART", PostgreSQL's Incremental Sort)
+	// is a walk.
+	sortsAll(line string) bool
 	// expiresKey is expires_at, as col names it, with "never" as the
 	// latest time: the key of the unused tokens' expiry index.
 	expiresKey(col string) string
@@ -152,6 +158,8 @@ func (sqliteDialect) withinBudget(t *tx, budget time.Duration, fn func(*tx) erro
 
 // unindexed on SQLite is +expr, which SQLite reads as "no index".
 func (sqliteDialect) unindexed(expr string) string { return "+" + expr }
+
+func (sqliteDialect) sortsAll(line string) bool { return line == "USE TEMP B-TREE FOR ORDER BY" }
 
 func (sqliteDialect) args(in []any) []any {
 	args := slices.Clone(in)
@@ -274,6 +282,12 @@ func (postgresDialect) withinBudget(t *tx, budget time.Duration, fn func(*tx) er
 // unindexed on PostgreSQL is an expression equal to expr, NULL where it
 // is, which no index has.
 func (postgresDialect) unindexed(expr string) string { return "COALESCE(" + expr + ", " + expr + ")" }
+
+// sortsAll on PostgreSQL: a Sort node, shown as "Sort  (cost=...", below
+// another as "->  Sort  (cost=...".
+func (postgresDialect) sortsAll(line string) bool {
+	return strings.HasPrefix(strings.TrimLeft(line, " ->"), "Sort  (")
+}
 
 // goose takes a session lock: several instances may start at once, one
 // migrates and the others wait.

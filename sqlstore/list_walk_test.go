@@ -98,6 +98,37 @@ func TestAWalkOverItsBudgetEndsInASortedPage(t *testing.T) {
 	})
 }
 
+// A page in an order that no index gives (oneTimeUse's; maxUses
+// descending on PostgreSQL, whose index holds the tokens without a limit
+// last) is sorted at once: a walk would read and sort the same rows, and
+// over its budget be done again. On SQLite, with a walk's budget that no
+// walk keeps, the plans show one page query, not a walk and then a sort;
+// on PostgreSQL the one page query is the sorted one, its key written so
+// that no index serves it (COALESCE). The page and count are the filter's.
+func TestAPageInAnOrderNoIndexGivesIsSortedNotWalked(t *testing.T) {
+	sqlstoretest.Each(t, func(t *testing.T, s *sqlstore.Store) {
+		seedStore(t, s, 3000)
+		all := allTokens(t, s)
+		queries := []string{"createdAtFrom=2000-01-01&sort=-oneTimeUse", "oneTimeUse=false&sort=oneTimeUse&page=3", "type=contact&sort=-oneTimeUse"}
+		if s.Dialect() == "postgres" {
+			queries = append(queries, "createdAtFrom=2000-01-01&sort=-maxUses", "type=customer&sort=-maxUses&page=2")
+		} else {
+			s.SetWalkBudget(time.Nanosecond)
+		}
+		for _, query := range queries {
+			f := checkSeededPage(t, s, all, query)
+			lines, err := s.ExplainTokens(ctx, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			plans := pagePlans(lines)
+			if len(plans) != 1 || s.Dialect() == "postgres" && !strings.Contains(plans[0], "COALESCE(") {
+				t.Errorf("%s: want one page query, sorted:\n%s", query, strings.Join(lines, "\n"))
+			}
+		}
+	})
+}
+
 // On PostgreSQL a walk stopped by its statement_timeout leaves the read
 // transaction usable, without the timeout: the page query that follows
 // waits for a lock far longer than the walk's budget, and answers once it
