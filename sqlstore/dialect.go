@@ -74,9 +74,9 @@ type dialect interface {
 	unindexed(expr string) string
 	// sortsAll reports whether line, of the plan that EXPLAIN (SQLite:
 	// EXPLAIN QUERY PLAN) gives a page's query, sorts the rows found in the
-	// page's order: no index gave them in it. A sort within groups of an
-	// index's order (SQLite's "RIGHT PART", PostgreSQL's Incremental Sort)
-	// is a walk.
+	// page's order: the planner sorts them rather than read an index in
+	// that order. A sort within groups of an index's order (SQLite's "LAST
+	// TERM OF ORDER BY", PostgreSQL's Incremental Sort) is a walk.
 	sortsAll(line string) bool
 	// expiresKey is expires_at, as col names it, with "never" as the
 	// latest time: the key of the unused tokens' expiry index.
@@ -284,9 +284,10 @@ func (postgresDialect) withinBudget(t *tx, budget time.Duration, fn func(*tx) er
 func (postgresDialect) unindexed(expr string) string { return "COALESCE(" + expr + ", " + expr + ")" }
 
 // sortsAll on PostgreSQL: a Sort node, shown as "Sort  (cost=...", below
-// another as "->  Sort  (cost=...".
+// another as "->  Sort  (cost=...", and as "Sort" alone without costs.
 func (postgresDialect) sortsAll(line string) bool {
-	return strings.HasPrefix(strings.TrimLeft(line, " ->"), "Sort  (")
+	node := strings.TrimLeft(line, " ->")
+	return node == "Sort" || strings.HasPrefix(node, "Sort  (")
 }
 
 // goose takes a session lock: several instances may start at once, one

@@ -97,7 +97,7 @@ func (s *Store) FindTokens(ctx context.Context, f lt.TokenFilter) ([]*lt.LoginTo
 				}
 				pageArgs = append(slices.Clip(args), size, offset)
 			} else {
-				found, n, done, err := s.sqliteSearchInOnePass(ctx, tx, f, where, order, pageArgs, now)
+				found, n, done, err := s.sqliteSearchInOnePass(ctx, tx, f, where, order, orderCol, pageArgs, now)
 				if err != nil || done {
 					out, total = found, n
 					return err
@@ -120,14 +120,9 @@ func (s *Store) FindTokens(ctx context.Context, f lt.TokenFilter) ([]*lt.LoginTo
 		if err != nil {
 			return err
 		}
-		walkWhere := where
-		if walk && s.d.choosesListPlan() {
-			walked := plan
-			walked.walkCol = orderCol
-			walkWhere, _, _ = tokenWhere(s.d, f, now, walked)
-		}
+		var walkWhere string
 		if walk {
-			if walk, err = s.walkWalks(ctx, tx, walkWhere, order, pageArgs); err != nil {
+			if walkWhere, walk, err = s.walkOf(ctx, tx, f, now, plan, where, order, orderCol, pageArgs); err != nil {
 				return err
 			}
 		}
@@ -272,23 +267,33 @@ func (s *Store) walkPage(ctx context.Context, t *tx, budget time.Duration, where
 	return out, over, err
 }
 
-// walkWalks reports whether the planner walks an index in order to find
-// the page of walkPage(where, order). Where no index gives the rows in
-// the order (oneTimeUse's expression; on PostgreSQL maxUses descending,
-// whose index read backwards gives the tokens without a limit first, and
-// the order wants them last), the "walk" reads and sorts every row the
-// filters keep, as the sorted page does, and over its budget it would be
-// thrown away and the same done again (1,000,000 tokens on SQLite,
+// walkOf is the where of a walk of the order orderCol (on SQLite plan's
+// where with every other column kept off its index: listPlan's walkCol)
+// and whether the planner walks an index in the order to find the page
+// of walkPage(walkWhere, order). Where no index gives the rows in the
+// order (oneTimeUse's expression; on PostgreSQL maxUses descending, whose
+// index read backwards gives the tokens without a limit first, and the
+// order wants them last), or the planner prefers to sort, the "walk"
+// reads and sorts every row the filters keep, as the sorted page does,
+// and over its budget it would be thrown away and the same done again
+// (1,000,000 tokens on SQLite,
 // "failedAttempts=le:10&sort=-oneTimeUse&status=used,active", 428,450
 // found: a scan to count, then two scans and sorts, 1.4 s; 0.9 s
 // without the walk). The plan costs one EXPLAIN, well under a
 // millisecond.
-func (s *Store) walkWalks(ctx context.Context, t *tx, where, order string, args []any) (bool, error) {
-	p := &plans{}
-	if err := p.add(ctx, t, s.d, tokenPageIDs(listPlan{}.table(), where, order), args); err != nil {
-		return false, fmt.Errorf("plan the walk of the order: %w", err)
+func (s *Store) walkOf(ctx context.Context, t *tx, f lt.TokenFilter, now time.Time, plan listPlan, where, order, orderCol string, args []any) (walkWhere string, walks bool, err error) {
+	walkWhere = where
+	if s.d.choosesListPlan() {
+		plan.walkCol = orderCol
+		if walkWhere, _, err = tokenWhere(s.d, f, now, plan); err != nil {
+			return "", false, err
+		}
 	}
-	return !slices.ContainsFunc(p.lines, s.d.sortsAll), nil
+	p := &plans{}
+	if err := p.add(ctx, t, s.d, tokenPageIDs(listPlan{}.table(), walkWhere, order), args); err != nil {
+		return "", false, fmt.Errorf("plan the walk of the order: %w", err)
+	}
+	return walkWhere, !slices.ContainsFunc(p.lines, s.d.sortsAll), nil
 }
 
 // tokenPageIDs is the query of a page's ids (see tokenPage) in table
@@ -416,10 +421,11 @@ const onePassRows = 100_000
 // each candidate, counts them all and sorts them (COUNT(*) OVER ()), where
 // a count and then a page would each read every candidate's row, which is
 // most of the work. Not for q alone when its candidates are enough for a
-// walk of the order (see walkBudget), which finds the page reading
-// far fewer rows than sorting them all. done is false when it did not
+// walk of the order (see walkBudget) and an index gives the order (see
+// walkOf): the walk finds the page reading far fewer rows than sorting
+// them all. orderCol is the column order sorts by. done is false when it did not
 // apply, or the page lies past the end (the count then says so).
-func (s *Store) sqliteSearchInOnePass(ctx context.Context, tx *tx, f lt.TokenFilter, where, order string, args []any, now time.Time) (out []*lt.LoginToken, total int, done bool, err error) {
+func (s *Store) sqliteSearchInOnePass(ctx context.Context, tx *tx, f lt.TokenFilter, where, order, orderCol string, args []any, now time.Time) (out []*lt.LoginToken, total int, done bool, err error) {
 	trigrams, ok := ftsTrigrams(f.Q)
 	if !ok {
 		return nil, 0, false, nil
@@ -437,7 +443,11 @@ func (s *Store) sqliteSearchInOnePass(ctx context.Context, tx *tx, f lt.TokenFil
 	}
 	if onlyQ(f) {
 		page, size := f.Paging()
-		if walk, _, _, err := s.walkBudget(ctx, tx, candidates, page*size); err != nil || walk {
+		walk, _, _, err := s.walkBudget(ctx, tx, candidates, page*size)
+		if err == nil && walk {
+			_, walk, err = s.walkOf(ctx, tx, f, now, listPlan{}, where, order, orderCol, args)
+		}
+		if err != nil || walk {
 			return nil, 0, false, err
 		}
 	}

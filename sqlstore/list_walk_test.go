@@ -99,32 +99,59 @@ func TestAWalkOverItsBudgetEndsInASortedPage(t *testing.T) {
 }
 
 // A page in an order that no index gives (oneTimeUse's; maxUses
-// descending on PostgreSQL, whose index holds the tokens without a limit
-// last) is sorted at once: a walk would read and sort the same rows, and
-// over its budget be done again. On SQLite, with a walk's budget that no
-// walk keeps, the plans show one page query, not a walk and then a sort;
-// on PostgreSQL the one page query is the sorted one, its key written so
-// that no index serves it (COALESCE). The page and count are the filter's.
+// descending on PostgreSQL, whose index read backwards gives the tokens
+// without a limit first) is sorted at once: a walk would read and sort the
+// same rows, and over its budget be done again. On SQLite, with a walk's
+// budget that no walk keeps, the plans show one page query, not a walk and
+// then a sort, and a search for q alone is the one query that counts and
+// sorts its candidates; on PostgreSQL the one page query is the sorted
+// one, its key written so that no index serves it (COALESCE). An order
+// that an index gives is still walked: two page queries on SQLite (the
+// walk over its budget, then the sort), on PostgreSQL one without
+// COALESCE. The page and count are the filter's.
 func TestAPageInAnOrderNoIndexGivesIsSortedNotWalked(t *testing.T) {
 	sqlstoretest.Each(t, func(t *testing.T, s *sqlstore.Store) {
 		seedStore(t, s, 3000)
 		all := allTokens(t, s)
-		queries := []string{"createdAtFrom=2000-01-01&sort=-oneTimeUse", "oneTimeUse=false&sort=oneTimeUse&page=3", "type=contact&sort=-oneTimeUse"}
-		if s.Dialect() == "postgres" {
-			queries = append(queries, "createdAtFrom=2000-01-01&sort=-maxUses", "type=customer&sort=-maxUses&page=2")
+		pg := s.Dialect() == "postgres"
+		sorted := []string{"createdAtFrom=2000-01-01&sort=-oneTimeUse", "oneTimeUse=false&sort=oneTimeUse&page=3", "type=contact&sort=-oneTimeUse"}
+		walked := []string{"type=contact", "createdAtFrom=2000-01-01&sort=-successfulAttempts"}
+		if pg {
+			sorted = append(sorted, "createdAtFrom=2000-01-01&sort=-maxUses", "type=customer&sort=-maxUses&page=2")
 		} else {
 			s.SetWalkBudget(time.Nanosecond)
 		}
-		for _, query := range queries {
+		explain := func(query string) []string {
+			t.Helper()
 			f := checkSeededPage(t, s, all, query)
 			lines, err := s.ExplainTokens(ctx, f)
 			if err != nil {
 				t.Fatal(err)
 			}
-			plans := pagePlans(lines)
-			if len(plans) != 1 || s.Dialect() == "postgres" && !strings.Contains(plans[0], "COALESCE(") {
+			return lines
+		}
+		for _, query := range sorted {
+			lines := explain(query)
+			if plans := pagePlans(lines); len(plans) != 1 || pg && !strings.Contains(plans[0], "COALESCE(") {
 				t.Errorf("%s: want one page query, sorted:\n%s", query, strings.Join(lines, "\n"))
 			}
+		}
+		for _, query := range walked {
+			lines := explain(query)
+			plans := pagePlans(lines)
+			if pg && (len(plans) != 1 || strings.Contains(plans[0], "COALESCE(")) || !pg && len(plans) != 2 {
+				t.Errorf("%s: want a walk of the order:\n%s", query, strings.Join(lines, "\n"))
+			}
+		}
+		if pg {
+			return
+		}
+		const query = "q=gmbh&sort=-oneTimeUse"
+		lines := explain(query)
+		if plans := pagePlans(lines); len(plans) != 0 || !slices.ContainsFunc(lines, func(l string) bool {
+			return strings.HasPrefix(l, "-- SELECT t.id, COUNT(*) OVER ()")
+		}) {
+			t.Errorf("%s: want the one query that counts and sorts:\n%s", query, strings.Join(lines, "\n"))
 		}
 	})
 }
