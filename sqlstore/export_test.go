@@ -124,6 +124,11 @@ func (s *Store) SetCountBudget(d time.Duration) { s.fixedCountBudget = d }
 // search checks by its LIKE rather than the text index.
 func (s *Store) SetFewByFilter(n int) { s.fewByFilterInstead = n }
 
+// SetListFew makes n the most tokens of one filter through whose index a
+// list of several filters without q is found on SQLite, whatever the
+// table's size (filterFindsFew).
+func (s *Store) SetListFew(n int) { s.listFewInstead = n }
+
 // SetOnePassRows makes n the most candidates of q that a search reads in
 // one query (0: the rule's).
 func (s *Store) SetOnePassRows(n int) { s.onePassRowsInstead = n }

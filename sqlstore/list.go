@@ -83,7 +83,11 @@ func (s *Store) FindTokens(ctx context.Context, f lt.TokenFilter) ([]*lt.LoginTo
 	plan := listPlan{}
 	err = s.read(ctx, func(tx *tx) error {
 		if s.d.choosesListPlan() {
-			driver, n, err := s.filterFindsFewerThanQ(ctx, tx, f, now)
+			decide := s.filterFindsFewerThanQ
+			if f.Q == "" {
+				decide = s.filterFindsFew
+			}
+			driver, n, err := decide(ctx, tx, f, now)
 			if err != nil {
 				return err
 			}
@@ -91,7 +95,7 @@ func (s *Store) FindTokens(ctx context.Context, f lt.TokenFilter) ([]*lt.LoginTo
 				return nil // q or a filter finds none: so does the list
 			}
 			if driver >= 0 {
-				plan.qByLike, plan.driver = true, driver+1
+				plan.qByLike, plan.driver = f.Q != "", driver+1
 				if where, args, err = tokenWhere(s.d, f, now, plan); err != nil {
 					return err
 				}
@@ -341,32 +345,8 @@ func (s *Store) filterFindsFewerThanQ(ctx context.Context, t *tx, f lt.TokenFilt
 	if candidates <= qFew {
 		n = candidates
 	}
-	driver = -1
-	for i, filter := range tokenFilters[:len(tokenFilters)-1] { // all but q
-		if n == 0 {
-			break
-		}
-		w := &tokenConds{d: s.d, now: now}
-		if err := filter(w, f); err != nil {
-			return -1, -1, err
-		}
-		if len(w.conds) == 0 {
-			continue
-		}
-		// A filter must find fewer than n to be read instead.
-		q := `SELECT COUNT(*) FROM (SELECT 1 FROM login_tokens t WHERE ` + strings.Join(w.conds, ` AND `) + ` LIMIT ?)`
-		args := append(w.args, n)
-		s.explainList(ctx, t, q, args)
-		var found int
-		over, err := s.d.withinBudget(t, budget, func(bounded *tx) error {
-			return bounded.queryRow(ctx, q, args...).Scan(&found)
-		})
-		if err != nil {
-			return -1, -1, fmt.Errorf("count the tokens of a filter: %w", err)
-		}
-		if !over && found < n {
-			driver, n = i, found
-		}
+	if driver, n, err = s.fewestFilter(ctx, t, f, now, n, budget); err != nil {
+		return -1, -1, err
 	}
 	if driver >= 0 && n >= qFew && candidates > qFew {
 		// Both more than a few: the text index's way unless q has more.
@@ -379,6 +359,101 @@ func (s *Store) filterFindsFewerThanQ(ctx context.Context, t *tx, f lt.TokenFilt
 	}
 	return driver, n, nil
 }
+
+// fewestFilter counts the tokens of each filter of f but q alone, from
+// its index, up to n and up to the fewest so far, each within budget (a
+// condition no index serves, most tokens as a rule, is not counted when
+// it would read on). driver is the place in tokenFilters of the filter
+// that finds fewest, fewer than n (-1: none does), and found its tokens
+// (n when none does).
+func (s *Store) fewestFilter(ctx context.Context, t *tx, f lt.TokenFilter, now time.Time, n int, budget time.Duration) (driver, found int, err error) {
+	driver = -1
+	for i, filter := range tokenFilters[:len(tokenFilters)-1] { // all but q
+		if n == 0 {
+			break
+		}
+		w := &tokenConds{d: s.d, now: now}
+		if err := filter(w, f); err != nil {
+			return -1, 0, err
+		}
+		if len(w.conds) == 0 {
+			continue
+		}
+		// A filter must find fewer than n to be read instead.
+		q := `SELECT COUNT(*) FROM (SELECT 1 FROM login_tokens t WHERE ` + strings.Join(w.conds, ` AND `) + ` LIMIT ?)`
+		args := append(w.args, n)
+		s.explainList(ctx, t, q, args)
+		var c int
+		over, err := s.d.withinBudget(t, budget, func(bounded *tx) error {
+			return bounded.queryRow(ctx, q, args...).Scan(&c)
+		})
+		if err != nil {
+			return -1, 0, fmt.Errorf("count the tokens of a filter: %w", err)
+		}
+		if !over && c < n {
+			driver, n = i, c
+		}
+	}
+	return driver, n, nil
+}
+
+// filterFindsFew decides, on SQLite, whether a list of several filters
+// without q is found through the index of the one filter that alone finds
+// fewest tokens, when it finds at most listFew: SQLite's planner misjudges
+// ranges and may read a broad filter's index instead (1,000,000 tokens,
+// "createdAtFrom=2027-08-05&failedAttempts=gt:2", created in the future,
+// none found: it read the index of failed_attempts and the rows of its
+// 100,000 entries until the count's budget ran out, then the table,
+// 0.55 s). So few tokens read through their filter's index cost a few
+// milliseconds at most, whatever the planner would have done. driver and
+// n as for filterFindsFewerThanQ; n is 0 when a filter finds none, and
+// so the list. Not for a small table, whose every count is quick.
+func (s *Store) filterFindsFew(ctx context.Context, t *tx, f lt.TokenFilter, now time.Time) (driver, n int, err error) {
+	set := 0
+	for _, filter := range tokenFilters {
+		w := &tokenConds{d: s.d, now: now}
+		if err := filter(w, f); err != nil {
+			return -1, -1, err
+		}
+		if len(w.conds) > 0 {
+			set++
+		}
+	}
+	if f.Q != "" || set < 2 {
+		return -1, -1, nil
+	}
+	most := listFew
+	if s.listFewInstead > 0 {
+		most = s.listFewInstead
+	} else {
+		var rows int64
+		if err := t.queryRow(ctx, s.d.tableRows("login_tokens")).Scan(&rows); err != nil {
+			return -1, -1, fmt.Errorf("estimate tokens: %w", err)
+		}
+		if rows < scanFrom {
+			return -1, -1, nil
+		}
+	}
+	budget := listFewBudget
+	if s.fixedFilterCountBudget > 0 {
+		budget = s.fixedFilterCountBudget
+	}
+	if driver, n, err = s.fewestFilter(ctx, t, f, now, most+1, budget); err != nil || driver < 0 {
+		return -1, -1, err
+	}
+	return driver, n, nil
+}
+
+// listFew is the most tokens of one filter that filterFindsFew has a list
+// found through: read through an index, about 2.5 µs each, 12 ms at most
+// (a day's tokens are about a thousand). listFewBudget bounds each count
+// of a filter alone there: from an index alone, listFew entries take well
+// under a millisecond; a filter whose count reads rows (two time ranges,
+// of two indexes) is not counted on, and costs the list at most that.
+const (
+	listFew       = 5000
+	listFewBudget = 2 * time.Millisecond
+)
 
 // qFew is how many of q's candidates filterFindsFewerThanQ counts at
 // first (well under a millisecond).

@@ -319,3 +319,45 @@ func TestACountOverItsBudgetIsCountedByAScan(t *testing.T) {
 		t.Errorf("%d counts were stopped and scanned, want at least 3 of %d", scanned, len(queries)+3)
 	}
 }
+
+// On SQLite a list of several filters without q is found through the
+// index of the one filter that alone finds fewest tokens, when it finds at
+// most a few (SetListFew): the planner may read a broad filter's index
+// instead (tokens created in the future, and tokens with a failed
+// attempt). A filter that finds none answers the list without counting it;
+// one that finds a few drives the count (its index in the count's plan);
+// where every filter finds more, the planner's plan stays. The page and
+// count are the filter's.
+func TestAFilterOfFewTokensDrivesTheList(t *testing.T) {
+	s := sqlstoretest.Open(t, "sqlite")
+	seedStore(t, s, 3000)
+	all := allTokens(t, s)
+	s.SetListFew(200)
+	day := func(d int) string { return t0.AddDate(0, 0, d).Format("2006-01-02") }
+	countPlan := func(lines []string) (string, bool) {
+		for i, l := range lines {
+			if strings.HasPrefix(l, "-- SELECT COUNT(*) FROM login_tokens t") && i+1 < len(lines) {
+				return lines[i+1], true
+			}
+		}
+		return "", false
+	}
+	for _, c := range []struct{ query, index string }{
+		{"createdAtFrom=" + day(400) + "&failedAttempts=gt:0", ""},
+		{"createdAtFrom=" + day(-3) + "&createdAtTo=" + day(-1) + "&failedAttempts=gt:0&type=contact,customer", "login_tokens_created_at"},
+		{"failedAttempts=gt:0&type=contact", "(planner)"},
+	} {
+		f := checkSeededPage(t, s, all, c.query)
+		lines, err := s.ExplainTokens(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		plan, counted := countPlan(lines)
+		switch {
+		case c.index == "" && counted:
+			t.Errorf("%s: want no count, a filter finds none:\n%s", c.query, strings.Join(lines, "\n"))
+		case c.index == "(planner)" && !counted, c.index != "" && c.index != "(planner)" && !strings.Contains(plan, c.index+" "):
+			t.Errorf("%s: want the count through %s:\n%s", c.query, c.index, strings.Join(lines, "\n"))
+		}
+	}
+}

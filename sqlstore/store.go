@@ -80,6 +80,9 @@ type Store struct {
 	// onePassRowsInstead, when set, stands for onePassRows in
 	// sqliteSearchInOnePass (tests).
 	onePassRowsInstead int
+	// listFewInstead, when set, stands for listFew in filterFindsFew,
+	// whatever the table's size (tests).
+	listFewInstead int
 }
 
 // prepareHot prepares queries on the SQLite writer, once; write
