@@ -160,8 +160,8 @@ type route struct {
 func (p *Provider) routes() []route {
 	return []route{
 		{"GET " + DiscoveryPath, cors.New(corsOptions).Handler(http.HandlerFunc(p.discovery))},
-		{"GET " + AuthorizePath, wellFormed(p.bindBrowser(p.op))},
-		{"POST " + AuthorizePath, wellFormed(p.bindBrowser(p.op))},
+		{"GET " + AuthorizePath, wellFormed(p.postErrors(p.bindBrowser(p.op)))},
+		{"POST " + AuthorizePath, wellFormed(p.postErrors(p.bindBrowser(p.op)))},
 		{"POST " + TokenPath, p.op},
 		{"GET " + UserinfoPath, p.op},
 		{"POST " + UserinfoPath, p.op},
@@ -221,6 +221,90 @@ func wellFormed(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// postErrors answers the errors of an authorization request that asks for
+// its answer by a form post (response_mode=form_post) by a form post too.
+// The library refuses a request it cannot serve (a prompt, a response
+// type or a PKCE method it does not know) with a redirect to the
+// registered redirect URI whatever mode was asked, the error in its query
+// or fragment, which a shop that reads only its posted form never sees.
+// Only a redirect the library has made to the request's own redirect URI
+// with an error is turned into the form post of the same fields: nothing
+// goes anywhere the library would not have sent it. Needs r.Form parsed
+// (wellFormed).
+func (p *Provider) postErrors(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p.formPost == nil || r.Form.Get("response_mode") != string(zoidc.ResponseModeFormPost) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		ew := &errorRedirect{ResponseWriter: w, redirectURI: r.Form.Get("redirect_uri")}
+		next.ServeHTTP(ew, r)
+		if ew.fields != nil {
+			p.formPost(w, ew.redirectURI, ew.fields)
+		}
+	})
+}
+
+// errorRedirect holds back a redirect to redirectURI that carries an
+// error (see postErrors), keeping its fields; anything else it writes
+// through.
+type errorRedirect struct {
+	http.ResponseWriter
+	redirectURI string
+	fields      [][2]string // the held back redirect's; nil if none
+}
+
+func (e *errorRedirect) WriteHeader(code int) {
+	if code == http.StatusFound || code == http.StatusSeeOther {
+		if fields := errorFields(e.redirectURI, e.Header().Get("Location")); fields != nil {
+			e.fields = fields
+			e.Header().Del("Location")
+			return
+		}
+	}
+	e.ResponseWriter.WriteHeader(code)
+}
+
+func (e *errorRedirect) Write(b []byte) (int, error) {
+	if e.fields != nil {
+		return len(b), nil // the redirect's own little page
+	}
+	return e.ResponseWriter.Write(b)
+}
+
+// errorFields are the error fields that location adds to redirectURI (in
+// its query or its fragment), or nil unless location is redirectURI with
+// an error. A server error's description is the failure's own text: the
+// log has it, the shop does not (as authError).
+func errorFields(redirectURI, location string) [][2]string {
+	to, err1 := url.Parse(redirectURI)
+	loc, err2 := url.Parse(location)
+	if err1 != nil || err2 != nil || redirectURI == "" {
+		return nil
+	}
+	params := loc.Query()
+	if loc.Fragment != "" && to.Fragment == "" {
+		if params, err1 = url.ParseQuery(loc.Fragment); err1 != nil {
+			return nil
+		}
+	}
+	base, locBase := *to, *loc
+	base.RawQuery, base.Fragment, base.RawFragment = "", "", ""
+	locBase.RawQuery, locBase.Fragment, locBase.RawFragment = "", "", ""
+	if base.String() != locBase.String() || params.Get("error") == "" {
+		return nil
+	}
+	var fields [][2]string
+	for _, name := range []string{"error", "error_description", "error_uri", "state", "session_state"} {
+		v := params.Get(name)
+		if v == "" || to.Query().Has(name) || (name == "error_description" && params.Get("error") == string(zoidc.ServerError)) {
+			continue
+		}
+		fields = append(fields, [2]string{name, v})
+	}
+	return fields
 }
 
 // frameless keeps every answer of the provider's routes out of frames:

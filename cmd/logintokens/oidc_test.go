@@ -672,6 +672,75 @@ func TestAShopThatAsksForAFormPostGetsItsErrorsPosted(t *testing.T) {
 	}
 }
 
+// An authorization request that the provider refuses before any
+// sign-in (no scope, a prompt it cannot serve, a response type it does
+// not serve, a PKCE method it does not know) is answered where the shop asked for its
+// answer: with response_mode=form_post, the error and the state are
+// posted to the redirect URI, not put in a redirect's query, which a shop
+// that reads only its posted form would not see.
+func TestAShopThatAsksForAFormPostGetsItsRequestsErrorsPosted(t *testing.T) {
+	op := startOP(t, "sqlite")
+	rp, shop, _ := newRelyingParty(t, op)
+	base := url.Values{"client_id": {shop.ClientID}, "redirect_uri": {rp.RedirectURI()}, "response_type": {"code"},
+		"scope": {"openid"}, "state": {"st-4711"}, "response_mode": {"form_post"}}
+	for _, tc := range []struct{ name, key, value, want string }{
+		{"no scope", "scope", "", "invalid_request"},
+		{"prompt none with another", "prompt", "none login", "invalid_request"},
+		{"implicit flow", "response_type", "id_token", "unauthorized_client"},
+		{"unknown PKCE method", "code_challenge_method", "S512", "invalid_request"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			q := url.Values{}
+			for k, v := range base {
+				q[k] = v
+			}
+			q.Set(tc.key, tc.value)
+			if tc.value == "" {
+				q.Del(tc.key)
+			}
+			if tc.key == "code_challenge_method" {
+				q.Set("code_challenge", strings.Repeat("a", 43))
+			}
+			for _, method := range []string{"GET", "POST"} {
+				b := newBrowser(t)
+				var p page
+				if method == "GET" {
+					p = b.get(op.URL + "/oidc/authorize?" + q.Encode())
+				} else {
+					p = b.post(op.URL+"/oidc/authorize", q)
+				}
+				action, form := handoffForm(t, p, postFormRE)
+				if action != rp.RedirectURI() {
+					t.Fatalf("%s: the page posts to %s, want the redirect URI %s", method, action, rp.RedirectURI())
+				}
+				if form.Get("error") != tc.want || form.Get("state") != "st-4711" || form.Has("code") {
+					t.Fatalf("%s: the page posts %v, want %s and the state", method, form, tc.want)
+				}
+				if strings.Contains(p.body, "<script>") || strings.Contains(p.body, "onload") {
+					t.Errorf("%s: the page has inline script:\n%s", method, p.body)
+				}
+			}
+		})
+	}
+	// Asked for the query, the shop gets the library's redirect as before.
+	q := url.Values{}
+	for k, v := range base {
+		q[k] = v
+	}
+	q.Set("prompt", "none login")
+	q.Del("response_mode")
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := c.Get(op.URL + "/oidc/authorize?" + q.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	loc, err := url.Parse(resp.Header.Get("Location"))
+	if err != nil || resp.StatusCode != http.StatusFound || loc.Query().Get("error") != "invalid_request" || loc.Query().Get("state") != "st-4711" {
+		t.Fatalf("query mode: %d to %q, want a redirect with invalid_request and the state", resp.StatusCode, resp.Header.Get("Location"))
+	}
+}
+
 // The discovery document names only what the provider serves: every
 // endpoint it lists answers (none is a 404), the code flow is the one
 // response and grant type, and the code may come in the query, the
