@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -197,8 +198,16 @@ func (p *Provider) discovery(w http.ResponseWriter, r *http.Request) {
 	op.Discover(w, c)
 }
 
+// singleParams are the parameters of an authorization request that may
+// come once: a second one is refused (RFC 6749, 3.1), not read one way by
+// the library (its last) and another way by this package (its first).
+var singleParams = []string{"client_id", "redirect_uri", "response_type", "response_mode", "scope", "state",
+	"nonce", "prompt", "max_age", "code_challenge", "code_challenge_method", "login_hint", "id_token_hint",
+	"request", "request_uri", "ui_locales", "display", "acr_values", "claims"}
+
 // wellFormed answers an authorization request without client_id, or
-// without redirect_uri outside a request object, with 400 itself: the
+// without redirect_uri outside a request object, or with a parameter
+// twice (see singleParams), with 400 itself: the
 // library would log each as a server error, so that anyone could fill the
 // log with them (a scanner's bare GET is one). Such a request has nowhere
 // to be sent back to, so the answer is a plain page, as the library's.
@@ -207,6 +216,12 @@ func wellFormed(next http.Handler) http.Handler {
 		if err := r.ParseForm(); err != nil {
 			http.Error(w, "invalid_request: the authorization request cannot be read", http.StatusBadRequest)
 			return
+		}
+		for _, name := range singleParams {
+			if len(r.Form[name]) > 1 {
+				http.Error(w, "invalid_request: the authorization request has more than one "+name, http.StatusBadRequest)
+				return
+			}
 		}
 		missing := ""
 		switch {
@@ -275,34 +290,57 @@ func (e *errorRedirect) Write(b []byte) (int, error) {
 }
 
 // errorFields are the error fields that location adds to redirectURI (in
-// its query or its fragment), or nil unless location is redirectURI with
-// an error. A server error's description is the failure's own text: the
-// log has it, the shop does not (as authError).
+// its query or its fragment), or nil unless location is redirectURI,
+// its own query in place, with an error added. A server error's
+// description is the failure's own text: the log has it, the shop does
+// not (as authError).
 func errorFields(redirectURI, location string) [][2]string {
 	to, err1 := url.Parse(redirectURI)
 	loc, err2 := url.Parse(location)
-	if err1 != nil || err2 != nil || redirectURI == "" {
+	if err1 != nil || err2 != nil || redirectURI == "" || to.Fragment != "" {
 		return nil
 	}
-	params := loc.Query()
-	if loc.Fragment != "" && to.Fragment == "" {
-		if params, err1 = url.ParseQuery(loc.Fragment); err1 != nil {
+	own, query := to.Query(), loc.Query()
+	added := url.Values{}
+	for name, vals := range query {
+		// The library appends its fields after the URI's own values.
+		mine := own[name]
+		if len(vals) < len(mine) || !slices.Equal(vals[:len(mine)], mine) {
+			return nil
+		}
+		if len(vals) > len(mine) {
+			added[name] = vals[len(mine):]
+		}
+	}
+	for name := range own {
+		if !query.Has(name) {
+			return nil
+		}
+	}
+	if loc.Fragment != "" {
+		if len(added) > 0 {
+			return nil
+		}
+		if added, err1 = url.ParseQuery(loc.EscapedFragment()); err1 != nil {
 			return nil
 		}
 	}
 	base, locBase := *to, *loc
 	base.RawQuery, base.Fragment, base.RawFragment = "", "", ""
 	locBase.RawQuery, locBase.Fragment, locBase.RawFragment = "", "", ""
-	if base.String() != locBase.String() || params.Get("error") == "" {
+	if base.String() != locBase.String() || added.Get("error") == "" {
 		return nil
 	}
 	var fields [][2]string
 	for _, name := range []string{"error", "error_description", "error_uri", "state", "session_state"} {
-		v := params.Get(name)
-		if v == "" || to.Query().Has(name) || (name == "error_description" && params.Get("error") == string(zoidc.ServerError)) {
-			continue
+		switch vals := added[name]; {
+		case len(vals) > 1:
+			return nil
+		case len(vals) == 0 || vals[0] == "":
+		case name == "error_description" && added.Get("error") == string(zoidc.ServerError):
+		default:
+			fields = append(fields, [2]string{name, vals[0]})
 		}
-		fields = append(fields, [2]string{name, v})
 	}
 	return fields
 }

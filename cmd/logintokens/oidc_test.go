@@ -838,5 +838,33 @@ func TestAMalformedAuthorizationRequestIsRefusedPlainly(t *testing.T) {
 			t.Errorf("%s /oidc/authorize?%s: %d %q, want 400 naming %s", rq.method, rq.query, resp.StatusCode, body, rq.missing)
 		}
 	}
+	// A parameter given twice is refused: the library reads the last,
+	// and a form post of its error must not go to the first (a redirect
+	// URI with a query of the attacker's, its fields dropped).
+	whole := "client_id=" + shop.ClientID + "&response_type=code&scope=openid&state=st&prompt=none+login&response_mode=form_post"
+	evil := url.QueryEscape(rp.RedirectURI() + "?state=forged&next=https://evil.example/")
+	for _, rq := range []struct{ method, query, body, twice string }{
+		{"GET", whole + "&redirect_uri=" + evil + "&redirect_uri=" + url.QueryEscape(rp.RedirectURI()), "", "redirect_uri"},
+		{"POST", whole + "&redirect_uri=" + url.QueryEscape(rp.RedirectURI()), "redirect_uri=" + evil, "redirect_uri"},
+		{"GET", whole + "&redirect_uri=" + url.QueryEscape(rp.RedirectURI()) + "&response_mode=query", "", "response_mode"},
+		{"GET", whole + "&redirect_uri=" + url.QueryEscape(rp.RedirectURI()) + "&state=other", "", "state"},
+	} {
+		req, err := http.NewRequest(rq.method, op.URL+"/oidc/authorize?"+rq.query, strings.NewReader(rq.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rq.method == "POST" {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "more than one "+rq.twice) || strings.Contains(string(body), "evil.example") {
+			t.Errorf("%s /oidc/authorize?%s with %q: %d %q, want 400 naming %s", rq.method, rq.query, rq.body, resp.StatusCode, body, rq.twice)
+		}
+	}
 	signInPage(t, newBrowser(t).get(rp.Server.URL+"/start"))
 }
