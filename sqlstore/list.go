@@ -81,8 +81,7 @@ func (s *Store) FindTokens(ctx context.Context, f lt.TokenFilter) ([]*lt.LoginTo
 	var out []*lt.LoginToken
 	var total int
 	plan := listPlan{}
-	err = s.read(ctx, func(rtx *tx) error {
-		tx := rtx
+	err = s.read(ctx, func(tx *tx) error {
 		if s.d.choosesListPlan() {
 			decide := s.filterFindsFewerThanQ
 			if f.Q == "" {
@@ -226,14 +225,14 @@ func (s *Store) countTokens(ctx context.Context, t *tx, f lt.TokenFilter, plan l
 // no index narrows much. Its page then costs a second pass where the
 // filters go against the order or no index gives it: a scan that sorts
 // every token found, after the count's scan. So, for a page near the
-// start of the list (ending within the first 1/200 of the table's rows): where an
-// index gives the order, a short walk of it (10 ms plus a sixteenth of a
-// scan's time) finds the page of so many tokens as a rule (paged, not
-// counted: the count's scan follows); otherwise, or when the walk runs
-// out of that budget, one scan counts the tokens and sorts them at once
-// (COUNT(*) OVER ()): 1,000,000 tokens, 51,539 found ("type=anonymous"
-// and a year of updates): 0.50 s instead of 0.36 s for the count and
-// 0.42 s for the page. The more tokens found, the less it saves (400,108:
+// start of the list (ending within the first 1/200 of the table's
+// rows): where an index gives the order, a short walk of it (10 ms plus
+// a sixteenth of a scan's time) finds the page of so many tokens as a
+// rule (paged, not counted: the count's scan follows); otherwise, or
+// when the walk runs out of that budget, one scan counts the tokens and
+// sorts them at once (COUNT(*) OVER ()): 1,000,000 tokens, 51,539 found
+// ("type=anonymous" and a year of updates): 0.50 s instead of 0.36 s for
+// the count and 0.42 s for the page. The more tokens found, the less it saves (400,108:
 // 0.70 s instead of 0.78 s). A deeper page is left to the count and then
 // walkBudget, whose walk may take a scan's time when the list holds many
 // tokens (a page 361 of 400,531 found along the order of failed attempts:
