@@ -110,6 +110,8 @@ func demoTokens(contacts, customers map[string]int64) []lt.NewToken {
 		{ContactID: new(contacts["Maria"]), OneTimeUse: true, Extra: []string{"OCI for Globex SAP SRM"}},
 		{ContactID: new(contacts["Peter"]), ExpiresAt: in(7 * day)},
 		{ContactID: new(contacts["Samir"])},
+		{ContactID: new(contacts["Samir"]), MaxUses: new(int64(3)), ExpiresAt: in(14 * day), Extra: []string{"Three visits for the trade show"}},
+		{ContactID: new(contacts["Peter"]), Networks: []string{"127.0.0.0/8", "::1/128"}, Extra: []string{"Signs in from this computer only"}},
 		{CustomerID: new(customers["Erika"])},
 		{CustomerID: new(customers["Max"]), ExpiresAt: in(time.Hour), OneTimeUse: true},
 		{CustomerID: new(customers["Lena"]), ExpiresAt: in(day)},

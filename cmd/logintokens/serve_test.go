@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -257,6 +258,21 @@ func TestServeDemoSeedsOnceAndPrintsALoginLink(t *testing.T) {
 		_, customers, _ := s.FindCustomers(ctx, lt.DirectoryFilter{})
 		if companies == 0 || contacts == 0 || customers == 0 {
 			t.Errorf("demo data: %d companies, %d contacts, %d customers", companies, contacts, customers)
+		}
+		// Tokens of every kind, for the backoffice's filters to show.
+		for _, query := range []string{"type=contact", "type=customer", "type=anonymous", "status=active", "status=expired",
+			"oneTimeUse=true", "maxUses=gt:1", "unlimitedUses=true", "hasNetworks=true", "expiresAtTo=2999-01-01"} {
+			q, err := url.ParseQuery(query)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f, err := lt.ParseTokenFilter(q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, n, err := s.FindTokens(ctx, f); err != nil || n == 0 {
+				t.Errorf("demo data: no token for %s (%v)", query, err)
+			}
 		}
 
 		// A second start seeds nothing but prints a working link again:
