@@ -81,6 +81,7 @@ func (s *Store) FindTokens(ctx context.Context, f lt.TokenFilter) ([]*lt.LoginTo
 	var out []*lt.LoginToken
 	var total int
 	plan := listPlan{}
+	var walksOrder *bool // whether the planner walks the order, when asked already (walkOf)
 	err = s.read(ctx, func(tx *tx) error {
 		if s.d.choosesListPlan() {
 			decide := s.filterFindsFewerThanQ
@@ -107,6 +108,13 @@ func (s *Store) FindTokens(ctx context.Context, f lt.TokenFilter) ([]*lt.LoginTo
 					return err
 				}
 			}
+		} else if where != "" {
+			found, n, walks, done, err := s.postgresSortInOnePass(ctx, tx, f, now, where, order, orderCol, pageArgs)
+			if err != nil || done {
+				out, total = found, n
+				return err
+			}
+			walksOrder = &walks
 		}
 		var err error
 		var sp *scanPage
@@ -133,7 +141,10 @@ func (s *Store) FindTokens(ctx context.Context, f lt.TokenFilter) ([]*lt.LoginTo
 			return err
 		}
 		var walkWhere string
-		if walk {
+		switch {
+		case walk && walksOrder != nil:
+			walkWhere, walk = where, *walksOrder
+		case walk:
 			if walkWhere, walk, err = s.walkOf(ctx, tx, f, now, plan, where, order, orderCol, pageArgs); err != nil {
 				return err
 			}
@@ -263,7 +274,7 @@ func (s *Store) pageWhileScanning(ctx context.Context, t *tx, sp *scanPage) (tot
 	}
 	plan := sp.plan
 	plan.scan = true
-	sp.out, total, counted, err = s.onePassPage(ctx, t, plan.table(), sp.where, sp.order, sp.args, sp.now)
+	sp.out, total, counted, err = s.onePassPage(ctx, t, onePassQuery(plan.table(), sp.where, sp.order), sp.order, sp.args, sp.now)
 	sp.paged = counted
 	return total, counted, err
 }
@@ -623,15 +634,46 @@ func (s *Store) sqliteSearchInOnePass(ctx context.Context, tx *tx, f lt.TokenFil
 			return nil, 0, false, err
 		}
 	}
-	return s.onePassPage(ctx, tx, listPlan{}.table(), where, order, args, now)
+	return s.onePassPage(ctx, tx, onePassQuery(listPlan{}.table(), where, order), order, args, now)
 }
 
-// onePassPage reads the page of the tokens that where selects in table
-// (see listPlan.table) and counts them in one query (COUNT(*) OVER ()),
-// which reads and sorts every token found once. done is false when the
-// page lies past the end: no row then carries the count.
-func (s *Store) onePassPage(ctx context.Context, tx *tx, table, where, order string, args []any, now time.Time) (out []*lt.LoginToken, total int, done bool, err error) {
-	onePass := `SELECT t.id, COUNT(*) OVER () FROM ` + table + where + order + ` LIMIT ? OFFSET ?`
+// postgresSortInOnePass lists f on PostgreSQL in one query where the
+// planner sorts every token found for the page (no index gives the order,
+// as for one-time use or maxUses descending, or it prefers to sort: see
+// walkOf): the count and then the sorted page read them twice, each by a
+// parallel pass over the table. One query counts them (COUNT(*) OVER ()
+// over the ids and the sort key alone) and sorts them (top-N) in one pass:
+// 1,000,000 tokens, 44,187 found
+// ("failedAttempts=ne:0&oneTimeUse=true&sort=-oneTimeUse&updatedAtFrom=2024-05-06"):
+// 0.33-0.36 s instead of 0.96-0.98 s. With many more found it costs
+// about what the two passes do (571,111: 0.45-0.46 s instead of
+// 0.54-0.56 s; 489,410: 0.43-0.48 s instead of 0.36-0.38 s). walks
+// reports what walkOf said, for the page (a walk of the order where the
+// planner walks it); done is false where it does not apply, or the page
+// lies past the end (no row then carries the count).
+func (s *Store) postgresSortInOnePass(ctx context.Context, tx *tx, f lt.TokenFilter, now time.Time, where, order, orderCol string, args []any) (out []*lt.LoginToken, total int, walks, done bool, err error) {
+	if _, walks, err = s.walkOf(ctx, tx, f, now, listPlan{}, where, order, orderCol, args); err != nil || walks {
+		return nil, 0, walks, false, err
+	}
+	outer := strings.Replace(strings.Replace(order, orderCol, "s.k", 1), ", t.id", ", s.id", 1)
+	out, total, done, err = s.onePassPage(ctx, tx, `SELECT s.id, s.n FROM (SELECT t.id, `+orderCol+` AS k, COUNT(*) OVER () AS n FROM login_tokens t`+
+		where+`) s`+outer+` LIMIT ? OFFSET ?`, order, args, now)
+	return out, total, false, done, err
+}
+
+// onePassQuery is the query of onePassPage for SQLite: the page of the
+// tokens that where selects in table (see listPlan.table), each with the
+// count of them all.
+func onePassQuery(table, where, order string) string {
+	return `SELECT t.id, COUNT(*) OVER () FROM ` + table + where + order + ` LIMIT ? OFFSET ?`
+}
+
+// onePassPage reads the page of tokens whose ids onePass selects, each
+// with the count of all the tokens found (COUNT(*) OVER ()), and reads
+// those tokens in order: one query reads and sorts every token found
+// once. done is false when the page lies past the end: no row then
+// carries the count.
+func (s *Store) onePassPage(ctx context.Context, tx *tx, onePass, order string, args []any, now time.Time) (out []*lt.LoginToken, total int, done bool, err error) {
 	s.explainList(ctx, tx, onePass, args)
 	rows, err := tx.query(ctx, onePass, args...)
 	if err != nil {

@@ -561,7 +561,11 @@ func TestExplainTokensGivesThePlanOfEachQueryTheListRuns(t *testing.T) {
 			t.Fatal(err)
 		}
 		text := strings.Join(lines, "\n")
-		for _, want := range []string{"-- SELECT COUNT(*) FROM login_tokens t WHERE", "-- SELECT t.id FROM login_tokens t WHERE"} {
+		wants := []string{"-- SELECT COUNT(*) FROM login_tokens t WHERE", "-- SELECT t.id FROM login_tokens t WHERE"}
+		if strings.Contains(text, onePassHead) {
+			wants = []string{onePassHead} // PostgreSQL's count and sort at once
+		}
+		for _, want := range wants {
 			if !strings.Contains(text, want) {
 				t.Errorf("plans lack %q:\n%s", want, text)
 			}
