@@ -647,13 +647,21 @@ func (s *Store) sqliteSearchInOnePass(ctx context.Context, tx *tx, f lt.TokenFil
 // ("failedAttempts=ne:0&oneTimeUse=true&sort=-oneTimeUse&updatedAtFrom=2024-05-06"):
 // 0.33-0.36 s instead of 0.96-0.98 s. With many more found it costs
 // about what the two passes do (571,111: 0.45-0.46 s instead of
-// 0.54-0.56 s; 489,410: 0.43-0.48 s instead of 0.36-0.38 s). walks
+// 0.54-0.56 s; 489,410: 0.43-0.48 s instead of 0.36-0.38 s: one
+// process instead of two workers, and the window's rows go to a temporary
+// file past work_mem). walks
 // reports what walkOf said, for the page (a walk of the order where the
 // planner walks it); done is false where it does not apply, or the page
 // lies past the end (no row then carries the count).
 func (s *Store) postgresSortInOnePass(ctx context.Context, tx *tx, f lt.TokenFilter, now time.Time, where, order, orderCol string, args []any) (out []*lt.LoginToken, total int, walks, done bool, err error) {
 	if _, walks, err = s.walkOf(ctx, tx, f, now, listPlan{}, where, order, orderCol, args); err != nil || walks {
 		return nil, 0, walks, false, err
+	}
+	// Its plan costs more than the two queries' each, and may pass
+	// jit_above_cost where they did not: compiling it took longer than
+	// running it for a list of hundreds.
+	if _, err := tx.exec(ctx, `SET LOCAL jit = off`); err != nil {
+		return nil, 0, false, false, fmt.Errorf("list tokens: %w", err)
 	}
 	outer := strings.Replace(strings.Replace(order, orderCol, "s.k", 1), ", t.id", ", s.id", 1)
 	out, total, done, err = s.onePassPage(ctx, tx, `SELECT s.id, s.n FROM (SELECT t.id, `+orderCol+` AS k, COUNT(*) OVER () AS n FROM login_tokens t`+
@@ -671,8 +679,8 @@ func onePassQuery(table, where, order string) string {
 // onePassPage reads the page of tokens whose ids onePass selects, each
 // with the count of all the tokens found (COUNT(*) OVER ()), and reads
 // those tokens in order: one query reads and sorts every token found
-// once. done is false when the page lies past the end: no row then
-// carries the count.
+// once. done is false when the page lies past the end of a list that is
+// not empty: no row then carries the count.
 func (s *Store) onePassPage(ctx context.Context, tx *tx, onePass, order string, args []any, now time.Time) (out []*lt.LoginToken, total int, done bool, err error) {
 	s.explainList(ctx, tx, onePass, args)
 	rows, err := tx.query(ctx, onePass, args...)
@@ -689,8 +697,14 @@ func (s *Store) onePassPage(ctx context.Context, tx *tx, onePass, order string, 
 		ids = append(ids, id)
 	}
 	rows.Close()
-	if err := rows.Err(); err != nil || len(ids) == 0 {
+	if err := rows.Err(); err != nil {
 		return nil, 0, false, err
+	}
+	if len(ids) == 0 {
+		// args end with the page's LIMIT and OFFSET: none from the start
+		// is none at all.
+		offset, _ := args[len(args)-1].(int)
+		return nil, 0, offset == 0, nil
 	}
 	in, idArgs := inList(ids)
 	out, err = s.tokenList(ctx, tx, tokenSelect+` WHERE t.id IN (`+in+`)`+order, idArgs, now)

@@ -117,7 +117,9 @@ func TestAPageInAnOrderNoIndexGivesIsSortedNotWalked(t *testing.T) {
 		sorted := []string{"createdAtFrom=2000-01-01&sort=-oneTimeUse", "oneTimeUse=false&sort=oneTimeUse&page=3", "type=contact&sort=-oneTimeUse"}
 		walked := []string{"type=contact", "createdAtFrom=2000-01-01&sort=-successfulAttempts"}
 		if pg {
-			sorted = append(sorted, "createdAtFrom=2000-01-01&sort=-maxUses", "type=customer&sort=-maxUses&page=2")
+			// A list of none is counted by the same query: no row from
+			// the start is none at all.
+			sorted = append(sorted, "createdAtFrom=2000-01-01&sort=-maxUses", "type=customer&sort=-maxUses&page=2", "failedAttempts=ge:1000&sort=-oneTimeUse")
 		} else {
 			s.SetWalkBudget(time.Nanosecond)
 		}
@@ -318,7 +320,7 @@ func TestACountOverItsBudgetIsCountedByAScan(t *testing.T) {
 			}
 		case strings.HasPrefix(query, "hasNetworks=false"):
 			t.Errorf("%s: want one count, a scan:\n%s", query, strings.Join(lines, "\n"))
-		case len(c) == 1 && !strings.Contains(c[0], "NOT INDEXED") && onePass && found > (page-1)*size:
+		case len(c) == 1 && !strings.Contains(c[0], "NOT INDEXED") && onePass && (found > (page-1)*size || found == 0 && page == 1):
 			scanned++
 		case len(c) == 2 && !strings.Contains(c[0], "NOT INDEXED") && strings.Contains(c[1], "NOT INDEXED"):
 			// A deeper page, or one past the end, which has no row to
