@@ -84,11 +84,14 @@ func (s *Store) FindTokens(ctx context.Context, f lt.TokenFilter) ([]*lt.LoginTo
 	var walksOrder *bool // whether the planner walks the order, when asked already (walkOf)
 	err = s.read(ctx, func(tx *tx) error {
 		if s.d.choosesListPlan() {
-			decide := s.filterFindsFewerThanQ
+			counts := filterCounts{} // of the filters alone, for pairFilter
+			var driver, n int
+			var err error
 			if f.Q == "" {
-				decide = s.filterFindsFew
+				driver, n, err = s.filterFindsFew(ctx, tx, f, now, counts)
+			} else {
+				driver, n, err = s.filterFindsFewerThanQ(ctx, tx, f, now)
 			}
-			driver, n, err := decide(ctx, tx, f, now)
 			if err != nil {
 				return err
 			}
@@ -101,6 +104,18 @@ func (s *Store) FindTokens(ctx context.Context, f lt.TokenFilter) ([]*lt.LoginTo
 					return err
 				}
 				pageArgs = append(slices.Clip(args), size, offset)
+				if f.Q == "" {
+					if plan.pair, err = s.pairFilter(ctx, tx, f, now, driver, n, counts); err != nil {
+						return err
+					}
+					if plan.pair != 0 {
+						if where, args, err = tokenWhere(s.d, f, now, plan); err != nil {
+							return err
+						}
+					}
+					out, total, err = s.driverInOnePass(ctx, tx, plan, where, order, orderCol, args, offset, size, now)
+					return err
+				}
 			} else {
 				found, n, done, err := s.sqliteSearchInOnePass(ctx, tx, f, where, order, orderCol, pageArgs, now)
 				if err != nil || done {
@@ -434,7 +449,7 @@ func (s *Store) filterFindsFewerThanQ(ctx context.Context, t *tx, f lt.TokenFilt
 	if candidates <= qFew {
 		n = candidates
 	}
-	if driver, n, err = s.fewestFilter(ctx, t, f, now, n, budget); err != nil {
+	if driver, n, err = s.fewestFilter(ctx, t, f, now, n, budget, -1, nil); err != nil {
 		return -1, -1, err
 	}
 	if driver >= 0 && n >= qFew && candidates > qFew {
@@ -454,9 +469,11 @@ func (s *Store) filterFindsFewerThanQ(ctx context.Context, t *tx, f lt.TokenFilt
 // condition no index serves, most tokens as a rule, is not counted when
 // it would read on). driver is the place in tokenFilters of the filter
 // that finds fewest, fewer than n (-1: none does), and found its tokens
-// (n when none does).
-func (s *Store) fewestFilter(ctx context.Context, t *tx, f lt.TokenFilter, now time.Time, n int, budget time.Duration) (driver, found int, err error) {
-	driver = -1
+// (n when none does). The filter at skip is left out. counts, when not
+// nil, keeps what each count up to n (not to the fewest so far) found,
+// and is not asked again.
+func (s *Store) fewestFilter(ctx context.Context, t *tx, f lt.TokenFilter, now time.Time, n int, budget time.Duration, skip int, counts filterCounts) (driver, found int, err error) {
+	driver, most := -1, n
 	for _, i := range fewestFirst {
 		if n == 0 {
 			break
@@ -465,19 +482,29 @@ func (s *Store) fewestFilter(ctx context.Context, t *tx, f lt.TokenFilter, now t
 		if err := tokenFilters[i](w, f); err != nil {
 			return -1, 0, err
 		}
-		if len(w.conds) == 0 {
+		if len(w.conds) == 0 || i == skip {
 			continue
 		}
-		// A filter must find fewer than n to be read instead.
-		q := `SELECT COUNT(*) FROM (SELECT 1 FROM login_tokens t WHERE ` + strings.Join(w.conds, ` AND `) + ` LIMIT ?)`
-		args := append(w.args, n)
-		s.explainList(ctx, t, q, args)
-		var c int
-		over, err := s.d.withinBudget(t, budget, func(bounded *tx) error {
-			return bounded.queryRow(ctx, q, args...).Scan(&c)
-		})
-		if err != nil {
-			return -1, 0, fmt.Errorf("count the tokens of a filter: %w", err)
+		c, known := counts[i]
+		over := known && c < 0
+		if !known {
+			// A filter must find fewer than n to be read instead.
+			q := `SELECT COUNT(*) FROM (SELECT 1 FROM login_tokens t WHERE ` + strings.Join(w.conds, ` AND `) + ` LIMIT ?)`
+			args := append(w.args, n)
+			s.explainList(ctx, t, q, args)
+			over, err = s.d.withinBudget(t, budget, func(bounded *tx) error {
+				return bounded.queryRow(ctx, q, args...).Scan(&c)
+			})
+			if err != nil {
+				return -1, 0, fmt.Errorf("count the tokens of a filter: %w", err)
+			}
+			switch {
+			case counts == nil:
+			case over:
+				counts[i] = -1
+			case n == most:
+				counts[i] = c
+			}
 		}
 		if !over && c < n {
 			driver, n = i, c
@@ -486,15 +513,21 @@ func (s *Store) fewestFilter(ctx context.Context, t *tx, f lt.TokenFilter, now t
 	return driver, n, nil
 }
 
+// filterCounts are the counts of fewestFilter by the filter's place in
+// tokenFilters: the tokens it finds up to the count's end, or -1 where
+// the count ran over its budget.
+type filterCounts map[int]int
+
 // fewestFirst is the order in which fewestFilter counts the filters of
 // tokenFilters, all but q: those that name tokens, people or a shop first,
 // which find few as a rule, then the time ranges, then the rest, which
 // find many as a rule. Each count reads up to the fewest found so far, so
 // a filter that finds few early makes the counts after it short.
-var fewestFirst = []int{0, 1, 8, 3, 2, 4, 5, 6, 7}
+var fewestFirst = []int{0, 1, 11, 3, 4, 5, 2, 6, 7, 8, 9, 10}
 
 func init() {
-	want := []any{whereIDs, whereUsers, whereShop, whereTimes, whereTypes, whereCounts, whereUses, whereNetworks, whereStatuses}
+	want := []any{whereIDs, whereUsers, whereShop, whereExpires, whereCreated, whereUpdated, whereTypes, whereSuccessful, whereFailed,
+		whereUses, whereNetworks, whereStatuses}
 	for k, i := range fewestFirst {
 		if reflect.ValueOf(tokenFilters[i]).Pointer() != reflect.ValueOf(want[k]).Pointer() {
 			panic("sqlstore: tokenFilters changed; update fewestFirst")
@@ -515,8 +548,9 @@ func init() {
 // 0.55 s). So few tokens read through their filter's index cost a few
 // milliseconds at most, whatever the planner would have done. driver and
 // n as for filterFindsFewerThanQ; n is 0 when a filter finds none, and
-// so the list. Not for a small table, whose every count is quick.
-func (s *Store) filterFindsFew(ctx context.Context, t *tx, f lt.TokenFilter, now time.Time) (driver, n int, err error) {
+// so the list. Not for a small table, whose every count is quick. counts
+// keeps the filters' counts (see fewestFilter).
+func (s *Store) filterFindsFew(ctx context.Context, t *tx, f lt.TokenFilter, now time.Time, counts filterCounts) (driver, n int, err error) {
 	set := 0
 	for _, filter := range tokenFilters {
 		w := &tokenConds{d: s.d, now: now}
@@ -546,10 +580,92 @@ func (s *Store) filterFindsFew(ctx context.Context, t *tx, f lt.TokenFilter, now
 	if s.fixedFilterCountBudget > 0 {
 		budget = s.fixedFilterCountBudget
 	}
-	if driver, n, err = s.fewestFilter(ctx, t, f, now, most+1, budget); err != nil || driver < 0 {
+	if driver, n, err = s.fewestFilter(ctx, t, f, now, most+1, budget, -1, counts); err != nil || driver < 0 {
 		return -1, -1, err
 	}
 	return driver, n, nil
+}
+
+// pairFilter is, for a SQLite list found through the index of its filter
+// at driver that finds n tokens (filterFindsFew), 1 + the place in
+// tokenFilters of the filter that finds fewest of the others, where
+// reading the rows of those n is worth leaving out: n is more than an
+// eighth of listFew (5,000 tokens, about 20 ms of rows read) and the
+// other filter finds at most listFew. The list's tokens are then those
+// whose ids both filters' indexes hold (listPlan.pair): the ids of one
+// are read from its index alone and looked up among the other's, about
+// 0.5 µs each where a row costs 3 to 4 µs (1,000,000 tokens,
+// "expiresAtFrom=2024-11-11&expiresAtTo=2025-02-09&failedAttempts=ge:5&type=anonymous":
+// 20,512 tokens with five failed attempts, 34,406 expiring then, 78
+// found). 0 where none does. counts are filterFindsFew's.
+func (s *Store) pairFilter(ctx context.Context, t *tx, f lt.TokenFilter, now time.Time, driver, n int, counts filterCounts) (int, error) {
+	most := listFew
+	if s.listFewInstead > 0 {
+		most = s.listFewInstead
+	}
+	if 8*n <= most {
+		return 0, nil
+	}
+	budget := listFewBudget
+	if s.fixedFilterCountBudget > 0 {
+		budget = s.fixedFilterCountBudget
+	}
+	second, _, err := s.fewestFilter(ctx, t, f, now, most+1, budget, driver, counts)
+	return second + 1, err
+}
+
+// driverInOnePass lists, in one query, the tokens of a SQLite list found
+// through the index of its filter that finds fewest (filterFindsFew), or
+// of two (pairFilter): the query reads each of those tokens once, checks
+// the other filters on it, counts those found and sorts them (COUNT(*)
+// OVER ()). A count and then a page would each read them all: reading a
+// token's row through an index is most of the work (3 to 4 µs), sorting
+// the few found far less. The order is kept off its index, so that the
+// filter's index finds the tokens. A page after the first is numbered
+// (see numberedPage), so that one past the end is counted too.
+func (s *Store) driverInOnePass(ctx context.Context, tx *tx, plan listPlan, where, order, orderCol string, args []any, offset, size int, now time.Time) (out []*lt.LoginToken, total int, err error) {
+	sorted := strings.Replace(order, orderCol, s.d.unindexed(orderCol), 1)
+	if offset > 0 {
+		return s.numberedPage(ctx, tx, plan.table(), where, sorted, args, offset, size, now)
+	}
+	// None from the start is none at all: done whatever it finds.
+	out, total, _, err = s.onePassPage(ctx, tx, onePassQuery(plan.table(), where, sorted), sorted, append(slices.Clip(args), size, 0), now)
+	return out, total, err
+}
+
+// numberedPage is onePassPage for a page after the first of a list of
+// at most about listFew tokens: every token found is numbered in order
+// (ROW_NUMBER), the first always comes back with the count, and so a
+// page past the end is counted by the same query, not by a second pass.
+// Numbering sorts every token found, where LIMIT keeps only those up to
+// the page's end: for a few tens of thousands about the same.
+func (s *Store) numberedPage(ctx context.Context, tx *tx, table, where, order string, args []any, offset, size int, now time.Time) (out []*lt.LoginToken, total int, err error) {
+	q := `SELECT id, n, r FROM (SELECT t.id, COUNT(*) OVER () AS n, ROW_NUMBER() OVER (` + strings.TrimSpace(order) + `) AS r FROM ` +
+		table + where + `) WHERE r = 1 OR r > ? AND r <= ?`
+	args = append(slices.Clip(args), offset, offset+size)
+	s.explainList(ctx, tx, q, args)
+	rows, err := tx.query(ctx, q, args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list tokens: %w", err)
+	}
+	var ids []string
+	for rows.Next() {
+		var id string
+		var r int
+		if err := rows.Scan(&id, &total, &r); err != nil {
+			rows.Close()
+			return nil, 0, err
+		}
+		if r > offset {
+			ids = append(ids, id)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	out, err = s.tokensOf(ctx, tx, ids, order, now)
+	return out, total, err
 }
 
 // listFew is the most tokens of one filter that filterFindsFew has a list
@@ -559,8 +675,8 @@ func (s *Store) filterFindsFew(ctx context.Context, t *tx, f lt.TokenFilter, now
 // under a millisecond; a filter whose count reads rows (two time ranges,
 // of two indexes) is not counted on, and costs the list at most that.
 const (
-	listFew       = 5000
-	listFewBudget = 2 * time.Millisecond
+	listFew       = 40000
+	listFewBudget = 6 * time.Millisecond
 )
 
 // qFew is how many of q's candidates filterFindsFewerThanQ counts at
@@ -634,6 +750,11 @@ func (s *Store) sqliteSearchInOnePass(ctx context.Context, tx *tx, f lt.TokenFil
 			return nil, 0, false, err
 		}
 	}
+	if offset, _ := args[len(args)-1].(int); offset > 0 && candidates <= listFew {
+		size, _ := args[len(args)-2].(int)
+		out, total, err = s.numberedPage(ctx, tx, listPlan{}.table(), where, order, args[:len(args)-2], offset, size, now)
+		return out, total, err == nil, err
+	}
 	return s.onePassPage(ctx, tx, onePassQuery(listPlan{}.table(), where, order), order, args, now)
 }
 
@@ -706,9 +827,17 @@ func (s *Store) onePassPage(ctx context.Context, tx *tx, onePass, order string, 
 		offset, _ := args[len(args)-1].(int)
 		return nil, 0, offset == 0, nil
 	}
-	in, idArgs := inList(ids)
-	out, err = s.tokenList(ctx, tx, tokenSelect+` WHERE t.id IN (`+in+`)`+order, idArgs, now)
+	out, err = s.tokensOf(ctx, tx, ids, order, now)
 	return out, total, err == nil, err
+}
+
+// tokensOf reads the tokens of ids, in order (none: none).
+func (s *Store) tokensOf(ctx context.Context, tx *tx, ids []string, order string, now time.Time) ([]*lt.LoginToken, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	in, idArgs := inList(ids)
+	return s.tokenList(ctx, tx, tokenSelect+` WHERE t.id IN (`+in+`)`+order, idArgs, now)
 }
 
 // onlyQ reports whether q is f's only filter.
@@ -833,6 +962,28 @@ func tokenWhere(d dialect, f lt.TokenFilter, now time.Time, plan listPlan) (stri
 			return "", nil, err
 		}
 	}
+	if plan.pair != 0 {
+		// The ids of the pair's second filter, which finds more, are read
+		// from its index and looked up among those of the driver's,
+		// which SQLite gathers first.
+		inner := func(i int) (string, error) {
+			c := &tokenConds{d: d, now: now}
+			if err := tokenFilters[i](c, f); err != nil {
+				return "", err
+			}
+			w.args = append(w.args, c.args...)
+			return `SELECT t.rid FROM login_tokens t WHERE ` + strings.Join(c.conds, ` AND `), nil
+		}
+		second, err := inner(plan.pair - 1)
+		if err != nil {
+			return "", nil, err
+		}
+		first, err := inner(plan.driver - 1)
+		if err != nil {
+			return "", nil, err
+		}
+		w.conds = append(w.conds, `t.rid IN (`+second+` AND +t.rid IN (`+first+`))`)
+	}
 	if len(w.conds) == 0 {
 		return "", nil, nil
 	}
@@ -842,7 +993,8 @@ func tokenWhere(d dialect, f lt.TokenFilter, now time.Time, plan listPlan) (stri
 // tokenFilters add the condition of each filter of the list that f sets,
 // in this order; q last (filterFindsFewerThanQ counts the others).
 var tokenFilters = []func(w *tokenConds, f lt.TokenFilter) error{
-	whereIDs, whereUsers, whereTypes, whereTimes, whereCounts, whereUses, whereNetworks, whereStatuses, whereShop, whereQ,
+	whereIDs, whereUsers, whereTypes, whereExpires, whereCreated, whereUpdated, whereSuccessful, whereFailed,
+	whereUses, whereNetworks, whereStatuses, whereShop, whereQ,
 }
 
 func init() {
@@ -868,6 +1020,10 @@ type listPlan struct {
 	// scan reads the rows by a scan of the table, no index (see
 	// countTokens); a walk still walks its order's index.
 	scan bool
+	// pair, when not 0 (with driver), is 1 + the place in tokenFilters of
+	// a second filter: the rows are those whose ids the indexes of both
+	// hold (see pairFilter), and every filter's columns are written +t.col.
+	pair int
 }
 
 // table is the list's table as its queries name it, after FROM.
@@ -912,7 +1068,9 @@ func (w *tokenConds) col(name string) string {
 
 // notDriver reports whether the filter being added is not the one whose
 // index finds the rows (listPlan.driver).
-func (w *tokenConds) notDriver() bool { return w.driver != 0 && w.current != w.driver-1 }
+func (w *tokenConds) notDriver() bool {
+	return w.pair != 0 || w.driver != 0 && w.current != w.driver-1
+}
 
 // isIn is the condition that col is one of vals: col = ? for one value.
 // SQLite's planner weighs a bound value against its statistics
@@ -969,51 +1127,63 @@ func whereTypes(w *tokenConds, f lt.TokenFilter) error {
 	return nil
 }
 
-func whereTimes(w *tokenConds, f lt.TokenFilter) error {
-	for _, r := range []struct {
-		col string
-		tr  lt.TimeRange
-	}{{"expires_at", f.ExpiresAt}, {"created_at", f.CreatedAt}, {"updated_at", f.UpdatedAt}} {
-		// A NULL expires_at fails both comparisons, so it lies in no range.
-		if r.tr.From != nil {
-			w.add(w.col(r.col)+` >= ?`, *r.tr.From)
+// whereTime filters on the time range tr of col.
+func whereTime(w *tokenConds, col string, tr lt.TimeRange) error {
+	// A NULL expires_at fails both comparisons, so it lies in no range.
+	if tr.From != nil {
+		w.add(w.col(col)+` >= ?`, *tr.From)
+	}
+	if tr.To != nil {
+		if tr.From == nil && col == "expires_at" && w.d.choosesListPlan() {
+			// The same tokens, with a bound below: SQLite's estimate
+			// of "up to" counts the tokens that never expire (NULL,
+			// first in the index) in, and then prefers any other
+			// filter's index, however many that finds. PostgreSQL's
+			// leaves them out already, and would leave them out
+			// twice: it would expect a tenth of the tokens where nine
+			// in ten never expire.
+			w.add(w.col(col) + ` IS NOT NULL`)
 		}
-		if r.tr.To != nil {
-			if r.tr.From == nil && r.col == "expires_at" && w.d.choosesListPlan() {
-				// The same tokens, with a bound below: SQLite's estimate
-				// of "up to" counts the tokens that never expire (NULL,
-				// first in the index) in, and then prefers any other
-				// filter's index, however many that finds. PostgreSQL's
-				// leaves them out already, and would leave them out
-				// twice: it would expect a tenth of the tokens where nine
-				// in ten never expire.
-				w.add(w.col(r.col) + ` IS NOT NULL`)
-			}
-			w.add(w.col(r.col)+` <= ?`, *r.tr.To)
-		}
+		w.add(w.col(col)+` <= ?`, *tr.To)
 	}
 	return nil
 }
 
-// whereCounts filters on the attempt counts, each one condition on its
-// column (valuesKept): a count is never below 0, so "lt:0" keeps nothing
+// whereExpires, whereCreated and whereUpdated are the time ranges, each a
+// filter of its own (see tokenFilters).
+func whereExpires(w *tokenConds, f lt.TokenFilter) error {
+	return whereTime(w, "expires_at", f.ExpiresAt)
+}
+func whereCreated(w *tokenConds, f lt.TokenFilter) error {
+	return whereTime(w, "created_at", f.CreatedAt)
+}
+func whereUpdated(w *tokenConds, f lt.TokenFilter) error {
+	return whereTime(w, "updated_at", f.UpdatedAt)
+}
+
+// whereCount filters on an attempt count, one condition on its column
+// (valuesKept): a count is never below 0, so "lt:0" keeps nothing
 // and "ge:0" everything, which neither planner knows, and "ne:0" is the
 // range from 1, which an index serves where few tokens have such counts.
-func whereCounts(w *tokenConds, f lt.TokenFilter) error {
-	for _, c := range []struct {
-		field, col string
-		cond       *lt.CountCondition
-	}{{"successfulAttempts", "successful_attempts", f.SuccessfulAttempts}, {"failedAttempts", "failed_attempts", f.FailedAttempts}} {
-		if c.cond == nil {
-			continue
-		}
-		k := keptOf(c.col, 0, false)
-		if err := k.compare(c.field, c.cond); err != nil {
-			return err
-		}
-		k.where(w)
+func whereCount(w *tokenConds, field, col string, cond *lt.CountCondition) error {
+	if cond == nil {
+		return nil
 	}
+	k := keptOf(col, 0, false)
+	if err := k.compare(field, cond); err != nil {
+		return err
+	}
+	k.where(w)
 	return nil
+}
+
+// whereSuccessful and whereFailed are the attempt counts, each a filter
+// of its own (see tokenFilters).
+func whereSuccessful(w *tokenConds, f lt.TokenFilter) error {
+	return whereCount(w, "successfulAttempts", "successful_attempts", f.SuccessfulAttempts)
+}
+func whereFailed(w *tokenConds, f lt.TokenFilter) error {
+	return whereCount(w, "failedAttempts", "failed_attempts", f.FailedAttempts)
 }
 
 // whereUses filters on the uses allowed: a NULL max_uses (no limit)

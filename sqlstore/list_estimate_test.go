@@ -19,7 +19,7 @@ var pgEstimateRows = regexp.MustCompile(`rows=(\d+) width=`)
 func TestPostgreSQLEstimatesExpiresUpToFromItsStatistics(t *testing.T) {
 	sqlstoretest.Each(t, func(t *testing.T, s *sqlstore.Store) {
 		if s.Dialect() != "postgres" {
-			t.Skip("SQLite's plan is told its way (see whereTimes)")
+			t.Skip("SQLite's plan is told its way (see whereTime)")
 		}
 		seedStore(t, s, 5000)
 		few := `(SELECT id FROM (SELECT id FROM login_tokens ORDER BY id LIMIT 500) f)`

@@ -27,6 +27,26 @@ func checkSeededPage(t *testing.T, s *sqlstore.Store, all []*lt.LoginToken, quer
 	return f
 }
 
+// onePassPlans are SQLite's queries that count the tokens found and find
+// the page at once (COUNT(*) OVER ()) among ExplainTokens' lines, each
+// its head line and plan in one string, in the order they ran.
+func onePassPlans(lines []string) []string {
+	var plans []string
+	in := false
+	for _, l := range lines {
+		if strings.HasPrefix(l, "-- ") {
+			in = strings.HasPrefix(l, "-- SELECT t.id, COUNT(*) OVER () FROM") || strings.HasPrefix(l, "-- SELECT id, n, r FROM")
+			if in {
+				plans = append(plans, "")
+			}
+		}
+		if in {
+			plans[len(plans)-1] += l + "\n"
+		}
+	}
+	return plans
+}
+
 // pagePlans are the plans of the page queries among ExplainTokens' lines,
 // one string each, in the order they ran.
 func pagePlans(lines []string) []string {
@@ -344,39 +364,50 @@ func TestACountOverItsBudgetIsCountedByAScan(t *testing.T) {
 // most a few (SetListFew): the planner may read a broad filter's index
 // instead (tokens created in the future, and tokens with a failed
 // attempt). A filter that finds none answers the list without counting it;
-// one that finds a few drives the count (its index in the count's plan);
-// where every filter finds more, the planner's plan stays. The page and
-// count are the filter's.
+// one that finds a few drives one query that counts the list and finds its
+// page (its index in that query's plan, and no count of its own), also
+// for a page past the end; where it finds more than an eighth of a few,
+// and another filter finds a few, the query reads the rows of the ids
+// both filters' indexes hold; where every filter finds more, the
+// planner's plan counts. The page and count are the filter's.
 func TestAFilterOfFewTokensDrivesTheList(t *testing.T) {
 	s := sqlstoretest.Open(t, "sqlite")
 	seedStore(t, s, 3000)
 	all := allTokens(t, s)
 	s.SetListFew(200)
 	day := func(d int) string { return t0.AddDate(0, 0, d).Format("2006-01-02") }
-	countPlan := func(lines []string) (string, bool) {
-		for i, l := range lines {
-			if strings.HasPrefix(l, "-- SELECT COUNT(*) FROM login_tokens t") && i+1 < len(lines) {
-				return lines[i+1], true
-			}
-		}
-		return "", false
-	}
-	for _, c := range []struct{ query, index string }{
-		{"createdAtFrom=" + day(400) + "&failedAttempts=gt:0", ""},
-		{"createdAtFrom=" + day(-3) + "&createdAtTo=" + day(-1) + "&failedAttempts=gt:0&type=contact,customer", "login_tokens_created_at"},
-		{"failedAttempts=gt:0&type=contact", "(planner)"},
+	few := "createdAtFrom=" + day(-3) + "&createdAtTo=" + day(-1) + "&failedAttempts=gt:0&type=contact,customer"
+	pair := "createdAtFrom=" + day(-20) + "&updatedAtFrom=" + day(-10)
+	for _, c := range []struct{ query, index, pair string }{
+		{"createdAtFrom=" + day(400) + "&failedAttempts=gt:0", "", ""},
+		{"createdAtFrom=" + day(-20) + "&updatedAtFrom=" + day(400), "", ""},
+		{few, "login_tokens_created_at", ""},
+		{few + "&sort=-failedAttempts&page=2&pageSize=5", "login_tokens_created_at", ""},
+		{few + "&sort=oneTimeUse&page=40", "login_tokens_created_at", ""},
+		{pair, "login_tokens_created_at", "login_tokens_updated_at"},
+		{pair + "&sort=-lastAccessedAt&page=3&pageSize=7", "login_tokens_created_at", "login_tokens_updated_at"},
+		{pair + "&sort=name&page=12", "login_tokens_created_at", "login_tokens_updated_at"},
+		{"failedAttempts=gt:0&type=contact", "(planner)", ""},
 	} {
 		f := checkSeededPage(t, s, all, c.query)
 		lines, err := s.ExplainTokens(ctx, f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		plan, counted := countPlan(lines)
+		counted := slices.ContainsFunc(lines, func(l string) bool { return strings.HasPrefix(l, "-- SELECT COUNT(*) FROM login_tokens t") })
+		onePass := strings.Join(onePassPlans(lines), "")
+		paged := onePass != ""
 		switch {
-		case c.index == "" && counted:
+		case c.index == "" && (counted || paged):
 			t.Errorf("%s: want no count, a filter finds none:\n%s", c.query, strings.Join(lines, "\n"))
-		case c.index == "(planner)" && !counted, c.index != "" && c.index != "(planner)" && !strings.Contains(plan, c.index+" "):
-			t.Errorf("%s: want the count through %s:\n%s", c.query, c.index, strings.Join(lines, "\n"))
+		case c.index == "(planner)" && (!counted || paged):
+			t.Errorf("%s: want the planner's count:\n%s", c.query, strings.Join(lines, "\n"))
+		case c.index != "" && c.index != "(planner)" && (counted || !strings.Contains(onePass, c.index+" ")):
+			t.Errorf("%s: want one query through %s that counts and pages:\n%s", c.query, c.index, strings.Join(lines, "\n"))
+		case c.pair != "" && !(strings.Contains(onePass, "INTEGER PRIMARY KEY") && strings.Contains(onePass, "COVERING INDEX "+c.pair+" ")):
+			t.Errorf("%s: want the ids of %s and %s, and only their rows:\n%s", c.query, c.index, c.pair, strings.Join(lines, "\n"))
+		case c.pair == "" && strings.Contains(onePass, "INTEGER PRIMARY KEY"):
+			t.Errorf("%s: want the rows of %s alone:\n%s", c.query, c.index, strings.Join(lines, "\n"))
 		}
 	}
 }

@@ -234,6 +234,7 @@ func filterInGo(all []*lt.LoginToken, f lt.TokenFilter, now time.Time) []*lt.Log
 			f.MaxUses != nil && (tok.MaxUses == nil || !f.MaxUses.Matches(*tok.MaxUses)),
 			f.UnlimitedUses != nil && *f.UnlimitedUses != (tok.MaxUses == nil),
 			f.HasNetworks != nil && *f.HasNetworks != (len(tok.Networks) > 0),
+			f.ShopID != nil && (tok.ShopID == nil || *tok.ShopID != *f.ShopID),
 			len(f.Statuses) > 0 && !slices.Contains(f.Statuses, tok.StatusAt(now)),
 			q != "" && !strings.Contains(search, q) && !strings.Contains(strings.ToLower(strings.Join(tok.Extra, "\n")), q):
 			continue
