@@ -105,16 +105,17 @@ func (s *Store) FindTokens(ctx context.Context, f lt.TokenFilter) ([]*lt.LoginTo
 				}
 				pageArgs = append(slices.Clip(args), size, offset)
 				if f.Q == "" {
-					if plan.pair, err = s.pairFilter(ctx, tx, f, now, driver, n, counts); err != nil {
-						return err
-					}
-					if plan.pair != 0 {
+					if plan.pair = s.pairFilter(driver, n, counts); plan.pair != 0 {
 						if where, args, err = tokenWhere(s.d, f, now, plan); err != nil {
 							return err
 						}
+						pageArgs = append(slices.Clip(args), size, offset)
 					}
-					out, total, err = s.driverInOnePass(ctx, tx, plan, where, order, orderCol, args, offset, size, now)
-					return err
+					found, m, done, err := s.driverInOnePass(ctx, tx, f, now, plan, where, order, orderCol, args, n, offset, size)
+					if err != nil || done {
+						out, total = found, m
+						return err
+					}
 				}
 			} else {
 				found, n, done, err := s.sqliteSearchInOnePass(ctx, tx, f, where, order, orderCol, pageArgs, now)
@@ -449,7 +450,7 @@ func (s *Store) filterFindsFewerThanQ(ctx context.Context, t *tx, f lt.TokenFilt
 	if candidates <= qFew {
 		n = candidates
 	}
-	if driver, n, err = s.fewestFilter(ctx, t, f, now, n, budget, -1, nil); err != nil {
+	if driver, n, err = s.fewestFilter(ctx, t, f, now, n, budget, nil); err != nil {
 		return -1, -1, err
 	}
 	if driver >= 0 && n >= qFew && candidates > qFew {
@@ -469,11 +470,10 @@ func (s *Store) filterFindsFewerThanQ(ctx context.Context, t *tx, f lt.TokenFilt
 // condition no index serves, most tokens as a rule, is not counted when
 // it would read on). driver is the place in tokenFilters of the filter
 // that finds fewest, fewer than n (-1: none does), and found its tokens
-// (n when none does). The filter at skip is left out. counts, when not
-// nil, keeps what each count up to n (not to the fewest so far) found,
-// and is not asked again.
-func (s *Store) fewestFilter(ctx context.Context, t *tx, f lt.TokenFilter, now time.Time, n int, budget time.Duration, skip int, counts filterCounts) (driver, found int, err error) {
-	driver, most := -1, n
+// (n when none does). counts, when not nil, keeps each count that found
+// fewer than it was counted up to, and so is exact (see pairFilter).
+func (s *Store) fewestFilter(ctx context.Context, t *tx, f lt.TokenFilter, now time.Time, n int, budget time.Duration, counts filterCounts) (driver, found int, err error) {
+	driver = -1
 	for _, i := range fewestFirst {
 		if n == 0 {
 			break
@@ -482,29 +482,26 @@ func (s *Store) fewestFilter(ctx context.Context, t *tx, f lt.TokenFilter, now t
 		if err := tokenFilters[i](w, f); err != nil {
 			return -1, 0, err
 		}
-		if len(w.conds) == 0 || i == skip {
+		if len(w.conds) == 0 {
 			continue
 		}
-		c, known := counts[i]
-		over := known && c < 0
-		if !known {
-			// A filter must find fewer than n to be read instead.
-			q := `SELECT COUNT(*) FROM (SELECT 1 FROM login_tokens t WHERE ` + strings.Join(w.conds, ` AND `) + ` LIMIT ?)`
-			args := append(w.args, n)
-			s.explainList(ctx, t, q, args)
-			over, err = s.d.withinBudget(t, budget, func(bounded *tx) error {
-				return bounded.queryRow(ctx, q, args...).Scan(&c)
-			})
-			if err != nil {
-				return -1, 0, fmt.Errorf("count the tokens of a filter: %w", err)
-			}
-			switch {
-			case counts == nil:
-			case over:
-				counts[i] = -1
-			case n == most:
-				counts[i] = c
-			}
+		// A filter must find fewer than n to be read instead.
+		q := `SELECT COUNT(*) FROM (SELECT 1 FROM login_tokens t WHERE ` + strings.Join(w.conds, ` AND `) + ` LIMIT ?)`
+		args := append(w.args, n)
+		s.explainList(ctx, t, q, args)
+		var c int
+		over, err := s.d.withinBudget(t, budget, func(bounded *tx) error {
+			return bounded.queryRow(ctx, q, args...).Scan(&c)
+		})
+		if err != nil {
+			return -1, 0, fmt.Errorf("count the tokens of a filter: %w", err)
+		}
+		switch {
+		case counts == nil:
+		case over:
+			counts[i] = -1
+		case c < n:
+			counts[i] = c
 		}
 		if !over && c < n {
 			driver, n = i, c
@@ -515,7 +512,8 @@ func (s *Store) fewestFilter(ctx context.Context, t *tx, f lt.TokenFilter, now t
 
 // filterCounts are the counts of fewestFilter by the filter's place in
 // tokenFilters: the tokens it finds up to the count's end, or -1 where
-// the count ran over its budget.
+// the count ran over its budget (not served by its index alone, as a
+// rule).
 type filterCounts map[int]int
 
 // fewestFirst is the order in which fewestFilter counts the filters of
@@ -564,10 +562,8 @@ func (s *Store) filterFindsFew(ctx context.Context, t *tx, f lt.TokenFilter, now
 	if f.Q != "" || set < 2 {
 		return -1, -1, nil
 	}
-	most := listFew
-	if s.listFewInstead > 0 {
-		most = s.listFewInstead
-	} else {
+	most, budget := s.fewRule()
+	if s.listFewInstead == 0 {
 		var rows int64
 		if err := t.queryRow(ctx, s.d.tableRows("login_tokens")).Scan(&rows); err != nil {
 			return -1, -1, fmt.Errorf("estimate tokens: %w", err)
@@ -576,81 +572,120 @@ func (s *Store) filterFindsFew(ctx context.Context, t *tx, f lt.TokenFilter, now
 			return -1, -1, nil
 		}
 	}
-	budget := listFewBudget
-	if s.fixedFilterCountBudget > 0 {
-		budget = s.fixedFilterCountBudget
-	}
 	// A handful first, each count short: most lists that have a filter of
 	// few tokens have one of a handful, and the counts before it then
 	// read a handful of index entries each, not a few.
-	first := filterCounts{}
-	if driver, n, err = s.fewestFilter(ctx, t, f, now, most/8+1, budget/3, -1, first); err != nil || driver >= 0 {
+	if driver, n, err = s.fewestFilter(ctx, t, f, now, handful(most)+1, budget/3, nil); err != nil || driver >= 0 {
 		return driver, n, err
 	}
-	for i, c := range first {
-		if c < 0 {
-			counts[i] = -1 // not from its index alone: not counted again
-		}
-	}
-	if driver, n, err = s.fewestFilter(ctx, t, f, now, most+1, budget, -1, counts); err != nil || driver < 0 {
+	if driver, n, err = s.fewestFilter(ctx, t, f, now, most+1, budget, counts); err != nil || driver < 0 {
 		return -1, -1, err
 	}
 	return driver, n, nil
 }
 
-// pairFilter is, for a SQLite list found through the index of its filter
-// at driver that finds n tokens (filterFindsFew), 1 + the place in
-// tokenFilters of the filter that finds fewest of the others, where
-// reading the rows of those n is worth leaving out: n is more than an
-// eighth of listFew (5,000 tokens, about 20 ms of rows read) and the
-// other filter finds at most listFew. The list's tokens are then those
-// whose ids both filters' indexes hold (listPlan.pair): the ids of one
-// are read from its index alone and looked up among the other's, about
-// 0.5 µs each where a row costs 3 to 4 µs (1,000,000 tokens,
-// "expiresAtFrom=2024-11-11&expiresAtTo=2025-02-09&failedAttempts=ge:5&type=anonymous":
-// 20,512 tokens with five failed attempts, 34,406 expiring then, 78
-// found). 0 where none does. counts are filterFindsFew's.
-func (s *Store) pairFilter(ctx context.Context, t *tx, f lt.TokenFilter, now time.Time, driver, n int, counts filterCounts) (int, error) {
-	most := listFew
+// fewRule is the most tokens of one filter that filterFindsFew has a
+// list found through, and the budget of each count of a filter there
+// (listFew and listFewBudget, or what a test set).
+func (s *Store) fewRule() (int, time.Duration) {
+	most, budget := listFew, listFewBudget
 	if s.listFewInstead > 0 {
 		most = s.listFewInstead
 	}
-	if 8*n <= most {
-		return 0, nil
-	}
-	budget := listFewBudget
 	if s.fixedFilterCountBudget > 0 {
 		budget = s.fixedFilterCountBudget
 	}
-	second, _, err := s.fewestFilter(ctx, t, f, now, most+1, budget, driver, counts)
-	return second + 1, err
+	return most, budget
+}
+
+// handful is an eighth of most tokens, a few (see fewRule).
+func handful(most int) int { return most / 8 }
+
+// pairFilter is, for a SQLite list found through the index of its filter
+// at driver that finds n tokens (filterFindsFew, whose counts are
+// counts), 1 + the place in tokenFilters of the filter that finds fewest
+// of the others, where reading the rows of those n is worth leaving out:
+// n is more than a handful (5,000 tokens, about 20 ms of rows read) and
+// the other filter finds at most a few (listFew), counted from its index
+// alone, exactly (filterFindsFew counts each filter after the fewest so
+// far only up to that: one counted after the driver is not offered). The list's tokens are then those whose ids both filters'
+// indexes hold (listPlan.pair): the ids of one are read from its index
+// alone and looked up among the other's, about 0.5 µs each where a row
+// costs 3 to 4 µs (1,000,000 tokens,
+// "expiresAtFrom=2024-11-11&expiresAtTo=2025-02-09&failedAttempts=ge:5&type=anonymous":
+// 20,512 tokens with five failed attempts, 34,406 expiring then, 78
+// found). 0 where none does.
+func (s *Store) pairFilter(driver, n int, counts filterCounts) int {
+	most, _ := s.fewRule()
+	if n <= handful(most) {
+		return 0
+	}
+	second, fewest := -1, most+1
+	for _, i := range fewestFirst {
+		if c, ok := counts[i]; ok && i != driver && c >= 0 && c < fewest {
+			second, fewest = i, c
+		}
+	}
+	return second + 1
 }
 
 // driverInOnePass lists, in one query, the tokens of a SQLite list found
-// through the index of its filter that finds fewest (filterFindsFew), or
-// of two (pairFilter): the query reads each of those tokens once, checks
-// the other filters on it, counts those found and sorts them (COUNT(*)
-// OVER ()). A count and then a page would each read them all: reading a
-// token's row through an index is most of the work (3 to 4 µs), sorting
-// the few found far less. The order is kept off its index, so that the
-// filter's index finds the tokens. A page after the first is numbered
-// (see numberedPage), so that one past the end is counted too.
-func (s *Store) driverInOnePass(ctx context.Context, tx *tx, plan listPlan, where, order, orderCol string, args []any, offset, size int, now time.Time) (out []*lt.LoginToken, total int, err error) {
-	sorted := strings.Replace(order, orderCol, s.d.unindexed(orderCol), 1)
-	if offset > 0 {
-		return s.numberedPage(ctx, tx, plan.table(), where, sorted, args, offset, size, now)
+// through the index of its filter that finds fewest, n tokens
+// (filterFindsFew), or of two (pairFilter): the query reads each of
+// those tokens once, checks the other filters on it, counts those found
+// and sorts them (COUNT(*) OVER ()). A count and then a sorted page would
+// each read them all, 0.5 to 4 µs a row; sorting costs about 1 µs a
+// token found. So not where a walk of the order finds the page: the order
+// is that filter's column and walkBudget says walk (not for a pair, which
+// finds few as a rule): tokens created last month, newest first, 34,200
+// found, take 24 ms counted and walked, 66-70 ms in one pass. Nor for a page past the end of n, which the
+// count alone tells. The order is kept off its index, so that the
+// filter's index finds the tokens. A page after the first of n up to
+// numberedFew is numbered (see numberedPage). done as for onePassPage;
+// false also where it does not apply.
+func (s *Store) driverInOnePass(ctx context.Context, tx *tx, f lt.TokenFilter, now time.Time, plan listPlan, where, order, orderCol string, args []any, n, offset, size int) (out []*lt.LoginToken, total int, done bool, err error) {
+	if offset >= n {
+		return nil, 0, false, nil
 	}
-	// None from the start is none at all: done whatever it finds.
-	out, total, _, err = s.onePassPage(ctx, tx, onePassQuery(plan.table(), where, sorted), sorted, append(slices.Clip(args), size, 0), now)
-	return out, total, err
+	pageArgs := append(slices.Clip(args), size, offset)
+	if plan.pair == 0 && conditions(s.d, f, now, plan.driver-1, orderCol) {
+		walk, _, _, err := s.walkBudget(ctx, tx, n, offset+size)
+		if err == nil && walk {
+			_, walk, err = s.walkOf(ctx, tx, f, now, plan, where, order, orderCol, pageArgs)
+		}
+		if err != nil || walk {
+			return nil, 0, false, err
+		}
+	}
+	sorted := strings.Replace(order, orderCol, s.d.unindexed(orderCol), 1)
+	if offset > 0 && n <= numberedFew {
+		out, total, err = s.numberedPage(ctx, tx, plan.table(), where, sorted, args, offset, size, now)
+		return out, total, err == nil, err
+	}
+	return s.onePassPage(ctx, tx, onePassQuery(plan.table(), where, sorted), sorted, pageArgs, now)
+}
+
+// numberedFew is the most tokens a list may find for a page after its
+// first to be numbered (numberedPage): numbering sorts them all, about 1
+// µs each, where LIMIT keeps only those up to the page's end.
+const numberedFew = listFew
+
+// conditions reports whether the filter at i of tokenFilters conditions
+// col in f: its index then gives the order of col, and a walk of it reads
+// only that filter's tokens.
+func conditions(d dialect, f lt.TokenFilter, now time.Time, i int, col string) bool {
+	w := &tokenConds{d: d, now: now}
+	if tokenFilters[i](w, f) != nil {
+		return false
+	}
+	return slices.ContainsFunc(w.conds, func(c string) bool { return strings.HasPrefix(c, col+" ") })
 }
 
 // numberedPage is onePassPage for a page after the first of a list of
-// at most about listFew tokens: every token found is numbered in order
+// at most numberedFew tokens: every token found is numbered in order
 // (ROW_NUMBER), the first always comes back with the count, and so a
-// page past the end is counted by the same query, not by a second pass.
-// Numbering sorts every token found, where LIMIT keeps only those up to
-// the page's end: for a few tens of thousands about the same.
+// page past the end is counted by the same query, not by a second pass
+// that reads every token found again.
 func (s *Store) numberedPage(ctx context.Context, tx *tx, table, where, order string, args []any, offset, size int, now time.Time) (out []*lt.LoginToken, total int, err error) {
 	q := `SELECT id, n, r FROM (SELECT t.id, COUNT(*) OVER () AS n, ROW_NUMBER() OVER (` + strings.TrimSpace(order) + `) AS r FROM ` +
 		table + where + `) WHERE r = 1 OR r > ? AND r <= ?`
@@ -682,13 +717,12 @@ func (s *Store) numberedPage(ctx context.Context, tx *tx, table, where, order st
 
 // listFew is the most tokens of one filter that filterFindsFew has a list
 // found through: each row read through an index, 0.5 to 4 µs (in the
-// table's order, as created_at's, or not), once (driverInOnePass), at
-// most about 160 ms, under half what the scan of 1,000,000 takes; a
-// handful is an eighth of it (a day's tokens are about a thousand).
-// listFewBudget bounds each count of a filter alone there: from an index
-// alone, listFew entries take 1 to 3 ms; a filter whose count reads rows
-// (a status, whose index holds no type) is not counted on, and costs the
-// list at most that.
+// table's order, as created_at's, or not), at most about 160 ms, under
+// half what the scan of 1,000,000 takes; a handful is an eighth of it (a
+// day's tokens are about a thousand). listFewBudget bounds each count of
+// a filter alone there: from an index alone, listFew entries take 1 to 3
+// ms; a filter whose count reads rows (hasNetworks=false, which no index
+// serves) is not counted on, and costs the list at most that.
 const (
 	listFew       = 40000
 	listFewBudget = 6 * time.Millisecond
@@ -765,8 +799,12 @@ func (s *Store) sqliteSearchInOnePass(ctx context.Context, tx *tx, f lt.TokenFil
 			return nil, 0, false, err
 		}
 	}
-	if offset, _ := args[len(args)-1].(int); offset > 0 && candidates <= listFew {
-		size, _ := args[len(args)-2].(int)
+	// args end with the page's LIMIT and OFFSET.
+	size, _ := args[len(args)-2].(int)
+	switch offset, _ := args[len(args)-1].(int); {
+	case offset >= candidates:
+		return nil, 0, false, nil // past the end: the count alone tells
+	case offset > 0 && candidates <= numberedFew:
 		out, total, err = s.numberedPage(ctx, tx, listPlan{}.table(), where, order, args[:len(args)-2], offset, size, now)
 		return out, total, err == nil, err
 	}

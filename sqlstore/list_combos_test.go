@@ -14,7 +14,7 @@ import (
 // benchmark of random combinations draws them (every filter of the
 // table, random operators, ranges, sorts and pages), find exactly their
 // tokens, counted and paged, on both databases. On SQLite a few is made
-// 1,000 tokens (SetListFew), so that the ways a list is found there all
+// 2,000 tokens (SetListFew), so that the ways a list is found there all
 // come into play at this size: through the index of the one filter that
 // finds fewest, through the ids two filters' indexes both hold, by the
 // planner's plan, by the text index or by LIKE.
@@ -26,7 +26,7 @@ func TestRandomFilterCombinationsFindExactlyTheirTokens(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s.SetListFew(1000)
+		s.SetListFew(2000)
 		rng := rand.New(rand.NewPCG(20261207, 15))
 		found, driven, paired := 0, 0, 0
 		for range 400 {

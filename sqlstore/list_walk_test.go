@@ -366,10 +366,15 @@ func TestACountOverItsBudgetIsCountedByAScan(t *testing.T) {
 // attempt). A filter that finds none answers the list without counting it;
 // one that finds a few drives one query that counts the list and finds its
 // page (its index in that query's plan, and no count of its own), also
-// for a page past the end; where it finds more than an eighth of a few,
-// and another filter finds a few, the query reads the rows of the ids
-// both filters' indexes hold; where every filter finds more, the
-// planner's plan counts. The page and count are the filter's.
+// for a page past the end of the tokens found; a page past the end of the
+// filter's tokens is counted alone, through its index. Where it finds
+// more than an eighth of a few, and another filter finds a few, the
+// query reads the rows of the ids both filters' indexes hold; where it
+// finds so many that a walk of the order's index finds the page (a page
+// of one, newest first, of the tokens created in the last 20 days), the
+// count goes through the filter's index and the walk finds the page;
+// where every filter finds more, the planner's plan counts. The page and
+// count are the filter's.
 func TestAFilterOfFewTokensDrivesTheList(t *testing.T) {
 	s := sqlstoretest.Open(t, "sqlite")
 	seedStore(t, s, 3000)
@@ -377,36 +382,67 @@ func TestAFilterOfFewTokensDrivesTheList(t *testing.T) {
 	s.SetListFew(200)
 	day := func(d int) string { return t0.AddDate(0, 0, d).Format("2006-01-02") }
 	few := "createdAtFrom=" + day(-3) + "&createdAtTo=" + day(-1) + "&failedAttempts=gt:0&type=contact,customer"
-	pair := "createdAtFrom=" + day(-20) + "&updatedAtFrom=" + day(-10)
-	for _, c := range []struct{ query, index, pair string }{
-		{"createdAtFrom=" + day(400) + "&failedAttempts=gt:0", "", ""},
-		{"createdAtFrom=" + day(-20) + "&updatedAtFrom=" + day(400), "", ""},
-		{few, "login_tokens_created_at", ""},
-		{few + "&sort=-failedAttempts&page=2&pageSize=5", "login_tokens_created_at", ""},
-		{few + "&sort=oneTimeUse&page=40", "login_tokens_created_at", ""},
-		{pair, "login_tokens_created_at", "login_tokens_updated_at"},
-		{pair + "&sort=-lastAccessedAt&page=3&pageSize=7", "login_tokens_created_at", "login_tokens_updated_at"},
-		{pair + "&sort=name&page=12", "login_tokens_created_at", "login_tokens_updated_at"},
-		{"failedAttempts=gt:0&type=contact", "(planner)", ""},
+	pair := "createdAtFrom=" + day(-30) + "&failedAttempts=gt:4"
+	// past: the page lies past the end of what the filter's index finds,
+	// which the count alone tells.
+	for _, c := range []struct {
+		query, index, pair string
+		past               bool
+	}{
+		{"createdAtFrom=" + day(400) + "&failedAttempts=gt:0", "", "", false},
+		{"createdAtFrom=" + day(-20) + "&updatedAtFrom=" + day(400), "", "", false},
+		{few, "login_tokens_created_at", "", false},
+		{few + "&sort=-failedAttempts&page=2&pageSize=5", "login_tokens_created_at", "", false},
+		{few + "&sort=oneTimeUse&page=40", "login_tokens_created_at", "", true},
+		{pair, "login_tokens_failed", "login_tokens_created_at", false},
+		{pair + "&sort=-lastAccessedAt&page=3&pageSize=7", "login_tokens_failed", "login_tokens_created_at", false},
+		{pair + "&sort=name&page=12", "login_tokens_failed", "login_tokens_created_at", true},
+		{"failedAttempts=gt:0&type=contact", "(planner)", "", false},
+		{"createdAtFrom=" + day(-20) + "&hasNetworks=false&sort=-createdAt&pageSize=1", "(walk)", "", false},
 	} {
 		f := checkSeededPage(t, s, all, c.query)
 		lines, err := s.ExplainTokens(ctx, f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		counted := slices.ContainsFunc(lines, func(l string) bool { return strings.HasPrefix(l, "-- SELECT COUNT(*) FROM login_tokens t") })
+		var count string
+		counted := false
+		for i, l := range lines {
+			if strings.HasPrefix(l, "-- SELECT COUNT(*) FROM login_tokens t") {
+				counted = true
+				for _, p := range lines[i+1:] {
+					if strings.HasPrefix(p, "-- ") {
+						break
+					}
+					count += p + "\n"
+				}
+			}
+		}
 		onePass := strings.Join(onePassPlans(lines), "")
 		paged := onePass != ""
+		found := onePass
+		if c.past {
+			found = count
+		}
 		switch {
 		case c.index == "" && (counted || paged):
 			t.Errorf("%s: want no count, a filter finds none:\n%s", c.query, strings.Join(lines, "\n"))
 		case c.index == "(planner)" && (!counted || paged):
 			t.Errorf("%s: want the planner's count:\n%s", c.query, strings.Join(lines, "\n"))
-		case c.index != "" && c.index != "(planner)" && (counted || !strings.Contains(onePass, c.index+" ")):
-			t.Errorf("%s: want one query through %s that counts and pages:\n%s", c.query, c.index, strings.Join(lines, "\n"))
-		case c.pair != "" && !(strings.Contains(onePass, "INTEGER PRIMARY KEY") && strings.Contains(onePass, "COVERING INDEX "+c.pair+" ")):
+		case c.index == "(walk)" && (!counted || paged || !strings.Contains(count, "login_tokens_created_at ") ||
+			len(pagePlans(lines)) != 1 || strings.Contains(pagePlans(lines)[0], "TEMP B-TREE")):
+			t.Errorf("%s: want a count through login_tokens_created_at, then a walk of it:\n%s", c.query, strings.Join(lines, "\n"))
+		case c.index == "(walk)":
+		case c.past && (!counted || paged):
+			t.Errorf("%s: want the count alone, the page lies past the end:\n%s", c.query, strings.Join(lines, "\n"))
+		case !c.past && c.index != "" && c.index != "(planner)" && (counted || !paged):
+			t.Errorf("%s: want one query that counts and pages:\n%s", c.query, strings.Join(lines, "\n"))
+		case c.index != "" && c.index != "(planner)" && c.pair == "" && !strings.Contains(found, c.index+" "):
+			t.Errorf("%s: want the tokens through %s:\n%s", c.query, c.index, strings.Join(lines, "\n"))
+		case c.pair != "" && !(strings.Contains(found, "INTEGER PRIMARY KEY") && strings.Contains(found, "COVERING INDEX "+c.pair+" ") &&
+			strings.Contains(found, "COVERING INDEX "+c.index+" ")):
 			t.Errorf("%s: want the ids of %s and %s, and only their rows:\n%s", c.query, c.index, c.pair, strings.Join(lines, "\n"))
-		case c.pair == "" && strings.Contains(onePass, "INTEGER PRIMARY KEY"):
+		case c.pair == "" && strings.Contains(found, "INTEGER PRIMARY KEY"):
 			t.Errorf("%s: want the rows of %s alone:\n%s", c.query, c.index, strings.Join(lines, "\n"))
 		}
 	}
