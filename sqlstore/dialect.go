@@ -237,9 +237,15 @@ func (postgresDialect) lockRow() string { return " FOR UPDATE OF t" }
 func (postgresDialect) skipLocked() string { return " FOR UPDATE SKIP LOCKED" }
 func (postgresDialect) shareLock() string  { return " FOR SHARE" }
 
+// txOptions makes a read one snapshot, REPEATABLE READ, as a read on
+// SQLite is: a list's count and its page are two statements, and at READ
+// COMMITTED a token created between them would be on a page whose total
+// leaves it out. A transaction that only reads never fails to serialize
+// there, and takes its snapshot at its first statement, as READ
+// COMMITTED takes each statement's.
 func (postgresDialect) txOptions(readOnly bool) *sql.TxOptions {
 	if readOnly {
-		return &sql.TxOptions{ReadOnly: true}
+		return &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead}
 	}
 	return nil
 }

@@ -161,3 +161,16 @@ func (s *Store) RefreshStatistics(ctx context.Context) error { return s.refreshS
 
 // ReaderStats are the statistics of SQLite's reader pool.
 func (s *Store) ReaderStats() sql.DBStats { return s.rdb.Stats() }
+
+// CountTokensTwice counts the tokens twice in one read of the store,
+// running between after the first count.
+func (s *Store) CountTokensTwice(ctx context.Context, between func()) (first, second int, err error) {
+	err = s.read(ctx, func(tx *tx) error {
+		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM login_tokens`).Scan(&first); err != nil {
+			return err
+		}
+		between()
+		return tx.queryRow(ctx, `SELECT COUNT(*) FROM login_tokens`).Scan(&second)
+	})
+	return first, second, err
+}

@@ -386,3 +386,22 @@ func sqliteTable(alias string) string {
 
 // pgSeqScan is a step of PostgreSQL's plan that reads a whole table.
 var pgSeqScan = regexp.MustCompile(`Seq Scan on (\S+)( (c|cu|co))? \(`)
+
+// TestAReadSeesTheStoreAsItWasAtItsFirstStatement: a list counts its
+// tokens and reads its page in two statements of one read; a token
+// created between them is in neither, so that the count and the page
+// agree (at PostgreSQL's default isolation, READ COMMITTED, the second
+// statement would see it: a page of more tokens than its total).
+func TestAReadSeesTheStoreAsItWasAtItsFirstStatement(t *testing.T) {
+	sqlstoretest.Each(t, func(t *testing.T, s *sqlstore.Store) {
+		mustToken(t, s, lt.NewToken{})
+		first, second, err := s.CountTokensTwice(ctx, func() { mustToken(t, s, lt.NewToken{}) })
+		if err != nil || first != 1 || second != 1 {
+			t.Fatalf("counts in one read around a token's creation: %d, %d, %v; want 1, 1", first, second, err)
+		}
+		items, total, err := s.FindTokens(ctx, lt.TokenFilter{})
+		if err != nil || total != 2 || len(items) != 2 {
+			t.Fatalf("list after the read: %d tokens of %d, %v; want 2 of 2", len(items), total, err)
+		}
+	})
+}
