@@ -691,28 +691,42 @@ func (s *Store) numberedPage(ctx context.Context, tx *tx, table, where, order st
 		table + where + `) WHERE r = 1 OR r > ? AND r <= ?`
 	args = append(slices.Clip(args), offset, offset+size)
 	s.explainList(ctx, tx, q, args)
+	ids, total, err := idsAndCount(ctx, tx, q, args, offset)
+	if err != nil {
+		return nil, 0, err
+	}
+	out, err = s.tokensOf(ctx, tx, ids, order, now)
+	return out, total, err
+}
+
+// idsAndCount reads the rows of a one-pass query (onePassPage,
+// numberedPage): a token's id and the count of all the tokens found, and
+// where numbered (offset >= 0) the token's number in order, of which
+// only those past offset are on the page.
+func idsAndCount(ctx context.Context, tx *tx, q string, args []any, offset int) (ids []string, total int, err error) {
 	rows, err := tx.query(ctx, q, args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list tokens: %w", err)
 	}
-	var ids []string
+	defer rows.Close()
 	for rows.Next() {
 		var id string
-		var r int
-		if err := rows.Scan(&id, &total, &r); err != nil {
-			rows.Close()
+		r := offset + 1
+		dest := []any{&id, &total, &r}
+		if offset < 0 {
+			dest = dest[:2]
+		}
+		if err := rows.Scan(dest...); err != nil {
 			return nil, 0, err
 		}
 		if r > offset {
 			ids = append(ids, id)
 		}
 	}
-	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, 0, err
 	}
-	out, err = s.tokensOf(ctx, tx, ids, order, now)
-	return out, total, err
+	return ids, total, nil
 }
 
 // listFew is the most tokens of one filter that filterFindsFew has a list
@@ -857,21 +871,8 @@ func onePassQuery(table, where, order string) string {
 // not empty: no row then carries the count.
 func (s *Store) onePassPage(ctx context.Context, tx *tx, onePass, order string, args []any, now time.Time) (out []*lt.LoginToken, total int, done bool, err error) {
 	s.explainList(ctx, tx, onePass, args)
-	rows, err := tx.query(ctx, onePass, args...)
+	ids, total, err := idsAndCount(ctx, tx, onePass, args, -1)
 	if err != nil {
-		return nil, 0, false, fmt.Errorf("list tokens: %w", err)
-	}
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id, &total); err != nil {
-			rows.Close()
-			return nil, 0, false, err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return nil, 0, false, err
 	}
 	if len(ids) == 0 {
