@@ -2,6 +2,7 @@ package logintokens
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -132,6 +133,27 @@ func TestPasswordHash(t *testing.T) {
 	}
 	if HashPassword("correct horse") == h {
 		t.Fatal("no salt")
+	}
+}
+
+// TestNoOnesPasswordHashCostsWhatAHashCosts: the hash an unknown email's
+// sign-in checks has every parameter of a real one, so that the check
+// runs the same argon2id, and matches no password.
+func TestNoOnesPasswordHashCostsWhatAHashCosts(t *testing.T) {
+	params := func(h string) string {
+		parts := strings.Split(h, "$")
+		if len(parts) != 6 {
+			t.Fatalf("hash %q: %d parts, want 6", h, len(parts))
+		}
+		return strings.Join(parts[:4], "$") + fmt.Sprintf(" salt %d key %d", len(parts[4]), len(parts[5]))
+	}
+	if got, want := params(NoOnesPasswordHash), params(HashPassword("x")); got != want {
+		t.Fatalf("no one's hash %s; want the parameters of a real one, %s", got, want)
+	}
+	for _, pw := range []string{"", "x", "not a password of anyone", strings.Repeat("\xff", 32)} {
+		if CheckPassword(NoOnesPasswordHash, pw) {
+			t.Errorf("no one's hash matches %q", pw)
+		}
 	}
 }
 

@@ -94,7 +94,7 @@ func (s *Store) AuthenticateStaff(ctx context.Context, email, password string) (
 		return err
 	})
 	if errors.Is(err, sql.ErrNoRows) {
-		lt.CheckPassword(dummyHash, password)
+		lt.CheckPassword(lt.NoOnesPasswordHash, password)
 		return nil, errBadCredentials
 	}
 	if err != nil {
@@ -106,10 +106,7 @@ func (s *Store) AuthenticateStaff(ctx context.Context, email, password string) (
 	return st, nil
 }
 
-var (
-	errBadCredentials = &lt.Error{Code: lt.EUNAUTHENTICATED, Message: "wrong email or password"}
-	dummyHash         = lt.HashPassword("not a password of anyone")
-)
+var errBadCredentials = &lt.Error{Code: lt.EUNAUTHENTICATED, Message: "wrong email or password"}
 
 // SetStaffPassword replaces a staff member's password and clears or sets
 // the must-change flag.
