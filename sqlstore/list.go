@@ -1151,15 +1151,32 @@ func whereIDs(w *tokenConds, f lt.TokenFilter) error {
 // whereUsers is the backoffice's "Contact or Customer" picker: either
 // kind of user.
 func whereUsers(w *tokenConds, f lt.TokenFilter) error {
+	// A contact's tokens are all of type contact and a customer's of type
+	// customer (the table's CHECKs): the ids of people whose type the list
+	// leaves out find none, and their tokens are not read to tell (a
+	// procurement system's contact has thousands, each a row).
+	contacts, customers := f.ContactIDs, f.CustomerIDs
+	if len(f.Types) > 0 {
+		if !slices.Contains(f.Types, lt.UserContact) {
+			contacts = nil
+		}
+		if !slices.Contains(f.Types, lt.UserCustomer) {
+			customers = nil
+		}
+		if len(f.ContactIDs)+len(f.CustomerIDs) > 0 && len(contacts)+len(customers) == 0 {
+			w.add(`1 = 0`)
+			return nil
+		}
+	}
 	var users []string
 	var args []any
-	if len(f.ContactIDs) > 0 {
-		cond, a := isIn(w.col("contact_id"), f.ContactIDs)
+	if len(contacts) > 0 {
+		cond, a := isIn(w.col("contact_id"), contacts)
 		users = append(users, cond)
 		args = append(args, a...)
 	}
-	if len(f.CustomerIDs) > 0 {
-		cond, a := isIn(w.col("customer_id"), f.CustomerIDs)
+	if len(customers) > 0 {
+		cond, a := isIn(w.col("customer_id"), customers)
 		users = append(users, cond)
 		args = append(args, a...)
 	}

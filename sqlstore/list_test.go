@@ -575,3 +575,48 @@ func TestExplainTokensGivesThePlanOfEachQueryTheListRuns(t *testing.T) {
 		}
 	})
 }
+
+// TestPeopleOfATypeTheListLeavesOutFindNone: a contact's tokens are of
+// type contact and a customer's of type customer, so that people filtered
+// by a type their tokens are not of find none of them, on both databases,
+// and the other people of the filter still find theirs.
+func TestPeopleOfATypeTheListLeavesOutFindNone(t *testing.T) {
+	sqlstoretest.Each(t, func(t *testing.T, s *sqlstore.Store) {
+		co := mustCompany(t, s, "Acme")
+		contact := mustContact(t, s, co.ID, "Anna", "Acme", "anna@example.test")
+		customer := mustCustomer(t, s, "Carl", "Buyer", "carl@example.test")
+		for range 3 {
+			mustToken(t, s, lt.NewToken{ContactID: &contact.ID})
+		}
+		for range 2 {
+			mustToken(t, s, lt.NewToken{CustomerID: &customer.ID})
+		}
+		mustToken(t, s, lt.NewToken{})
+		both := []int64{contact.ID}
+		for _, c := range []struct {
+			contacts, customers []int64
+			types               []lt.UserType
+			want                int
+		}{
+			{both, nil, []lt.UserType{lt.UserCustomer}, 0},
+			{both, nil, []lt.UserType{lt.UserCustomer, lt.UserAnonymous}, 0},
+			{both, []int64{customer.ID}, []lt.UserType{lt.UserAnonymous}, 0},
+			{both, []int64{customer.ID}, []lt.UserType{lt.UserCustomer}, 2},
+			{both, []int64{customer.ID}, []lt.UserType{lt.UserContact, lt.UserAnonymous}, 3},
+			{both, []int64{customer.ID}, nil, 5},
+			{nil, []int64{customer.ID}, []lt.UserType{lt.UserContact}, 0},
+		} {
+			f := lt.TokenFilter{ContactIDs: c.contacts, CustomerIDs: c.customers, Types: c.types}
+			items, total, err := s.FindTokens(ctx, f)
+			if err != nil || total != c.want || len(items) != c.want {
+				t.Errorf("contacts %v, customers %v, types %v: %d tokens of %d, %v; want %d", c.contacts, c.customers, c.types,
+					len(items), total, err, c.want)
+			}
+			for _, tok := range items {
+				if !slices.Contains(c.types, tok.Type) && c.types != nil {
+					t.Errorf("types %v: a token of type %s", c.types, tok.Type)
+				}
+			}
+		}
+	})
+}

@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -383,6 +384,21 @@ func TestAFilterOfFewTokensDrivesTheList(t *testing.T) {
 	s.SetFilterCountBudget(time.Minute) // the counts choose the way, not the machine's speed
 	day := func(d int) string { return t0.AddDate(0, 0, d).Format("2006-01-02") }
 	few := "createdAtFrom=" + day(-3) + "&createdAtTo=" + day(-1) + "&failedAttempts=gt:0&type=contact,customer"
+	// The contact and the customer of most tokens.
+	tokensOf := map[lt.UserType]map[int64]int{lt.UserContact: {}, lt.UserCustomer: {}}
+	most := map[lt.UserType]int64{}
+	for _, tok := range all {
+		if tok.User != nil {
+			n := tokensOf[tok.Type]
+			if n[tok.User.ID]++; n[tok.User.ID] > n[most[tok.Type]] {
+				most[tok.Type] = tok.User.ID
+			}
+		}
+	}
+	contact, customer := strconv.FormatInt(most[lt.UserContact], 10), strconv.FormatInt(most[lt.UserCustomer], 10)
+	if n := tokensOf[lt.UserContact][most[lt.UserContact]]; n < 20 {
+		t.Fatalf("the contact of most tokens has %d; want a contact of many", n)
+	}
 	pair := "createdAtFrom=" + day(-30) + "&failedAttempts=gt:4"
 	// past: the page lies past the end of what the filter's index finds,
 	// which the count alone tells.
@@ -392,6 +408,9 @@ func TestAFilterOfFewTokensDrivesTheList(t *testing.T) {
 	}{
 		{"createdAtFrom=" + day(400) + "&failedAttempts=gt:0", "", "", false},
 		{"createdAtFrom=" + day(-20) + "&updatedAtFrom=" + day(400), "", "", false},
+		// A contact's tokens are none of a customer's: none found, none read.
+		{"contactIds=" + contact + "&type=customer,anonymous", "", "", false},
+		{"contactIds=" + contact + "&customerIds=" + customer + "&type=anonymous&sort=name", "", "", false},
 		{few, "login_tokens_created_at", "", false},
 		{few + "&sort=-failedAttempts&page=2&pageSize=5", "login_tokens_created_at", "", false},
 		{few + "&sort=oneTimeUse&page=40", "login_tokens_created_at", "", true},
