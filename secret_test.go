@@ -2,6 +2,7 @@ package logintokens
 
 import (
 	"bytes"
+	"encoding/base64"
 	"fmt"
 	"strings"
 	"testing"
@@ -136,22 +137,28 @@ func TestPasswordHash(t *testing.T) {
 	}
 }
 
-// TestNoOnesPasswordHashCostsWhatAHashCosts: the hash an unknown email's
-// sign-in checks has every parameter of a real one, so that the check
-// runs the same argon2id, and matches no password.
-func TestNoOnesPasswordHashCostsWhatAHashCosts(t *testing.T) {
+// TestThePasswordOfNoOneCostsWhatAPasswordCosts: the hash an unknown
+// email's sign-in checks has every parameter of a real one, its salt and
+// key decode as a real one's do, so that the check runs the same
+// argon2id, and it matches no password.
+func TestThePasswordOfNoOneCostsWhatAPasswordCosts(t *testing.T) {
 	params := func(h string) string {
 		parts := strings.Split(h, "$")
 		if len(parts) != 6 {
 			t.Fatalf("hash %q: %d parts, want 6", h, len(parts))
 		}
-		return strings.Join(parts[:4], "$") + fmt.Sprintf(" salt %d key %d", len(parts[4]), len(parts[5]))
+		salt, err1 := base64.RawStdEncoding.DecodeString(parts[4])
+		key, err2 := base64.RawStdEncoding.DecodeString(parts[5])
+		if err1 != nil || err2 != nil {
+			t.Fatalf("hash %q: salt %v, key %v", h, err1, err2)
+		}
+		return strings.Join(parts[:4], "$") + fmt.Sprintf(" salt %d key %d", len(salt), len(key))
 	}
-	if got, want := params(NoOnesPasswordHash), params(HashPassword("x")); got != want {
+	if got, want := params(noOnesPasswordHash), params(HashPassword("x")); got != want {
 		t.Fatalf("no one's hash %s; want the parameters of a real one, %s", got, want)
 	}
 	for _, pw := range []string{"", "x", "not a password of anyone", strings.Repeat("\xff", 32)} {
-		if CheckPassword(NoOnesPasswordHash, pw) {
+		if CheckPasswordOfNoOne(pw) {
 			t.Errorf("no one's hash matches %q", pw)
 		}
 	}

@@ -94,7 +94,7 @@ func (s *Store) AuthenticateStaff(ctx context.Context, email, password string) (
 		return err
 	})
 	if errors.Is(err, sql.ErrNoRows) {
-		lt.CheckPassword(lt.NoOnesPasswordHash, password)
+		lt.CheckPasswordOfNoOne(password)
 		return nil, errBadCredentials
 	}
 	if err != nil {
