@@ -1164,7 +1164,7 @@ func whereUsers(w *tokenConds, f lt.TokenFilter) error {
 			customers = nil
 		}
 		if len(f.ContactIDs)+len(f.CustomerIDs) > 0 && len(contacts)+len(customers) == 0 {
-			w.add(`1 = 0`)
+			w.add(`0 = 1`) // no token is kept
 			return nil
 		}
 	}
@@ -1251,7 +1251,26 @@ func whereCount(w *tokenConds, field, col string, cond *lt.CountCondition) error
 // whereSuccessful and whereFailed are the attempt counts, each a filter
 // of its own (see tokenFilters).
 func whereSuccessful(w *tokenConds, f lt.TokenFilter) error {
-	return whereCount(w, "successfulAttempts", "successful_attempts", f.SuccessfulAttempts)
+	if f.SuccessfulAttempts == nil {
+		return nil
+	}
+	k := keptOf("successful_attempts", 0, false)
+	if err := k.compare("successfulAttempts", f.SuccessfulAttempts); err != nil {
+		return err
+	}
+	// A used token has had at least one success (its limit, at least 1,
+	// is spent): "used, never signed in with" keeps none, which the range
+	// tells at once, where the used tokens' index would read them all.
+	if onlyUsed(f) {
+		k.atLeast(1)
+	}
+	k.where(w)
+	return nil
+}
+
+// onlyUsed reports whether f keeps used tokens alone of the statuses.
+func onlyUsed(f lt.TokenFilter) bool {
+	return len(f.Statuses) > 0 && !slices.ContainsFunc(f.Statuses, func(st lt.TokenStatus) bool { return st != lt.StatusUsed })
 }
 func whereFailed(w *tokenConds, f lt.TokenFilter) error {
 	return whereCount(w, "failedAttempts", "failed_attempts", f.FailedAttempts)
@@ -1301,7 +1320,7 @@ func whereUses(w *tokenConds, f lt.TokenFilter) error {
 	// range of the index of max_uses: "used, not one-time" is max_uses >=
 	// 2, which finds at once that no token has such a limit, where the
 	// used tokens' own index read every one-time token used.
-	if len(f.Statuses) > 0 && !slices.ContainsFunc(f.Statuses, func(st lt.TokenStatus) bool { return st != lt.StatusUsed }) {
+	if onlyUsed(f) {
 		u.none = false
 	}
 	u.where(w)

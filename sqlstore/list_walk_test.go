@@ -411,6 +411,8 @@ func TestAFilterOfFewTokensDrivesTheList(t *testing.T) {
 		// A contact's tokens are none of a customer's: none found, none read.
 		{"contactIds=" + contact + "&type=customer,anonymous", "", "", false},
 		{"contactIds=" + contact + "&customerIds=" + customer + "&type=anonymous&sort=name", "", "", false},
+		// A used token has signed in at least once.
+		{"status=used&successfulAttempts=lt:1&type=contact", "", "", false},
 		{few, "login_tokens_created_at", "", false},
 		{few + "&sort=-failedAttempts&page=2&pageSize=5", "login_tokens_created_at", "", false},
 		{few + "&sort=oneTimeUse&page=40", "login_tokens_created_at", "", true},
