@@ -709,13 +709,14 @@ func idsAndCount(ctx context.Context, tx *tx, q string, args []any, offset int) 
 		return nil, 0, fmt.Errorf("list tokens: %w", err)
 	}
 	defer rows.Close()
+	var id string
+	var r int
+	dest := []any{&id, &total, &r}
+	if offset < 0 {
+		dest = dest[:2] // not numbered: every row is on the page
+	}
 	for rows.Next() {
-		var id string
-		r := offset + 1
-		dest := []any{&id, &total, &r}
-		if offset < 0 {
-			dest = dest[:2]
-		}
+		r = offset + 1
 		if err := rows.Scan(dest...); err != nil {
 			return nil, 0, err
 		}
