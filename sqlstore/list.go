@@ -1045,6 +1045,9 @@ func tokenWhere(d dialect, f lt.TokenFilter, now time.Time, plan listPlan) (stri
 	return ` WHERE ` + strings.Join(w.conds, ` AND `), w.args, nil
 }
 
+// keepsNone is the condition of a filter that keeps no token.
+const keepsNone = `0 = 1`
+
 // tokenFilters add the condition of each filter of the list that f sets,
 // in this order; q last (filterFindsFewerThanQ counts the others).
 var tokenFilters = []func(w *tokenConds, f lt.TokenFilter) error{
@@ -1165,7 +1168,7 @@ func whereUsers(w *tokenConds, f lt.TokenFilter) error {
 			customers = nil
 		}
 		if len(f.ContactIDs)+len(f.CustomerIDs) > 0 && len(contacts)+len(customers) == 0 {
-			w.add(`0 = 1`) // no token is kept
+			w.add(keepsNone)
 			return nil
 		}
 	}
@@ -1237,7 +1240,8 @@ func whereUpdated(w *tokenConds, f lt.TokenFilter) error {
 // (valuesKept): a count is never below 0, so "lt:0" keeps nothing
 // and "ge:0" everything, which neither planner knows, and "ne:0" is the
 // range from 1, which an index serves where few tokens have such counts.
-func whereCount(w *tokenConds, field, col string, cond *lt.CountCondition) error {
+// The count is at least least where the other filters say so.
+func whereCount(w *tokenConds, field, col string, cond *lt.CountCondition, least int64) error {
 	if cond == nil {
 		return nil
 	}
@@ -1245,6 +1249,7 @@ func whereCount(w *tokenConds, field, col string, cond *lt.CountCondition) error
 	if err := k.compare(field, cond); err != nil {
 		return err
 	}
+	k.atLeast(least)
 	k.where(w)
 	return nil
 }
@@ -1252,21 +1257,14 @@ func whereCount(w *tokenConds, field, col string, cond *lt.CountCondition) error
 // whereSuccessful and whereFailed are the attempt counts, each a filter
 // of its own (see tokenFilters).
 func whereSuccessful(w *tokenConds, f lt.TokenFilter) error {
-	if f.SuccessfulAttempts == nil {
-		return nil
-	}
-	k := keptOf("successful_attempts", 0, false)
-	if err := k.compare("successfulAttempts", f.SuccessfulAttempts); err != nil {
-		return err
-	}
 	// A used token has had at least one success (its limit, at least 1,
 	// is spent): "used, never signed in with" keeps none, which the range
 	// tells at once, where the used tokens' index would read them all.
+	var least int64
 	if onlyUsed(f) {
-		k.atLeast(1)
+		least = 1
 	}
-	k.where(w)
-	return nil
+	return whereCount(w, "successfulAttempts", "successful_attempts", f.SuccessfulAttempts, least)
 }
 
 // onlyUsed reports whether f keeps used tokens alone of the statuses.
@@ -1274,7 +1272,7 @@ func onlyUsed(f lt.TokenFilter) bool {
 	return len(f.Statuses) > 0 && !slices.ContainsFunc(f.Statuses, func(st lt.TokenStatus) bool { return st != lt.StatusUsed })
 }
 func whereFailed(w *tokenConds, f lt.TokenFilter) error {
-	return whereCount(w, "failedAttempts", "failed_attempts", f.FailedAttempts)
+	return whereCount(w, "failedAttempts", "failed_attempts", f.FailedAttempts, 0)
 }
 
 // whereUses filters on the uses allowed: a NULL max_uses (no limit)
@@ -1412,7 +1410,7 @@ func (u valuesKept) where(w *tokenConds) {
 		w.add(col + ` IS NULL`)
 		return
 	case !u.none && !u.limits:
-		w.add(`0 = 1`) // no value is kept
+		w.add(keepsNone) // no value is kept
 		return
 	case u.lo == u.least && u.hi == math.MaxInt64 && len(not) == 0 && (u.none || !u.nullable):
 		return // every value is kept
