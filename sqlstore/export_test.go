@@ -120,8 +120,9 @@ func (s *Store) SetWalkBudget(d time.Duration) { s.fixedWalkBudget = d }
 // gives).
 func (s *Store) SetCountBudget(d time.Duration) { s.fixedCountBudget = d }
 
-// SetFewByFilter makes n the most tokens of a list's other filter that a
-// search checks by its LIKE rather than the text index.
+// SetFewByFilter makes n the most tokens of a list's other filter through
+// whose index a search with a common q is found rather than the text
+// index's.
 func (s *Store) SetFewByFilter(n int) { s.fewByFilterInstead = n }
 
 // SetListFew makes n the most tokens of one filter through whose index a

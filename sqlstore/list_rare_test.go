@@ -310,9 +310,11 @@ func TestASearchIsOneQueryUpToItsLimitOfCandidates(t *testing.T) {
 // On SQLite a search beside another filter that finds fewer tokens than
 // q's candidates reads that filter's tokens through its index, q checked
 // on each by its LIKE, not the text index's candidates (a common q: tens
-// of thousands); a filter that finds none ends the list at once; a q of
-// few candidates beside a filter of many still goes through the text
-// index. Either way the list finds exactly the tokens the filter gives.
+// of thousands), and so does a q of one or two characters, which the text
+// index cannot serve, in one query that counts and sorts them; a filter
+// that finds none ends the list at once; a q of few candidates beside a
+// filter of many still goes through the text index. Either way the list
+// finds exactly the tokens the filter gives.
 func TestASearchBesideAFilterOfFewTokensReadsThem(t *testing.T) {
 	s := sqlstoretest.Open(t, "sqlite")
 	seedStore(t, s, 20000)
@@ -335,6 +337,23 @@ func TestASearchBesideAFilterOfFewTokensReadsThem(t *testing.T) {
 			t.Errorf("%s: want the filter's index, not the text index nor every token:\n%s", query, plans)
 		}
 	}
+	// A q of one or two characters, which the text index cannot serve:
+	// the filter's tokens, each checked by q's LIKE, in one query that
+	// counts and sorts them.
+	for _, query := range []string{
+		"updatedAtFrom=2020-03-04&updatedAtTo=2020-03-04&q=te",
+		"updatedAtFrom=2020-03-04&updatedAtTo=2020-03-04&q=e&sort=-name&page=2&pageSize=10",
+		"updatedAtTo=2020-03-04&type=contact,customer&q=" + url.QueryEscape("ü") + "&sort=lastAccessedAt",
+	} {
+		lines, err := s.ExplainTokens(ctx, checkSeededPage(t, s, all, query))
+		if err != nil {
+			t.Fatal(err)
+		}
+		plans := strings.Join(lines, "\n")
+		if !strings.Contains(plans, "login_tokens_updated_at") || readsEveryToken(s, plans) || len(onePassPlans(lines)) != 1 {
+			t.Errorf("%s: want one query through the index of updated_at:\n%s", query, plans)
+		}
+	}
 	var email string
 	for _, tok := range all {
 		if tok.User != nil {
@@ -352,6 +371,85 @@ func TestASearchBesideAFilterOfFewTokensReadsThem(t *testing.T) {
 		}
 		if plans := listPlans(t, s, f); !strings.Contains(plans, "login_tokens_fts") {
 			t.Errorf("%s: want the text index:\n%s", query, plans)
+		}
+	}
+}
+
+// On SQLite a search with a common q beside a filter that finds more than
+// a few tokens, but not more than ten times q's candidates, reads that
+// filter's index and checks each entry against q's candidates before any
+// row is read: only the rows of tokens both find are read, not every
+// candidate's nor every token's of the filter. The same tokens as the
+// filter gives, on every page and order.
+func TestASearchBesideABroaderFilterChecksItsIndexAgainstQsCandidates(t *testing.T) {
+	s := sqlstoretest.Open(t, "sqlite")
+	seedStore(t, s, 20000)
+	// The counts that choose the way, not the machine's speed.
+	s.SetFilterCountBudget(time.Minute)
+	all := allTokens(t, s)
+	const q = "q=test" // every e-mail address of the sample ends in .test
+	var candidates, anonymous int
+	if err := s.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM login_tokens_fts WHERE login_tokens_fts MATCH '"tes" "est"'`).Scan(&candidates); err != nil {
+		t.Fatal(err)
+	}
+	for _, tok := range all {
+		if tok.User == nil {
+			anonymous++
+		}
+	}
+	if anonymous < 1000 || 10*anonymous < candidates || anonymous > 10*candidates {
+		t.Fatalf("%d anonymous tokens, %d candidates of %s: want more than a few of each, neither ten times the other", anonymous, candidates, q)
+	}
+	for _, query := range []string{
+		"type=anonymous&" + q,
+		"type=anonymous&" + q + "&sort=-name&page=3&pageSize=10",
+		"type=anonymous&failedAttempts=le:3&" + q + "&sort=lastAccessedAt",
+		"type=anonymous&" + q + "&page=400",
+	} {
+		plans := listPlans(t, s, checkSeededPage(t, s, all, query))
+		if !strings.Contains(plans, "USING INDEX login_tokens_type") || !strings.Contains(plans, "LIST SUBQUERY") ||
+			!strings.Contains(plans, "login_tokens_fts") || readsEveryToken(s, plans) {
+			t.Errorf("%s: want the index of type, checked against the text index's candidates:\n%s", query, plans)
+		}
+		if strings.Contains(plans, "INTEGER PRIMARY KEY") {
+			t.Errorf("%s: want no row read for each of q's candidates:\n%s", query, plans)
+		}
+	}
+	// Below a few tokens of the filter's, its rows are read, q checked on
+	// each by its LIKE alone; over its limit, the text index's way.
+	s.SetFewByFilter(anonymous - 1)
+	if plans := listPlans(t, s, checkSeededPage(t, s, all, "type=anonymous&"+q)); strings.Contains(plans, "USING INDEX login_tokens_type") {
+		t.Errorf("type=anonymous&%s, %d anonymous tokens over the limit of %d: want the text index's way:\n%s", q, anonymous, anonymous-1, plans)
+	}
+}
+
+// On SQLite a filter whose count of a handful of tokens runs over its
+// budget (it reads rows, or is slow for so few) is not counted again for
+// more: each filter of a list is counted once, with q or without, and the
+// list still finds exactly the tokens the filter gives.
+func TestAFilterCountedOverItsBudgetIsNotCountedAgain(t *testing.T) {
+	s := sqlstoretest.Open(t, "sqlite")
+	seedStore(t, s, 3000)
+	all := allTokens(t, s)
+	s.SetListFew(2000)                      // lists without q: as if the table were large
+	s.SetFilterCountBudget(time.Nanosecond) // every count runs over
+	const counts = "-- SELECT COUNT(*) FROM (SELECT 1 FROM login_tokens t WHERE"
+	for _, query := range []string{
+		"q=test&failedAttempts=le:3&updatedAtTo=2030-01-01", // q has more than a few candidates
+		"failedAttempts=le:3&updatedAtTo=2030-01-01&sort=name",
+	} {
+		lines, err := s.ExplainTokens(ctx, checkSeededPage(t, s, all, query))
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, l := range lines {
+			if strings.HasPrefix(l, counts) {
+				n++
+			}
+		}
+		if n != 2 {
+			t.Errorf("%s: %d counts of a filter, want one of each of the two:\n%s", query, n, strings.Join(lines, "\n"))
 		}
 	}
 }

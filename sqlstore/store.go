@@ -68,7 +68,7 @@ type Store struct {
 	// fixedWalkBudget, when set, is the budget of every walk of the token
 	// list's order that walkBudget decides to try (tests).
 	fixedWalkBudget time.Duration
-	// fewByFilterInstead, when set, stands for fewRows in
+	// fewByFilterInstead, when set, stands for probeRows in
 	// filterFindsFewerThanQ (tests).
 	fewByFilterInstead int
 	// fixedCountBudget, when set, is countBudget's budget for every

@@ -12,7 +12,8 @@
 //	    -database-url sqlite:/tmp/bench/sqlite.db -n 300 -calls 5 [-seed N]
 //
 // The seed is printed; the same seed over the same data draws the same
-// combinations.
+// combinations. -searches keeps only the combinations with a q the text
+// index serves (three or more characters) beside another filter.
 package main
 
 import (
@@ -30,6 +31,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	lt "github.com/logintokens/logintokens"
 	"github.com/logintokens/logintokens/bench/combos"
@@ -45,6 +47,7 @@ func main() {
 	seed := flag.Uint64("seed", 0, "random seed (0: from the clock; printed)")
 	worst := flag.Int("worst", 5, "worst combinations to explain")
 	out := flag.String("out", "", "a file to write every combination to (ms, found, query; tab-separated, slowest first)")
+	searches := flag.Bool("searches", false, "only combinations with a q of three or more characters and another filter")
 	flag.Parse()
 	if *key == "" || *dbURL == "" || *n < 1 || *calls < 1 {
 		flag.Usage()
@@ -53,7 +56,7 @@ func main() {
 	if *seed == 0 {
 		*seed = uint64(time.Now().UnixNano())
 	}
-	if err := run(context.Background(), *base, *key, *dbURL, *n, *calls, *worst, *seed, *out); err != nil {
+	if err := run(context.Background(), *base, *key, *dbURL, *n, *calls, *worst, *seed, *out, *searches); err != nil {
 		fmt.Fprintln(os.Stderr, "listcombos:", err)
 		os.Exit(1)
 	}
@@ -66,7 +69,7 @@ type result struct {
 	failed bool
 }
 
-func run(ctx context.Context, base, key, dbURL string, n, calls, worst int, seed uint64, out string) error {
+func run(ctx context.Context, base, key, dbURL string, n, calls, worst int, seed uint64, out string, searches bool) error {
 	store, err := sqlstore.Open(ctx, dbURL, nil)
 	if err != nil {
 		return err
@@ -82,6 +85,9 @@ func run(ctx context.Context, base, key, dbURL string, n, calls, worst int, seed
 	var results []result
 	for i := range n {
 		q := combos.Draw(rng, pool, time.Now().UTC())
+		for searches && !searchBeside(q) {
+			q = combos.Draw(rng, pool, time.Now().UTC())
+		}
 		r := result{query: q.Encode()}
 		var took []time.Duration
 		for c := range calls + 1 {
@@ -163,6 +169,20 @@ func run(ctx context.Context, base, key, dbURL string, n, calls, worst int, seed
 		}
 	}
 	return nil
+}
+
+// searchBeside reports whether q has a search of three or more
+// characters, which the text index serves, and another filter.
+func searchBeside(q url.Values) bool {
+	if utf8.RuneCountInString(q.Get("q")) < 3 {
+		return false
+	}
+	for k := range q {
+		if k != "q" && k != "sort" && k != "page" {
+			return true
+		}
+	}
+	return false
 }
 
 func list(ctx context.Context, client *http.Client, base, key, query string) (int, error) {
