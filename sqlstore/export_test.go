@@ -121,8 +121,8 @@ func (s *Store) SetWalkBudget(d time.Duration) { s.fixedWalkBudget = d }
 func (s *Store) SetCountBudget(d time.Duration) { s.fixedCountBudget = d }
 
 // SetFewByFilter makes n the most tokens of a list's other filter through
-// whose index a search with a common q is found rather than the text
-// index's.
+// whose index a search with a q of more than qFew candidates is found
+// rather than the text index's.
 func (s *Store) SetFewByFilter(n int) { s.fewByFilterInstead = n }
 
 // SetListFew makes n the most tokens of one filter through whose index a

@@ -438,8 +438,10 @@ func tokenPageIDs(table, where, order string) string {
 //     quarter, 690 found: 146 ms through the candidates' rows, 62 ms so).
 //
 // Where the filter finds over ten times q's candidates, the text index's
-// way. A filter that no index serves alone (its count reads rows) has its
-// rows read only where they are fewer than q's candidates. driver is the
+// way. q's candidates are counted up to ten times the filter's tokens,
+// within a budget (past it, they are taken to be more). A
+// filter that no index serves alone (countedFromIndex) has its rows read
+// only where they are fewer than q's candidates. driver is the
 // place in tokenFilters of the filter whose index is to find the rows
 // (-1: the text index's way), n the tokens it finds, or q's candidates; 0
 // when either finds none, and so the list; -1 when not counted. A q the
@@ -481,31 +483,49 @@ func (s *Store) filterFindsFewerThanQ(ctx context.Context, t *tx, f lt.TokenFilt
 	} else {
 		driver, n, err = s.fewestOf(ctx, t, f, now, most, budget, nil)
 	}
-	if err != nil || driver < 0 {
-		return -1, n, false, err
+	if err != nil || driver < 0 || n == 0 {
+		if err == nil && n == 0 {
+			return -1, 0, false, nil // q finds none
+		}
+		return -1, -1, false, err
 	}
 	if candidates <= qFew || n < qFew {
 		return driver, n, true, nil // fewer rows than q's candidates
 	}
-	// Both more than a few: which is more than ten times the other.
-	if candidates, err = s.searchCandidates(ctx, t, trigrams, probeFactor*n); err != nil {
+	fromIndex, err := s.countedFromIndex(ctx, t, f, now, driver)
+	if err != nil {
 		return -1, -1, false, err
 	}
-	fromIndex, err := s.countedFromIndex(ctx, t, f, now, driver)
-	switch {
-	case err != nil:
-		return -1, -1, false, err
-	case !fromIndex:
-		// No index holds the filter's tokens: their rows are read
-		// either way, and so are fewer rows than q's candidates, or q's.
-		if candidates <= n {
-			return -1, -1, false, nil
+	if !fromIndex {
+		// No index finds the filter's tokens alone: their rows are read
+		// whichever way, so the way of fewer rows, its tokens' or q's
+		// candidates'.
+		if candidates, err = s.searchCandidates(ctx, t, trigrams, n); err != nil || candidates <= n {
+			return -1, -1, false, err
 		}
+		return driver, n, true, nil
+	}
+	// Both more than a few: is either more than ten times the other? q's
+	// candidates are counted at 0.1 to 0.3 µs each, within 1 µs per token
+	// of the filter, a quarter of what reading its rows costs: a count
+	// past that has so many that the filter's rows, q checked by its
+	// LIKE, cost about what checking its entries against them would.
+	countBudget := time.Duration(n) * time.Microsecond
+	if s.fixedFilterCountBudget > 0 {
+		countBudget = s.fixedFilterCountBudget
+	}
+	var over bool
+	if over, err = s.d.withinBudget(t, countBudget, func(bounded *tx) error {
+		candidates, err = s.searchCandidates(ctx, bounded, trigrams, probeFactor*n)
+		return err
+	}); err != nil {
+		return -1, -1, false, err
+	}
+	switch {
+	case over || candidates > probeFactor*n:
 		return driver, n, true, nil
 	case probeFactor*candidates < n:
 		return -1, -1, false, nil
-	case candidates > probeFactor*n:
-		return driver, n, true, nil
 	}
 	return driver, n, false, nil
 }
@@ -585,7 +605,8 @@ func filterCount(d dialect, f lt.TokenFilter, now time.Time, i int) (string, []a
 }
 
 // countedFromIndex reports whether SQLite counts the tokens of the filter
-// at i of tokenFilters from an index alone, reading no row (its plan).
+// at i of tokenFilters by searching an index alone: it reads no row, nor
+// every entry of an index (its plan).
 func (s *Store) countedFromIndex(ctx context.Context, t *tx, f lt.TokenFilter, now time.Time, i int) (bool, error) {
 	q, args, err := filterCount(s.d, f, now, i)
 	if err != nil || q == "" {
@@ -595,9 +616,8 @@ func (s *Store) countedFromIndex(ctx context.Context, t *tx, f lt.TokenFilter, n
 	if err := p.add(ctx, t, s.d, q, append(args, 1)); err != nil {
 		return false, fmt.Errorf("plan the count of a filter: %w", err)
 	}
-	return !slices.Contains(p.lines, "SCAN t") && slices.ContainsFunc(p.lines, func(l string) bool {
-		return strings.Contains(l, " USING COVERING INDEX ")
-	}), nil
+	return !slices.ContainsFunc(p.lines, func(l string) bool { return strings.HasPrefix(l, "SCAN t") }) &&
+		slices.ContainsFunc(p.lines, func(l string) bool { return strings.HasPrefix(l, "SEARCH t USING COVERING INDEX ") }), nil
 }
 
 // filterCounts are the counts of fewestFilter by the filter's place in
@@ -640,12 +660,12 @@ func init() {
 // keeps the filters' counts (see fewestFilter).
 func (s *Store) filterFindsFew(ctx context.Context, t *tx, f lt.TokenFilter, now time.Time, counts filterCounts) (driver, n int, err error) {
 	set := 0
-	for _, filter := range tokenFilters {
-		w := &tokenConds{d: s.d, now: now}
-		if err := filter(w, f); err != nil {
+	for i := range tokenFilters {
+		q, _, err := filterCount(s.d, f, now, i)
+		if err != nil {
 			return -1, -1, err
 		}
-		if len(w.conds) > 0 {
+		if q != "" {
 			set++
 		}
 	}
@@ -672,14 +692,27 @@ func (s *Store) filterFindsFew(ctx context.Context, t *tx, f lt.TokenFilter, now
 // handful first, each count short: most lists that have a filter of few
 // tokens have one of a handful, and the counts before it then read a
 // handful of index entries each, not a few. A filter whose count of a
-// handful runs over its budget, a third of budget, reads rows (no index
-// serves it alone) or is slow for so few, and is not counted again: it
-// would take the whole budget to find that it is no faster for more.
-// counts keeps the counts of the second round.
+// handful ran over its budget (a third of budget) and that no index
+// serves alone (countedFromIndex) is not counted again: its count reads
+// rows, and would spend the whole budget to end the same way. One that
+// an index serves is counted again, its first count perhaps slowed by
+// the machine. counts keeps the counts of the second round.
 func (s *Store) fewestOf(ctx context.Context, t *tx, f lt.TokenFilter, now time.Time, most int, budget time.Duration, counts filterCounts) (driver, n int, err error) {
 	first := filterCounts{}
 	if driver, n, err = s.fewestFilter(ctx, t, f, now, handful(most)+1, budget/3, first, nil); err != nil || driver >= 0 {
 		return driver, n, err
+	}
+	for i, c := range first {
+		if c >= 0 {
+			continue
+		}
+		indexed, err := s.countedFromIndex(ctx, t, f, now, i)
+		if err != nil {
+			return -1, 0, err
+		}
+		if indexed {
+			delete(first, i)
+		}
 	}
 	return s.fewestFilter(ctx, t, f, now, most+1, budget, counts, first)
 }
@@ -768,7 +801,7 @@ func (s *Store) driverInOnePass(ctx context.Context, tx *tx, f lt.TokenFilter, n
 // numberedFew is the most tokens a list may find for a page after its
 // first to be numbered (numberedPage): numbering sorts them all, about 1
 // µs each, where LIMIT keeps only those up to the page's end.
-const numberedFew = listFew
+const numberedFew = max(listFew, probeRows)
 
 // conditions reports whether the filter at i of tokenFilters conditions
 // col in f: its index then gives the order of col, and a walk of it reads

@@ -69,7 +69,7 @@ type Store struct {
 	// list's order that walkBudget decides to try (tests).
 	fixedWalkBudget time.Duration
 	// fewByFilterInstead, when set, stands for probeRows in
-	// filterFindsFewerThanQ (tests).
+	// filterFindsFewerThanQ, for a q of more than qFew candidates (tests).
 	fewByFilterInstead int
 	// fixedCountBudget, when set, is countBudget's budget for every
 	// count that is not a scan already, whatever the table's size (tests).
