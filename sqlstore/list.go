@@ -801,7 +801,7 @@ func (s *Store) driverInOnePass(ctx context.Context, tx *tx, f lt.TokenFilter, n
 // numberedFew is the most tokens a list may find for a page after its
 // first to be numbered (numberedPage): numbering sorts them all, about 1
 // µs each, where LIMIT keeps only those up to the page's end.
-const numberedFew = max(listFew, probeRows)
+const numberedFew = listFew
 
 // conditions reports whether the filter at i of tokenFilters conditions
 // col in f: its index then gives the order of col, and a walk of it reads
