@@ -284,10 +284,7 @@ func TestASearchIsOneQueryUpToItsLimitOfCandidates(t *testing.T) {
 	all := allTokens(t, s)
 	// Every e-mail address of the sample ends in .test; no token of the
 	// sample is bound to networks, so that filter finds every token.
-	var candidates int
-	if err := s.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM login_tokens_fts WHERE login_tokens_fts MATCH '"tes" "est"'`).Scan(&candidates); err != nil {
-		t.Fatal(err)
-	}
+	candidates := testCandidates(t, s)
 	if candidates < 1000 || candidates >= len(all) {
 		t.Fatalf("q=test has %d candidates among %d tokens: want most, not all", candidates, len(all))
 	}
@@ -388,10 +385,7 @@ func TestASearchBesideABroaderFilterChecksItsIndexAgainstQsCandidates(t *testing
 	s.SetFilterCountBudget(time.Minute)
 	all := allTokens(t, s)
 	const q = "q=test" // every e-mail address of the sample ends in .test
-	var candidates, anonymous int
-	if err := s.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM login_tokens_fts WHERE login_tokens_fts MATCH '"tes" "est"'`).Scan(&candidates); err != nil {
-		t.Fatal(err)
-	}
+	candidates, anonymous := testCandidates(t, s), 0
 	for _, tok := range all {
 		if tok.User == nil {
 			anonymous++
@@ -447,10 +441,7 @@ func TestAFilterCountedOverItsBudgetIsNotCountedAgain(t *testing.T) {
 	s := sqlstoretest.Open(t, "sqlite")
 	seedStore(t, s, 3000)
 	all := allTokens(t, s)
-	var candidates int
-	if err := s.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM login_tokens_fts WHERE login_tokens_fts MATCH '"tes" "est"'`).Scan(&candidates); err != nil {
-		t.Fatal(err)
-	}
+	candidates := testCandidates(t, s)
 	if candidates <= 1000 {
 		t.Fatalf("q=test has %d candidates: want more than a few (1,000), whose filters are counted twice", candidates)
 	}
@@ -475,6 +466,17 @@ func TestAFilterCountedOverItsBudgetIsNotCountedAgain(t *testing.T) {
 			t.Errorf("%s: counted networks %d times, failed attempts %d times; want 1 and 2:\n%s", query, counted["n"], counted["f"], strings.Join(lines, "\n"))
 		}
 	}
+}
+
+// testCandidates is how many candidates the text index finds for q=test
+// (its trigrams), which every e-mail address of the sample holds.
+func testCandidates(t *testing.T, s *sqlstore.Store) int {
+	t.Helper()
+	var n int
+	if err := s.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM login_tokens_fts WHERE login_tokens_fts MATCH '"tes" "est"'`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 // firstNameOf is the first word of the contact's name.
